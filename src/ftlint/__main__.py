@@ -1,0 +1,6 @@
+"""``python -m ftlint``."""
+
+from ftlint.cli import main
+
+if __name__ == "__main__":
+    main()

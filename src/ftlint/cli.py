@@ -1,0 +1,232 @@
+"""The command line: thin — parse, call the API, print, exit 0/1/2."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from ftlint import __version__
+from ftlint.errors import FtlintError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OUTPUT_FORMATS = ("full", "concise", "json")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"ftlint: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _split_selectors(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _guard(fn: F) -> F:
+    """Turn user errors into a located one-line message and exit 2; never a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except FtlintError as e:
+            _fail(e.located())
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("ftlint: interrupted", err=True)
+            sys.exit(130)
+        except MemoryError:
+            _fail("out of memory; check fewer rows at a time or a smaller selection of rules")
+        except Exception as e:  # a bug in ftlint itself: one line, exit 2, the trace only on request
+            if os.environ.get("FTLINT_DEBUG"):
+                raise
+            _fail(f"internal error: {type(e).__name__}: {e} (this is a bug in ftlint; "
+                  "rerun with FTLINT_DEBUG=1 for the traceback and report it)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ftlint")
+def main() -> None:
+    """ftlint: a pre-flight linter for LLM fine-tuning projects.
+
+    Catches the mistakes that waste a fine-tuning run before it starts: too few examples,
+    duplicates, broken records, conflicting labels, train/validation leakage, training-config
+    traps. Run `ftlint check data/train.jsonl` to start.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+              help="Validation data (repeatable). Files named *val*/*dev*/*eval* are inferred.")
+@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path),
+              help="Test data (repeatable). Files named *test* are inferred.")
+@click.option("--config", "config", type=click.Path(path_type=Path),
+              help="The training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job).")
+@click.option("--framework", type=click.Choice(["hf", "trl", "axolotl", "llamafactory", "torchtune", "openai"]),
+              help="Training framework, when detection from the config's keys is wrong.")
+@click.option("--settings", "settings_path", type=click.Path(path_type=Path),
+              help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
+@click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (FT2), names, or ALL.")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
+@click.option("--ignore", multiple=True, help="Rules to disable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never", "high", "medium", "low"],
+                                             case_sensitive=False),
+              envvar="FTLINT_FAIL_ON", help="Exit 1 when a finding is at or above this severity [default: error].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (exit 2 still reports unusable input).")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS + ("text",)), envvar="FTLINT_OUTPUT_FORMAT",
+              help="Output format [default: full].")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path), envvar="FTLINT_OUTPUT_FILE",
+              help="Write the report to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .ftlint_cache/.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when there are no findings.")
+@click.option("-v", "--verbose", is_flag=True, help="Show where the time went.")
+@_guard
+def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...], config: Path | None,
+          framework: str | None, settings_path: Path | None, isolated: bool, select: tuple[str, ...],
+          extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
+          output_format: str | None, output_file: Path | None, statistics: bool, no_cache: bool,
+          cache_dir: Path | None, color: str, quiet: bool, verbose: bool) -> None:
+    """Lint dataset files (and a training config) before training.
+
+    PATHS are dataset files (.jsonl .json .csv .tsv .parquet) or directories of them. With no
+    PATHS, the datasets named in the settings ([dataset] train = [...]) are checked.
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
+    """
+    from ftlint.api import check as run_check
+    from ftlint.reporters import RenderOptions, get_renderer
+    from ftlint.settings import load_settings, parse_fail_on
+
+    settings = load_settings(settings_path, discover=not isolated) if not (isolated and not settings_path) \
+        else load_settings(None, discover=False)
+    if fail_on:
+        settings.fail_on = parse_fail_on(fail_on)
+    if exit_zero:
+        settings.fail_on = None
+    if cache_dir:
+        settings.cache_dir = cache_dir
+    fmt = output_format or settings.output_format or "full"
+    if fmt not in OUTPUT_FORMATS + ("text",):
+        raise UsageError(f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
+    report = run_check(
+        list(paths), validation=list(validation), test=list(test), config=config, framework=framework,
+        settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
+        ignore=_split_selectors(ignore), no_cache=no_cache,
+    )
+    if color == "auto":
+        use_color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    else:
+        use_color = color == "always"
+    fail_label = settings.fail_on.label if settings.fail_on else "never"
+    options = RenderOptions(color=use_color, fail_on=fail_label, verbose=verbose, statistics=statistics)
+    text = get_renderer(fmt)(report, options)
+    code = report.exit_code(settings.fail_on)
+    if output_file is not None:
+        try:
+            output_file.parent.mkdir(parents=True, exist_ok=True)
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write the report: {e.strerror or e}") from None
+    elif not (quiet and not report.findings and code == 0):
+        click.echo(text, nl=False)
+    for note in report.notes:
+        click.echo(f"ftlint: error: {note}", err=True)
+    sys.exit(code)
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--settings", "settings_path", type=click.Path(path_type=Path), help="ftlint's own settings file.")
+@_guard
+def rules_cmd(output_format: str, settings_path: Path | None) -> None:
+    """List every rule: code, name, default severity, source, and whether it is enabled."""
+    import orjson
+
+    from ftlint.registry import load_registry, select_rules
+    from ftlint.settings import load_settings
+
+    reg = load_registry()
+    settings = load_settings(settings_path)
+    enabled = {r.code for r in select_rules(reg, settings.select, settings.extend_select, settings.ignore)}
+    rows = [
+        {"code": r.code, "name": r.name, "severity": r.severity.label, "source": r.source,
+         "enabled": r.code in enabled, "requires": sorted(n.value for n in r.requires), "fixable": r.fixable,
+         "summary": r.summary}
+        for r in sorted(reg.rules, key=lambda r: r.code)
+    ]
+    if output_format == "json":
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    width = max(len(r["name"]) for r in rows)
+    click.echo(f"{'code':<6} {'name':<{width}} {'severity':<8} {'source':<8} {'on':<3} summary")
+    for r in rows:
+        click.echo(f"{r['code']:<6} {r['name']:<{width}} {r['severity']:<8} {r['source']:<8} "
+                   f"{'yes' if r['enabled'] else 'no':<3} {r['summary']}")
+    for f in reg.failures:
+        click.echo(f"ftlint: warning: plugin '{f.distribution}' failed to load: {f.error}", err=True)
+
+
+@main.command("rule")
+@click.argument("refs", nargs=-1)
+@click.option("--all", "all_rules", is_flag=True, help="Every rule.")
+@click.option("--output-format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write one Markdown page per rule (CODE.md) here, plus an index README.md.")
+@_guard
+def rule_cmd(refs: tuple[str, ...], all_rules: bool, output_format: str, output_dir: Path | None) -> None:
+    """Explain a rule (by code or name): what it does, why, an example, how to fix, its options."""
+    import orjson
+
+    from ftlint.docs import rule_json, rule_markdown, write_rule_pages
+    from ftlint.registry import load_registry
+
+    reg = load_registry()
+    if output_dir is not None:
+        written = write_rule_pages(reg.rules if all_rules or not refs else [_lookup(reg, r) for r in refs],
+                                   output_dir)
+        click.echo(f"wrote {len(written)} pages to {output_dir}")
+        return
+    if all_rules:
+        chosen = sorted(reg.rules, key=lambda r: r.code)
+    elif refs:
+        chosen = [_lookup(reg, r) for r in refs]
+    else:
+        raise UsageError("name a rule (`ftlint rule FT201` or `ftlint rule exact-duplicates`) or pass --all")
+    if output_format == "json":
+        data = [rule_json(r) for r in chosen]
+        click.echo(orjson.dumps(data if len(data) > 1 else data[0], option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo("\n\n".join(rule_markdown(r) for r in chosen), nl=True)
+
+
+def _lookup(reg: Any, ref: str) -> Any:
+    import difflib
+
+    rule = reg.lookup(ref)
+    if rule is None:
+        known = [r.code for r in reg.rules] + [r.name for r in reg.rules]
+        close = difflib.get_close_matches(ref, known, n=1, cutoff=0.5)
+        raise UsageError(f"no rule '{ref}'" + (f"; did you mean '{close[0]}'?" if close else "")
+                         + " (see `ftlint rules`)")
+    return rule
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,135 @@
+"""The Dataset: one split's rows as compact columns, never a Python dict per row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, Issue
+
+
+@dataclass
+class SourceFile:
+    """One dataset file of a split."""
+
+    path: str  # as shown to the user (relative to the working directory when inside it)
+    abspath: str
+    split: str
+    split_source: str  # why it is in this split: "--validation", "settings", "file name 'val'", "default"
+    format: str
+    records: int  # records read, malformed ones included
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A record that could not be read (FT001)."""
+
+    file_id: int
+    index: int
+    line: int | None
+    reason: str
+    snippet: str
+
+
+@dataclass
+class Dataset:
+    """The rows of one split, as columns. Row ``i`` is identified by ``(path(i), index[i])``."""
+
+    split: str
+    files: list[SourceFile] = field(default_factory=list)
+    file_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0 = unknown
+    roles: list[str] = field(default_factory=list)
+    texts: list[tuple[str, ...]] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    rejected: list[str | None] = field(default_factory=list)
+    extras: dict[str, list[Any]] = field(default_factory=dict)
+    issues: dict[int, tuple[Issue, ...]] = field(default_factory=dict)
+    malformed: list[Malformed] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.roles)
+
+    # -- per-row accessors --------------------------------------------------------------------
+    def path(self, i: int) -> str:
+        return self.files[int(self.file_id[i])].path
+
+    def format_of(self, i: int) -> str:
+        return self.files[int(self.file_id[i])].format
+
+    def kind_of(self, i: int) -> str:
+        return FORMATS_BY_NAME[self.format_of(i)].kind
+
+    def line_of(self, i: int) -> int | None:
+        v = int(self.line[i])
+        return v or None
+
+    def last_assistant(self, i: int) -> int:
+        """Position of the last assistant turn of row ``i`` (-1 when there is none)."""
+        return self.roles[i].rfind(ASSISTANT)
+
+    def prompt(self, i: int) -> str:
+        """Everything the model is given: the turns before the last assistant turn."""
+        k = self.last_assistant(i)
+        texts = self.texts[i]
+        return "\n".join(texts[:k] if k >= 0 else texts)
+
+    def response(self, i: int) -> str:
+        """What the model is trained to say: the last assistant turn (the chosen side of a pair)."""
+        k = self.last_assistant(i)
+        return self.texts[i][k] if k >= 0 else ""
+
+    def full_text(self, i: int) -> str:
+        """The whole example, role-marked, with its label and rejected side: the duplicate key."""
+        parts = [f"<{ROLE_NAMES[r]}> {t}" for r, t in zip(self.roles[i], self.texts[i])]
+        if self.rejected and self.rejected[i] is not None:
+            parts.append(f"<rejected> {self.rejected[i]}")
+        if self.labels and self.labels[i] is not None:
+            parts.append(f"<label> {self.labels[i]}")
+        return "\n".join(parts)
+
+    @property
+    def formats(self) -> list[str]:
+        return sorted({f.format for f in self.files})
+
+    def has_labels(self) -> bool:
+        return any(v is not None for v in self.labels)
+
+    @staticmethod
+    def concat(split: str, parts: list["Dataset"]) -> "Dataset":
+        """Concatenate the per-file datasets of one split."""
+        out = Dataset(split=split)
+        if not parts:
+            return out
+        offset_files = 0
+        file_ids, indexes, lines = [], [], []
+        keys = sorted({k for p in parts for k in p.extras})
+        extras: dict[str, list[Any]] = {k: [] for k in keys}
+        for p in parts:
+            base = len(out.roles)
+            for f in p.files:
+                f.split = split
+            out.files.extend(p.files)
+            file_ids.append(p.file_id + offset_files)
+            indexes.append(p.index)
+            lines.append(p.line)
+            out.roles.extend(p.roles)
+            out.texts.extend(p.texts)
+            out.labels.extend(p.labels)
+            out.rejected.extend(p.rejected)
+            for k in keys:
+                extras[k].extend(p.extras.get(k, [None] * len(p)))
+            out.issues.update({base + i: v for i, v in p.issues.items()})
+            out.malformed.extend(
+                Malformed(m.file_id + offset_files, m.index, m.line, m.reason, m.snippet) for m in p.malformed
+            )
+            offset_files += len(p.files)
+        out.file_id = np.concatenate(file_ids).astype(np.int32)
+        out.index = np.concatenate(indexes).astype(np.int64)
+        out.line = np.concatenate(lines).astype(np.int64)
+        out.extras = extras
+        return out

@@ -1,0 +1,434 @@
+"""Reading dataset files: JSONL, JSON (array, one object or concatenated objects), CSV/TSV, Parquet.
+
+Every row keeps its path, 0-based index and 1-based source line. A malformed record inside a
+readable file becomes a :class:`Malformed` entry (FT001) and the rest of the file is read; a file
+that cannot be used at all raises :class:`InputError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import xxhash
+
+from ftlint.cache import Cache, cache_key
+from ftlint.data.dataset import Dataset, Malformed, SourceFile
+from ftlint.data.schema import CONSUMED_KEYS, Format, Issue, apply_mapping, detect_format
+from ftlint.errors import InputError
+from ftlint.findings import snippet
+
+SPLITS = ("train", "validation", "test")
+DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+#: JSON files in a data directory that are registries or tool files, not datasets
+NOT_DATASETS = {"dataset_info.json", ".ftlint-baseline.json", "package.json", "package-lock.json",
+                "tsconfig.json", "config.json", "tokenizer.json", "tokenizer_config.json",
+                "special_tokens_map.json", "generation_config.json"}
+VALIDATION_WORDS = {"val", "valid", "validation", "dev", "eval", "evaluation"}
+TEST_WORDS = {"test"}
+DETECT_SAMPLE = 200
+EXTRA_MAX_CHARS = 200
+LOADER_VERSION = 3
+
+
+def display_path(path: Path) -> str:
+    """The path as shown in reports: relative to the working directory when below it."""
+    try:
+        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if _below_cwd(path) else path.as_posix()
+    except ValueError:  # other drive on Windows
+        return path.as_posix()
+
+
+def _below_cwd(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(Path.cwd().resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def infer_split(path: Path) -> tuple[str, str] | None:
+    """The split a file's stem names (``val``/``valid``/``validation``/``dev``/``eval``; ``test``)."""
+    stem = path.name
+    for suf in DATASET_SUFFIXES:
+        if stem.lower().endswith(suf):
+            stem = stem[: -len(suf)]
+            break
+    words = [w for w in re.split(r"[^a-z0-9]+", stem.lower()) if w]
+    for w in words:
+        if w in VALIDATION_WORDS:
+            return "validation", f"file name says '{w}'"
+    for w in words:
+        if w in TEST_WORDS:
+            return "test", f"file name says '{w}'"
+    return None
+
+
+def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Path]:
+    """Files stay files; a directory expands, not recursively, to its dataset files."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise InputError(f"no such file or directory", str(raw))
+        if p.is_dir():
+            found = sorted(
+                c for c in p.iterdir()
+                if c.is_file() and c.name.lower().endswith(DATASET_SUFFIXES) and c.name not in NOT_DATASETS
+                and not c.name.startswith(".")
+            )
+            if not found:
+                raise InputError(
+                    f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)})", str(raw)
+                )
+            out.extend(found)
+        elif p.is_file():
+            if not p.name.lower().endswith(DATASET_SUFFIXES):
+                raise InputError(
+                    f"not a dataset file: expected one of {', '.join(DATASET_SUFFIXES)}"
+                    " (a training config goes after --config)",
+                    str(raw),
+                )
+            out.append(p)
+        else:
+            raise InputError("not a regular file", str(raw))
+    return out
+
+
+# -- record iterators: yield (index, line, record-or-None, malformed reason, raw text) ----------------
+
+Item = tuple[int | None, Any, str | None, str]
+
+
+def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return None, f"line is not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
+
+
+def _iter_jsonl(data: bytes) -> Iterator[Item]:
+    lineno = 0
+    for raw in io.BytesIO(data):
+        lineno += 1
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        text, err = _decode_line(raw)
+        if err is not None:
+            yield lineno, None, err, raw.decode("utf-8", "replace")
+            continue
+        try:
+            yield lineno, orjson.loads(raw), None, ""
+        except orjson.JSONDecodeError as e:
+            msg = str(e).split(":")[0]
+            yield lineno, None, f"invalid JSON: {msg}", text or ""
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _iter_json(data: bytes) -> Iterator[Item]:
+    text = data.decode("utf-8", "surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    bad = re.search("[\udc80-\udcff]", text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        yield line, None, "file is not valid UTF-8 here (the bad bytes were replaced to read the rest)", \
+            text[bad.start() - 40: bad.start() + 40].encode("utf-8", "replace").decode("utf-8", "replace")
+        text = re.sub("[\udc80-\udcff]", "\ufffd", text)
+    dec = json.JSONDecoder()
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    line, line_pos = 1, 0
+
+    def line_at(p: int) -> int:
+        nonlocal line, line_pos
+        line += text.count("\n", line_pos, p)
+        line_pos = p
+        return line
+
+    def fail(e: json.JSONDecodeError, what: str) -> Item:
+        ln = text.count("\n", 0, e.pos) + 1
+        return ln, None, f"invalid JSON ({e.msg}); {what}", text[max(0, e.pos - 60): e.pos + 60]
+
+    if pos >= len(text):
+        return
+    if text[pos] == "[":
+        pos += 1
+        while True:
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= len(text):
+                yield line_at(pos), None, "invalid JSON: the array is not closed; the file may be truncated", ""
+                return
+            if text[pos] == "]":
+                return
+            start_line = line_at(pos)
+            try:
+                obj, pos = dec.raw_decode(text, pos)
+            except json.JSONDecodeError as e:
+                yield fail(e, "the records after this point could not be read")
+                return
+            yield start_line, obj, None, ""
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+            elif pos < len(text) and text[pos] == "]":
+                return
+            else:
+                e = json.JSONDecodeError("expected ',' or ']' between array items", text, pos)
+                yield fail(e, "the records after this point could not be read")
+                return
+    else:
+        # one object, or several concatenated objects (JSONL saved with a .json name)
+        while pos < len(text):
+            start_line = line_at(pos)
+            try:
+                obj, pos = dec.raw_decode(text, pos)
+            except json.JSONDecodeError as e:
+                yield fail(e, "the records after this point could not be read")
+                return
+            yield start_line, obj, None, ""
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+
+
+_JSONISH = ("messages", "conversations", "chosen", "rejected", "prompt", "completion", "chosen_messages",
+            "rejected_messages", "history")
+
+
+def _iter_csv(data: bytes, delimiter: str) -> Iterator[Item]:
+    text = data.decode("utf-8", "surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    prev_end = 0
+    for fields in reader:
+        start = prev_end + 1
+        prev_end = reader.line_num
+        if header is None:
+            header = [h.strip() for h in fields]
+            continue
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue
+        raw = delimiter.join(fields)
+        if re.search("[\udc80-\udcff]", raw):
+            yield start, None, "row is not valid UTF-8", raw.encode("utf-8", "replace").decode("utf-8", "replace")
+            continue
+        if len(fields) != len(header):
+            yield start, None, f"row has {len(fields)} fields, the header has {len(header)}", raw
+            continue
+        rec: dict[str, Any] = {}
+        for k, v in zip(header, fields):
+            if k in _JSONISH and v[:1] in ("[", "{"):
+                try:
+                    rec[k] = orjson.loads(v)
+                    continue
+                except orjson.JSONDecodeError:
+                    pass
+            rec[k] = v
+        yield start, rec, None, ""
+
+
+def _iter_parquet(path: Path) -> Iterator[Item]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise InputError(f"cannot read Parquet file: {e}", str(path)) from None
+    for batch in pf.iter_batches(batch_size=8192):
+        for rec in batch.to_pylist():
+            yield None, rec, None, ""
+
+
+# -- building the compact columns ------------------------------------------------------------------
+
+class _Builder:
+    def __init__(self, fmt: Format, mapping: Mapping[str, str]) -> None:
+        self.fmt = fmt
+        self.mapping = mapping
+        self.index: list[int] = []
+        self.line: list[int] = []
+        self.roles: list[str] = []
+        self.texts: list[tuple[str, ...]] = []
+        self.labels: list[str | None] = []
+        self.rejected: list[str | None] = []
+        self.extras: dict[str, list[Any]] = {}
+        self.issues: dict[int, tuple[Issue, ...]] = {}
+
+    def add(self, index: int, line: int | None, rec: Any) -> None:
+        row = len(self.roles)
+        if isinstance(rec, dict):
+            rec = apply_mapping(rec, self.mapping)
+            ex = self.fmt.convert(rec)
+            issues = ex.issues
+            if not self.fmt.matches(rec):
+                keys = ", ".join(list(rec)[:8]) or "none"
+                issues = (Issue("missing-key", f"record does not have the keys of the file's format "
+                                               f"'{self.fmt.name}' ({self.fmt.description}); keys: {keys}"),)
+            for k, v in rec.items():
+                if k in CONSUMED_KEYS or k in self.mapping:
+                    continue
+                if v is None or isinstance(v, (str, int, float, bool)):
+                    col = self.extras.get(k)
+                    if col is None:
+                        col = self.extras[k] = [None] * row
+                    elif len(col) < row:
+                        col.extend([None] * (row - len(col)))
+                    col.append(v[:EXTRA_MAX_CHARS] if isinstance(v, str) else v)
+            self.roles.append(ex.roles)
+            self.texts.append(ex.texts)
+            self.labels.append(ex.label)
+            self.rejected.append(ex.rejected)
+        else:
+            issues = (Issue("wrong-type", f"record is {type(rec).__name__ if rec is not None else 'null'}, "
+                                          "expected a JSON object"),)
+            self.roles.append("")
+            self.texts.append(())
+            self.labels.append(None)
+            self.rejected.append(None)
+        if issues:
+            self.issues[row] = tuple(issues)
+        self.index.append(index)
+        self.line.append(line or 0)
+
+    def dataset(self, split: str, source: SourceFile, malformed: list[Malformed]) -> Dataset:
+        n = len(self.roles)
+        for col in self.extras.values():
+            if len(col) < n:
+                col.extend([None] * (n - len(col)))
+        return Dataset(
+            split=split,
+            files=[source],
+            file_id=np.zeros(n, dtype=np.int32),
+            index=np.asarray(self.index, dtype=np.int64),
+            line=np.asarray(self.line, dtype=np.int64),
+            roles=self.roles,
+            texts=self.texts,
+            labels=self.labels,
+            rejected=self.rejected,
+            extras=self.extras,
+            issues=self.issues,
+            malformed=malformed,
+        )
+
+
+def _file_hash(path: Path) -> str:
+    h = xxhash.xxh3_128()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_dataset_file(
+    path: Path,
+    split: str,
+    split_source: str,
+    mapping: Mapping[str, str] | None = None,
+    forced_format: str | None = None,
+    cache: Cache | None = None,
+) -> Dataset:
+    """Read one dataset file into a :class:`Dataset` of one split (cached by content hash)."""
+    mapping = dict(mapping or {})
+    shown = display_path(path)
+    try:
+        content_hash = _file_hash(path)
+    except OSError as e:
+        raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
+    key = cache_key("dataset", LOADER_VERSION, content_hash, sorted(mapping.items()), forced_format,
+                    path.suffix.lower())
+    cached = cache.get(key) if cache else None
+    if isinstance(cached, Dataset):
+        f = cached.files[0]
+        f.path, f.abspath, f.split, f.split_source = shown, str(path.resolve()), split, split_source
+        cached.split = split
+        return cached
+    ds = _read(path, shown, split, split_source, mapping, forced_format, content_hash)
+    if cache:
+        cache.put(key, ds)
+    return ds
+
+
+def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[str, str],
+          forced_format: str | None, content_hash: str) -> Dataset:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic != b"PAR1":
+            raise InputError("not a Parquet file (no PAR1 magic bytes)", shown)
+        items: Iterator[Item] = _iter_parquet(path)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
+        head = data[:8192]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError("file is UTF-16 encoded; save it as UTF-8", shown)
+        if b"\x00" in head:
+            raise InputError("not a text file (binary content); expected JSONL, JSON, CSV, TSV or Parquet", shown)
+        if suffix in (".jsonl", ".ndjson"):
+            items = _iter_jsonl(data)
+        elif suffix == ".json":
+            items = _iter_json(data)
+        else:
+            items = _iter_csv(data, "\t" if suffix == ".tsv" else ",")
+
+    malformed: list[Malformed] = []
+    buffered: list[tuple[int, int | None, Any]] = []
+    index = 0
+    count = 0
+    fmt: Format | None = None
+    builder: _Builder | None = None
+    for line, rec, err, raw in items:
+        count += 1
+        if err is not None:
+            malformed.append(Malformed(0, index, line, err, snippet(raw)))
+            index += 1
+            continue
+        if builder is None:
+            buffered.append((index, line, rec))
+            if len(buffered) >= DETECT_SAMPLE:
+                fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
+                                     for _, _, r in buffered], shown, forced_format)
+                builder = _Builder(fmt, mapping)
+                for b in buffered:
+                    builder.add(*b)
+                buffered = []
+        else:
+            builder.add(index, line, rec)
+        index += 1
+    if builder is None:
+        if buffered:
+            fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
+                                 for _, _, r in buffered], shown, forced_format)
+        builder_fmt = fmt
+        if builder_fmt is None:
+            from ftlint.data.schema import FORMATS_BY_NAME
+            builder_fmt = FORMATS_BY_NAME[forced_format] if forced_format in FORMATS_BY_NAME else None
+        if builder_fmt is not None:
+            builder = _Builder(builder_fmt, mapping)
+            for b in buffered:
+                builder.add(*b)
+    fmt_name = builder.fmt.name if builder is not None else ("empty" if count == 0 else "unknown")
+    source = SourceFile(path=shown, abspath=str(path.resolve()), split=split, split_source=split_source,
+                        format=fmt_name, records=count, content_hash=content_hash)
+    if builder is None:
+        ds = Dataset(split=split, files=[source], malformed=malformed)
+        return ds
+    return builder.dataset(split, source, malformed)

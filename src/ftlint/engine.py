@@ -1,0 +1,133 @@
+"""Execution: one outcome per selected rule (ran / skipped with reason / failed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import time
+import traceback
+from pathlib import Path
+
+from ftlint.context import Context
+from ftlint.findings import Finding, Redaction, RuleOutcome, key_fingerprint
+from ftlint.rule import Need, Rule, Severity, Skip
+
+NEED_SKIPS: dict[Need, tuple[str, str]] = {
+    Need.DATASET: ("no dataset given", "pass dataset files or directories: `ftlint check data/train.jsonl`"),
+    Need.LABELS: (
+        "no labels detected",
+        "add a label column (label, category, label_int) or map one: [dataset.columns] label = \"<column>\"",
+    ),
+    Need.VALIDATION: (
+        "no validation split given",
+        "pass one with `--validation data/val.jsonl` or set [dataset] validation = [\"...\"] in ftlint.toml",
+    ),
+    Need.TRAINING_PLAN: (
+        "no training config given",
+        "pass the trainer's config with `--config train.yaml` or set training-config = \"...\" in ftlint.toml",
+    ),
+    Need.REFERENCE: (
+        "no reference sample given",
+        "pass a sample of the real task with `--reference prod_prompts.jsonl` or set reference = \"...\"",
+    ),
+    Need.CONTAMINATION: (
+        "no benchmark files given",
+        "pass benchmark or held-out files with `--contamination bench.jsonl` or set contamination = [\"...\"]",
+    ),
+}
+
+
+def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
+    for need in sorted(rule.requires, key=lambda n: n.value):
+        if need is Need.DATASET and not ctx.splits:
+            return need
+        if need is Need.LABELS and not any(ctx.labels(s) is not None for s in ctx.splits):
+            return need
+        if need is Need.VALIDATION and not ("validation" in ctx.splits or "test" in ctx.splits):
+            return need
+        if need is Need.TRAINING_PLAN and ctx.plan is None:
+            return need
+        if need is Need.REFERENCE and ctx.reference is None:
+            return need
+        if need is Need.CONTAMINATION and not ctx.settings.contamination:
+            return need
+    return None
+
+
+@dataclasses.dataclass
+class EngineResult:
+    findings: list[Finding]
+    outcomes: list[RuleOutcome]
+    suppressed: int
+    errors: list[str]
+
+
+def _relpath(path: str | None, root: Path) -> str | None:
+    if not path:
+        return path
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), root)).as_posix()
+    except ValueError:
+        return path
+
+
+def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
+              per_file_ignores: dict[str, list[str]] | None = None) -> EngineResult:
+    findings: list[Finding] = []
+    outcomes: list[RuleOutcome] = []
+    errors: list[str] = []
+    suppressed = 0
+    root = ctx.settings.root
+    for rule in rules:
+        cls = type(rule)
+        need = missing_need(cls, ctx)
+        if need is not None:
+            reason, fix = NEED_SKIPS[need]
+            outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", reason, fix))
+            continue
+        t0 = time.perf_counter()
+        produced: list[Finding] = []
+        try:
+            for f in rule.check(ctx):
+                produced.append(f)
+        except Skip as s:
+            outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", s.reason, s.fix or None,
+                                        round(time.perf_counter() - t0, 4)))
+            continue
+        except Exception as e:  # a bug in a rule: reported, never a crash of the whole run
+            tb = traceback.extract_tb(e.__traceback__)
+            where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+            msg = f"{type(e).__name__}: {e}{where}"
+            errors.append(f"rule {cls.code} ({cls.name}) failed: {msg}")
+            outcomes.append(RuleOutcome(cls.code, cls.name, "failed", msg,
+                                        "this is a bug in the rule; please report it, and use --ignore "
+                                        f"{cls.code} to run the other rules meanwhile",
+                                        round(time.perf_counter() - t0, 4)))
+            continue
+        kept = 0
+        for f in produced:
+            if rule.severity_override is not None:
+                f.severity = rule.severity_override
+            rel = _relpath(f.location.path, root)
+            if per_file_ignores and rel and _ignored(cls, rel, per_file_ignores):
+                suppressed += 1
+                continue
+            f.fingerprint = key_fingerprint(cls.code, rel, f.location.key or f.split or "")
+            findings.append(redaction.apply(f))
+            kept += 1
+        outcomes.append(RuleOutcome(cls.code, cls.name, "ran", None, None, round(time.perf_counter() - t0, 4), kept))
+    return EngineResult(findings, outcomes, suppressed, errors)
+
+
+def _ignored(rule: type[Rule], rel: str, per_file_ignores: dict[str, list[str]]) -> bool:
+    from ftlint.registry import _specificity
+
+    for pattern, selectors in per_file_ignores.items():
+        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
+            if any(_specificity(s, rule) for s in selectors):
+                return True
+    return False
+
+
+__all__ = ["EngineResult", "NEED_SKIPS", "Severity", "missing_need", "run_rules"]

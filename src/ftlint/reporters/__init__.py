@@ -1,0 +1,35 @@
+"""Reporters: one module per output format, each ``render(report, options) -> str``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ftlint.findings import Report
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    fail_on: str = "error"
+    max_rows: int = 5
+    verbose: bool = False
+    statistics: bool = False
+
+
+Renderer = Callable[[Report, RenderOptions], str]
+
+
+def get_renderer(name: str) -> Renderer:
+    from ftlint.reporters import concise, jsonfmt, text
+
+    table: dict[str, Renderer] = {
+        "full": text.render,
+        "text": text.render,
+        "concise": concise.render,
+        "json": jsonfmt.render,
+    }
+    return table[name]
+
+
+FORMATS = ("full", "text", "concise", "json")

@@ -1,0 +1,19 @@
+"""The ``concise`` format: one ``path:line: CODE message`` line per finding."""
+
+from __future__ import annotations
+
+from ftlint.findings import Report
+from ftlint.reporters import RenderOptions
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    lines = []
+    for f in report.findings:
+        loc = f.location.path or "-"
+        if f.location.line:
+            loc += f":{f.location.line}"
+        lines.append(f"{loc}: {f.code} [{f.severity.label}] {f.message}")
+    for o in report.outcomes:
+        if o.outcome == "failed":
+            lines.append(f"-: {o.code} [failed] rule crashed: {o.reason}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,64 @@
+"""The ``json`` format: the shape later formats and tools rely on (schema_version 1)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import orjson
+
+from ftlint import __version__
+from ftlint.findings import Finding, Report
+from ftlint.reporters import RenderOptions
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity.label,
+        "message": f.message,
+        "fix": f.fix,
+        "location": {"path": f.location.path, "line": f.location.line, "key": f.location.key},
+        "affected": {"count": f.affected.count, "fraction": f.affected.fraction},
+        "rows": [dataclasses.asdict(r) for r in f.rows],
+        "metrics": f.metrics,
+        "fingerprint": f.fingerprint,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    inputs = []
+    for i in report.inputs:
+        d: dict[str, Any] = {"path": i.path, "role": i.role}
+        if i.role == "dataset":
+            d.update(split=i.split, format=i.format, records=i.records, split_source=i.split_source)
+        d.update(i.extra)
+        inputs.append(d)
+    return {
+        "ftlint_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "inputs": inputs,
+        "summary": report.summary,
+        "rules": [
+            {"code": o.code, "name": o.name, "outcome": o.outcome, "reason": o.reason, "fix": o.fix,
+             "seconds": o.seconds}
+            for o in report.outcomes
+        ],
+        "findings": [finding_dict(f) for f in report.findings],
+    }
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    return str(obj)
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return orjson.dumps(report_dict(report), default=_default,
+                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n"

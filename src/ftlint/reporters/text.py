@@ -1,0 +1,105 @@
+"""The default terminal format: grouped findings, example rows, fixes and a summary line."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import click
+
+from ftlint import __version__
+from ftlint.findings import Finding, Report
+from ftlint.reporters import RenderOptions
+from ftlint.rule import Severity
+
+COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def _style(text: str, options: RenderOptions, **kw: object) -> str:
+    return click.style(text, **kw) if options.color else text  # type: ignore[arg-type]
+
+
+def _finding(f: Finding, options: RenderOptions) -> list[str]:
+    loc = f.location.path or ""
+    if f.location.line:
+        loc += f":{f.location.line}"
+    if f.location.key:
+        loc += f" ({f.location.key})"
+    sev = _style(f"{f.severity.label:<7}", options, fg=COLORS[f.severity], bold=True)
+    head = f"{sev} {_style(f.code, options, bold=True)} {f.name}"
+    if loc:
+        head += f"  {_style(loc, options, fg='cyan')}"
+    if f.affected.count and f.rows:
+        head += f"  ({f.affected.count:,} rows, {f.affected.fraction:.1%})"
+    out = [head, f"  {f.message}"]
+    for r in f.rows[: options.max_rows]:
+        where = f"{r.path}:{r.line}" if r.line else f"{r.path}#{r.index}"
+        detail = ""
+        for key in ("reason", "problems", "empty"):
+            if key in r.extra:
+                v = r.extra[key]
+                detail = "; ".join(v) if isinstance(v, list) else str(v)
+                break
+        if "duplicate_of" in r.extra:
+            d = r.extra["duplicate_of"]
+            detail = f"copy of {d['path']}:{d['line'] or '#' + str(d['index'])}"
+        line = f"    {_style(where, options, fg='cyan')}  "
+        line += (f"{detail}  " if detail else "") + _style(r.snippet[:100], options, dim=True)
+        out.append(line)
+    if len(f.rows) > options.max_rows:
+        out.append(f"    … and {len(f.rows) - options.max_rows:,} more rows (all are in --output-format json)")
+    out.append(f"  {_style('fix:', options, fg='green', bold=True)} {f.fix}")
+    return out
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    lines: list[str] = []
+    datasets = [i for i in report.inputs if i.role == "dataset"]
+    others = [i for i in report.inputs if i.role != "dataset"]
+    lines.append(_style(f"ftlint {__version__}", options, bold=True) + " checked:")
+    for i in datasets:
+        lines.append(f"  {i.split:<10} {i.path}  [{i.format}, {i.records:,} records; {i.split_source}]")
+    for i in others:
+        extra = ", ".join(f"{k}: {v}" for k, v in i.extra.items() if v is not None)
+        lines.append(f"  {i.role:<10} {i.path}" + (f"  [{extra}]" if extra else ""))
+    lines.append("")
+    for f in report.findings:
+        lines.extend(_finding(f, options))
+        lines.append("")
+    failed = [o for o in report.outcomes if o.outcome == "failed"]
+    for o in failed:
+        lines.append(_style("failed ", options, fg="red", bold=True) + f" {o.code} {o.name}: {o.reason}")
+    skipped = [o for o in report.outcomes if o.outcome == "skipped"]
+    if skipped:
+        by_reason: dict[str, list[str]] = defaultdict(list)
+        fixes: dict[str, str] = {}
+        for o in skipped:
+            by_reason[o.reason or "skipped"].append(o.code)
+            if o.fix:
+                fixes[o.reason or "skipped"] = o.fix
+        lines.append(_style("skipped:", options, dim=True))
+        for reason, codes in by_reason.items():
+            lines.append(f"  {', '.join(codes)}: {reason}" + (f" ({fixes[reason]})" if reason in fixes else ""))
+    if options.statistics:
+        lines.append("")
+        counts: dict[tuple[str, str, str], int] = defaultdict(int)
+        for f in report.findings:
+            counts[(f.code, f.name, f.severity.label)] += max(f.affected.count, 1)
+        for (code, name, sev), n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            lines.append(f"{n:>8,}  {code}  [{sev}] {name}")
+    if options.verbose:
+        lines.append("")
+        lines.append("timings (s):")
+        for k, v in sorted(report.timings.items(), key=lambda kv: -kv[1])[:20]:
+            lines.append(f"  {v:8.3f}  {k}")
+    s = report.summary
+    ran = sum(o.outcome == "ran" for o in report.outcomes)
+    total = len(report.findings)
+    summary = (f"Found {total} finding{'s' if total != 1 else ''}: {s['error']} error, {s['warning']} warning, "
+               f"{s['info']} info")
+    if s.get("suppressed"):
+        summary += f" ({s['suppressed']} suppressed)"
+    summary += f". {ran} rules ran, {len(skipped)} skipped, {len(failed)} failed."
+    if not total and not failed:
+        summary = _style("All checks passed. ", options, fg="green", bold=True) + summary
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,22 @@
+"""Built-in rules: one module per family, registered in the one tuple below."""
+
+from __future__ import annotations
+
+from ftlint.rules.duplicates import ExactDuplicates
+from ftlint.rules.format import ChatStructure, EmptyField, SchemaMismatch, UnreadableRecord
+from ftlint.rules.notices import PluginLoadFailed
+from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
+
+BUILTIN_RULES = (
+    UnreadableRecord,
+    SchemaMismatch,
+    EmptyField,
+    ChatStructure,
+    TooFewExamples,
+    TooFewPerClass,
+    ClassImbalance,
+    ExactDuplicates,
+    PluginLoadFailed,
+)
+
+__all__ = ["BUILTIN_RULES"]

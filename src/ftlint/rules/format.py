@@ -1,0 +1,279 @@
+"""FT0xx: inputs and format."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ftlint.context import Context
+from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, SYSTEM, TOOL, UNKNOWN, USER
+from ftlint.findings import Finding, Location, Row, row_fingerprint
+from ftlint.rule import Need, Rule, Severity
+
+SHOW = 5
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+class UnreadableRecord(Rule):
+    """Records that cannot be read: broken JSON, a CSV row with the wrong number of fields, a line
+    that is not valid UTF-8.
+
+    ## What it does
+    Reports every record of a readable dataset file that could not be parsed, with its line
+    number. The rest of the file is still read and checked.
+
+    ## Why it matters
+    Trainers either crash on the first broken record (after the GPUs are allocated) or skip it
+    silently; either way the data you trained on is not the data you reviewed.
+
+    ## Example
+    A JSONL line cut short by an interrupted export:
+    ```
+    {"messages": [{"role": "user", "content": "Hi"}, {"role": "assis
+    ```
+
+    ## How to fix
+    Repair or delete the reported lines; re-export the file with a JSON library rather than by
+    string concatenation, and save it as UTF-8.
+    """
+
+    code = "FT001"
+    name = "unreadable-record"
+    summary = "Records that cannot be parsed (broken JSON, bad CSV rows, invalid UTF-8)"
+    severity = Severity.ERROR
+    requires = frozenset({Need.DATASET})
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for split in ctx.splits:
+            ds = ctx.dataset(split)
+            by_file: dict[int, list[Row]] = defaultdict(list)
+            for m in ds.malformed:
+                rel = ctx.relpath(ds, m.file_id)
+                by_file[m.file_id].append(Row(
+                    path=ds.files[m.file_id].path, split=split, index=m.index, line=m.line,
+                    fingerprint=row_fingerprint(self.code, rel, m.snippet), snippet=m.snippet,
+                    extra={"reason": m.reason},
+                ))
+            for fid, rows in by_file.items():
+                f = ds.files[fid]
+                first = rows[0]
+                yield self.finding(
+                    f"{_plural(len(rows), 'record')} of {f.path} cannot be read"
+                    f" (first at line {first.line}: {first.extra['reason']})",
+                    "Repair or remove the reported records; each row below says what is wrong with it.",
+                    rows=rows, total=max(f.records, 1), split=split,
+                )
+
+
+class SchemaMismatch(Rule):
+    """Records that do not match the file's detected format.
+
+    ## What it does
+    Checks every record against the format detected for its file (OpenAI chat, ShareGPT, Alpaca,
+    preference, KTO, classification, ...): required keys present, values of the right type
+    (message content a string or a list of typed parts, `tool_calls` a list, `weight` 0 or 1,
+    `tools` a list or a JSON string).
+
+    ## Why it matters
+    A record with a missing key or a wrong type makes the trainer's data collator raise halfway
+    through a run, or is dropped without a word, so the model never sees it.
+
+    ## Example
+    ```
+    {"messages": [{"role": "user", "content": {"text": "hi"}}, {"role": "assistant", "content": "Hello"}]}
+    ```
+    `content` is an object, not a string or a list of typed parts.
+
+    ## How to fix
+    Bring the reported records to the format of the rest of the file. If ftlint detected the
+    wrong format, set `[dataset] format = "..."` or map your columns with `[dataset.columns]`.
+    """
+
+    code = "FT002"
+    name = "schema-mismatch"
+    summary = "Records that do not match the file's detected format"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for split in ctx.splits:
+            ds = ctx.dataset(split)
+            per_file: dict[int, list[Row]] = defaultdict(list)
+            kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            for i, issues in sorted(ds.issues.items()):
+                relevant = [x for x in issues if x.kind != "unknown-role"]  # unknown roles are FT004's
+                if not relevant:
+                    continue
+                fid = int(ds.file_id[i])
+                detail = "; ".join(x.detail for x in relevant[:3])
+                per_file[fid].append(ctx.row(split, i, self.code, extra={"problems": [x.detail for x in relevant]},
+                                             text=detail))
+                for x in relevant:
+                    kinds[fid][x.kind] += 1
+            for fid, rows in per_file.items():
+                f = ds.files[fid]
+                fmt = FORMATS_BY_NAME.get(f.format)
+                yield self.finding(
+                    f"{_plural(len(rows), 'record')} of {f.path} do not match its format "
+                    f"'{f.format}'" + (f" ({fmt.description})" if fmt else ""),
+                    "Fix the reported records (each row lists its problems). If the format was detected "
+                    "wrongly, set [dataset] format = \"...\" or map columns with [dataset.columns].",
+                    rows=rows, total=max(f.records, 1), split=split,
+                    metrics={"by_kind": dict(kinds[fid]), "format": f.format},
+                )
+
+
+class EmptyField(Rule):
+    """Empty or whitespace-only prompts, responses, message contents or preference sides.
+
+    ## What it does
+    Flags rows where a turn's text, the prompt, the response, or either side of a preference pair
+    is empty or only whitespace. Assistant turns that only carry tool calls are not empty.
+
+    ## Why it matters
+    An empty response teaches the model to answer with nothing (or with the end-of-turn token
+    straight away); an empty prompt teaches it to answer questions nobody asked.
+
+    ## Example
+    ```
+    {"conversations": [{"from": "human", "value": "how could i..."}, {"from": "gpt", "value": ""}]}
+    ```
+
+    ## How to fix
+    Fill in or drop the reported rows (`ftlint fix` drops them).
+    """
+
+    code = "FT003"
+    name = "empty-field"
+    summary = "Empty or whitespace-only prompts, responses, turns or preference sides"
+    severity = Severity.ERROR
+    fixable = True
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for split in ctx.splits:
+            ds = ctx.dataset(split)
+            rows: list[Row] = []
+            where_counts: dict[str, int] = defaultdict(int)
+            for i in range(len(ds)):
+                roles, texts = ds.roles[i], ds.texts[i]
+                if not roles:
+                    continue
+                empty = [f"{ROLE_NAMES.get(r, r)} turn {k + 1}" for k, (r, t) in enumerate(zip(roles, texts))
+                         if not t.strip()]
+                kind = ds.kind_of(i)
+                if kind == "preference":
+                    if ds.rejected[i] is not None and not ds.rejected[i].strip():  # type: ignore[union-attr]
+                        empty.append("rejected side")
+                    if empty and empty[-1].startswith("assistant turn") and int(empty[-1].split()[-1]) == len(roles):
+                        empty[-1] = "chosen side"
+                elif kind in ("instruction", "classification", "kto") and len(roles) <= 3:
+                    empty = [e.replace(f"user turn {len(roles) - 1 if kind != 'classification' else 1}", "prompt")
+                             .replace(f"assistant turn {len(roles)}", "response") for e in empty]
+                if empty:
+                    for e in empty:
+                        where_counts[e.split(" turn")[0]] += 1
+                    rows.append(ctx.row(split, i, self.code, extra={"empty": empty}))
+            if rows:
+                yield self.finding(
+                    f"{_plural(len(rows), 'row')} of the {split} split have empty fields "
+                    f"({', '.join(rows[0].extra['empty'])} in the first)",
+                    "Fill in or remove these rows; `ftlint fix` writes a copy without them.",
+                    rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
+                )
+
+
+class ChatStructure(Rule):
+    """Conversations whose turn structure a trainer will reject or learn the wrong thing from.
+
+    ## What it does
+    Checks the roles of each conversation: unknown roles, no assistant turn, a supervised
+    conversation that does not end with an assistant turn (a preference prompt ends on the user
+    turn by design), a system message that is not first, and two consecutive turns on the same
+    side where the format forbids it (ShareGPT). A conversation with no user turn is reported as
+    a separate warning.
+
+    ## Why it matters
+    Trainers compute the loss on assistant turns: a conversation without one trains on nothing,
+    one that ends with a user turn trains the model to stop mid-dialogue, and LLaMA-Factory drops
+    ShareGPT conversations whose turns do not alternate.
+
+    ## Example
+    ```
+    {"messages": [{"role": "system", "content": "..."}, {"role": "assistant", "content": "..."}]}
+    ```
+    (no user turn: the model learns to talk without being asked)
+
+    ## How to fix
+    Repair the reported conversations: rename unknown roles, move the system message first, merge
+    consecutive turns of the same side, and end every supervised example with the assistant's reply.
+    """
+
+    code = "FT004"
+    name = "chat-structure"
+    summary = "Conversations with unknown roles, no assistant turn, wrong order or no user turn"
+    severity = Severity.ERROR
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for split in ctx.splits:
+            ds = ctx.dataset(split)
+            errors: list[Row] = []
+            no_user: list[Row] = []
+            problem_counts: dict[str, int] = defaultdict(int)
+            for i in range(len(ds)):
+                roles = ds.roles[i]
+                if not roles:
+                    continue
+                fmt = FORMATS_BY_NAME.get(ds.format_of(i))
+                if fmt is None or fmt.kind in ("classification", "text"):
+                    continue
+                problems: list[str] = []
+                if UNKNOWN in roles:
+                    unknown = [x.detail for x in ds.issues.get(i, ()) if x.kind == "unknown-role"]
+                    problems.append(unknown[0] if unknown else "unknown role")
+                if ASSISTANT not in roles:
+                    problems.append("no assistant turn")
+                elif fmt.kind == "preference":
+                    prompt_roles = roles[:-1]
+                    if prompt_roles and prompt_roles.rstrip(SYSTEM)[-1:] not in (USER, TOOL):
+                        problems.append("the preference prompt does not end with a user turn")
+                elif roles[-1] != ASSISTANT:
+                    problems.append(f"ends with a {ROLE_NAMES.get(roles[-1], roles[-1])} turn, not the assistant's")
+                if SYSTEM in roles[1:]:
+                    problems.append(f"system message at turn {roles.index(SYSTEM, 1) + 1}, not first")
+                if fmt.strict_alternation:
+                    body = roles.lstrip(SYSTEM)
+                    sides = ["a" if r == ASSISTANT else "u" for r in body if r != SYSTEM]
+                    for k in range(1, len(sides)):
+                        if sides[k] == sides[k - 1]:
+                            who = "assistant" if sides[k] == "a" else "user/tool"
+                            problems.append(f"two consecutive {who} turns ({k} and {k + 1} after the system "
+                                            f"message), which {fmt.name} does not allow")
+                            break
+                if problems:
+                    for p in problems:
+                        problem_counts[p.split(" (")[0].split(" at turn")[0]] += 1
+                    errors.append(ctx.row(split, i, self.code, extra={"problems": problems},
+                                          text=f"[{' > '.join(ROLE_NAMES.get(r, r) for r in roles)}] "
+                                               + ds.full_text(i)))
+                elif USER not in roles and fmt.kind in ("chat", "kto"):
+                    no_user.append(ctx.row(split, i, self.code, extra={"problems": ["no user turn"]}))
+            if errors:
+                yield self.finding(
+                    f"{_plural(len(errors), 'conversation')} in the {split} split have a broken structure "
+                    f"({errors[0].extra['problems'][0]} in the first)",
+                    "Repair the turn order of the reported conversations: known roles only, system first, "
+                    "alternating user and assistant turns, ending with the assistant's reply.",
+                    rows=errors, total=len(ds), split=split, metrics={"by_problem": dict(problem_counts)},
+                )
+            if no_user:
+                f = self.finding(
+                    f"{_plural(len(no_user), 'conversation')} in the {split} split have no user turn",
+                    "Add the user message the assistant is answering, or drop these rows; a model trained "
+                    "on them learns to speak unprompted.",
+                    rows=no_user, total=len(ds), split=split,
+                )
+                f.severity = Severity.WARNING
+                yield f

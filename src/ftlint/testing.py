@@ -1,0 +1,169 @@
+"""The rule-case harness: one YAML case file per rule, public so plugin authors can use it.
+
+A case file looks like::
+
+    rule: FT201
+    cases:
+      - name: two identical rows
+        doc: true                 # shown in the rule's documentation page
+        records:                  # inline records, written to a file of ``format`` (default jsonl)
+          - {"instruction": "Say hi", "output": "Hi"}
+          - {"instruction": "say  HI", "output": "hi"}
+        options: {error-fraction: 0.9}   # this rule's options (TOML spelling)
+        settings: {}              # any other ftlint settings (TOML shape)
+        validation: [...]         # records of a validation split (optional)
+        expect:                   # the findings of this rule, in rank order; [] means silent
+          - severity: warning
+            rows: [1]             # indices of the affected rows
+            message_contains: "exact copies"
+            metrics: {group_count: 1}
+        skipped: "no labels"      # instead of expect: the rule is skipped with this reason
+
+``raw`` (file text) can replace ``records`` to test unreadable input.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from ftlint.findings import Finding, Report
+
+
+@dataclass
+class RuleCase:
+    rule: str
+    name: str
+    records: list[Any] | None = None
+    raw: str | None = None
+    format: str = "jsonl"
+    filename: str = "train"
+    validation: list[Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    expect: list[dict[str, Any]] | None = None
+    skipped: str | None = None
+    doc: bool = False
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}:{self.name}"
+
+
+def load_cases(path: Path) -> list[RuleCase]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    rule = data["rule"]
+    cases = []
+    for c in data.get("cases", []):
+        c = dict(c)
+        cases.append(RuleCase(rule=rule, **c))
+    return cases
+
+
+def _write(records: list[Any] | None, raw: str | None, fmt: str, path: Path) -> None:
+    if raw is not None:
+        path.write_text(raw, encoding="utf-8")
+    elif fmt == "jsonl":
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records or []))
+    elif fmt == "json":
+        path.write_bytes(orjson.dumps(records or [], option=orjson.OPT_INDENT_2))
+    elif fmt in ("csv", "tsv"):
+        import csv
+
+        rows = records or []
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=keys, delimiter="\t" if fmt == "tsv" else ",")
+            w.writeheader()
+            w.writerows(rows)
+    else:
+        raise ValueError(f"unsupported case format {fmt!r}")
+
+
+def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
+    """Run one case in a scratch directory with only its rule selected; return the report."""
+    from ftlint.api import check
+    from ftlint.registry import load_registry
+    from ftlint.settings import settings_from_dict
+
+    with tempfile.TemporaryDirectory() if workdir is None else _nullctx(workdir) as d:
+        root = Path(d)
+        train = root / f"{case.filename}.{case.format}"
+        _write(case.records, case.raw, case.format, train)
+        val_paths = []
+        if case.validation is not None:
+            vp = root / f"validation_split.{case.format}"
+            _write(case.validation, None, case.format, vp)
+            val_paths.append(vp)
+        settings_data = dict(case.settings)
+        if case.options:
+            reg = load_registry()
+            rule = reg.lookup(case.rule)
+            assert rule is not None, f"no rule {case.rule}"
+            settings_data.setdefault("rules", {}).setdefault(rule.name, {}).update(case.options)
+        settings = settings_from_dict(settings_data, root)
+        settings.cache = False
+        return check([train], validation=val_paths, settings=settings, select=[case.rule])
+
+
+class _nullctx:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> str:
+        return str(self.path)
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def assert_case(case: RuleCase, report: Report) -> None:
+    """Assert that ``report`` matches what ``case`` expects (raises AssertionError)."""
+    outcome = next((o for o in report.outcomes if o.code == case.rule), None)
+    assert outcome is not None, f"{case.id}: rule did not run at all"
+    assert outcome.outcome != "failed", f"{case.id}: rule failed: {outcome.reason}"
+    if case.skipped is not None:
+        assert outcome.outcome == "skipped", f"{case.id}: expected skipped, got {outcome.outcome}"
+        assert case.skipped in (outcome.reason or ""), f"{case.id}: skip reason {outcome.reason!r}"
+        return
+    assert outcome.outcome == "ran", f"{case.id}: skipped: {outcome.reason}"
+    got = [f for f in report.findings if f.code == case.rule]
+    expect = case.expect or []
+    assert len(got) == len(expect), (
+        f"{case.id}: expected {len(expect)} finding(s), got {len(got)}: " + "; ".join(f.message for f in got)
+    )
+    for f, e in zip(got, expect):
+        _match(case, f, e)
+
+
+def _match(case: RuleCase, f: Finding, e: dict[str, Any]) -> None:
+    if "severity" in e:
+        assert f.severity.label == e["severity"], f"{case.id}: severity {f.severity.label} != {e['severity']}"
+    if "rows" in e:
+        got_rows = [r.index for r in f.rows]
+        assert got_rows == list(e["rows"]), f"{case.id}: rows {got_rows} != {e['rows']}"
+    if "count" in e:
+        assert f.affected.count == e["count"], f"{case.id}: affected {f.affected.count} != {e['count']}"
+    if "message_contains" in e:
+        needles = e["message_contains"]
+        for needle in [needles] if isinstance(needles, str) else needles:
+            assert needle in f.message, f"{case.id}: {needle!r} not in message {f.message!r}"
+    if "lines" in e:
+        got_lines = [r.line for r in f.rows]
+        assert got_lines == list(e["lines"]), f"{case.id}: lines {got_lines} != {e['lines']}"
+    for k, v in (e.get("metrics") or {}).items():
+        assert k in f.metrics, f"{case.id}: metric {k!r} missing"
+        assert f.metrics[k] == v, f"{case.id}: metric {k} = {f.metrics[k]!r}, expected {v!r}"
+    for k, v in (e.get("extra") or {}).items():
+        assert f.rows and f.rows[0].extra.get(k) == v, f"{case.id}: extra {k} of first row != {v!r}"
+
+
+def cases_dir() -> Path:
+    """Where the built-in rules' case files live (shipped with the package)."""
+    return Path(__file__).parent / "rules" / "cases"
