@@ -30,7 +30,6 @@ def rule_markdown(rule: type[Rule]) -> str:
     needs = sorted(n.value for n in rule.requires)
     if needs:
         meta.append("needs: " + ", ".join(needs))
-    meta.append(f"fixable by `ftlint fix`: {'yes' if rule.fixable else 'no'}")
     meta.append(f"source: {rule.source}")
     lines += ["; ".join(meta) + ".", ""]
     for title in SECTION_ORDER:

@@ -29,7 +29,7 @@ def _finding(f: Finding, options: RenderOptions) -> list[str]:
     if loc:
         head += f"  {_style(loc, options, fg='cyan')}"
     if f.affected.count and f.rows:
-        head += f"  ({f.affected.count:,} rows, {f.affected.fraction:.1%})"
+        head += f"  ({f.affected.count:,} row{'s' if f.affected.count != 1 else ''}, {f.affected.fraction:.1%})"
     out = [head, f"  {f.message}"]
     for r in f.rows[: options.max_rows]:
         where = f"{r.path}:{r.line}" if r.line else f"{r.path}#{r.index}"

@@ -42,7 +42,8 @@ class ExactDuplicates(Rule):
     The same instruction and answer twice in an Alpaca file, once with different capitalisation.
 
     ## How to fix
-    Keep the first of each group and drop the rest (`ftlint fix` does this). Above
+    Keep the first of each group and drop the rest (`metrics.groups` in the JSON report lists
+    them all). Above
     `error-fraction` (10%) of the split the finding is an error: check how the data was assembled.
     """
 
@@ -80,7 +81,7 @@ class ExactDuplicates(Rule):
             yield self.finding(
                 f"{len(rows):,} of {n:,} {split} examples ({fraction:.1%}) are exact copies of another "
                 f"({len(groups):,} groups, largest {largest})",
-                "Keep the first of each group and drop the copies (`ftlint fix` writes a deduplicated copy).",
+                "Keep the first of each group and drop the copies listed here (every one is in the JSON report's rows).",
                 rows=rows, total=n, escalate=fraction > self.options.error_fraction, split=split,
                 metrics={
                     "groups": [[[ds.path(i), int(ds.index[i])] for i in g] for g in groups],

@@ -18,6 +18,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def _verb(n: int, plural: str, singular: str) -> str:
+    return singular if n == 1 else plural
+
+
 class UnreadableRecord(Rule):
     """Records that cannot be read: broken JSON, a CSV row with the wrong number of fields, a line
     that is not valid UTF-8.
@@ -117,7 +121,7 @@ class SchemaMismatch(Rule):
                 f = ds.files[fid]
                 fmt = FORMATS_BY_NAME.get(f.format)
                 yield self.finding(
-                    f"{_plural(len(rows), 'record')} of {f.path} do not match its format "
+                    f"{_plural(len(rows), 'record')} of {f.path} {_verb(len(rows), 'do', 'does')} not match its format "
                     f"'{f.format}'" + (f" ({fmt.description})" if fmt else ""),
                     "Fix the reported records (each row lists its problems). If the format was detected "
                     "wrongly, set [dataset] format = \"...\" or map columns with [dataset.columns].",
@@ -143,7 +147,7 @@ class EmptyField(Rule):
     ```
 
     ## How to fix
-    Fill in or drop the reported rows (`ftlint fix` drops them).
+    Fill in or drop the reported rows.
     """
 
     code = "FT003"
@@ -178,9 +182,9 @@ class EmptyField(Rule):
                     rows.append(ctx.row(split, i, self.code, extra={"empty": empty}))
             if rows:
                 yield self.finding(
-                    f"{_plural(len(rows), 'row')} of the {split} split have empty fields "
+                    f"{_plural(len(rows), 'row')} of the {split} split {_verb(len(rows), 'have', 'has')} empty fields "
                     f"({', '.join(rows[0].extra['empty'])} in the first)",
-                    "Fill in or remove these rows; `ftlint fix` writes a copy without them.",
+                    "Fill in or remove these rows (every one is in the JSON report's rows).",
                     rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
                 )
 
@@ -262,7 +266,7 @@ class ChatStructure(Rule):
                     no_user.append(ctx.row(split, i, self.code, extra={"problems": ["no user turn"]}))
             if errors:
                 yield self.finding(
-                    f"{_plural(len(errors), 'conversation')} in the {split} split have a broken structure "
+                    f"{_plural(len(errors), 'conversation')} in the {split} split {_verb(len(errors), 'have', 'has')} a broken structure "
                     f"({errors[0].extra['problems'][0]} in the first)",
                     "Repair the turn order of the reported conversations: known roles only, system first, "
                     "alternating user and assistant turns, ending with the assistant's reply.",
@@ -270,7 +274,7 @@ class ChatStructure(Rule):
                 )
             if no_user:
                 f = self.finding(
-                    f"{_plural(len(no_user), 'conversation')} in the {split} split have no user turn",
+                    f"{_plural(len(no_user), 'conversation')} in the {split} split {_verb(len(no_user), 'have', 'has')} no user turn",
                     "Add the user message the assistant is answering, or drop these rows; a model trained "
                     "on them learns to speak unprompted.",
                     rows=no_user, total=len(ds), split=split,
