@@ -185,6 +185,8 @@ class Redaction:
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """A one-line preview of ``text``: whitespace collapsed, cut at ``limit`` characters."""
     flat = " ".join(text.split())
+    if not flat.isascii():  # lone surrogates (from broken input) must not crash any reporter
+        flat = flat.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if len(flat) > limit:
         return flat[: limit - 1] + "…"
     return flat

@@ -7,6 +7,7 @@ that cannot be used at all raises :class:`InputError` (exit 2).
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -56,6 +57,11 @@ def _below_cwd(path: Path) -> bool:
         return False
 
 
+def _not_dataset(name: str) -> bool:
+    low = name.lower()
+    return low in NOT_DATASETS or low.endswith("dataset_info.json")
+
+
 def infer_split(path: Path) -> tuple[str, str] | None:
     """The split a file's stem names (``val``/``valid``/``validation``/``dev``/``eval``; ``test``)."""
     stem = path.name
@@ -83,7 +89,7 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
         if p.is_dir():
             found = sorted(
                 c for c in p.iterdir()
-                if c.is_file() and c.name.lower().endswith(DATASET_SUFFIXES) and c.name not in NOT_DATASETS
+                if c.is_file() and c.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(c.name)
                 and not c.name.startswith(".")
             )
             if not found:
@@ -138,18 +144,17 @@ def _iter_jsonl(data: bytes) -> Iterator[Item]:
 _WS = re.compile(r"[ \t\n\r]*")
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def _iter_json(data: bytes) -> Iterator[Item]:
+    """A JSON array of records, one object, or concatenated objects/arrays, with start lines."""
     text = data.decode("utf-8", "surrogateescape")
     if text.startswith("\ufeff"):
         text = text[1:]
-    bad = re.search("[\udc80-\udcff]", text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        yield line, None, "file is not valid UTF-8 here (the bad bytes were replaced to read the rest)", \
-            text[bad.start() - 40: bad.start() + 40].encode("utf-8", "replace").decode("utf-8", "replace")
-        text = re.sub("[\udc80-\udcff]", "\ufffd", text)
+    bad_bytes = [m.start() for m in _SURROGATE.finditer(text)]
     dec = json.JSONDecoder()
-    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
     line, line_pos = 1, 0
 
     def line_at(p: int) -> int:
@@ -158,55 +163,74 @@ def _iter_json(data: bytes) -> Iterator[Item]:
         line_pos = p
         return line
 
-    def fail(e: json.JSONDecodeError, what: str) -> Item:
-        ln = text.count("\n", 0, e.pos) + 1
-        return ln, None, f"invalid JSON ({e.msg}); {what}", text[max(0, e.pos - 60): e.pos + 60]
+    def ws(p: int) -> int:
+        return _WS.match(text, p).end()  # type: ignore[union-attr]
 
-    if pos >= len(text):
-        return
-    if text[pos] == "[":
-        pos += 1
-        while True:
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            if pos >= len(text):
-                yield line_at(pos), None, "invalid JSON: the array is not closed; the file may be truncated", ""
-                return
-            if text[pos] == "]":
-                return
-            start_line = line_at(pos)
+    def fail(e: json.JSONDecodeError) -> Item:
+        ln = text.count("\n", 0, e.pos) + 1
+        return (ln, None, f"invalid JSON ({e.msg}); the records after this point could not be read",
+                _clean(text[max(0, e.pos - 60): e.pos + 60]))
+
+    def record(start: int) -> tuple[Item, int] | None:
+        start_line = line_at(start)
+        try:
+            obj, end = dec.raw_decode(text, start)
+        except json.JSONDecodeError as e:
+            return fail(e), -1
+        i = bisect.bisect_left(bad_bytes, start)
+        if i < len(bad_bytes) and bad_bytes[i] < end:
+            bad_line = text.count("\n", 0, bad_bytes[i]) + 1
+            return (bad_line, None, "record is not valid UTF-8", _clean(text[start:end])), end
+        if _SURROGATE_ESCAPE.search(text, start, end):
             try:
-                obj, pos = dec.raw_decode(text, pos)
-            except json.JSONDecodeError as e:
-                yield fail(e, "the records after this point could not be read")
+                orjson.dumps(obj)
+            except TypeError:
+                return (start_line, None, "invalid \\u escape: a lone surrogate (a cut emoji?)",
+                        _clean(text[start:end])), end
+        return (start_line, obj, None, ""), end
+
+    pos = ws(0)
+    while pos < len(text):
+        if text[pos] == "[":
+            pos = ws(pos + 1)
+            while True:
+                if pos >= len(text):
+                    yield line_at(pos), None, "invalid JSON: the array is not closed; the file may be truncated", ""
+                    return
+                if text[pos] == "]":
+                    pos = ws(pos + 1)
+                    break
+                item, pos = record(pos)
+                yield item
+                if pos < 0:
+                    return
+                pos = ws(pos)
+                if pos < len(text) and text[pos] == ",":
+                    pos = ws(pos + 1)
+                elif pos < len(text) and text[pos] == "]":
+                    continue
+                elif pos < len(text):
+                    yield fail(json.JSONDecodeError("expected ',' or ']' between array items", text, pos))
+                    return
+        else:
+            # one object, or several concatenated objects (JSONL saved with a .json name)
+            item, pos = record(pos)
+            yield item
+            if pos < 0:
                 return
-            yield start_line, obj, None, ""
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            if pos < len(text) and text[pos] == ",":
-                pos += 1
-            elif pos < len(text) and text[pos] == "]":
-                return
-            else:
-                e = json.JSONDecodeError("expected ',' or ']' between array items", text, pos)
-                yield fail(e, "the records after this point could not be read")
-                return
-    else:
-        # one object, or several concatenated objects (JSONL saved with a .json name)
-        while pos < len(text):
-            start_line = line_at(pos)
-            try:
-                obj, pos = dec.raw_decode(text, pos)
-            except json.JSONDecodeError as e:
-                yield fail(e, "the records after this point could not be read")
-                return
-            yield start_line, obj, None, ""
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            pos = ws(pos)
+
+
+def _clean(text: str) -> str:
+    """Text safe to print: undecodable bytes and lone surrogates become U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
 
 
 _JSONISH = ("messages", "conversations", "chosen", "rejected", "prompt", "completion", "chosen_messages",
             "rejected_messages", "history")
 
 
-def _iter_csv(data: bytes, delimiter: str) -> Iterator[Item]:
+def _iter_csv(data: bytes, delimiter: str, json_columns: frozenset[str] = frozenset(_JSONISH)) -> Iterator[Item]:
     text = data.decode("utf-8", "surrogateescape")
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -224,14 +248,14 @@ def _iter_csv(data: bytes, delimiter: str) -> Iterator[Item]:
             continue
         raw = delimiter.join(fields)
         if re.search("[\udc80-\udcff]", raw):
-            yield start, None, "row is not valid UTF-8", raw.encode("utf-8", "replace").decode("utf-8", "replace")
+            yield start, None, "row is not valid UTF-8", _clean(raw)
             continue
         if len(fields) != len(header):
             yield start, None, f"row has {len(fields)} fields, the header has {len(header)}", raw
             continue
         rec: dict[str, Any] = {}
         for k, v in zip(header, fields):
-            if k in _JSONISH and v[:1] in ("[", "{"):
+            if k in json_columns and v[:1] in ("[", "{"):
                 try:
                     rec[k] = orjson.loads(v)
                     continue
@@ -387,7 +411,8 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
         elif suffix == ".json":
             items = _iter_json(data)
         else:
-            items = _iter_csv(data, "\t" if suffix == ".tsv" else ",")
+            json_columns = frozenset(_JSONISH) | {mapping[k] for k in _JSONISH if k in mapping}
+            items = _iter_csv(data, "\t" if suffix == ".tsv" else ",", json_columns)
 
     malformed: list[Malformed] = []
     buffered: list[tuple[int, int | None, Any]] = []
@@ -419,8 +444,7 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
                                  for _, _, r in buffered], shown, forced_format)
         builder_fmt = fmt
         if builder_fmt is None:
-            from ftlint.data.schema import FORMATS_BY_NAME
-            builder_fmt = FORMATS_BY_NAME[forced_format] if forced_format in FORMATS_BY_NAME else None
+            builder_fmt = detect_format([], shown, forced_format) if forced_format else None  # unknown name: FormatError
         if builder_fmt is not None:
             builder = _Builder(builder_fmt, mapping)
             for b in buffered:

@@ -146,7 +146,7 @@ def _openai_messages(msgs: Any, key: str = "messages") -> tuple[str, list[str], 
         if calls is not None and not isinstance(calls, (list, dict)):
             issues.append(Issue("wrong-type", f"{key}[{i}] tool_calls is {_tname(calls)}, expected a list", "tool_calls"))
         w = m.get("weight")
-        if w is not None and w not in (0, 1):
+        if w is not None and not (type(w) is int and w in (0, 1)):
             issues.append(Issue("bad-value", f"{key}[{i}] weight is {w!r}, expected 0 or 1", "weight"))
         roles.append(code)
         texts.append(text)
@@ -213,10 +213,8 @@ def _str_field(rec: Mapping[str, Any], key: str, issues: list[Issue], required: 
         return ""
     if isinstance(v, str):
         return v
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return str(v)
     issues.append(Issue("wrong-type", f"'{key}' is {_tname(v)}, expected a string", key))
-    return ""
+    return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
 
 
 def _label_str(v: Any) -> str | None:

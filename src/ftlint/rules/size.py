@@ -54,7 +54,10 @@ class TooFewExamples(Rule):
         if n >= self.options.warn_below:
             return
         path = ds.files[0].path if len(ds.files) == 1 else None
-        what = "is empty" if n == 0 else f"has only {n:,} example{'s' if n != 1 else ''}"
+        if n == 0:
+            what = "has no readable examples" if ds.malformed else "is empty"
+        else:
+            what = f"has only {n:,} example{'s' if n != 1 else ''}"
         where = path or f"the train split ({len(ds.files)} files)"
         yield self.finding(
             f"{where} {what}; fine-tuning needs thousands of examples of the task, ideally tens of thousands "

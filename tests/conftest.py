@@ -1,0 +1,108 @@
+"""Shared fixtures: the real-input corpus beside the repository, small file writers, a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+CORPUS_MISSING = "../shared/corpus is not present (a user's clone): corpus tests need the shared folder beside the repository"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """``../shared/corpus`` (real public datasets and configs); skips the test where it is absent."""
+    if not CORPUS_DIR.is_dir():
+        pytest.skip(CORPUS_MISSING)
+    return CORPUS_DIR
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
+    """``write_jsonl(name, records)`` writes one JSON record per line under tmp_path and returns the path.
+
+    A record given as ``str`` is written verbatim (for broken or blank lines).
+    """
+
+    def write(name: str | Path, records: Iterable[Any]) -> Path:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+        p.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return p
+
+    return write
+
+
+@pytest.fixture
+def write_json(tmp_path: Path) -> Callable[..., Path]:
+    """``write_json(name, data, indent=2)`` writes one JSON document under tmp_path."""
+
+    def write(name: str | Path, data: Any, indent: int | None = 2) -> Path:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(data, indent=indent, ensure_ascii=False), encoding="utf-8")
+        return p
+
+    return write
+
+
+@pytest.fixture
+def write_bytes(tmp_path: Path) -> Callable[[str | Path, bytes], Path]:
+    """``write_bytes(name, data)`` writes raw bytes under tmp_path (for encodings and binary files)."""
+
+    def write(name: str | Path, data: bytes) -> Path:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        return p
+
+    return write
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_ftlint(args: Sequence[str | Path], cwd: Path, timeout: float = 120) -> CliResult:
+    """Run ``python -m ftlint ARGS`` in ``cwd`` (a clean directory: no settings file is discovered)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_")}
+    env["NO_COLOR"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "ftlint", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def ftlint_cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """``ftlint_cli(*args)`` runs the CLI in a subprocess with tmp_path as the working directory."""
+    work = tmp_path / "cwd"
+    work.mkdir(exist_ok=True)
+
+    def run(*args: str | Path) -> CliResult:
+        return run_ftlint(args, work)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def registered_codes(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """Codes listed by ``ftlint rules`` (rules still being written show up here once registered)."""
+    res = run_ftlint(["rules", "--output-format", "json"], tmp_path_factory.mktemp("rules"))
+    assert res.returncode == 0, res.stderr
+    return {r["code"] for r in json.loads(res.stdout)}
