@@ -106,18 +106,12 @@ def check(
         validate_selectors(sels, reg, where)
     for pattern, sels in settings.per_file_ignores.items():
         validate_selectors(sels, reg, f"per-file-ignores '{pattern}'")
-    tables = rule_tables(settings.rules, reg, shown)
+    tables = rule_tables(settings.rules, reg, shown, settings.lines)
+    # (a selector naming a rule of a pack that failed to load is a usage error: validate_selectors)
     chosen = select_rules(reg, settings.select, settings.extend_select, settings.ignore)
-    # a broken pack whose rule was explicitly asked for is unusable input
-    for failure in reg.failures:
-        for sel in [*(settings.select or []), *settings.extend_select]:
-            if sel.upper() != "ALL" and not reg.lookup(sel) and not any(
-                    r.code.startswith(sel.upper()) for r in reg.rules):
-                raise UsageError(f"rule selector '{sel}' names no loaded rule, and the rule pack "
-                                 f"'{failure.distribution}' failed to load: {failure.error}")
     rules = []
     for cls in chosen:
-        options, severity = configure(cls, tables.get(cls.code, {}), shown)
+        options, severity = configure(cls, tables.get(cls.code, []), shown, settings.lines)
         rules.append(cls(options, severity))
 
     cache_root = settings.cache_dir or (settings.root / CACHE_DIR_NAME)

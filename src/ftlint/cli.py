@@ -121,6 +121,11 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         settings.fail_on = None
     if cache_dir:
         settings.cache_dir = cache_dir
+    if _split_selectors(select):
+        # CLI flags override all (ruff's layering): `--select X` replaces the settings' whole
+        # selection, so their ignore / extend-select cannot silently drop or add rules to it
+        settings.ignore = []
+        settings.extend_select = []
     fmt = output_format or settings.output_format or "full"
     if fmt not in OUTPUT_FORMATS + ("text",):
         raise UsageError(f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
@@ -144,7 +149,9 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         except OSError as e:
             raise UsageError(f"cannot write the report: {e.strerror or e}") from None
     elif not (quiet and not report.findings and code == 0):
-        click.echo(text, nl=False)
+        # color=: click.echo strips ANSI codes when stdout is not a TTY, which would make
+        # --color always a no-op in CI logs and pipes
+        click.echo(text, nl=False, color=use_color)
     for note in report.notes:
         click.echo(f"ftlint: error: {note}", err=True)
     sys.exit(code)

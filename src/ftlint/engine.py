@@ -99,6 +99,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             tb = traceback.extract_tb(e.__traceback__)
             where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
             msg = f"{type(e).__name__}: {e}{where}"
+            msg = redaction(msg)
             errors.append(f"rule {cls.code} ({cls.name}) failed: {msg}")
             outcomes.append(RuleOutcome(cls.code, cls.name, "failed", msg,
                                         "this is a bug in the rule; please report it, and use --ignore "
@@ -106,6 +107,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
                                         round(time.perf_counter() - t0, 4)))
             continue
         kept = 0
+        seen: dict[str, int] = {}
         for f in produced:
             if rule.severity_override is not None:
                 f.severity = rule.severity_override
@@ -113,7 +115,13 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             if per_file_ignores and rel and _ignored(cls, rel, per_file_ignores):
                 suppressed += 1
                 continue
-            f.fingerprint = key_fingerprint(cls.code, rel, f.location.key or f.split or "")
+            key = f.location.key or f.split or ""
+            f.fingerprint = key_fingerprint(cls.code, rel, key)
+            # one rule may report two findings about the same split (FT004: broken structure and
+            # no user turn); every finding's fingerprint must still be unique in the report
+            nth = seen[f.fingerprint] = seen.get(f.fingerprint, 0) + 1
+            if nth > 1:
+                f.fingerprint = key_fingerprint(cls.code, rel, f"{key}#{nth}")
             findings.append(redaction.apply(f))
             kept += 1
         outcomes.append(RuleOutcome(cls.code, cls.name, "ran", None, None, round(time.perf_counter() - t0, 4), kept))

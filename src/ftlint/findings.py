@@ -173,8 +173,12 @@ class Redaction:
         if not self.patterns:
             return finding
         rows = [dataclasses.replace(r, snippet=self(r.snippet), extra=red_value(r.extra)) for r in finding.rows]
+        location = finding.location
+        if location.key:
+            location = dataclasses.replace(location, key=self(location.key))
         return dataclasses.replace(
             finding,
+            location=location,
             message=self(finding.message),
             fix=self(finding.fix),
             rows=rows,

@@ -102,6 +102,12 @@ def validate_selectors(selectors: list[str], reg: Registry, where: str) -> None:
             continue
         close = difflib.get_close_matches(sel, known, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        if reg.failures:
+            if where.startswith(("ignore", "per-file-ignores")):
+                continue  # ignoring a broken pack's rules must not take the run down
+            packs = "; ".join(f"'{f.distribution}' ({f.error})" for f in reg.failures)
+            raise UsageError(f"{where}: rule selector '{sel}' names no loaded rule{hint}, and a rule pack "
+                             f"failed to load: {packs}")
         raise UsageError(f"{where}: unknown rule selector '{sel}'{hint} (see `ftlint rules`)")
 
 
@@ -158,39 +164,53 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
     return value
 
 
-def configure(rule: type[Rule], table: dict[str, Any], shown: str = "settings") -> tuple[Any, Severity | None]:
-    """Build the rule's Options and severity override from its settings table."""
+def configure(rule: type[Rule], entries: list[tuple[str, dict[str, Any]]], shown: str = "settings",
+              lines: dict[str, int] | None = None) -> tuple[Any, Severity | None]:
+    """Build the rule's Options and severity override from its settings tables.
+
+    ``entries`` are ``(name or code as written, table)``; ``lines`` locates keys in the file.
+    """
+    lines = lines or {}
     hints = typing.get_type_hints(rule.Options)
     fields = {f.name: f for f in dataclasses.fields(rule.Options)}
     kwargs: dict[str, Any] = {}
     severity: Severity | None = None
-    for key, value in table.items():
-        where = f"{shown}: [rules.{rule.name}] {key}"
-        if key == "severity":
-            try:
-                severity = Severity.parse(str(value))
-            except ValueError as e:
-                raise SettingsError(f"{where}: {e}") from None
-            continue
-        attr = key.replace("-", "_")
-        if attr not in fields:
+    for ref, table in entries:
+        for key, value in table.items():
+            line = lines.get(f"rules.{ref}.{key}") or lines.get(f"rules.{ref}")
+            where = f"[rules.{ref}] {key}"
+            if key == "severity":
+                try:
+                    severity = Severity.parse(str(value))
+                except ValueError as e:
+                    raise SettingsError(f"{where}: {e}", shown, line) from None
+                continue
             options = ["severity"] + [n.replace("_", "-") for n in fields]
-            close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise SettingsError(f"{where}: unknown option{hint} (options: {', '.join(options)})")
-        kwargs[attr] = _coerce(value, hints.get(attr, Any), where)
+            attr = key.replace("-", "_")
+            if "_" in key or attr not in fields:
+                close = difflib.get_close_matches(key.replace("_", "-"), options, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise SettingsError(f"{where}: unknown option{hint} (options of {rule.code} {rule.name}: "
+                                    f"{', '.join(options)})", shown, line)
+            try:
+                kwargs[attr] = _coerce(value, hints.get(attr, Any), where)
+            except SettingsError as e:
+                raise SettingsError(e.message, shown, line) from None
     return rule.Options(**kwargs), severity
 
 
-def rule_tables(settings_rules: dict[str, dict[str, Any]], reg: Registry, shown: str) -> dict[str, dict[str, Any]]:
+def rule_tables(settings_rules: dict[str, dict[str, Any]], reg: Registry, shown: str,
+                lines: dict[str, int] | None = None) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Map ``[rules.<name or code>]`` tables to rule codes, with a clear error for unknown rules."""
-    out: dict[str, dict[str, Any]] = {}
+    lines = lines or {}
+    out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for ref, table in settings_rules.items():
         rule = reg.lookup(ref)
         if rule is None:
             known = [r.name for r in reg.rules] + [r.code for r in reg.rules]
             close = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise SettingsError(f"{shown}: [rules.{ref}]: no such rule{hint}")
-        out.setdefault(rule.code, {}).update(table)
+            raise SettingsError(f"[rules.{ref}]: no such rule{hint} (see `ftlint rules`)", shown,
+                                lines.get(f"rules.{ref}"))
+        out.setdefault(rule.code, []).append((ref, table))
     return out

@@ -105,9 +105,17 @@ def find_settings_file(start: Path | None = None) -> Path | None:
                 continue
             if name == "pyproject.toml":
                 try:
-                    data = tomllib.loads(p.read_text(encoding="utf-8"))
-                except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                    continue  # a broken pyproject without our table is not ours to report
+                    text = p.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                try:
+                    data = tomllib.loads(text)
+                except tomllib.TOMLDecodeError:
+                    # a broken pyproject without our table is not ours to report; with it, it is
+                    # (load_settings then gives the located TOML error instead of silent defaults)
+                    if re.search(r"^\s*\[\s*tool\s*\.\s*\"?ftlint\"?\s*[\].]", text, re.MULTILINE):
+                        return p
+                    continue
                 if "ftlint" not in data.get("tool", {}):
                     continue
             return p

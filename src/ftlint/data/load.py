@@ -135,7 +135,7 @@ def _iter_jsonl(data: bytes) -> Iterator[Item]:
             yield lineno, None, err, raw.decode("utf-8", "replace")
             continue
         try:
-            yield lineno, orjson.loads(raw), None, ""
+            yield lineno, orjson.loads(raw.rstrip(b"\r\n")), None, ""
         except orjson.JSONDecodeError as e:
             msg = str(e).split(":")[0]
             yield lineno, None, f"invalid JSON: {msg}", text or ""

@@ -12,8 +12,8 @@ def render(report: Report, options: RenderOptions) -> str:
         loc = f.location.path or "-"
         if f.location.line:
             loc += f":{f.location.line}"
-        lines.append(f"{loc}: {f.code} [{f.severity.label}] {f.message}")
+        lines.append(f"{loc}: {f.code} {f.message}")
     for o in report.outcomes:
         if o.outcome == "failed":
-            lines.append(f"-: {o.code} [failed] rule crashed: {o.reason}")
+            lines.append(f"-: {o.code} rule failed (a bug in ftlint): {o.reason}")
     return "\n".join(lines) + ("\n" if lines else "")

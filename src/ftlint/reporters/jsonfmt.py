@@ -32,9 +32,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 def report_dict(report: Report) -> dict[str, Any]:
     inputs = []
     for i in report.inputs:
-        d: dict[str, Any] = {"path": i.path, "role": i.role}
+        # every input has the same five keys (null where they do not apply, e.g. a training config)
+        d: dict[str, Any] = {"path": i.path, "role": i.role, "split": i.split, "format": i.format,
+                             "records": i.records}
         if i.role == "dataset":
-            d.update(split=i.split, format=i.format, records=i.records, split_source=i.split_source)
+            d["split_source"] = i.split_source
         d.update(i.extra)
         inputs.append(d)
     return {

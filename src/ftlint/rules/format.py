@@ -112,9 +112,7 @@ class SchemaMismatch(Rule):
                 if not relevant:
                     continue
                 fid = int(ds.file_id[i])
-                detail = "; ".join(x.detail for x in relevant[:3])
-                per_file[fid].append(ctx.row(split, i, self.code, extra={"problems": [x.detail for x in relevant]},
-                                             text=detail))
+                per_file[fid].append(ctx.row(split, i, self.code, extra={"problems": [x.detail for x in relevant]}))
                 for x in relevant:
                     kinds[fid][x.kind] += 1
             for fid, rows in per_file.items():
@@ -163,8 +161,8 @@ class EmptyField(Rule):
             where_counts: dict[str, int] = defaultdict(int)
             for i in range(len(ds)):
                 roles, texts = ds.roles[i], ds.texts[i]
-                if not roles:
-                    continue
+                if not roles or any(x.kind in ("wrong-type", "missing-key") for x in ds.issues.get(i, ())):
+                    continue  # a value of the wrong type or a missing key is FT002's, not an empty field
                 empty = [f"{ROLE_NAMES.get(r, r)} turn {k + 1}" for k, (r, t) in enumerate(zip(roles, texts))
                          if not t.strip()]
                 kind = ds.kind_of(i)
