@@ -1,0 +1,92 @@
+"""Framework detection and dispatch to the adapters (behind ``load_training_config``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from ftlint.training import axolotl, hf, llamafactory, openai, torchtune
+from ftlint.training.plan import FRAMEWORKS, TrainingConfigError, TrainingPlan
+from ftlint.training.source import ConfigSource, Reader, read_config
+
+_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "hf": "hf",
+        "transformers": "hf",
+        "huggingface": "hf",
+        "trl": "trl",
+        "alignment-handbook": "trl",
+        "axolotl": "axolotl",
+        "llamafactory": "llamafactory",
+        "llama-factory": "llamafactory",
+        "llama_factory": "llamafactory",
+        "torchtune": "torchtune",
+        "openai": "openai",
+    }
+)
+
+Builder = Callable[[Reader, str, str], TrainingPlan]
+
+_BUILDERS: Mapping[str, Builder] = MappingProxyType(
+    {
+        "hf": hf.build,
+        "trl": hf.build,
+        "axolotl": axolotl.build,
+        "llamafactory": llamafactory.build,
+        "torchtune": torchtune.build,
+        "openai": openai.build,
+    }
+)
+
+
+def normalize_framework(name: str, path: str | None = None) -> str:
+    key = name.strip().lower()
+    if key not in _ALIASES:
+        raise TrainingConfigError(
+            f"unknown training framework {name!r}; expected one of: {', '.join(FRAMEWORKS)}", path
+        )
+    return _ALIASES[key]
+
+
+def detect_framework(source: ConfigSource) -> tuple[str, str]:
+    """(framework, reason), or TrainingConfigError when no adapter recognises the keys."""
+    data = source.data
+    reason = torchtune.detect(data)
+    if reason:
+        return "torchtune", reason
+    reason = openai.detect(data)
+    if reason:
+        return "openai", reason
+    reason = llamafactory.detect(data)
+    if reason:
+        return "llamafactory", reason
+    reason = axolotl.detect(data)
+    if reason:
+        return "axolotl", reason
+    found = hf.detect(data, source.format == "json")
+    if found:
+        return found
+    keys = ", ".join(list(data)[:5]) or "none"
+    raise TrainingConfigError(
+        f"could not recognise the training framework from the keys ({keys}); "
+        f"name it explicitly (one of: {', '.join(FRAMEWORKS)})",
+        source.display,
+        1,
+    )
+
+
+def build_plan(path: Path, framework: str | None) -> TrainingPlan:
+    if framework is not None:
+        normalize_framework(framework, str(path))  # an unknown name fails before the file is read
+    return plan_from_source(read_config(path), framework)
+
+
+def plan_from_source(source: ConfigSource, framework: str | None = None) -> TrainingPlan:
+    """The plan for an already-parsed config (detecting the framework unless one is given)."""
+    if framework is None:
+        chosen, reason = detect_framework(source)
+    else:
+        chosen = normalize_framework(framework, source.display)
+        reason = f"framework {chosen!r} was given explicitly"
+    return _BUILDERS[chosen](Reader(source), chosen, reason)

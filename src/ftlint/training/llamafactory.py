@@ -1,0 +1,627 @@
+"""LLaMA-Factory configs: v0 (``examples/train_*``: HF ``Seq2SeqTrainingArguments`` plus
+LLaMA-Factory's model/data/finetuning arguments; ``dataset:`` names resolved through
+``<dataset_dir>/dataset_info.json``) and v1 (``model`` + ``peft_config`` + ``train_dataset``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ftlint.training._common import (
+    as_mapping,
+    columns_of,
+    dataset_ref,
+    early_stopping_callback_problems,
+    effective_batch,
+    hf_best_model_problems,
+    positive_steps,
+    sources_of,
+    stage_from_path,
+    str_or_none,
+)
+from ftlint.training.hf import HF_DEPRECATED
+from ftlint.training.known_keys import (
+    LLAMAFACTORY_KEYS,
+    LLAMAFACTORY_V1_KEYS,
+    TRANSFORMERS_KEYS,
+)
+from ftlint.training.plan import (
+    ConfigValue,
+    DatasetKind,
+    DatasetRef,
+    EarlyStoppingPlan,
+    LoraPlan,
+    LossMaskPlan,
+    Origin,
+    PlanProblem,
+    SequencePlan,
+    TrainingPlan,
+    Truncation,
+    ValidationPlan,
+)
+from ftlint.training.source import (
+    Reader,
+    path_exists,
+    path_is_file,
+    to_bool,
+    to_float,
+    to_int,
+    to_str,
+    to_str_tuple,
+    to_strategy,
+)
+
+_V0_MARKERS = frozenset(
+    {
+        "stage",
+        "finetuning_type",
+        "cutoff_len",
+        "template",
+        "lora_rank",
+        "lora_target",
+        "dataset_dir",
+        "val_size",
+        "train_on_prompt",
+        "plot_loss",
+        "quantization_bit",
+        "pref_beta",
+        "pref_loss",
+        "mask_history",
+        "max_samples",
+        "adapter_name_or_path",
+        "early_stopping_steps",
+        "eval_dataset",
+        "neat_packing",
+    }
+)
+_V1_MARKERS = frozenset(
+    {
+        "train_dataset",
+        "peft_config",
+        "model_class",
+        "global_batch_size",
+        "quant_config",
+        "dist_config",
+        "kernel_config",
+        "micro_batch_size",
+    }
+)
+
+KNOWN_KEYS: frozenset[str] = frozenset(LLAMAFACTORY_KEYS | TRANSFORMERS_KEYS | set(HF_DEPRECATED))
+KNOWN_V1_KEYS: frozenset[str] = LLAMAFACTORY_V1_KEYS
+
+_SPLIT_NOTE = (
+    "cutoff_len is shared between prompt and response: when both are long, each is cut in proportion "
+    "(a response shorter than half of cutoff_len is kept whole and the prompt is cut)"
+)
+
+
+def detect(data: Mapping[str, Any]) -> str | None:
+    keys = set(data)
+    if "model" in keys and "base_model" not in keys and keys & (_V1_MARKERS - {"micro_batch_size"}):
+        return f"LLaMA-Factory v1 keys (model, {', '.join(sorted(keys & _V1_MARKERS)[:2])})"
+    if "model" in keys and {"micro_batch_size", "cutoff_len"} <= keys:
+        return "LLaMA-Factory v1 keys (model, micro_batch_size, cutoff_len)"
+    hits = sorted(keys & _V0_MARKERS) + (["dataset"] if isinstance(data.get("dataset"), str) else [])
+    if {"stage", "finetuning_type"} & keys or len(hits) >= 2:
+        return f"LLaMA-Factory keys ({', '.join(hits[:3])})"
+    return None
+
+
+def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
+    data = reader.source.data
+    if "model" in data and "model_name_or_path" not in data and (set(data) & _V1_MARKERS or "cutoff_len" in data):
+        return _build_v1(reader, framework, detected_by)
+    return _build_v0(reader, framework, detected_by)
+
+
+# --------------------------------------------------------------------------------------------
+# v0
+
+
+def _build_v0(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
+    data = reader.source.data
+    stage = _stage(reader)
+    method = _method(reader)
+    per_device = reader.value("per_device_train_batch_size", to_int, 8)
+    batch = effective_batch(reader, per_device, reader.value("gradient_accumulation_steps", to_int, 1))
+    batch = replace(batch, eval_per_device=reader.value("per_device_eval_batch_size", to_int, 8))
+    train, evals, problems, notes = _v0_datasets(reader, stage.value or "sft")
+    validation = _validation(reader, evals)
+    early = _early_stopping(reader, validation, stage.value or "sft")
+    template = reader.value("template", to_str)
+    if not template.is_set:
+        template = replace(
+            template, note="template is not set: the tokenizer's own chat template is used if it has one"
+        )
+    packing = reader.value(
+        "packing", to_bool, stage.value == "pt", default_note="not set: on for stage pt, off otherwise"
+    )
+    return TrainingPlan(
+        path=reader.source.path,
+        framework=framework,
+        variant="v0",
+        detected_by=detected_by,
+        base_model=reader.value("model_name_or_path", to_str),
+        model_builder=ConfigValue(),
+        method=method,
+        stage=stage,
+        epochs=reader.value("num_train_epochs", to_float, 3.0),
+        max_steps=positive_steps(reader.value("max_steps", to_int)),
+        max_steps_per_epoch=ConfigValue(),
+        learning_rate=reader.value("learning_rate", to_float, 5e-5),
+        learning_rate_multiplier=ConfigValue(),
+        lr_scheduler=reader.value("lr_scheduler_type", to_str, "linear"),
+        warmup_ratio=reader.value("warmup_ratio", to_float, 0.0),
+        warmup_steps=reader.value("warmup_steps", to_float, 0.0),
+        batch=batch,
+        sequence=SequencePlan(
+            max_length=reader.value(
+                "cutoff_len", to_int, 2048, default_note="not set: LLaMA-Factory's default cutoff_len (2048)"
+            ),
+            truncation=Truncation.SPLIT,
+            note=_SPLIT_NOTE,
+        ),
+        lora=_lora_v0(reader) if method.value in ("lora", "qlora") else LoraPlan(),
+        weight_decay=reader.value("weight_decay", to_float, 0.0),
+        chat_template=template,
+        packing=packing,
+        validation=validation,
+        early_stopping=early,
+        loss_mask=LossMaskPlan(
+            train_on_inputs=reader.value(
+                "train_on_prompt", to_bool, False, default_note="not set: the prompt is masked (train_on_prompt: false)"
+            ),
+            mask_history=reader.value("mask_history", to_bool, False),
+        ),
+        train_datasets=train,
+        eval_datasets=evals,
+        deprecated_keys=reader.deprecated_keys(HF_DEPRECATED),
+        unknown_keys=reader.unknown_keys(KNOWN_KEYS),
+        commented_keys=reader.commented_keys(KNOWN_KEYS),
+        duplicate_keys=reader.duplicate_keys(),
+        problems=tuple(problems),
+        notes=tuple(notes),
+        raw=data,
+        key_lines=reader.source.lines,
+    )
+
+
+def _stage(reader: Reader) -> ConfigValue[str]:
+    stage = reader.value("stage", to_str, "sft", default_note="not set: LLaMA-Factory's default stage (sft)")
+    loss = reader.value("pref_loss", to_str)
+    if stage.value == "dpo" and loss.value in ("orpo", "simpo"):
+        return reader.derived(loss.value, ["stage", "pref_loss"], f"stage: dpo with pref_loss: {loss.value}")
+    return stage
+
+
+def _method(reader: Reader) -> ConfigValue[str]:
+    kind = reader.value("finetuning_type", to_str, "lora", default_note="not set: LLaMA-Factory's default (lora)")
+    bits = reader.value("quantization_bit", to_int)
+    if kind.value == "lora" and bits.value:
+        return reader.derived("qlora", ["finetuning_type", "quantization_bit"], f"LoRA on a {bits.value}-bit base")
+    return kind
+
+
+def _lora_v0(reader: Reader) -> LoraPlan:
+    rank = reader.value("lora_rank", to_int, 8)
+    alpha = reader.value("lora_alpha", to_float)
+    if not alpha.is_set and rank.value is not None:
+        alpha = ConfigValue(
+            float(rank.value * 2),
+            Origin.DERIVED,
+            alpha.sources + rank.sources,
+            None,
+            "not set: LLaMA-Factory uses lora_rank * 2",
+        )
+    targets: ConfigValue[tuple[str, ...]] = reader.value("lora_target", to_str_tuple, ("all",))
+    if targets.value == ("all",):
+        targets = replace(targets, value=("all-linear",))
+    return LoraPlan(r=rank, alpha=alpha, dropout=reader.value("lora_dropout", to_float, 0.0), target_modules=targets)
+
+
+def _registry(reader: Reader) -> tuple[Mapping[str, Any] | None, Path | None, str, list[PlanProblem]]:
+    """(dataset_info, its folder, how it was found or why not, problems)."""
+    folder_value = reader.value("dataset_dir", to_str, "data")
+    folder_text = folder_value.value or "data"
+    if folder_text == "ONLINE":
+        return None, None, "dataset_dir is ONLINE: names are hub ids", []
+    if folder_text.startswith("REMOTE:"):
+        return None, None, f"the registry is on the hub ({folder_text[7:]})", []
+    found, _, tried = reader.resolve_path(folder_text)
+    candidates = [p for p in tried if path_is_file(p / "dataset_info.json")]
+    folder = candidates[0] if candidates else None
+    if folder is None:
+        where = " or ".join(str(p / "dataset_info.json") for p in tried)
+        return None, found, f"dataset_info.json not found (looked for {where})", []
+    info_path = folder / "dataset_info.json"
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problem = PlanProblem(
+            f"{info_path}: could not read the dataset registry: {exc}", reader.provs("dataset_dir", "dataset")
+        )
+        return None, folder, f"{info_path} is unreadable", [problem]
+    if not isinstance(info, Mapping):
+        problem = PlanProblem(
+            f"{info_path}: the dataset registry is not a JSON object", reader.provs("dataset_dir", "dataset")
+        )
+        return None, folder, f"{info_path} is not a JSON object", [problem]
+    return info, folder, str(info_path), []
+
+
+def _v0_datasets(
+    reader: Reader, stage: str
+) -> tuple[tuple[DatasetRef, ...], tuple[DatasetRef, ...], list[PlanProblem], list[str]]:
+    info, folder, how, problems = _registry(reader)
+    notes: list[str] = []
+    if info is None:
+        notes.append(f"LLaMA-Factory datasets could not be resolved: {how}")
+    refs: dict[str, list[DatasetRef]] = {"train": [], "eval": []}
+    for key, role in (("dataset", "train"), ("eval_dataset", "eval")):
+        if not reader.is_set(key):
+            continue
+        try:
+            names = to_str_tuple(reader.get(key))
+        except ValueError:
+            continue
+        for name in names:
+            ref, problem = _resolve_name(reader, name, role, key, info, folder, how, stage)
+            refs[role].append(ref)
+            if problem is not None:
+                problems.append(problem)
+    return tuple(refs["train"]), tuple(refs["eval"]), problems, notes
+
+
+def _resolve_name(
+    reader: Reader,
+    name: str,
+    role: str,
+    key: str,
+    info: Mapping[str, Any] | None,
+    folder: Path | None,
+    how: str,
+    stage: str,
+) -> tuple[DatasetRef, PlanProblem | None]:
+    prov = reader.prov(key)
+    if info is None:
+        if how.startswith("dataset_dir is ONLINE"):
+            return dataset_ref(reader, name, role, key), None
+        return DatasetRef(name, role, DatasetKind.REGISTRY, prov, note=how), None
+    entry = info.get(name)
+    if not isinstance(entry, Mapping):
+        note = f"{name!r} is not defined in {folder / 'dataset_info.json' if folder else 'dataset_info.json'}"
+        return DatasetRef(name, role, DatasetKind.REGISTRY, prov, note=note), PlanProblem(
+            f"dataset {name!r} is not defined in dataset_info.json: LLaMA-Factory stops with 'Undefined dataset'",
+            (prov,),
+        )
+    common: dict[str, Any] = {
+        "format": str_or_none(entry.get("formatting")) or "alpaca",
+        "columns": columns_of(entry.get("columns")),
+        "preference": bool(entry.get("ranking")) or stage in ("rm", "dpo", "orpo", "simpo"),
+        "split": str_or_none(entry.get("split")) or "train",
+        "subset": str_or_none(entry.get("subset")),
+        "entry": dict(entry),
+    }
+    hub = (
+        str_or_none(entry.get("hf_hub_url"))
+        or str_or_none(entry.get("ms_hub_url"))
+        or str_or_none(entry.get("om_hub_url"))
+    )
+    if hub:
+        return DatasetRef(
+            name, role, DatasetKind.HUB, prov, hub_id=hub, note=f"registry entry {name!r}", **common
+        ), None
+    if str_or_none(entry.get("cloud_file_name")):
+        return DatasetRef(
+            name, role, DatasetKind.UNKNOWN, prov, note=f"cloud file {entry.get('cloud_file_name')}", **common
+        ), None
+    file_name = str_or_none(entry.get("file_name")) or str_or_none(entry.get("script_url"))
+    if file_name is None or folder is None:
+        return DatasetRef(
+            name, role, DatasetKind.REGISTRY, prov, note=f"registry entry {name!r} names no file", **common
+        ), None
+    path = folder / file_name
+    exists = path_exists(path)
+    ref = DatasetRef(
+        name,
+        role,
+        DatasetKind.LOCAL,
+        prov,
+        path,
+        "dataset_dir" if exists else None,
+        exists,
+        (path,),
+        note=f"{file_name} via dataset_info.json" + ("" if exists else " (file not found)"),
+        **common,
+    )
+    problem = (
+        None
+        if exists
+        else PlanProblem(
+            f"dataset {name!r} points at {path}, which does not exist: LLaMA-Factory stops with 'File not found'",
+            (prov,),
+        )
+    )
+    return ref, problem
+
+
+def _validation(reader: Reader, evals: tuple[DatasetRef, ...]) -> ValidationPlan:
+    holdout = reader.value("val_size", to_float, 0.0, default_note="not set: LLaMA-Factory's default val_size (0.0)")
+    strategy = reader.value(("eval_strategy", "evaluation_strategy"), to_strategy, "no")
+    eval_steps = reader.value("eval_steps", to_float)
+    do_eval = reader.value("do_eval", to_bool, False)
+    methods: list[str] = []
+    if holdout.value and holdout.value > 1e-6:
+        methods.append("val_size")
+    if reader.is_set("eval_dataset"):
+        methods.append("eval_dataset")
+    configured = bool(methods)
+    problems: list[PlanProblem] = []
+    if len(methods) == 2:
+        problems.append(
+            PlanProblem(
+                "val_size and eval_dataset are both set: LLaMA-Factory refuses "
+                "('Cannot specify `val_size` if `eval_dataset` is not None')",
+                reader.provs("val_size", "eval_dataset"),
+            )
+        )
+    if do_eval.value and not configured:
+        problems.append(
+            PlanProblem(
+                "do_eval is true but neither eval_dataset nor val_size is set: LLaMA-Factory refuses", do_eval.sources
+            )
+        )
+    scheduled = strategy.value not in (None, "no")
+    source = " and ".join(f"val_size: {holdout.raw}" if m == "val_size" else "eval_dataset" for m in methods)
+    if not configured:
+        enabled = False
+        commented = [c.key for c in reader.commented_keys({"val_size", "eval_dataset", "eval_strategy"})]
+        reason = "neither val_size nor eval_dataset is set" + (
+            f" ({', '.join(dict.fromkeys(commented))} commented out)" if commented else ""
+        )
+    elif scheduled:
+        enabled, reason = True, f"evaluates on {source} (eval_strategy: {strategy.value})"
+    elif do_eval.value:
+        enabled, reason = True, f"evaluates on {source} once, after training (do_eval: true)"
+    else:
+        enabled, reason = (
+            False,
+            f"{source} is set but eval_strategy is 'no' and do_eval is false, so it is never evaluated",
+        )
+    return ValidationPlan(
+        enabled=enabled,
+        configured=configured,
+        methods=tuple(methods),
+        reason=reason,
+        holdout=holdout,
+        eval_strategy=strategy,
+        eval_steps=eval_steps,
+        do_eval=do_eval,
+        sources=sources_of(holdout, strategy, eval_steps) + tuple(r.provenance for r in evals[:1] if r.provenance),
+        problems=tuple(problems),
+    )
+
+
+def _early_stopping(reader: Reader, validation: ValidationPlan, stage: str) -> EarlyStoppingPlan:
+    patience = reader.value("early_stopping_steps", to_int)
+    load_best = reader.value("load_best_model_at_end", to_bool, False)
+    metric = reader.value("metric_for_best_model", to_str)
+    if load_best.value and not metric.is_set:
+        metric = ConfigValue(
+            "loss", Origin.DEFAULT, metric.sources, None, "load_best_model_at_end defaults it to 'loss'"
+        )
+    save_strategy = reader.value("save_strategy", to_strategy, "steps")
+    save_steps = reader.value("save_steps", to_float, 500.0)
+    eval_steps = (
+        validation.eval_steps if validation.eval_steps.is_set else reader.value("logging_steps", to_float, 500.0)
+    )
+    requested = bool(patience.value and patience.value > 0)
+    problems = hf_best_model_problems(load_best, validation.eval_strategy, eval_steps, save_strategy, save_steps)
+    if requested:
+        problems += early_stopping_callback_problems(load_best, validation.eval_strategy, patience)
+        if not validation.configured:
+            problems.append(
+                PlanProblem(
+                    "early_stopping_steps needs evaluation data (val_size or eval_dataset)", sources_of(patience)
+                )
+            )
+    if stage in ("rm", "ppo") and load_best.value:
+        problems.append(
+            PlanProblem(
+                f"stage {stage} does not support load_best_model_at_end (LLaMA-Factory refuses)", sources_of(load_best)
+            )
+        )
+    return EarlyStoppingPlan(
+        supported_in_config=True,
+        requested=requested,
+        active=requested and not problems and validation.enabled,
+        patience=patience,
+        load_best_model_at_end=load_best,
+        metric_for_best_model=metric,
+        greater_is_better=reader.value("greater_is_better", to_bool),
+        save_strategy=save_strategy,
+        save_steps=save_steps,
+        problems=tuple(problems),
+        note="early_stopping_steps adds EarlyStoppingCallback(early_stopping_patience=early_stopping_steps)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# v1
+
+
+def _build_v1(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
+    data = reader.source.data
+    peft = as_mapping(reader.get("peft_config"))
+    peft_name = str_or_none(peft.get("name"))
+    if peft_name:
+        quant = reader.is_set("quant_config")
+        method: ConfigValue[str] = reader.derived(
+            "qlora" if peft_name == "lora" and quant else peft_name,
+            ["peft_config.name"] + (["quant_config"] if quant else []),
+            f"peft_config.name: {peft_name}",
+        )
+        targets: ConfigValue[tuple[str, ...]] = reader.value("peft_config.target_modules", to_str_tuple, ("all",))
+        if targets.value == ("all",):
+            targets = replace(targets, value=("all-linear",))
+        lora = LoraPlan(
+            r=reader.value("peft_config.r", to_int, 8),
+            alpha=reader.value("peft_config.lora_alpha", to_float, 16.0),
+            dropout=reader.value("peft_config.lora_dropout", to_float, 0.05),
+            target_modules=targets,
+        )
+    else:
+        method = ConfigValue(
+            "full", Origin.DEFAULT, reader.provs("peft_config"), None, "no peft_config: full fine-tuning"
+        )
+        lora = LoraPlan()
+    path_stage = stage_from_path(reader.source.path)
+    stage = (
+        ConfigValue(path_stage, Origin.DERIVED, (), None, "inferred from the file path")
+        if path_stage
+        else ConfigValue("sft", Origin.DEFAULT, (), None, "v1 picks the trainer on the command line; assumed sft")
+    )
+    micro = reader.value("micro_batch_size", to_int, 1)
+    global_batch = reader.value("global_batch_size", to_int)
+    batch = effective_batch(reader, micro, ConfigValue(1, Origin.DEFAULT))
+    if global_batch.is_set:
+        batch = replace(batch, effective=global_batch)
+    else:
+        batch = replace(
+            batch,
+            effective=ConfigValue(None, Origin.DEFAULT, (), None, "not set: micro_batch_size x data-parallel size"),
+        )
+    train, train_problems = _v1_datasets(reader, "train_dataset", "train")
+    evals, eval_problems = _v1_datasets(reader, "eval_dataset", "eval")
+    configured = reader.is_set("eval_dataset")
+    validation = ValidationPlan(
+        enabled=configured,
+        configured=configured,
+        methods=("eval_dataset",) if configured else (),
+        reason="eval_dataset is set (v1 has no evaluation schedule keys)" if configured else "eval_dataset is not set",
+        sources=reader.provs("eval_dataset"),
+    )
+    return TrainingPlan(
+        path=reader.source.path,
+        framework=framework,
+        variant="v1",
+        detected_by=detected_by,
+        base_model=reader.value("model", to_str),
+        model_builder=ConfigValue(),
+        method=method,
+        stage=stage,
+        epochs=reader.value("num_train_epochs", to_float, 3.0),
+        max_steps=positive_steps(reader.value("max_steps", to_int)),
+        max_steps_per_epoch=ConfigValue(),
+        learning_rate=reader.value("learning_rate", to_float, 1e-4),
+        learning_rate_multiplier=ConfigValue(),
+        lr_scheduler=reader.value("lr_scheduler_config.name", to_str),
+        warmup_ratio=ConfigValue(),
+        warmup_steps=ConfigValue(),
+        batch=batch,
+        sequence=SequencePlan(
+            max_length=reader.value("cutoff_len", to_int, 2048, default_note="not set: v1 default cutoff_len (2048)"),
+            truncation=Truncation.UNKNOWN,
+        ),
+        lora=lora,
+        weight_decay=reader.value("optim_config.weight_decay", to_float),
+        chat_template=reader.value("template", to_str),
+        packing=reader.derived(reader.get("batching_strategy") == "padding_free", ["batching_strategy"])
+        if reader.is_set("batching_strategy")
+        else ConfigValue(False, Origin.DEFAULT),
+        validation=validation,
+        early_stopping=EarlyStoppingPlan(note="LLaMA-Factory v1 has no early-stopping keys"),
+        loss_mask=LossMaskPlan(note="v1 masks according to the dataset converter"),
+        train_datasets=train,
+        eval_datasets=evals,
+        unknown_keys=reader.unknown_keys(KNOWN_V1_KEYS),
+        commented_keys=reader.commented_keys(KNOWN_V1_KEYS),
+        duplicate_keys=reader.duplicate_keys(),
+        problems=tuple(train_problems + eval_problems),
+        raw=data,
+        key_lines=reader.source.lines,
+    )
+
+
+def _v1_datasets(reader: Reader, key: str, role: str) -> tuple[tuple[DatasetRef, ...], list[PlanProblem]]:
+    """``train_dataset``: a registry YAML (``name: {path, source, split, ...}``), a local dataset,
+    or a hub dataset id."""
+    if not reader.is_set(key):
+        return (), []
+    text = str(reader.get(key))
+    prov = reader.prov(key)
+    if not text.endswith((".yaml", ".yml")):
+        return (dataset_ref(reader, text, role, key),), []
+    found, via, tried = reader.resolve_path(text)
+    if found is None:
+        return (
+            DatasetRef(
+                text,
+                role,
+                DatasetKind.REGISTRY,
+                prov,
+                tried[0],
+                None,
+                False,
+                tried,
+                note="dataset registry YAML not found locally (it may be a hub path)",
+            ),
+        ), []
+    try:
+        registry = yaml.safe_load(found.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return (), [PlanProblem(f"{found}: could not read the dataset registry: {exc}", (prov,))]
+    if not isinstance(registry, Mapping):
+        return (), [PlanProblem(f"{found}: the dataset registry is not a mapping", (prov,))]
+    refs: list[DatasetRef] = []
+    for name, entry in registry.items():
+        entry_map = as_mapping(entry)
+        path = str_or_none(entry_map.get("path"))
+        if path is None:
+            continue
+        split = str_or_none(entry_map.get("split")) or "train"
+        fmt = str_or_none(entry_map.get("converter"))
+        weight = entry_map.get("weight")
+        w = float(weight) if isinstance(weight, (int, float)) and not isinstance(weight, bool) else None
+        source = str_or_none(entry_map.get("source")) or "hf_hub"
+        if source == "hf_hub":
+            refs.append(
+                DatasetRef(
+                    str(name),
+                    role,
+                    DatasetKind.HUB,
+                    prov,
+                    hub_id=path,
+                    split=split,
+                    format=fmt,
+                    weight=w,
+                    entry=dict(entry_map),
+                    note=f"entry {name!r} of {found.name}",
+                )
+            )
+        else:
+            local, local_via, local_tried = reader.resolve_path(path)
+            refs.append(
+                DatasetRef(
+                    str(name),
+                    role,
+                    DatasetKind.LOCAL,
+                    prov,
+                    local or local_tried[0],
+                    local_via,
+                    local is not None,
+                    local_tried,
+                    split=split,
+                    format=fmt,
+                    weight=w,
+                    entry=dict(entry_map),
+                    note=f"entry {name!r} of {found.name} (via {via})",
+                )
+            )
+    return tuple(refs), []
