@@ -144,6 +144,14 @@ class Context:
 
             if not any(FORMATS_BY_NAME[k].kind in ("chat", "instruction") for k in kinds if k in FORMATS_BY_NAME):
                 return None
+            # cheap pass first: too many long responses means free-form generation, not labels
+            allowed_long = int((1 - opts.min_coverage) * n)
+            long = 0
+            for i in range(n):
+                if len(ds.response(i).split(None, opts.max_words)) > opts.max_words:
+                    long += 1
+                    if long > allowed_long:
+                        return None
             responses = [normalize(ds.response(i)) for i in range(n)]
             counts = Counter(r for r in responses if r and len(r.split()) <= opts.max_words)
             top = counts.most_common(opts.max_distinct)
