@@ -152,4 +152,5 @@ def check(
         suppressed=result.suppressed,
         timings=timings,
         notes=result.errors,
+        rules=[type(r) for r in rules],
     )

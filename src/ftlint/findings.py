@@ -100,6 +100,8 @@ class Report:
     suppressed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: the rule classes that were selected for this run (their docs feed SARIF, JUnit, HTML)
+    rules: list[Any] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:

@@ -21,15 +21,20 @@ Renderer = Callable[[Report, RenderOptions], str]
 
 
 def get_renderer(name: str) -> Renderer:
-    from ftlint.reporters import concise, jsonfmt, text
+    from ftlint.reporters import concise, github, gitlab, jsonfmt, junit, markdown, sarif, text
 
     table: dict[str, Renderer] = {
         "full": text.render,
         "text": text.render,
         "concise": concise.render,
         "json": jsonfmt.render,
+        "sarif": sarif.render,
+        "github": github.render,
+        "gitlab": gitlab.render,
+        "junit": junit.render,
+        "markdown": markdown.render,
     }
     return table[name]
 
 
-FORMATS = ("full", "text", "concise", "json")
+FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown")

@@ -57,6 +57,10 @@ def render(report: Report, options: RenderOptions) -> str:
     others = [i for i in report.inputs if i.role != "dataset"]
     lines.append(_style(f"ftlint {__version__}", options, bold=True) + " checked:")
     for i in datasets:
+        if i.records is None:  # named by the training config but not readable here (a hub id, a file id)
+            why = i.extra.get("reason") or "not loadable"
+            lines.append(f"  {i.split or '-':<10} {i.path}  [not loaded: {why}; {i.split_source}]")
+            continue
         lines.append(f"  {i.split:<10} {i.path}  [{i.format}, {i.records:,} records; {i.split_source}]")
     for i in others:
         extra = ", ".join(f"{k}: {v}" for k, v in i.extra.items() if v is not None)
