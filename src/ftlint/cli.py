@@ -15,7 +15,7 @@ from ftlint.errors import FtlintError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-OUTPUT_FORMATS = ("full", "concise", "json")
+OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown")
 
 
 def _fail(message: str) -> NoReturn:
@@ -28,6 +28,13 @@ def _split_selectors(values: tuple[str, ...]) -> list[str]:
     for v in values:
         out.extend(x.strip() for x in v.split(",") if x.strip())
     return out
+
+
+def _parse_report(value: str) -> tuple[str, Path]:
+    fmt, sep, path = value.partition(":")
+    if not sep or not path or fmt not in OUTPUT_FORMATS + ("text",):
+        raise UsageError(f"--report {value!r}: expected FORMAT:PATH with FORMAT one of {', '.join(OUTPUT_FORMATS)}")
+    return fmt, Path(path)
 
 
 def _guard(fn: F) -> F:
@@ -91,6 +98,8 @@ def main() -> None:
               help="Output format [default: full].")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path), envvar="FTLINT_OUTPUT_FILE",
               help="Write the report to this file instead of stdout.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:PATH",
+              help="Also write the report in FORMAT to PATH (repeatable), e.g. --report sarif:ftlint.sarif.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .ftlint_cache/.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache.")
@@ -101,7 +110,8 @@ def main() -> None:
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...], config: Path | None,
           framework: str | None, settings_path: Path | None, isolated: bool, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
-          output_format: str | None, output_file: Path | None, statistics: bool, no_cache: bool,
+          output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
+          no_cache: bool,
           cache_dir: Path | None, color: str, quiet: bool, verbose: bool) -> None:
     """Lint dataset files (and a training config) before training.
 
@@ -129,6 +139,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     fmt = output_format or settings.output_format or "full"
     if fmt not in OUTPUT_FORMATS + ("text",):
         raise UsageError(f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
+    extra_reports = [_parse_report(r) for r in reports]
     report = run_check(
         list(paths), validation=list(validation), test=list(test), config=config, framework=framework,
         settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
@@ -148,7 +159,14 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
             output_file.write_text(text, encoding="utf-8")
         except OSError as e:
             raise UsageError(f"cannot write the report: {e.strerror or e}") from None
-    elif not (quiet and not report.findings and code == 0):
+    for rfmt, rpath in extra_reports:
+        rtext = get_renderer(rfmt)(report, RenderOptions(color=False, fail_on=fail_label))
+        try:
+            rpath.parent.mkdir(parents=True, exist_ok=True)
+            rpath.write_text(rtext, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write the {rfmt} report to {rpath}: {e.strerror or e}") from None
+    if output_file is None and not (quiet and not report.findings and code == 0):
         # color=: click.echo strips ANSI codes when stdout is not a TTY, which would make
         # --color always a no-op in CI logs and pipes
         click.echo(text, nl=False, color=use_color)
