@@ -16,6 +16,7 @@ from ftlint.errors import FtlintError, UsageError
 from ftlint.findings import InputInfo, Redaction, Report, rank
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
 from ftlint.settings import Settings, load_settings
+from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
 
 
 def _gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path], test: Sequence[str | Path],
@@ -72,6 +73,25 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     return plan, info
 
 
+def _suppressions(settings: Settings, plan: Any, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
+    """Baseline (``--baseline``, the settings' ``baseline``, or ``.ftlint-baseline.json`` in the project
+    root when present), ``# ftlint: noqa`` comments in the training config, per-file-ignores."""
+    base: Baseline | None = None
+    if use_baseline:
+        path = Path(baseline) if baseline else settings.baseline
+        if path is None and (settings.root / BASELINE_NAME).is_file():
+            path = settings.root / BASELINE_NAME
+        if path is not None:
+            if not path.is_file():
+                raise UsageError(f"baseline file not found: {path} (create it with `ftlint baseline`)")
+            base = Baseline.load(path)
+    noqa = None
+    plan_path = getattr(plan, "path", None)
+    if plan_path is not None and Path(plan_path).suffix.lower() in (".yaml", ".yml", ".toml"):
+        noqa = Noqa([(display_path(Path(plan_path)), Path(plan_path))])
+    return Suppressions(settings.root, settings.per_file_ignores, base, noqa)
+
+
 def check(
     paths: Sequence[str | Path] = (),
     *,
@@ -85,6 +105,8 @@ def check(
     ignore: list[str] | None = None,
     no_cache: bool = False,
     plugins: bool = True,
+    baseline: str | Path | None = None,
+    use_baseline: bool = True,
 ) -> Report:
     """Lint datasets (and a training config) and return the ranked :class:`Report`.
 
@@ -140,7 +162,7 @@ def check(
 
     ctx = Context(datasets, settings, cache, plan=plan)
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
-    result = run_rules(rules, ctx, Redaction(), settings.per_file_ignores)
+    result = run_rules(rules, ctx, Redaction(), _suppressions(settings, plan, baseline, use_baseline))
     timings = {"load": round(load_seconds, 4), **{k: round(v, 4) for k, v in ctx.timings.items()}}
     for o in result.outcomes:
         timings[f"rule {o.code}"] = o.seconds

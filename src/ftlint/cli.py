@@ -101,6 +101,10 @@ def main() -> None:
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:PATH",
               help="Also write the report in FORMAT to PATH (repeatable), e.g. --report sarif:ftlint.sarif.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path),
+              help="Report only findings not in this baseline [default: .ftlint-baseline.json if present].")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), hidden=True)
 @click.option("--no-cache", is_flag=True, help="Do not read or write .ftlint_cache/.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
@@ -111,7 +115,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
           framework: str | None, settings_path: Path | None, isolated: bool, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
-          no_cache: bool,
+          baseline_path: Path | None, no_baseline: bool, write_baseline: Path | None, no_cache: bool,
           cache_dir: Path | None, color: str, quiet: bool, verbose: bool) -> None:
     """Lint dataset files (and a training config) before training.
 
@@ -144,7 +148,18 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         list(paths), validation=list(validation), test=list(test), config=config, framework=framework,
         settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache,
+        baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
     )
+    if write_baseline is not None:
+        from ftlint.suppress import write_baseline as write
+
+        try:
+            n = write(report, write_baseline)
+        except OSError as e:
+            raise UsageError(f"cannot write the baseline to {write_baseline}: {e.strerror or e}") from None
+        click.echo(f"ftlint: wrote {n} baseline entr{'y' if n == 1 else 'ies'} ({len(report.findings)} findings) "
+                   f"to {write_baseline}; `ftlint check` now reports only what is new", err=True)
+        sys.exit(2 if report.failed_rules else 0)
     if color == "auto":
         use_color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     else:
@@ -173,6 +188,28 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     for note in report.notes:
         click.echo(f"ftlint: error: {note}", err=True)
     sys.exit(code)
+
+
+@main.command("baseline", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                            "help_option_names": ["-h", "--help"]})
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Where to write it [default: .ftlint-baseline.json, or the settings' baseline].")
+@click.pass_context
+def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
+    """Accept the current findings: write them to the baseline file, so that `ftlint check`
+    reports only new ones (and says how many it suppressed). Takes the same arguments as
+    `ftlint check` (paths, --validation, --config, --select, ...). Entries you add by hand under
+    "manually_suppressed" are kept when it is regenerated."""
+    if output is None:
+        from ftlint.settings import load_settings
+        from ftlint.suppress import BASELINE_NAME
+
+        try:
+            settings = load_settings()
+        except FtlintError as e:
+            _fail(e.located())
+        output = settings.baseline or (settings.root / BASELINE_NAME)
+    check.main(args=[*ctx.args, "--write-baseline", str(output)], prog_name="ftlint baseline")
 
 
 @main.command("rules")

@@ -64,6 +64,8 @@ class Context:
         self.timings: dict[str, float] = {}
         #: ftlint's own notices for FT9xx rules (e.g. a plugin pack that failed to load)
         self.notices: list[str] = []
+        #: the run's suppressions (baseline, noqa, per-file-ignores), set by the engine
+        self.suppressions: Any = None
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- inputs ---------------------------------------------------------------------------------

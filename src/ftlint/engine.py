@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
 import time
 import traceback
@@ -12,6 +11,7 @@ from pathlib import Path
 from ftlint.context import Context
 from ftlint.findings import Finding, Redaction, RuleOutcome, key_fingerprint
 from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.suppress import Suppressions
 
 NEED_SKIPS: dict[Need, tuple[str, str]] = {
     Need.DATASET: ("no dataset given", "pass dataset files or directories: `ftlint check data/train.jsonl`"),
@@ -73,13 +73,18 @@ def _relpath(path: str | None, root: Path) -> str | None:
 
 
 def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
-              per_file_ignores: dict[str, list[str]] | None = None) -> EngineResult:
+              suppressions: Suppressions | None = None) -> EngineResult:
+    """Run each rule once; apply severity overrides, fingerprints, suppressions and redaction to
+    every finding it produces. ftlint's own notices (FT9xx) run last: they report on the others
+    (stale baseline entries, unused noqa comments)."""
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
     errors: list[str] = []
     suppressed = 0
     root = ctx.settings.root
-    for rule in rules:
+    ctx.suppressions = suppressions
+    ordered = sorted(rules, key=lambda r: type(r).code.startswith("FT9"))
+    for rule in ordered:
         cls = type(rule)
         need = missing_need(cls, ctx)
         if need is not None:
@@ -98,8 +103,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
         except Exception as e:  # a bug in a rule: reported, never a crash of the whole run
             tb = traceback.extract_tb(e.__traceback__)
             where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
-            msg = f"{type(e).__name__}: {e}{where}"
-            msg = redaction(msg)
+            msg = redaction(f"{type(e).__name__}: {e}{where}")
             errors.append(f"rule {cls.code} ({cls.name}) failed: {msg}")
             outcomes.append(RuleOutcome(cls.code, cls.name, "failed", msg,
                                         "this is a bug in the rule; please report it, and use --ignore "
@@ -112,9 +116,6 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             if rule.severity_override is not None:
                 f.severity = rule.severity_override
             rel = _relpath(f.location.path, root)
-            if per_file_ignores and rel and _ignored(cls, rel, per_file_ignores):
-                suppressed += 1
-                continue
             key = f.location.key or f.split or ""
             f.fingerprint = key_fingerprint(cls.code, rel, key)
             # one rule may report two findings about the same split (FT004: broken structure and
@@ -122,20 +123,21 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             nth = seen[f.fingerprint] = seen.get(f.fingerprint, 0) + 1
             if nth > 1:
                 f.fingerprint = key_fingerprint(cls.code, rel, f"{key}#{nth}")
+            if suppressions is not None:
+                if suppressions.per_file_ignored(cls.code, cls, rel) or (
+                        suppressions.noqa is not None and suppressions.noqa.suppresses(f)):
+                    suppressed += 1
+                    continue
+                if suppressions.baseline is not None and not cls.code.startswith("FT9"):
+                    remaining, absorbed = suppressions.baseline.filter(f)
+                    suppressed += absorbed
+                    if remaining is None:
+                        continue
+                    f = remaining
             findings.append(redaction.apply(f))
             kept += 1
         outcomes.append(RuleOutcome(cls.code, cls.name, "ran", None, None, round(time.perf_counter() - t0, 4), kept))
     return EngineResult(findings, outcomes, suppressed, errors)
-
-
-def _ignored(rule: type[Rule], rel: str, per_file_ignores: dict[str, list[str]]) -> bool:
-    from ftlint.registry import _specificity
-
-    for pattern, selectors in per_file_ignores.items():
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
-            if any(_specificity(s, rule) for s in selectors):
-                return True
-    return False
 
 
 __all__ = ["EngineResult", "NEED_SKIPS", "Severity", "missing_need", "run_rules"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ftlint.rules.duplicates import ExactDuplicates
 from ftlint.rules.format import ChatStructure, EmptyField, SchemaMismatch, UnreadableRecord
 from ftlint.rules.labels import InconsistentLabelFormat
-from ftlint.rules.notices import PluginLoadFailed
+from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSuppression
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
 from ftlint.rules.text import DegenerateText, EncodingProblems, UnfilledPlaceholders
 
@@ -23,6 +23,8 @@ BUILTIN_RULES = (
     ClassImbalance,
     ExactDuplicates,
     PluginLoadFailed,
+    StaleBaselineEntry,
+    UnusedSuppression,
 )
 
 __all__ = ["BUILTIN_RULES"]
