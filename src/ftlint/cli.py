@@ -87,6 +87,8 @@ def main() -> None:
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@click.option("--skip-non-datasets", is_flag=True,
+              help="Skip PATHS that are not dataset files instead of failing (for pre-commit's file lists).")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (FT2), names, or ALL.")
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
 @click.option("--ignore", multiple=True, help="Rules to disable.")
@@ -112,7 +114,8 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show where the time went.")
 @_guard
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...], config: Path | None,
-          framework: str | None, settings_path: Path | None, isolated: bool, select: tuple[str, ...],
+          framework: str | None, settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
+          select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
           baseline_path: Path | None, no_baseline: bool, write_baseline: Path | None, no_cache: bool,
@@ -144,6 +147,14 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     if fmt not in OUTPUT_FORMATS + ("text",):
         raise UsageError(f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
     extra_reports = [_parse_report(r) for r in reports]
+    if skip_non_datasets and paths:
+        from ftlint.data.load import is_dataset_file
+
+        paths = tuple(p for p in paths if p.is_dir() or is_dataset_file(p))
+        if not paths:
+            if not quiet:
+                click.echo("ftlint: no dataset files among the given paths; nothing to check", err=True)
+            sys.exit(0)
     report = run_check(
         list(paths), validation=list(validation), test=list(test), config=config, framework=framework,
         settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),

@@ -57,6 +57,11 @@ def _below_cwd(path: Path) -> bool:
         return False
 
 
+def is_dataset_file(path: Path) -> bool:
+    """A file whose name says it is a dataset (supported suffix, not a known registry/tool file)."""
+    return path.is_file() and path.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(path.name)
+
+
 def _not_dataset(name: str) -> bool:
     low = name.lower()
     return low in NOT_DATASETS or low.endswith("dataset_info.json")
