@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.cache import CACHE_DIR_NAME, Cache
+from ftlint.charts import chart_data
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
-from ftlint.data.load import SPLITS, display_path, expand_paths, infer_split, load_dataset_file
+from ftlint.data.load import (
+    DATASET_SUFFIXES,
+    SPLITS,
+    display_path,
+    expand_paths,
+    infer_split,
+    load_dataset_file,
+)
 from ftlint.engine import run_rules
-from ftlint.errors import FtlintError, UsageError
-from ftlint.findings import InputInfo, Redaction, Report, rank
+from ftlint.errors import FtlintError, InputError, UsageError
+from ftlint.findings import InputInfo, Report, rank
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
 from ftlint.settings import Settings, load_settings
 from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
@@ -73,6 +81,112 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     return plan, info
 
 
+#: a training config's dataset role -> ftlint's split
+_ROLE_SPLIT = {"train": "train", "eval": "validation", "test": "test"}
+#: ``load_dataset(<builder>, data_files=...)``: a hub "id" that is really a local-file loader
+_FILE_LOADERS = frozenset({"json", "csv", "parquet", "text", "arrow"})
+
+
+def _not_loadable_reason(ref: Any) -> str:
+    """Why ftlint cannot read a dataset the training config names (one sentence)."""
+    from ftlint.training.plan import DatasetKind
+
+    if ref.kind is DatasetKind.HUB:
+        return (f"a Hugging Face Hub dataset ({ref.hub_id or ref.name}); ftlint reads local files only: "
+                "download it and pass the files")
+    if ref.kind is DatasetKind.FILE_ID:
+        return "an uploaded OpenAI file id; ftlint cannot read it: pass the local JSONL file you uploaded"
+    if ref.kind is DatasetKind.BUILDER:
+        source = f" from the hub ({ref.hub_id})" if ref.hub_id else ""
+        return f"torchtune dataset builder {ref.format or ref.name} loads its data{source}; pass local files"
+    if ref.kind is DatasetKind.LOCAL:
+        return ref.note or "local file not found"
+    return ref.note or "cannot be resolved to a local file"
+
+
+def _loader_files(ref: Any, plan: Any) -> tuple[list[Path], str | None]:
+    """``path: json`` + ``data_files: [...]`` (HF ``load_dataset("json", data_files=...)``): the local
+    files, resolved like the trainer would (working directory first, then the config's folder)."""
+    if not ref.data_files or (ref.hub_id or ref.name) not in _FILE_LOADERS:
+        return [], None
+    found: list[Path] = []
+    via: str | None = None
+    for name in ref.data_files:
+        candidate = Path(name).expanduser()
+        tries = ([(candidate, "absolute")] if candidate.is_absolute()
+                 else [(Path.cwd() / candidate, "cwd"), (Path(plan.path).parent / candidate, "config_dir")])
+        hit = next(((p, how) for p, how in tries if p.is_file()), None)
+        if hit is None:
+            return [], None
+        found.append(hit[0])
+        via = via or hit[1]
+    return found, via
+
+
+def _config_datasets(plan: Any, assignment: dict[str, list[tuple[Path, str]]]
+                     ) -> tuple[dict[str, dict[Path, dict[str, Any]]], list[InputInfo]]:
+    """Add the local datasets the training config names to ``assignment`` (for the splits that the
+    command line and the settings leave empty); return the input extras of the files added (keyed by
+    resolved path) and an input entry for each dataset that cannot be loaded."""
+    extras: dict[str, dict[Path, dict[str, Any]]] = {s: {} for s in SPLITS}
+    skipped: list[InputInfo] = []
+    given = {s for s in SPLITS if assignment[s]}
+    taken = {p.resolve(): s for s in SPLITS for p, _ in assignment[s]}
+    refs = [*plan.train_datasets, *plan.eval_datasets, *plan.test_datasets]
+    for ref in refs:
+        split = _ROLE_SPLIT.get(ref.role)
+        if split is None or split in given:
+            continue  # the command line / settings name this split: they take precedence
+        key = ref.provenance.key if ref.provenance else None
+        where = f"training config {key}" if key else "training config"
+        files: list[Path] = []
+        via = ref.resolved_via
+        reason = ""
+        if ref.loadable:
+            try:
+                files = expand_paths([ref.path]) if ref.path.is_dir() else [ref.path]
+            except InputError as e:
+                reason = e.message
+            else:
+                bad = [f for f in files if not f.name.lower().endswith(DATASET_SUFFIXES)]
+                if bad:
+                    files = []
+                    reason = (f"{display_path(bad[0])} is not a dataset file ftlint reads "
+                              f"({', '.join(DATASET_SUFFIXES)})")
+        else:
+            files, via = _loader_files(ref, plan)
+            if not files:
+                reason = _not_loadable_reason(ref)
+        for f in files:
+            other = taken.get(f.resolve())
+            if other is not None and other != split:
+                reason = f"the same file is already read as {other} data"
+                files = []
+                break
+        if not files:
+            extra: dict[str, Any] = {"loadable": False, "reason": reason, "from_config": True}
+            if key:
+                extra["config_key"] = key
+            if ref.split and ref.kind.value in ("hub", "builder"):
+                extra["dataset_split"] = ref.split
+            shown = (ref.hub_id or ref.name) if ref.kind.value == "hub" else ref.name
+            skipped.append(InputInfo(path=shown,
+                                     role="dataset", split=split, format=None, records=None,
+                                     split_source=where, extra=extra))
+            continue
+        for f in files:
+            rp = f.resolve()
+            if rp in taken:
+                continue
+            taken[rp] = split
+            assignment[split].append((f, f"{where} (resolved via {via})" if via else where))
+            extra = {"from_config": True, "resolved_via": via}
+            if key:
+                extra["config_key"] = key
+            extras[split][rp] = extra
+    return extras, skipped
+
+
 def _suppressions(settings: Settings, plan: Any, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
     """Baseline (``--baseline``, the settings' ``baseline``, or ``.ftlint-baseline.json`` in the project
     root when present), ``# ftlint: noqa`` comments in the training config, per-file-ignores."""
@@ -92,11 +206,31 @@ def _suppressions(settings: Settings, plan: Any, baseline: str | Path | None, us
     return Suppressions(settings.root, settings.per_file_ignores, base, noqa)
 
 
+def _load_contamination(settings: Settings, assignment: dict[str, list[tuple[Path, str]]], cache: Cache,
+                        inputs: list[InputInfo], source: str) -> list[Dataset]:
+    """Load the benchmark / held-out files (FT204) with the dataset loader; list them in ``inputs``."""
+    if not settings.contamination:
+        return []
+    datasets = {p.resolve(): split for split, files in assignment.items() for p, _ in files}
+    out: list[Dataset] = []
+    for p in expand_paths(settings.contamination, "contamination"):
+        split = datasets.get(p.resolve())
+        if split is not None:
+            raise UsageError(f"{display_path(p)} is given as both {split} data and a contamination file")
+        ds = load_dataset_file(p, "contamination", source, None, None, cache)
+        f = ds.files[0]
+        inputs.append(InputInfo(path=f.path, role="contamination", format=f.format, records=f.records,
+                                split_source=source))
+        out.append(ds)
+    return out
+
+
 def check(
     paths: Sequence[str | Path] = (),
     *,
     validation: Sequence[str | Path] = (),
     test: Sequence[str | Path] = (),
+    contamination: Sequence[str | Path] = (),
     config: str | Path | None = None,
     framework: str | None = None,
     settings: Settings | None = None,
@@ -114,6 +248,8 @@ def check(
     """
     t_start = time.perf_counter()
     settings = settings if settings is not None else load_settings()
+    if contamination:  # --contamination replaces the settings' list
+        settings.contamination = [Path(p) for p in contamination]
     if select is not None:
         settings.select = select
     if extend_select:
@@ -142,27 +278,49 @@ def check(
     t0 = time.perf_counter()
     assignment = _gather_splits(paths, validation, test, settings)
     plan, plan_info = _load_plan(settings, config, framework)
+    from_config: dict[str, dict[Path, dict[str, Any]]] = {s: {} for s in SPLITS}
+    not_loaded: list[InputInfo] = []
+    if plan is not None:
+        from_config, not_loaded = _config_datasets(plan, assignment)
     datasets: dict[str, Dataset] = {}
     inputs: list[InputInfo] = []
     mapping = settings.dataset.columns
     for split in SPLITS:
-        parts = [load_dataset_file(p, split, why, mapping, settings.dataset.format, cache)
-                 for p, why in assignment[split]]
+        parts = []
+        for p, why in assignment[split]:
+            extra = from_config[split].get(p.resolve())
+            try:
+                parts.append(load_dataset_file(p, split, why, mapping, settings.dataset.format, cache))
+            except FtlintError as e:
+                if extra is None:
+                    raise
+                # a file the training config names but ftlint cannot read: listed, not fatal
+                not_loaded.append(InputInfo(path=display_path(p), role="dataset", split=split, records=None,
+                                            split_source=why, extra={**extra, "loadable": False,
+                                                                     "reason": e.message}))
         if parts:
             datasets[split] = Dataset.concat(split, parts)
             for f in datasets[split].files:
                 inputs.append(InputInfo(path=f.path, role="dataset", split=split, format=f.format,
-                                        records=f.records, split_source=f.split_source))
+                                        records=f.records, split_source=f.split_source,
+                                        extra=dict(from_config[split].get(Path(f.abspath), {}))))
+    inputs.extend(not_loaded)
     if not datasets and plan is None:
         raise UsageError("no dataset given: pass dataset files or directories (`ftlint check data/train.jsonl`), "
                          "or set [dataset] train = [\"...\"] in ftlint.toml")
     if plan_info is not None:
         inputs.append(plan_info)
+    contamination_sets = _load_contamination(settings, assignment, cache, inputs,
+                                             "--contamination" if contamination else "settings contamination")
     load_seconds = time.perf_counter() - t0
 
     ctx = Context(datasets, settings, cache, plan=plan)
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
-    result = run_rules(rules, ctx, Redaction(), _suppressions(settings, plan, baseline, use_baseline))
+    ctx.contamination = contamination_sets
+    # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
+    from ftlint.features.pii import privacy_redaction
+
+    result = run_rules(rules, ctx, privacy_redaction(), _suppressions(settings, plan, baseline, use_baseline))
     timings = {"load": round(load_seconds, 4), **{k: round(v, 4) for k, v in ctx.timings.items()}}
     for o in result.outcomes:
         timings[f"rule {o.code}"] = o.seconds
@@ -175,4 +333,5 @@ def check(
         timings=timings,
         notes=result.errors,
         rules=[type(r) for r in rules],
+        charts=chart_data(ctx),  # plots' data for the HTML report: cheap, O(n), never raises
     )

@@ -15,7 +15,7 @@ from ftlint.errors import FtlintError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown")
+OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown", "html")
 
 
 def _fail(message: str) -> NoReturn:
@@ -80,6 +80,11 @@ def main() -> None:
               help="Validation data (repeatable). Files named *val*/*dev*/*eval* are inferred.")
 @click.option("--test", "test", multiple=True, type=click.Path(path_type=Path),
               help="Test data (repeatable). Files named *test* are inferred.")
+@click.option("--contamination", "contamination", multiple=True, type=click.Path(path_type=Path),
+              help="A benchmark or held-out file that must not leak into training (repeatable; FT204).")
+@click.option("--sensitive", "sensitive", multiple=True, metavar="COLUMN",
+              help="A column holding a sensitive attribute for the fairness rules (repeatable; replaces the "
+                   "settings' sensitive = [...]).")
 @click.option("--config", "config", type=click.Path(path_type=Path),
               help="The training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job).")
 @click.option("--framework", type=click.Choice(["hf", "trl", "axolotl", "llamafactory", "torchtune", "openai"]),
@@ -113,7 +118,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when there are no findings.")
 @click.option("-v", "--verbose", is_flag=True, help="Show where the time went.")
 @_guard
-def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...], config: Path | None,
+def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
+          contamination: tuple[Path, ...], sensitive: tuple[str, ...], config: Path | None,
           framework: str | None, settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
           select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
@@ -138,6 +144,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         settings.fail_on = None
     if cache_dir:
         settings.cache_dir = cache_dir
+    if sensitive:
+        settings.sensitive = _split_selectors(sensitive)
     if _split_selectors(select):
         # CLI flags override all (ruff's layering): `--select X` replaces the settings' whole
         # selection, so their ignore / extend-select cannot silently drop or add rules to it
@@ -156,8 +164,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
                 click.echo("ftlint: no dataset files among the given paths; nothing to check", err=True)
             sys.exit(0)
     report = run_check(
-        list(paths), validation=list(validation), test=list(test), config=config, framework=framework,
-        settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
+        list(paths), validation=list(validation), test=list(test), contamination=list(contamination),
+        config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache,
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
     )

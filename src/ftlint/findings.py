@@ -102,6 +102,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     #: the rule classes that were selected for this run (their docs feed SARIF, JUnit, HTML)
     rules: list[Any] = field(default_factory=list)
+    #: data for the HTML report's plots that findings do not carry (``ftlint.charts.chart_data``)
+    charts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:

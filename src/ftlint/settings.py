@@ -35,6 +35,7 @@ TOP_LEVEL_KEYS = {
     "reference": "path(s) to a reference sample of the real task",
     "contamination": "benchmark or held-out files that must not leak into training",
     "sensitive": "columns holding sensitive attributes for fairness checks",
+    "lexicons": "term lexicons of the text audit (FT503/FT504): name = path of a TOML file, or true/false",
     "embedding-model": "local path or hub id of the encoder for relevance checks",
     "task": "the task type, when ftlint should not infer it",
     "baseline": "path to the baseline file of accepted findings",
@@ -70,6 +71,8 @@ class Settings:
     reference: list[Path] = field(default_factory=list)
     contamination: list[Path] = field(default_factory=list)
     sensitive: list[str] = field(default_factory=list)
+    #: [lexicons]: name -> a lexicon file (replaces or, with extend = true, extends the built-in) or on/off
+    lexicons: dict[str, Path | bool] = field(default_factory=dict)
     embedding_model: str | None = None
     task: str | None = None
     baseline: Path | None = None
@@ -253,6 +256,16 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
             s.contamination = path_list(key, value)
         elif key == "sensitive":
             s.sensitive = str_list(key, value)
+        elif key == "lexicons":
+            if not isinstance(value, dict) or not all(isinstance(v, (str, bool)) for v in value.values()):
+                raise err("[lexicons] must map lexicon names to a file path or true/false", key)
+            s.lexicons = {k: (v if isinstance(v, bool) else root / v) for k, v in value.items()}
+            from ftlint.features.lexicons import resolve_lexicons
+
+            try:  # a missing or malformed lexicon file is a settings error now, not a failed rule later
+                resolve_lexicons(s.lexicons, shown)
+            except SettingsError as e:
+                raise err(e.message, key) from None
         elif key == "embedding-model":
             s.embedding_model = one_str(key, value)
         elif key == "task":

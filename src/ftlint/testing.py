@@ -20,6 +20,23 @@ A case file looks like::
         skipped: "no labels"      # instead of expect: the rule is skipped with this reason
 
 ``raw`` (file text) can replace ``records`` to test unreadable input.
+
+Training-config rules add a config (written next to the data and passed as ``config=``)::
+
+      - name: Axolotl with val_set_size 0
+        config: |                 # the training config's text
+          base_model: meta-llama/Llama-3.2-1B
+          val_set_size: 0
+        config_name: train.yaml   # its file name (default train.yaml; .json for OpenAI jobs)
+        framework: axolotl        # optional: force the adapter instead of detecting it
+        no_data: true             # run with the config alone (no dataset on the command line)
+        files:                    # optional extra files the config names (text, or records as JSONL)
+          data/sft.jsonl: [{"prompt": "a", "completion": "b"}]
+        expect:
+          - severity: error
+            line: 2               # the finding's location: line, key, path (as shown)
+            key: val_set_size
+            fix_contains: "val_set_size"
 """
 
 from __future__ import annotations
@@ -50,6 +67,14 @@ class RuleCase:
     skipped: str | None = None
     doc: bool = False
     description: str = ""
+    #: the training config's text (None: no config), its file name, a forced framework
+    config: str | None = None
+    config_name: str = "train.yaml"
+    framework: str | None = None
+    #: run with the config alone: no dataset file is written or passed
+    no_data: bool = False
+    #: extra files written under the case's folder (relative name -> text, or records for JSONL)
+    files: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -95,7 +120,19 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
     with tempfile.TemporaryDirectory() if workdir is None else _nullctx(workdir) as d:
         root = Path(d)
         train = root / f"{case.filename}.{case.format}"
-        _write(case.records, case.raw, case.format, train)
+        if not case.no_data:
+            _write(case.records, case.raw, case.format, train)
+        for name, content in case.files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                target.write_text(content, encoding="utf-8")
+            else:
+                _write(content, None, "jsonl", target)
+        config_path = None
+        if case.config is not None:
+            config_path = root / case.config_name
+            config_path.write_text(case.config, encoding="utf-8")
         val_paths = []
         if case.validation is not None:
             vp = root / f"validation_split.{case.format}"
@@ -109,7 +146,8 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
             settings_data.setdefault("rules", {}).setdefault(rule.name, {}).update(case.options)
         settings = settings_from_dict(settings_data, root)
         settings.cache = False
-        return check([train], validation=val_paths, settings=settings, select=[case.rule])
+        return check([] if case.no_data else [train], validation=val_paths, config=config_path,
+                     framework=case.framework, settings=settings, select=[case.rule])
 
 
 class _nullctx:
@@ -157,6 +195,16 @@ def _match(case: RuleCase, f: Finding, e: dict[str, Any]) -> None:
     if "lines" in e:
         got_lines = [r.line for r in f.rows]
         assert got_lines == list(e["lines"]), f"{case.id}: lines {got_lines} != {e['lines']}"
+    if "line" in e:
+        assert f.location.line == e["line"], f"{case.id}: location line {f.location.line} != {e['line']}"
+    if "key" in e:
+        assert f.location.key == e["key"], f"{case.id}: location key {f.location.key!r} != {e['key']!r}"
+    if "path" in e:
+        assert f.location.path == e["path"], f"{case.id}: location path {f.location.path!r} != {e['path']!r}"
+    if "fix_contains" in e:
+        needles = e["fix_contains"]
+        for needle in [needles] if isinstance(needles, str) else needles:
+            assert needle in f.fix, f"{case.id}: {needle!r} not in fix {f.fix!r}"
     for k, v in (e.get("metrics") or {}).items():
         assert k in f.metrics, f"{case.id}: metric {k!r} missing"
         assert f.metrics[k] == v, f"{case.id}: metric {k} = {f.metrics[k]!r}, expected {v!r}"

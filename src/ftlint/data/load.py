@@ -38,7 +38,7 @@ VALIDATION_WORDS = {"val", "valid", "validation", "dev", "eval", "evaluation"}
 TEST_WORDS = {"test"}
 DETECT_SAMPLE = 200
 EXTRA_MAX_CHARS = 200
-LOADER_VERSION = 3
+LOADER_VERSION = 4
 
 
 def display_path(path: Path) -> str:
@@ -308,7 +308,7 @@ class _Builder:
                 keys = ", ".join(list(rec)[:8]) or "none"
                 issues = (Issue("missing-key", f"record does not have the keys of the file's format "
                                                f"'{self.fmt.name}' ({self.fmt.description}); keys: {keys}"),)
-            for k, v in rec.items():
+            for k, v in (rec.items() if ex.extra is None else {**rec, **ex.extra}.items()):
                 if k in CONSUMED_KEYS or k in self.mapping:
                     continue
                 if v is None or isinstance(v, (str, int, float, bool)):

@@ -51,6 +51,8 @@ class Example:
     label: str | None = None
     rejected: str | None = None
     issues: tuple[Issue, ...] = ()
+    #: derived columns the loader keeps next to the record's own extra columns
+    extra: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -272,15 +274,46 @@ def _side_text(v: Any, key: str, issues: list[Issue], sharegpt: bool = False) ->
     return ""
 
 
+#: extra column set on preference rows whose chosen and rejected conversations carry different
+#: prompts (FT303): what differs
+PROMPT_MISMATCH = "ftlint:prompt_mismatch"
+
+
+def _side_prompt(side: Any) -> list[tuple[Any, str]]:
+    """(role, normalised content) of a message-list side, up to its final assistant turn(s)."""
+    if not isinstance(side, list):
+        return []
+    msgs = [m for m in side if isinstance(m, dict)]
+    end = len(msgs)
+    while end and msgs[end - 1].get("role", msgs[end - 1].get("from")) in ("assistant", "gpt"):
+        end -= 1
+    return [(m.get("role", m.get("from")), " ".join(str(m.get("content", m.get("value"))).casefold().split()))
+            for m in msgs[:end]]
+
+
+def _prompt_mismatch(chosen: Any, rejected: Any, shared: int) -> dict[str, Any] | None:
+    c, r = _side_prompt(chosen), _side_prompt(rejected)
+    if c == r:
+        return None
+    k = next((k for k, (x, y) in enumerate(zip(c, r)) if x != y), min(len(c), len(r)))
+    if k < min(len(c), len(r)):
+        detail = f"turn {shared + k + 1} ({c[k][0]}) differs between chosen and rejected"
+    else:
+        detail = (f"chosen has {len(c)} and rejected {len(r)} prompt turn(s) after the {shared} they share")
+    return {PROMPT_MISMATCH: detail}
+
+
 def _preference(rec: Mapping[str, Any]) -> Example:
     issues: list[Issue] = []
     prompt = rec.get("prompt")
     chosen, rejected = rec.get("chosen"), rec.get("rejected")
+    shared = 0
     if prompt is None and isinstance(chosen, list) and isinstance(rejected, list):
         # implicit prompt: the shared prefix of two full conversations
         n = 0
         while n < min(len(chosen), len(rejected)) - 1 and chosen[n] == rejected[n]:
             n += 1
+        shared = n
         roles, texts, iss = _openai_messages(chosen[:n], "chosen")
         issues += iss
         chosen, rejected = chosen[n:], rejected[n:]
@@ -293,9 +326,10 @@ def _preference(rec: Mapping[str, Any]) -> Example:
         issues.append(Issue("wrong-type" if prompt is not None else "missing-key",
                             "'prompt' must be a string or a list of messages", "prompt"))
         roles, texts = USER, [""]
+    mismatch = _prompt_mismatch(chosen, rejected, shared)
     c = _side_text(chosen, "chosen", issues)
     r = _side_text(rejected, "rejected", issues)
-    return Example(roles + ASSISTANT, (*texts, c), rejected=r, issues=tuple(issues))
+    return Example(roles + ASSISTANT, (*texts, c), rejected=r, issues=tuple(issues), extra=mismatch)
 
 
 def _preference_messages(rec: Mapping[str, Any]) -> Example:
