@@ -8,12 +8,13 @@ once per run, and (where worth it) cached on disk under ``.ftlint_cache/``.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import xxhash
@@ -37,6 +38,80 @@ class LabelInfo:
 
     def counts(self) -> Counter[str]:
         return Counter(v for v in self.values if v is not None)
+
+
+class MinHashBands(NamedTuple):
+    """A split's MinHash signatures reduced to their LSH band keys (``ctx.minhash``).
+
+    The 128-value signatures are computed in chunks and hashed at once to one 64-bit key per
+    (row, band), so a row keeps 8 bytes per band (128 B at 16 bands) instead of a 512-byte
+    signature: candidates are verified with the exact Jaccard similarity of the texts, so the
+    signature's own estimate is never needed.
+    """
+
+    keys: np.ndarray  # (n, bands) uint64
+    empty: np.ndarray  # (n,) bool: rows without shingles (never candidates)
+    num_perm: int
+    ngram: int
+    char_ngram: int
+    bands: int
+    rows: int
+
+
+class CrossMatches(NamedTuple):
+    """Rows of one split that duplicate a row of another (``ctx.cross_matches``): for each matched
+    row ``b_rows[k]`` of the queried split, its best match ``a_rows[k]`` in the other split."""
+
+    b_rows: np.ndarray  # int64, ascending
+    a_rows: np.ndarray  # int64
+    similarity: np.ndarray  # float64: exact Jaccard of the shingle sets (1.0 for exact copies)
+    exact: np.ndarray  # bool: the same normalised text
+
+
+class _Lookup(Sequence[str]):
+    """A read-only sequence of ``n`` texts of which only some (a dict) are materialised."""
+
+    def __init__(self, texts: dict[int, str], n: int) -> None:
+        self._texts = texts
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._texts[int(i)]
+
+
+#: rows normalised together (one blob per batch: ~1,000 rows measured fastest)
+NORMALIZE_BATCH = 1024
+#: rows whose signatures are computed together (>= minhash.PARALLEL_MIN_ROWS, so both cores work)
+MINHASH_CHUNK = 65536
+
+
+def input_text(ds: Dataset, i: int) -> str:
+    """What a row's label is about: the text of a classification row; the prompt (every turn
+    before the final assistant turn) of chat, instruction and preference data; prompt and
+    completion of a KTO row."""
+    if ds.kind_of(i) == "kto":
+        return ds.prompt(i) + "\n" + ds.response(i)
+    return ds.prompt(i)
+
+
+def contamination_text(ds: Dataset, i: int) -> str:
+    """The text of a row that n-gram contamination looks at: every turn and the rejected side,
+    without role markers or label."""
+    parts = list(ds.texts[i])
+    rejected = ds.rejected[i] if ds.rejected else None
+    if rejected is not None:
+        parts.append(rejected)
+    return "\n".join(parts)
+
+
+def _workers() -> int:
+    """Processes for MinHash: 2 where they pay; 1 once a threads-heavy library is loaded (it forks)."""
+    if any(m in sys.modules for m in ("torch", "tensorflow", "jax")):
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -66,6 +141,8 @@ class Context:
         self.notices: list[str] = []
         #: the run's suppressions (baseline, noqa, per-file-ignores), set by the engine
         self.suppressions: Any = None
+        #: benchmark / held-out files that must not leak into training (``--contamination``, FT204)
+        self.contamination: list[Dataset] = []
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- inputs ---------------------------------------------------------------------------------
@@ -112,20 +189,222 @@ class Context:
         return value
 
     # -- artifacts ------------------------------------------------------------------------------
-    def normalized_text(self, split: str) -> list[str]:
-        """NFKC, case-folded, whitespace-collapsed full text of every row (role markers kept)."""
+    def _text_getter(self, ds: Dataset, field: str) -> Callable[[int], str]:
+        if field == "full":
+            return ds.full_text
+        if field == "input":
+            return lambda i: input_text(ds, i)
+        raise ValueError(f"unknown text field {field!r} (expected 'full' or 'input')")
+
+    def normalized_batches(self, split: str, field: str = "full", rows: Sequence[int] | None = None,
+                           batch: int = NORMALIZE_BATCH) -> Iterator[tuple[int, list[bytes]]]:
+        """The normalised UTF-8 text of the split's rows, ``batch`` rows at a time, as ``(position of
+        the batch's first row, texts)``. ``field`` "full" is the whole example (``Dataset.full_text``),
+        "input" what its label is about (:func:`input_text`); with ``rows``, only those rows
+        (positions then index ``rows``). Nothing is kept: the split's text is never held twice."""
+        from ftlint.features.ngrams import canonical_batch
+
         ds = self.datasets[split]
-        return self.artifact("normalized_text", split, {},
-                             lambda: [normalize(ds.full_text(i)) for i in range(len(ds))], disk=True)
+        get = self._text_getter(ds, field)
+        idx: Sequence[int] = range(len(ds)) if rows is None else rows
+        for lo in range(0, len(idx), batch):
+            yield lo, canonical_batch([get(int(i)) for i in idx[lo:lo + batch]])
+
+    def normalized_text(self, split: str) -> list[str]:
+        """NFKC, case-folded, whitespace-collapsed full text of every row (role markers kept).
+
+        Computed on each call and not kept (a second copy of all the text would be the largest
+        thing a run holds): artifacts stream :meth:`normalized_batches` instead."""
+        return [t.decode("utf-8", "surrogatepass") for _, b in self.normalized_batches(split) for t in b]
+
+    def _hashes(self, split: str, field: str) -> np.ndarray:
+        h = xxhash.xxh3_64_intdigest
+        out = np.empty(len(self.datasets[split]), dtype=np.uint64)
+        for lo, texts in self.normalized_batches(split, field):
+            out[lo:lo + len(texts)] = np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
+        return out
 
     def text_hashes(self, split: str) -> np.ndarray:
         """64-bit hash of each row's normalised full text (exact-duplicate key, fingerprint content)."""
-        def compute() -> np.ndarray:
-            texts = self.normalized_text(split)
+        return self.artifact("text_hashes", split, {}, lambda: self._hashes(split, "full"), disk=True)
+
+    def input_hashes(self, split: str) -> np.ndarray:
+        """64-bit hash of each row's normalised :func:`input_text` (the key of conflicting labels)."""
+        return self.artifact("input_hashes", split, {}, lambda: self._hashes(split, "input"), disk=True)
+
+    def _field_hashes(self, split: str, field: str) -> np.ndarray:
+        return self.text_hashes(split) if field == "full" else self.input_hashes(split)
+
+    def _memoised(self, name: str, split: str, params: dict[str, Any]) -> bool:
+        return (name, split, self.split_hash(split), tuple(sorted(params.items()))) in self._memo
+
+    def minhash(self, split: str, num_perm: int = 128, ngram: int = 5, char_ngram: int = 5, field: str = "full",
+                bands: int = 16, rows: int = 8) -> MinHashBands:
+        """MinHash of every row's normalised text (``field`` as in :meth:`normalized_batches`) as LSH
+        band keys (:class:`MinHashBands`): word ``ngram``-gram shingles (character ``char_ngram``-grams
+        for texts of fewer words), datasketch-compatible signatures (``features.minhash``, seed 1),
+        ``bands`` x ``rows``. Computed once per split and field, shared by FT202 and FT203 (FT304 on
+        inputs), in chunks of 65,536 rows over 2 processes; the same pass computes the row hashes of
+        the field when nothing asked for them yet (one normalisation pass, not two)."""
+        from ftlint.features.lsh import band_keys
+        from ftlint.features.minhash import EMPTY_HASH, signatures
+
+        ds = self.datasets[split]
+        params = {"num_perm": num_perm, "ngram": ngram, "char_ngram": char_ngram, "field": field,
+                  "bands": bands, "rows": rows}
+        hash_name = "text_hashes" if field == "full" else "input_hashes"
+
+        def compute() -> MinHashBands:
+            n = len(ds)
+            keys = np.zeros((n, bands), dtype=np.uint64)
+            empty = np.zeros(n, dtype=bool)
+            hashes = None if self._memoised(hash_name, split, {}) else np.empty(n, dtype=np.uint64)
             h = xxhash.xxh3_64_intdigest
-            return np.fromiter((h(t.encode("utf-8", "surrogatepass")) for t in texts), dtype=np.uint64,
-                               count=len(texts))
-        return self.artifact("text_hashes", split, {}, compute, disk=True)
+            workers = _workers()
+            size = -(-n // max(1, n // MINHASH_CHUNK))  # equal chunks of at least MINHASH_CHUNK rows
+            chunk: list[str] = []
+            start = 0
+
+            def flush() -> None:
+                nonlocal chunk, start
+                if chunk:
+                    sigs = signatures(chunk, num_perm, ngram, char_ngram=char_ngram, workers=workers)
+                    stop = start + len(chunk)
+                    keys[start:stop] = band_keys(sigs, bands, rows)
+                    empty[start:stop] = np.all(sigs == np.uint32(EMPTY_HASH), axis=1)
+                    start, chunk = stop, []
+
+            for lo, texts in self.normalized_batches(split, field):
+                if hashes is not None:
+                    hashes[lo:lo + len(texts)] = np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
+                chunk.extend(t.decode("utf-8", "surrogatepass") for t in texts)
+                if len(chunk) >= size:
+                    flush()
+            flush()
+            if hashes is not None:
+                self.artifact(hash_name, split, {}, lambda: hashes, disk=True)
+            return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
+
+        return self.artifact("minhash", split, params, compute)
+
+    def _texts_of_rows(self, split: str, field: str, rows: np.ndarray) -> _Lookup:
+        wanted = np.unique(rows).tolist()
+        out: dict[int, str] = {}
+        for lo, batch in self.normalized_batches(split, field, rows=wanted):
+            for k, t in enumerate(batch):
+                out[wanted[lo + k]] = t.decode("utf-8", "surrogatepass")
+        return _Lookup(out, len(self.datasets[split]))
+
+    def _verify(self, split: str, field: str, pairs: np.ndarray, threshold: float, ngram: int, char_ngram: int,
+                other: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact Jaccard check of candidate pairs (rows of ``split``, or of ``split`` x ``other``): the
+        pairs kept, sorted, and their similarity. Pairs of identical normalised text are 1.0 unread."""
+        from ftlint.features.lsh import verify
+
+        b_split = other or split
+        same = self._field_hashes(split, field)[pairs[:, 0]] == self._field_hashes(b_split, field)[pairs[:, 1]]
+        rest = pairs[~same]
+        if other is None:
+            ta = tb = self._texts_of_rows(split, field, rest)
+        else:
+            ta, tb = self._texts_of_rows(split, field, rest[:, 0]), self._texts_of_rows(b_split, field, rest[:, 1])
+        kept = verify(rest, ta, threshold, texts_b=None if other is None else tb, ngram=ngram, char_ngram=char_ngram)
+        all_pairs = np.concatenate([pairs[same], kept.pairs]).reshape(-1, 2)
+        sims = np.concatenate([np.ones(int(same.sum())), kept.similarity])
+        order = np.lexsort((all_pairs[:, 1], all_pairs[:, 0]))
+        return all_pairs[order], sims[order]
+
+    @staticmethod
+    def _band_view(mb: MinHashBands, ids: np.ndarray) -> np.ndarray:
+        """The band keys of rows ``ids`` as a uint32 array ``lsh`` bands with 2 columns per band
+        (its band key of two halves of a 64-bit key is equal exactly when the keys are)."""
+        return np.ascontiguousarray(mb.keys[ids]).view(np.uint32)
+
+    def near_duplicates(self, split: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
+                        char_ngram: int = 5, num_perm: int = 128) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs ``(i, j)``, ``i < j``, of rows of ``split`` whose normalised texts (``field``) have a
+        shingle-set Jaccard similarity >= ``threshold``, with those similarities: LSH candidates of
+        :meth:`minhash` (bands x rows from ``lsh.lsh_params``: 16 x 8 at 0.8), verified exactly
+        (``lsh.verify``). Exact copies are included (similarity 1.0). Cached on disk."""
+        from ftlint.features.lsh import candidate_pairs, lsh_params
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            bands, rows = lsh_params(threshold, num_perm)
+            mb = self.minhash(split, num_perm, ngram, char_ngram, field, bands, rows)
+            ids = np.flatnonzero(~mb.empty)
+            cand = np.zeros((0, 2), dtype=np.int64)
+            if ids.size > 1:
+                cand = ids[candidate_pairs(self._band_view(mb, ids), bands, 2, skip_empty=False)].reshape(-1, 2)
+            return self._verify(split, field, cand, threshold, ngram, char_ngram)
+
+        params = {"threshold": threshold, "field": field, "ngram": ngram, "char_ngram": char_ngram,
+                  "num_perm": num_perm}
+        return self.artifact("near_duplicates", split, params, compute, disk=True)
+
+    def cross_matches(self, a: str, b: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
+                      char_ngram: int = 5, num_perm: int = 128) -> CrossMatches:
+        """Rows of split ``b`` that exactly (the same normalised text) or nearly (Jaccard >=
+        ``threshold``) duplicate a row of split ``a``, each with its best match in ``a``: an exact
+        copy (the first), else the most similar row (then the lowest). Near matches come from banding
+        ``a`` and ``b`` together (``lsh.cross_candidate_pairs``) and exact verification. Cached on disk."""
+        from ftlint.features.lsh import cross_candidate_pairs, lsh_params
+
+        def compute() -> CrossMatches:
+            ha, hb = self._field_hashes(a, field), self._field_hashes(b, field)
+            nothing = np.uint64(xxhash.xxh3_64_intdigest(b""))
+            order = np.argsort(ha, kind="stable")  # the first row of `a` with each hash
+            sa = ha[order]
+            exact = np.zeros(hb.size, dtype=bool)
+            pos = np.zeros(hb.size, dtype=np.int64)
+            if sa.size:
+                pos = np.minimum(np.searchsorted(sa, hb), sa.size - 1)
+                exact = (sa[pos] == hb) & (hb != nothing)
+            ex_b = np.flatnonzero(exact)
+            ex_a = order[pos[ex_b]]
+            bands, rows = lsh_params(threshold, num_perm)
+            ma = self.minhash(a, num_perm, ngram, char_ngram, field, bands, rows)
+            mb = self.minhash(b, num_perm, ngram, char_ngram, field, bands, rows)
+            ia, ib = np.flatnonzero(~ma.empty), np.flatnonzero(~mb.empty & ~exact)
+            cand = np.zeros((0, 2), dtype=np.int64)
+            if ia.size and ib.size:
+                c = cross_candidate_pairs(self._band_view(ma, ia), self._band_view(mb, ib), bands, 2, skip_empty=False)
+                cand = np.stack([ia[c[:, 0]], ib[c[:, 1]]], axis=1).reshape(-1, 2)
+            pairs, sims = self._verify(a, field, cand, threshold, ngram, char_ngram, other=b)
+            best = np.lexsort((pairs[:, 0], -sims, pairs[:, 1]))  # per b row: most similar, then lowest a
+            pairs, sims = pairs[best], sims[best]
+            first = np.ones(len(pairs), dtype=bool)
+            first[1:] = pairs[1:, 1] != pairs[:-1, 1]
+            b_rows = np.concatenate([ex_b, pairs[first, 1]]).astype(np.int64)
+            a_rows = np.concatenate([ex_a, pairs[first, 0]]).astype(np.int64)
+            sim = np.concatenate([np.ones(ex_b.size), sims[first]])
+            is_exact = np.concatenate([np.ones(ex_b.size, dtype=bool), np.zeros(int(first.sum()), dtype=bool)])
+            o = np.argsort(b_rows, kind="stable")
+            return CrossMatches(b_rows[o], a_rows[o], sim[o], is_exact[o])
+
+        params = {"against": a, "against_content": self.split_hash(a), "threshold": threshold, "field": field,
+                  "ngram": ngram, "char_ngram": char_ngram, "num_perm": num_perm}
+        return self.artifact("cross_matches", b, params, compute, disk=True)
+
+    def contamination_index(self, n: int = 13) -> tuple[Any, list[tuple[int, int]]]:
+        """Every ``n``-word window of the contamination files' rows (``--contamination``): a
+        ``features.ngrams.NgramIndex`` of their texts (:func:`contamination_text`, ASCII punctuation
+        as whitespace), and the ``(contamination file's dataset, row)`` of each indexed text."""
+        from ftlint.features.ngrams import NgramIndex, canonical_batch
+
+        def compute() -> tuple[Any, list[tuple[int, int]]]:
+            sources: list[tuple[int, int]] = []
+
+            def batches() -> Iterator[list[bytes]]:
+                for d, ds in enumerate(self.contamination):
+                    for lo in range(0, len(ds), NORMALIZE_BATCH):
+                        hi = min(len(ds), lo + NORMALIZE_BATCH)
+                        sources.extend((d, i) for i in range(lo, hi))
+                        yield canonical_batch([contamination_text(ds, i) for i in range(lo, hi)], punctuation=True)
+
+            return NgramIndex(n).build(batches()), sources
+
+        files = tuple(f.content_hash for ds in self.contamination for f in ds.files)
+        return self.artifact("contamination_index", None, {"n": n, "files": files}, compute)
 
     def labels(self, split: str, options: GenerativeLabelOptions | None = None) -> LabelInfo | None:
         """The split's labels: a label column, or (generative classification) a small set of short
@@ -166,6 +445,97 @@ class Context:
                                      f"covering {covered / n:.0%} of rows", generative=True)
 
         return self.artifact("labels", split, dict(vars(opts)), compute)
+
+    def tokenizer(self, name: str | None = None) -> Any:
+        """The tokenizer of the training config's base model (or of ``name``, a local directory or
+        a hub id in the local cache), loaded offline with the config's chat template: a
+        ``features.tokens.TokenizerLoad`` (``handle`` None plus ``reason`` when it cannot be)."""
+        from ftlint.features.tokens import tokenizer_for_plan
+
+        return self.artifact("tokenizer", None, {"name": name},
+                             lambda: tokenizer_for_plan(self.plan, self.settings.root, name))
+
+    def token_lengths(self, split: str, tokenizer: Any = None, limit: int | None = None) -> Any:
+        """Token counts of every row of ``split`` rendered as the trainer sees it
+        (``features.tokens.TokenLengths``), with ``tokenizer`` (a ``TokenizerHandle``; None: an
+        estimate). With ``limit``, rows that provably fit are not tokenised. Cached on disk, keyed
+        by the tokenizer's identity (path + hash of its files + chat template)."""
+        from ftlint.features.tokens import token_lengths
+
+        ds = self.datasets[split]
+        identity = tokenizer.identity if tokenizer is not None else "estimate"
+        return self.artifact("token_lengths", split, {"tokenizer": identity, "limit": limit},
+                             lambda: token_lengths(ds.roles, ds.texts, tokenizer, limit=limit), disk=True)
+
+    def preference_hashes(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """64-bit hashes of each row's normalised chosen side (its response) and rejected side, for
+        preference rows; 0 for other rows and for empty sides (FT301 swaps, FT303 identical sides)."""
+        from ftlint.features.ngrams import canonical_batch
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            ds = self.datasets[split]
+            n = len(ds)
+            chosen, rejected = np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=np.uint64)
+            rows = [i for i in range(n) if ds.roles[i] and ds.kind_of(i) == "preference"]
+            h = xxhash.xxh3_64_intdigest
+            for lo in range(0, len(rows), NORMALIZE_BATCH):
+                part = rows[lo:lo + NORMALIZE_BATCH]
+                c = canonical_batch([ds.response(i) for i in part])
+                r = canonical_batch([ds.rejected[i] or "" for i in part])
+                chosen[part] = [h(t) if t else 0 for t in c]
+                rejected[part] = [h(t) if t else 0 for t in r]
+            return chosen, rejected
+
+        return self.artifact("preference_hashes", split, {}, compute, disk=True)
+
+    def label_noise(self, split: str, min_per_class: int = 10, max_rows: int = 50_000, folds: int = 5,
+                    seed: int = 0) -> Any:
+        """Out-of-sample class probabilities of the split's labelled rows (:meth:`labels`) from a
+        TF-IDF + logistic-regression model of their normalised :func:`input_text`, and confident-
+        learning flags (``features.labelnoise.LabelNoise``). Rows of classes with fewer than
+        ``min_per_class`` rows are left out; None when fewer than 2 classes remain. Seeded; cached
+        on disk."""
+        from ftlint.features.labelnoise import LabelNoise, label_issues, out_of_sample_probabilities
+
+        def compute() -> LabelNoise | None:
+            info = self.labels(split)
+            if info is None:
+                return None
+            counts = info.counts()
+            classes = sorted(c for c, k in counts.items() if k >= max(min_per_class, folds))
+            if len(classes) < 2:
+                return None
+            index = {c: k for k, c in enumerate(classes)}
+            rows = np.array([i for i, v in enumerate(info.values) if v in index], dtype=np.int64)
+            given = np.array([index[info.values[i]] for i in rows.tolist()], dtype=np.int64)  # type: ignore[index]
+            texts = [t.decode("utf-8", "surrogatepass")
+                     for _, batch in self.normalized_batches(split, "input", rows=rows.tolist()) for t in batch]
+            probs, cv_rows = out_of_sample_probabilities(texts, given, len(classes), folds=folds, seed=seed,
+                                                         max_rows=max_rows)
+            flagged, thresholds = label_issues(probs, given)
+            return LabelNoise(rows, classes, given, probs, thresholds, flagged, cv_rows)
+
+        params = {"min_per_class": min_per_class, "max_rows": max_rows, "folds": folds, "seed": seed}
+        return self.artifact("label_noise", split, params, compute, disk=True)
+
+    def contamination_matches(self, split: str, n: int = 13) -> list[Any]:
+        """Rows of ``split`` that share an ``n``-word window with a contamination file
+        (:meth:`contamination_index`): ``features.ngrams.NgramMatch`` es whose ``position`` is the
+        row and ``source`` the index's text (see ``sources``). Streams the rows; cached on disk."""
+        from ftlint.features.ngrams import NgramMatch, canonical_batch
+
+        def compute() -> list[Any]:
+            index, _ = self.contamination_index(n)
+            ds = self.datasets[split]
+            out = []
+            for lo in range(0, len(ds), NORMALIZE_BATCH):
+                hi = min(len(ds), lo + NORMALIZE_BATCH)
+                texts = canonical_batch([contamination_text(ds, i) for i in range(lo, hi)], punctuation=True)
+                out.extend(NgramMatch(lo + m.position, m.hashes, m.source) for m in index.query(texts))
+            return out
+
+        files = tuple(f.content_hash for ds in self.contamination for f in ds.files)
+        return self.artifact("contamination_matches", split, {"n": n, "files": files}, compute, disk=True)
 
     # -- building rows ----------------------------------------------------------------------------
     def row(self, split: str, i: int, code: str, text: str | None = None,

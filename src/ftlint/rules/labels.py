@@ -1,14 +1,22 @@
-"""FT006 (labels whose spelling varies). The FT3xx label-quality rules live here too as they arrive."""
+"""FT006 (labels whose spelling varies) and the FT3xx label-quality rules: conflicting labels, likely
+mislabelled rows, preference-pair problems, near-duplicate conflicts."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from ftlint.context import Context
+import numpy as np
+
+from ftlint.context import Context, LabelInfo, input_text
+from ftlint.data.dataset import Dataset
+from ftlint.data.schema import PROMPT_MISMATCH
+from ftlint.engine import NEED_SKIPS
 from ftlint.findings import Finding, Row
-from ftlint.rule import Need, Rule, Severity
+from ftlint.rule import Need, Rule, Severity, Skip
 
 
 def label_key(value: str) -> str:
@@ -109,4 +117,407 @@ class InconsistentLabelFormat(Rule):
                 "normalise labels where the data is produced.",
                 rows=rows, total=len(values), split=split,
                 metrics={"groups": group_list, "variant_rows": dict(seen)},
+            )
+
+
+def _ref(ds: Dataset, i: int) -> dict[str, Any]:
+    return {"path": ds.path(i), "index": int(ds.index[i]), "line": ds.line_of(i)}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _groups_by_key(keys: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """Rows (ascending) sharing a key, for keys held by 2 or more of ``rows``; ordered by first row."""
+    if rows.size < 2:
+        return []
+    order = np.lexsort((rows, keys[rows]))
+    sk = keys[rows][order]
+    cuts = np.flatnonzero(sk[1:] != sk[:-1]) + 1
+    groups = [g for g in np.split(rows[order], cuts) if g.size > 1]
+    return sorted(groups, key=lambda g: int(g[0]))
+
+
+def _label_ids(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Integer label per row (-1: none) and the labels, in order of first appearance."""
+    index: dict[str, int] = {}
+    ids = np.fromiter((-1 if v is None else index.setdefault(v, len(index)) for v in values),
+                      dtype=np.int64, count=len(values))
+    return ids, list(index)
+
+
+class ConflictingLabels(Rule):
+    """The same input with different labels.
+
+    ## What it does
+    Groups the rows of each split by their normalised input (NFKC, case-folded, whitespace
+    collapsed) and reports every group whose rows carry different labels:
+
+    - classification data (a label column, or chat/instruction data whose short responses are
+      labels): the same text, or the same prompt (every turn before the final assistant turn),
+      with different labels;
+    - KTO data: the same prompt and completion marked both desirable (`true`) and undesirable
+      (`false`);
+    - preference data: two pairs with the same prompt whose chosen and rejected sides are swapped.
+
+    `rows` lists every row of every conflicting group, each with its `label` and `group`;
+    `metrics.groups` lists each group's rows and label counts. Near-identical inputs with
+    different labels are FT304's.
+
+    ## Why it matters
+    The model is trained to give two different answers to one input: the examples cancel out,
+    the loss cannot go to zero, and the model learns the majority (or a coin flip) instead of
+    the rule. Conflicts usually come from merged annotators, changed guidelines, or a label
+    column that was shuffled apart from its texts.
+
+    ## Example
+    ```
+    {"text": "the package arrived broken", "label": "negative"}
+    {"text": "The package arrived broken.", "label": "negative"}
+    {"text": "the package arrived broken", "label": "positive"}
+    ```
+
+    ## How to fix
+    Decide the right label for each group (re-annotate, or take the majority when annotators
+    disagree) and keep one row per input; for preference pairs keep the orientation that is
+    right.
+    """
+
+    code = "FT301"
+    name = "conflicting-labels"
+    summary = "The same normalised input with different labels"
+    severity = Severity.ERROR
+    fixable = True
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        applicable = False
+        for split in ctx.splits:
+            ds = ctx.dataset(split)
+            info = ctx.labels(split)
+            if info is not None:
+                applicable = True
+                yield from self._labels(ctx, split, ds, info)
+            pref = np.fromiter((bool(r) and ds.kind_of(i) == "preference" for i, r in enumerate(ds.roles)),
+                               dtype=bool, count=len(ds))
+            if pref.any():
+                applicable = True
+                yield from self._swaps(ctx, split, ds, np.flatnonzero(pref))
+        if not applicable:
+            reason, fix = NEED_SKIPS[Need.LABELS]
+            raise Skip(f"{reason} and no preference pairs", fix)
+
+    def _labels(self, ctx: Context, split: str, ds: Dataset, info: LabelInfo) -> Iterator[Finding]:
+        ids, names = _label_ids(info.values)
+        keys = ctx.input_hashes(split)
+        conflicts = [g for g in _groups_by_key(keys, np.flatnonzero(ids >= 0)) if len(set(ids[g].tolist())) > 1]
+        if not conflicts:
+            return
+        rows: list[Row] = []
+        groups = []
+        for k, g in enumerate(conflicts):
+            counts = Counter(names[int(x)] for x in ids[g])
+            labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            groups.append({"rows": [[ds.path(int(i)), int(ds.index[i])] for i in g], "labels": labels})
+            for i in g.tolist():
+                rows.append(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
+                    "label": names[int(ids[i])], "group": k, "labels": labels}))
+        first = groups[0]
+        example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())  # type: ignore[attr-defined]
+        what = "prompt and completion" if ds.kind_of(int(conflicts[0][0])) == "kto" else "input"
+        yield self.finding(
+            f"{_plural(len(rows), split + ' row')} in {_plural(len(conflicts), 'group')} give the same {what} "
+            f"different labels (first: {example}); labels from {info.source}",
+            "Decide the right label for each group (re-annotate, or take the majority of annotators) and keep one "
+            "row per input; every row of every group is listed.",
+            rows=rows, total=len(ds), split=split,
+            metrics={"groups": groups, "group_count": len(conflicts)},
+        )
+
+    def _swaps(self, ctx: Context, split: str, ds: Dataset, pref: np.ndarray) -> Iterator[Finding]:
+        chosen, rejected = ctx.preference_hashes(split)
+        prompts = ctx.input_hashes(split)
+        seen: dict[tuple[int, int, int], list[int]] = {}
+        for i in pref.tolist():
+            c, r = int(chosen[i]), int(rejected[i])
+            if c and r and c != r:
+                seen.setdefault((int(prompts[i]), c, r), []).append(i)
+        groups: list[tuple[list[int], list[int]]] = []
+        for (p, c, r), these in seen.items():
+            if c < r and (p, r, c) in seen:
+                groups.append((these, seen[(p, r, c)]))
+        if not groups:
+            return
+        groups.sort(key=lambda g: min(g[0][0], g[1][0]))
+        rows: list[Row] = []
+        for k, (a, b) in enumerate(groups):
+            if b[0] < a[0]:
+                a, b = b, a
+            for mine, theirs in ((a, b), (b, a)):
+                for i in mine:
+                    rows.append(ctx.row(split, i, self.code, extra={
+                        "group": k, "swapped_with": _ref(ds, theirs[0])}))
+        rows.sort(key=lambda r: (r.extra["group"], r.index))
+        yield self.finding(
+            f"{_plural(len(rows), split + ' preference pair')} in {_plural(len(groups), 'group')} have the same prompt "
+            "with chosen and rejected swapped",
+            "Keep the orientation that is right for each group (check the annotation) and drop the other rows.",
+            rows=rows, total=len(ds), split=split,
+            metrics={"groups": [[[ds.path(i), int(ds.index[i])] for i in sorted(a + b)] for a, b in groups],
+                     "group_count": len(groups)},
+        )
+
+
+class LikelyMislabeled(Rule):
+    """Rows whose label a model trained on the rest of the data confidently disagrees with.
+
+    ## What it does
+    For classification data (a label column, or chat/instruction data whose short responses are
+    labels) with at least `min-rows` (200) labelled rows in classes of at least `min-per-class`
+    (10) rows, predicts every row's label with a model that never saw it: TF-IDF of the
+    normalised input (word unigrams and bigrams) and a logistic regression, 5-fold
+    cross-validated, seeded. It then applies confident learning (cleanlab's per-class
+    thresholds): a class's threshold is the mean predicted probability of that class over the
+    rows labelled with it, and a row is flagged when the probability of its own label is below
+    its class's threshold while another class is the most probable and reaches its own
+    threshold. Each row shows `given_label`, `suggested_label` and `self_confidence`.
+
+    Above `max-rows` (50,000) labelled rows the cross-validation runs on a seeded random sample
+    of that size and a model fitted on the sample predicts the other rows (which it never saw
+    either), so the check stays around a minute at a million rows.
+
+    ## Why it matters
+    Mislabelled examples teach the model the wrong answer, cap the accuracy it can reach and
+    make the validation score noisy. A few percent of wrong labels is common in crowd-sourced
+    and weakly labelled data.
+
+    ## Example
+    A support-ticket dataset where a refund request is labelled `shipping`.
+
+    ## How to fix
+    Review the flagged rows (sorted by `self_confidence`, the lowest first, they are the most
+    likely errors) and correct or drop the wrong ones. The model is simple, so treat the flags as
+    a review queue, not as ground truth.
+    """
+
+    code = "FT302"
+    name = "likely-mislabeled"
+    summary = "Rows whose label a cross-validated classifier confidently disagrees with"
+    severity = Severity.WARNING
+    requires = frozenset({Need.DATASET, Need.LABELS})
+    fixable = False
+    option_help = {
+        "min_rows": "fewest labelled rows (in classes large enough) to fit the model",
+        "min_per_class": "rows a class needs to be modelled (smaller classes are left out)",
+        "max_rows": "rows cross-validated at most (a seeded sample above it; the rest predicted)",
+    }
+
+    @dataclass
+    class Options:
+        min_rows: int = 200
+        min_per_class: int = 10
+        max_rows: int = 50_000
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        ran = False
+        for split in ctx.splits:
+            info = ctx.labels(split)
+            ds = ctx.dataset(split)
+            if info is None or not len(ds) or ds.kind_of(0) == "kto":
+                continue
+            counts = info.counts()
+            usable = sum(c for c in counts.values() if c >= self.options.min_per_class)
+            if usable < self.options.min_rows or sum(c >= self.options.min_per_class for c in counts.values()) < 2:
+                continue
+            noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
+            if noise is None:
+                continue
+            ran = True
+            flagged = np.flatnonzero(noise.flagged)
+            if not flagged.size:
+                continue
+            suggested = noise.probs.argmax(axis=1)
+            rows = []
+            for k in flagged.tolist():
+                i = int(noise.rows[k])
+                given, sugg = noise.classes[int(noise.given[k])], noise.classes[int(suggested[k])]
+                conf = float(noise.probs[k, noise.given[k]])
+                rows.append(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
+                    "given_label": given, "suggested_label": sugg, "self_confidence": round(conf, 4),
+                    "suggested_confidence": round(float(noise.probs[k, suggested[k]]), 4)}))
+            modelled = int(noise.rows.size)
+            yield self.finding(
+                f"{_plural(len(rows), split + ' row')} of {modelled:,} modelled look mislabelled: a cross-validated "
+                f"classifier confidently predicts another label (labels from {info.source})",
+                "Review the listed rows (lowest self_confidence first) and correct or drop the wrong labels; treat "
+                "them as a review queue, not as ground truth.",
+                rows=rows, total=len(ds), split=split,
+                metrics={
+                    "modelled_rows": modelled,
+                    "cross_validated_rows": noise.cross_validated,
+                    "out_of_fold_accuracy": round(noise.accuracy, 4),
+                    "thresholds": {c: round(float(t), 4) for c, t in zip(noise.classes, noise.thresholds, strict=True)},
+                },
+            )
+        if not ran:
+            raise Skip(
+                f"needs at least {self.options.min_rows} labelled rows in 2 or more classes of "
+                f"{self.options.min_per_class}+ rows (KTO labels are not classes)",
+                "lower [rules.likely-mislabeled] min-rows / min-per-class for a small dataset",
+            )
+
+
+class PreferencePairProblems(Rule):
+    """Preference pairs whose two sides cannot teach a preference.
+
+    ## What it does
+    For preference data (DPO/ORPO pairs: prompt, chosen, rejected), reports pairs whose chosen
+    and rejected sides are identical after normalisation (NFKC, case folding, whitespace), and
+    pairs whose two sides carry different prompts: chosen and rejected given as full
+    conversations whose turns before the final answer differ (ftlint takes the prompt to be the
+    turns both share, so the rest of one side's prompt would be trained as if it were part of
+    the answer). Empty sides are FT003's.
+
+    ## Why it matters
+    An identical pair has zero preference margin: it contributes no signal and, with DPO's
+    loss, only noise and wasted compute. A pair whose sides answer different prompts compares
+    two unrelated answers, so the model learns a preference that has nothing to do with the
+    prompt it is shown.
+
+    ## Example
+    ```
+    {"prompt": "Name a prime", "chosen": "7", "rejected": " 7 "}
+    {"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
+     "rejected": [{"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Hello!?"}]}
+    ```
+
+    ## How to fix
+    Drop identical pairs (or generate a genuinely worse rejected answer); rebuild mismatched
+    pairs so that both sides answer the same prompt (give the prompt once, in `prompt`).
+    """
+
+    code = "FT303"
+    name = "preference-pair-problems"
+    summary = "Preference pairs with identical sides or different prompts"
+    severity = Severity.ERROR
+    fixable = False
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        applicable = False
+        for split in ctx.splits:
+            ds = ctx.dataset(split)
+            pref = [i for i, r in enumerate(ds.roles) if r and ds.kind_of(i) == "preference"]
+            if not pref:
+                continue
+            applicable = True
+            chosen, rejected = ctx.preference_hashes(split)
+            same = [i for i in pref if chosen[i] and chosen[i] == rejected[i]]
+            if same:
+                rows = [ctx.row(split, i, self.code, text=ds.response(i), extra={"problem": "identical sides"})
+                        for i in same]
+                yield self.finding(
+                    f"{_plural(len(rows), split + ' preference pair')} have identical chosen and rejected sides "
+                    "(after normalisation)",
+                    "Drop these pairs or give each a genuinely worse rejected answer: an identical pair teaches "
+                    "no preference.",
+                    rows=rows, total=len(ds), split=split, metrics={"problem": "identical sides"},
+                )
+            mismatch = ds.extras.get(PROMPT_MISMATCH)
+            if mismatch is not None:
+                bad = [i for i in pref if mismatch[i]]
+                if bad:
+                    rows = [ctx.row(split, i, self.code, extra={"problem": "different prompts",
+                                                                "detail": mismatch[i]}) for i in bad]
+                    yield self.finding(
+                        f"{_plural(len(rows), split + ' preference pair')} give chosen and rejected different prompts "
+                        f"({mismatch[bad[0]]} in the first)",
+                        "Rebuild these pairs so that both sides answer the same prompt (give the prompt once, in "
+                        "`prompt`, and only the answers in chosen/rejected).",
+                        rows=rows, total=len(ds), split=split, metrics={"problem": "different prompts"},
+                    )
+        if not applicable:
+            raise Skip("no preference pairs (prompt/chosen/rejected) in the data")
+
+
+class NearDuplicateConflicts(Rule):
+    """Nearly identical inputs with different labels.
+
+    ## What it does
+    For labelled data (a label column, KTO labels, or chat/instruction data whose short
+    responses are labels), finds groups of rows whose normalised inputs (the text, or the prompt
+    before the final assistant turn; prompt and completion for KTO) are near-copies: MinHash of
+    word 5-grams (character 5-grams below 5 words), LSH candidates verified with an exact
+    Jaccard similarity of at least `threshold` (0.8). A group is reported when two of its
+    distinct inputs carry label sets that do not overlap; rows with the very same input and
+    different labels are FT301's. `rows` lists every labelled row of each reported group with
+    its `label`, the `group` and the group's label counts.
+
+    ## Why it matters
+    Inputs that differ by a word or a punctuation mark but carry opposite labels are usually an
+    annotation error, or a sign that the labels depend on something the text does not show.
+    Either way the model is trained on a contradiction it can only memorise.
+
+    ## Example
+    `"The refund never arrived!"` labelled `billing` and `"the refund never arrived"` labelled
+    `shipping`.
+
+    ## How to fix
+    Review each group: correct the wrong labels, or, if the small difference really changes the
+    label, make sure the data has enough such contrastive pairs to teach it.
+    """
+
+    code = "FT304"
+    name = "near-duplicate-conflicts"
+    summary = "Near-duplicate inputs whose labels disagree"
+    severity = Severity.WARNING
+    requires = frozenset({Need.DATASET, Need.LABELS})
+    option_help = {
+        "threshold": "Jaccard similarity of the inputs' shingle sets from which they are near-copies",
+        "ngram": "words per shingle (inputs with fewer words use character 5-grams)",
+    }
+
+    @dataclass
+    class Options:
+        threshold: float = 0.8
+        ngram: int = 5
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        from ftlint.features.lsh import clusters
+
+        for split in ctx.splits:
+            info = ctx.labels(split)
+            ds = ctx.dataset(split)
+            if info is None or len(ds) < 2:
+                continue
+            ids, names = _label_ids(info.values)
+            pairs, _ = ctx.near_duplicates(split, self.options.threshold, field="input", ngram=self.options.ngram)
+            if not len(pairs):
+                continue
+            keys = ctx.input_hashes(split)
+            labelled = (ids[pairs[:, 0]] >= 0) & (ids[pairs[:, 1]] >= 0)
+            found: list[list[int]] = []
+            for g in clusters(len(ds), pairs[labelled]):
+                by_input: dict[int, set[int]] = {}
+                for i in g:
+                    by_input.setdefault(int(keys[i]), set()).add(int(ids[i]))
+                sets = list(by_input.values())
+                if any(not (a & b) for x, a in enumerate(sets) for b in sets[x + 1:]):
+                    found.append(g)
+            if not found:
+                continue
+            rows: list[Row] = []
+            groups = []
+            for k, g in enumerate(found):
+                counts = Counter(names[int(ids[i])] for i in g)
+                labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+                groups.append({"rows": [[ds.path(i), int(ds.index[i])] for i in g], "labels": labels})
+                rows.extend(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
+                    "label": names[int(ids[i])], "group": k, "labels": labels}) for i in g)
+            yield self.finding(
+                f"{_plural(len(rows), split + ' row')} in {_plural(len(found), 'group')} of near-identical inputs "
+                f"(Jaccard >= {self.options.threshold:g}) carry labels that disagree; labels from {info.source}",
+                "Review each group: correct the wrong labels, or, if the small difference really changes the label, "
+                "add enough such contrastive examples to teach it.",
+                rows=rows, total=len(ds), split=split,
+                metrics={"groups": groups, "group_count": len(found), "threshold": self.options.threshold},
             )
