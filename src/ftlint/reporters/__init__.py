@@ -21,7 +21,7 @@ Renderer = Callable[[Report, RenderOptions], str]
 
 
 def get_renderer(name: str) -> Renderer:
-    from ftlint.reporters import concise, github, gitlab, jsonfmt, junit, markdown, sarif, text
+    from ftlint.reporters import concise, github, gitlab, html, jsonfmt, junit, markdown, sarif, text
 
     table: dict[str, Renderer] = {
         "full": text.render,
@@ -33,8 +33,9 @@ def get_renderer(name: str) -> Renderer:
         "gitlab": gitlab.render,
         "junit": junit.render,
         "markdown": markdown.render,
+        "html": html.render,
     }
     return table[name]
 
 
-FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown")
+FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown", "html")

@@ -1,0 +1,259 @@
+"""Small, cheap summaries of the data for the HTML report's plots (``Report.charts``).
+
+Findings carry the numbers behind each problem (``metrics``); what they do not carry is the
+shape of the data itself: how long the examples are against the training config's maximum
+sequence length, how the labels and the group columns are distributed. :func:`chart_data`
+computes that in one O(n) pass per split, reusing what the rules already computed through the
+Context (token counts, labels) and never tokenising anything itself. It never raises: a chart
+that cannot be computed is left out (its reason goes to ``charts["errors"]``).
+
+Shape::
+
+    {
+      "lengths": {"unit": "tokens" | "characters", "method": str, "bins": int, "scale": "linear" | "log",
+                  "edges": [float, ...],                    # shared by all splits
+                  "max_length": {split: int}, "max_length_key": str | None,
+                  "splits": {split: {"counts": [int, ...], "n": int, "over": int | None,
+                                     "p50": float, "p95": float, "max": float}}},
+      "labels": {"source": {split: str}, "splits": {split: {label: count}}},
+      "groups": {"splits": {split: {column: {value: count}}}},
+      "seconds": float,
+    }
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+#: histogram bins of the length plot
+LENGTH_BINS = 40
+#: a logarithmic length axis when the axis spans more than this many medians
+LOG_SCALE_RATIO = 12.0
+#: most distinct values a column may take to be plotted as a group distribution
+GROUP_MAX_DISTINCT = 12
+#: columns whose name says they hold a group (plotted first, and even when sparse)
+GROUP_NAMES = ("group", "groups", "language", "lang", "locale", "dialect", "domain", "source", "region",
+               "country", "gender", "sex", "age_group", "demographic", "persona", "task", "category", "topic")
+#: at most this many group columns per split
+GROUP_MAX_COLUMNS = 4
+#: a column (not named like a group) is plotted only when this share of rows has a value
+GROUP_MIN_COVERAGE = 0.9
+
+
+def chart_data(ctx: Any) -> dict[str, Any]:
+    """The plots' data for the HTML report; ``{}`` when there is nothing to plot. Never raises."""
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, fn in (("lengths", _lengths), ("labels", _labels), ("groups", _groups)):
+        try:
+            value = fn(ctx)
+        except Exception as e:  # a plot must never fail the run
+            errors[name] = f"{type(e).__name__}: {e}"
+            continue
+        if value:
+            out[name] = value
+    if errors:
+        out["errors"] = errors
+    if out:
+        out["seconds"] = round(time.perf_counter() - t0, 4)
+    return out
+
+
+# -- lengths --------------------------------------------------------------------------------------
+
+def _max_lengths(ctx: Any) -> tuple[dict[str, int], str | None]:
+    plan = getattr(ctx, "plan", None)
+    seq = getattr(plan, "sequence", None)
+    if seq is None or getattr(seq, "unlimited", False):
+        return {}, None
+    value = getattr(getattr(seq, "max_length", None), "value", None)
+    if not value:
+        return {}, None
+    train = int(value)
+    ev = getattr(getattr(seq, "eval_max_length", None), "value", None)
+    limits = {"train": train, "validation": int(ev) if ev else train, "test": int(ev) if ev else train}
+    key = getattr(seq.max_length, "key", None)
+    return limits, key
+
+
+def _computed_token_lengths(ctx: Any, split: str) -> Any:
+    """Token counts the rules already computed for ``split`` (FT602), preferring real tokenizer
+    counts to estimates; None when no rule asked for them (then nothing is tokenised here)."""
+    memo = getattr(ctx, "_memo", None) or {}
+    found = [v for k, v in list(memo.items())
+             if isinstance(k, tuple) and len(k) >= 2 and k[0] == "token_lengths" and k[1] == split
+             and v is not None and hasattr(v, "lengths")]
+    if not found:
+        return None
+    found.sort(key=lambda v: (getattr(v, "method", "") != "tokenizer", int(np.count_nonzero(~v.exact))))
+    return found[0]
+
+
+def _estimate(ds: Any) -> tuple[np.ndarray, str, str]:
+    """Per-row token estimate (the same one FT602 uses without a tokenizer), or characters."""
+    try:
+        from ftlint.features.tokens import ESTIMATE_METHOD, estimate_turns
+    except ImportError:
+        chars = np.fromiter((sum(len(t) for t in row) for row in ds.texts), dtype=np.int64, count=len(ds))
+        return chars, "characters", "characters of all turns"
+    est = np.fromiter((sum(estimate_turns(row)) for row in ds.texts), dtype=np.int64, count=len(ds))
+    return est, "tokens", ESTIMATE_METHOD
+
+
+def _lengths(ctx: Any) -> dict[str, Any]:
+    limits, key = _max_lengths(ctx)
+    per_split: dict[str, np.ndarray] = {}
+    units: set[str] = set()
+    methods: list[str] = []
+    for split in ctx.splits:
+        ds = ctx.dataset(split)
+        if len(ds) == 0:
+            continue
+        tl = _computed_token_lengths(ctx, split)
+        if tl is not None and len(tl.lengths) == len(ds):
+            lengths = np.asarray(tl.lengths, dtype=np.float64)
+            if not bool(np.all(tl.exact)):
+                # rows that provably fit were not tokenised: their value is an upper bound; plot
+                # the estimate instead, never above that bound
+                est, unit, _ = _estimate(ds)
+                if unit == "tokens":
+                    loose = ~np.asarray(tl.exact)
+                    lengths[loose] = np.minimum(est[loose], lengths[loose])
+            units.add("tokens")
+            method = str(getattr(tl, "source", "")) if getattr(tl, "method", "") == "estimate" \
+                else f"counted with {getattr(tl, 'source', 'the tokenizer')}"
+            if not bool(np.all(tl.exact)):
+                method += " (rows that fit the limit: estimated)"
+        else:
+            est, unit, method = _estimate(ds)
+            lengths = est.astype(np.float64)
+            units.add(unit)
+        per_split[split] = lengths
+        if method not in methods:
+            methods.append(method)
+    if not per_split:
+        return {}
+    unit = "tokens" if units == {"tokens"} else "characters"
+    if unit == "characters":
+        limits = {}  # a token limit cannot be drawn on a character axis
+    top = max(float(v.max()) for v in per_split.values())
+    limit_max = max((limits.get(s, 0) for s in per_split), default=0)
+    hi = max(top, limit_max * 1.08 if limit_max else 0.0, 1.0)
+    # a long tail must not squash the plot: cut the axis at the 99.5th percentile (or just past the
+    # limit) and count what lies beyond in the last bin
+    p995 = max(float(np.percentile(v, 99.5)) for v in per_split.values())
+    axis = max(p995, limit_max * 1.08 if limit_max else 0.0, 1.0)
+    if hi > 1.5 * axis:
+        hi = axis
+    hi = _nice_ceiling(hi)
+    # when the limit dwarfs the examples (or a few are far longer than most), a linear axis puts
+    # every example in the first bar or two: use a logarithmic one
+    low = min(float(v.min()) for v in per_split.values())
+    median = max(float(np.median(v)) for v in per_split.values())
+    scale = "log" if median > 0 and hi / median > LOG_SCALE_RATIO else "linear"
+    if scale == "log":
+        lo = float(10 ** np.floor(np.log10(max(low, 1.0))))
+        edges = np.geomspace(lo, hi, LENGTH_BINS + 1)
+    else:
+        edges = np.linspace(0.0, hi, LENGTH_BINS + 1)
+    splits: dict[str, Any] = {}
+    for split, v in per_split.items():
+        counts, _ = np.histogram(np.clip(v, edges[0], hi), bins=edges)
+        limit = limits.get(split)
+        splits[split] = {
+            "counts": counts.astype(int).tolist(),
+            "n": int(len(v)),
+            "over": int(np.count_nonzero(v > limit)) if limit else None,
+            "beyond_axis": int(np.count_nonzero(v > hi)),
+            "p50": float(np.percentile(v, 50)),
+            "p95": float(np.percentile(v, 95)),
+            "max": float(v.max()),
+        }
+    return {
+        "unit": unit,
+        "method": "; ".join(methods),
+        "bins": LENGTH_BINS,
+        "scale": scale,
+        "edges": [round(float(e), 3) for e in edges],
+        "max_length": {s: limits[s] for s in per_split if s in limits},
+        "max_length_key": key if limits else None,
+        "splits": splits,
+    }
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) >= ``x``."""
+    if x <= 0:
+        return 1.0
+    exp = 10 ** np.floor(np.log10(x))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * exp >= x:
+            return float(m * exp)
+    return float(10 * exp)
+
+
+# -- labels and groups ----------------------------------------------------------------------------
+
+def _labels(ctx: Any) -> dict[str, Any]:
+    splits: dict[str, dict[str, int]] = {}
+    source: dict[str, str] = {}
+    for split in ctx.splits:
+        if len(ctx.dataset(split)) == 0:
+            continue
+        info = ctx.labels(split)
+        if info is None:
+            continue
+        counts = info.counts()
+        if not counts:
+            continue
+        splits[split] = {str(k): int(v) for k, v in counts.most_common()}
+        source[split] = info.source
+    return {"source": source, "splits": splits} if splits else {}
+
+
+def _groups(ctx: Any) -> dict[str, Any]:
+    splits: dict[str, dict[str, dict[str, int]]] = {}
+    sensitive = [str(c) for c in (getattr(getattr(ctx, "settings", None), "sensitive", None) or [])]
+    for split in ctx.splits:
+        ds = ctx.dataset(split)
+        n = len(ds)
+        if n == 0 or not ds.extras:
+            continue
+        # the configured sensitive attributes first, then columns named like a group, then the rest
+        names = sorted(ds.extras, key=lambda c: (c not in sensitive, c.lower() not in GROUP_NAMES, c))
+        cols: dict[str, dict[str, int]] = {}
+        for col in names:
+            if len(cols) >= GROUP_MAX_COLUMNS:
+                break
+            named = col in sensitive or col.lower() in GROUP_NAMES
+            counts = _categorical(ds.extras[col], n, named=named)
+            if counts:
+                cols[col] = counts
+        if cols:
+            splits[split] = cols
+    return {"splits": splits} if splits else {}
+
+
+def _categorical(values: list[Any], n: int, named: bool) -> dict[str, int] | None:
+    """Value counts of a low-cardinality column (strings or booleans), None otherwise."""
+    counts: Counter[str] = Counter()
+    present = 0
+    for v in values:
+        if v is None or v == "":
+            continue
+        if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
+            return None  # numbers are measurements or ids, not groups
+        present += 1
+        counts[str(v)] += 1
+        if len(counts) > GROUP_MAX_DISTINCT:
+            return None
+    if len(counts) < 2 or (not named and present < GROUP_MIN_COVERAGE * n):
+        return None
+    if not named and max(counts.values()) == 1:
+        return None
+    return dict(counts.most_common())
