@@ -1,0 +1,308 @@
+"""Two-sample drift measures on embeddings: pure functions of two matrices of row vectors.
+
+Each answers "do the rows of ``a`` and the rows of ``b`` come from the same distribution?" in its
+own way, and each comes with a sentence that says what its number means:
+
+- :func:`domain_classifier_test`: a logistic-regression classifier is trained to tell the rows of
+  ``a`` from the rows of ``b``; its cross-validated ROC AUC is 0.5 when it cannot (the samples are
+  indistinguishable) and 1.0 when it always can.
+- :func:`mmd_test`: the unbiased squared maximum mean discrepancy with a Gaussian (RBF) kernel
+  (bandwidth by the median heuristic), with a permutation p-value: the share of random
+  relabellings of the pooled rows whose MMD is at least as large as the observed one.
+- :func:`centroid_cosine_distance`: 1 - cosine similarity of the two mean vectors.
+- :func:`nearest_similarity`: for each query row, the cosine similarity of its nearest rows in a
+  base set (coverage: how well the base set covers each query), and :func:`low_outliers`, the
+  robust rule that flags the queries far less covered than is normal.
+
+Only numpy is needed at import time; scikit-learn is imported inside the classifier test.
+Inputs are float matrices ``(n, d)``; rows are expected L2-normalised for the cosine measures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "ClassifierTest",
+    "MMDTest",
+    "centroid_cosine_distance",
+    "domain_classifier_test",
+    "describe_auc",
+    "low_outliers",
+    "mmd_test",
+    "nearest_similarity",
+    "subsample",
+]
+
+FloatArray = npt.NDArray[np.floating]
+
+
+def subsample(n: int, k: int | None, seed: int = 0) -> npt.NDArray[np.int64]:
+    """Sorted positions of a seeded random sample of ``k`` of ``range(n)`` (all when ``k`` is None
+    or at least ``n``)."""
+    if k is None or k >= n:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
+
+
+# -- domain classifier ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassifierTest:
+    """A domain-classifier two-sample test: can a classifier tell ``a``'s rows from ``b``'s?"""
+
+    auc: float  #: cross-validated ROC AUC (pooled out-of-fold scores); 0.5 = indistinguishable
+    auc_std: float  #: standard deviation of the per-fold AUCs
+    folds: int
+    n_a: int
+    n_b: int
+    #: out-of-fold probability that each row belongs to ``b``: ``scores_a`` for the rows of ``a``
+    #: used (in the order of ``rows_a``), ``scores_b`` likewise
+    scores_a: FloatArray
+    scores_b: FloatArray
+    rows_a: npt.NDArray[np.int64]
+    rows_b: npt.NDArray[np.int64]
+
+    def describe(self) -> str:
+        return describe_auc(self.auc)
+
+
+def describe_auc(auc: float) -> str:
+    """What a domain-classifier AUC means, in plain words."""
+    if auc >= 0.95:
+        how = "almost always"
+    elif auc >= 0.85:
+        how = "usually"
+    elif auc >= 0.7:
+        how = "often"
+    elif auc >= 0.6:
+        how = "somewhat more often than chance"
+    else:
+        how = "no better than chance"
+    return (f"ROC AUC {auc:.2f}: given one example of each, a classifier picks the right one {how} "
+            f"({auc:.0%} of pairs; 50% = indistinguishable, 100% = always)")
+
+
+def _auc(y: npt.NDArray[np.int8], s: FloatArray) -> float:
+    """ROC AUC with ties counted half (Mann-Whitney U), labels 0/1."""
+    pos = y == 1
+    n1 = int(pos.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
+        return 0.5
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s), dtype=np.float64)
+    sorted_s = s[order]
+    # average ranks over ties
+    starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
+    ends = np.r_[starts[1:], len(s)]
+    avg = (starts + ends + 1) / 2.0  # 1-based average rank of each tie block
+    ranks[order] = np.repeat(avg, ends - starts)
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed: int = 0,
+                           max_rows: int | None = 5000, C: float = 1.0) -> ClassifierTest:
+    """Cross-validated ROC AUC of a logistic regression that tells ``a``'s rows from ``b``'s.
+
+    At most ``max_rows`` rows of each side are used (a seeded sample). Features are standardised
+    inside each training fold; ``C`` is the inverse L2 penalty. The AUC is computed on the pooled
+    out-of-fold scores, so every row is scored by a model that never saw it: overfitting cannot
+    make two samples of one distribution look different (their AUC stays near 0.5, or below).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    ra = subsample(len(a), max_rows, seed)
+    rb = subsample(len(b), max_rows, seed + 1)
+    xa, xb = np.asarray(a, dtype=np.float64)[ra], np.asarray(b, dtype=np.float64)[rb]
+    n_a, n_b = len(xa), len(xb)
+    k = min(folds, n_a, n_b)
+    if k < 2:
+        raise ValueError(f"need at least 2 rows on each side (got {n_a} and {n_b})")
+    x = np.vstack([xa, xb])
+    y = np.r_[np.zeros(n_a, dtype=np.int8), np.ones(n_b, dtype=np.int8)]
+    scores = np.zeros(len(y), dtype=np.float64)
+    fold_aucs = []
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    for tr, te in skf.split(x, y):
+        scaler = StandardScaler().fit(x[tr])
+        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
+        clf.fit(scaler.transform(x[tr]), y[tr])
+        scores[te] = clf.predict_proba(scaler.transform(x[te]))[:, 1]
+        fold_aucs.append(_auc(y[te], scores[te]))
+    return ClassifierTest(
+        auc=_auc(y, scores), auc_std=float(np.std(fold_aucs)), folds=k, n_a=n_a, n_b=n_b,
+        scores_a=scores[:n_a], scores_b=scores[n_a:], rows_a=ra, rows_b=rb,
+    )
+
+
+# -- maximum mean discrepancy --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MMDTest:
+    """Unbiased squared MMD (RBF kernel) with a permutation p-value."""
+
+    mmd2: float
+    p_value: float  #: (1 + #permutations with MMD >= observed) / (1 + permutations)
+    permutations: int
+    gamma: float  #: the RBF kernel's gamma: k(x, y) = exp(-gamma * |x - y|^2)
+    n_a: int
+    n_b: int
+
+    def describe(self) -> str:
+        verdict = "the samples differ" if self.p_value < 0.01 else "no significant difference"
+        return (f"MMD² {self.mmd2:.4f}, permutation p {_p(self.p_value, self.permutations)} "
+                f"({verdict}: {self.permutations} random relabellings of the pooled rows)")
+
+
+def _p(p: float, permutations: int) -> str:
+    floor = 1.0 / (permutations + 1)
+    return f"< {floor * 1.0001:.3g}" if p <= floor else f"= {p:.3g}"
+
+
+def _sq_dists(x: FloatArray) -> FloatArray:
+    sq = np.einsum("ij,ij->i", x, x)
+    d = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)
+    np.maximum(d, 0.0, out=d)
+    return d
+
+
+def mmd_test(a: FloatArray, b: FloatArray, *, permutations: int = 200, seed: int = 0,
+             max_rows: int | None = 1000, gamma: float | None = None) -> MMDTest:
+    """Unbiased MMD² between ``a`` and ``b`` (Gaussian kernel) and its permutation p-value.
+
+    ``gamma`` defaults to the median heuristic on the pooled rows (1 / median squared distance).
+    At most ``max_rows`` rows of each side are used (a seeded sample). The permutations are
+    evaluated together from one kernel matrix (``K @ W`` for a matrix ``W`` of random labellings),
+    so 200 permutations of 2 x 1000 rows take well under a second.
+    """
+    ra = subsample(len(a), max_rows, seed)
+    rb = subsample(len(b), max_rows, seed + 1)
+    xa, xb = np.asarray(a, dtype=np.float64)[ra], np.asarray(b, dtype=np.float64)[rb]
+    n, m = len(xa), len(xb)
+    if n < 2 or m < 2:
+        raise ValueError(f"need at least 2 rows on each side (got {n} and {m})")
+    z = np.vstack([xa, xb])
+    d = _sq_dists(z)
+    if gamma is None:
+        iu = np.triu_indices(len(z), k=1)
+        med = float(np.median(d[iu]))
+        gamma = 1.0 / med if med > 0 else 1.0
+    k = np.exp(-gamma * d)
+    total = float(k.sum())
+    rowsum = k.sum(axis=1)
+    diag = float(np.trace(k))
+
+    def stat(w: FloatArray) -> FloatArray:
+        """MMD² for each labelling (columns of ``w``: 1 for rows of the first sample)."""
+        kw = k @ w
+        sxx = np.einsum("ij,ij->j", w, kw)  # sum over pairs within the first sample (diagonal incl.)
+        sx_all = rowsum @ w
+        sxy = sx_all - sxx
+        syy = total - sxx - 2.0 * sxy
+        dx = (w * np.diag(k)[:, None]).sum(axis=0)
+        dy = diag - dx
+        return ((sxx - dx) / (n * (n - 1)) + (syy - dy) / (m * (m - 1)) - 2.0 * sxy / (n * m))
+
+    w0 = np.r_[np.ones(n), np.zeros(m)][:, None]
+    observed = float(stat(w0)[0])
+    rng = np.random.default_rng(seed)
+    exceed = 0
+    done = 0
+    batch = 100
+    while done < permutations:
+        nb = min(batch, permutations - done)
+        w = np.zeros((n + m, nb))
+        for j in range(nb):
+            w[rng.permutation(n + m)[:n], j] = 1.0
+        exceed += int(np.count_nonzero(stat(w) >= observed - 1e-12))
+        done += nb
+    p = (1 + exceed) / (1 + permutations)
+    return MMDTest(mmd2=observed, p_value=float(p), permutations=permutations, gamma=float(gamma), n_a=n, n_b=m)
+
+
+# -- centroids and nearest neighbours ------------------------------------------------------------
+
+
+def centroid_cosine_distance(a: FloatArray, b: FloatArray) -> float:
+    """1 - cosine similarity of the mean rows of ``a`` and ``b`` (0 = same direction)."""
+    ca = np.asarray(a, dtype=np.float64).mean(axis=0)
+    cb = np.asarray(b, dtype=np.float64).mean(axis=0)
+    na, nb = float(np.linalg.norm(ca)), float(np.linalg.norm(cb))
+    if na == 0.0 or nb == 0.0:
+        return 1.0
+    return float(1.0 - np.dot(ca, cb) / (na * nb))
+
+
+def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1,
+                       same: bool = False, chunk: int = 1024) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """For each query row, the mean cosine similarity of its ``k`` most similar rows of ``base``,
+    and the position in ``base`` of the most similar one.
+
+    Rows are expected L2-normalised (so a dot product is the cosine). With ``same`` the queries
+    are the base itself and each row's own entry is left out (leave-one-out). Computed in chunks
+    of ``chunk`` queries, so memory stays at ``chunk x len(base)`` floats.
+    """
+    q = np.asarray(queries, dtype=np.float32)
+    x = np.asarray(base, dtype=np.float32)
+    nq, nb = len(q), len(x)
+    kk = min(k, nb - (1 if same else 0))
+    if kk < 1:
+        raise ValueError("the base set is too small for a nearest-neighbour search")
+    sims = np.zeros(nq, dtype=np.float64)
+    nearest = np.zeros(nq, dtype=np.int64)
+    for s in range(0, nq, chunk):
+        e = min(s + chunk, nq)
+        block = q[s:e] @ x.T
+        if same:
+            block[np.arange(e - s), np.arange(s, e)] = -np.inf
+        if kk < nb:
+            top = np.argpartition(block, nb - kk, axis=1)[:, nb - kk:]
+        else:
+            top = np.broadcast_to(np.arange(nb), (e - s, nb))
+        vals = np.take_along_axis(block, top, axis=1)
+        sims[s:e] = vals.mean(axis=1)
+        nearest[s:e] = top[np.arange(e - s), np.argmax(vals, axis=1)]
+    return sims, nearest
+
+
+def low_outliers(scores: FloatArray, normal: FloatArray, *, z: float = 4.0,
+                 floor: float | None = None) -> tuple[npt.NDArray[np.bool_], float]:
+    """Which ``scores`` are far below what is ``normal``: below ``median - z * scale`` of
+    ``normal``, where scale is the median absolute deviation (x 1.4826, the standard deviation
+    of a normal distribution), floored at 5% of the median so that a very uniform set does not
+    flag ordinary rows. Returns the mask and the threshold (also capped by ``floor``, if given:
+    never flag a score at or above it).
+    """
+    normal = np.asarray(normal, dtype=np.float64)
+    med = float(np.median(normal))
+    mad = float(np.median(np.abs(normal - med))) * 1.4826
+    scale = max(mad, 0.05 * abs(med), 1e-6)
+    threshold = med - z * scale
+    if floor is not None:
+        threshold = min(threshold, floor)
+    return np.asarray(scores) < threshold, float(threshold)
+
+
+def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Two-sided p-value that two binomial proportions ``k1/n1`` and ``k2/n2`` are equal
+    (pooled z-test with continuity correction; 1.0 when undefined)."""
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    p = (k1 + k2) / (n1 + n2)
+    if p in (0.0, 1.0):
+        return 1.0
+    se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+    diff = abs(k1 / n1 - k2 / n2) - 0.5 * (1 / n1 + 1 / n2)
+    if diff <= 0:
+        return 1.0
+    return float(math.erfc(diff / se / math.sqrt(2)))
