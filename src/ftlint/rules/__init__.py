@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from ftlint.rules.duplicates import ExactDuplicates
+from ftlint.rules.duplicates import BenchmarkContamination, ExactDuplicates, NearDuplicates, SplitLeakage
+from ftlint.rules.fairness import (
+    DemographicTermSkew,
+    GroupUnderrepresented,
+    LabelDisparity,
+    UnauditedSensitiveContent,
+)
 from ftlint.rules.format import ChatStructure, EmptyField, SchemaMismatch, UnreadableRecord
-from ftlint.rules.labels import InconsistentLabelFormat
+from ftlint.rules.labels import (
+    ConflictingLabels,
+    InconsistentLabelFormat,
+    LikelyMislabeled,
+    NearDuplicateConflicts,
+    PreferencePairProblems,
+)
 from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSuppression
+from ftlint.rules.privacy import PersonalData, Secrets
+from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
+from ftlint.rules.splits import SplitMismatch
 from ftlint.rules.text import DegenerateText, EncodingProblems, UnfilledPlaceholders
+from ftlint.rules.training import (
+    DeprecatedOrUnknownKey,
+    EarlyStoppingMisconfigured,
+    EvaluatesOnTrainingData,
+    LearningRateOutOfRange,
+    MissingEarlyStopping,
+    MissingValidationSplit,
+    NoPretrainedBase,
+    NoRegularization,
+    ScheduleInconsistent,
+    TooManyEpochs,
+    ValidationTooSmall,
+)
 
 BUILTIN_RULES = (
     UnreadableRecord,
@@ -21,7 +49,35 @@ BUILTIN_RULES = (
     TooFewExamples,
     TooFewPerClass,
     ClassImbalance,
+    MissingValidationSplit,
+    ValidationTooSmall,
+    SplitMismatch,
     ExactDuplicates,
+    NearDuplicates,
+    SplitLeakage,
+    BenchmarkContamination,
+    ConflictingLabels,
+    LikelyMislabeled,
+    PreferencePairProblems,
+    NearDuplicateConflicts,
+    GroupUnderrepresented,
+    LabelDisparity,
+    DemographicTermSkew,
+    UnauditedSensitiveContent,
+    MissingEarlyStopping,
+    SequenceTooLong,
+    TooManyEpochs,
+    LearningRateOutOfRange,
+    NoRegularization,
+    EarlyStoppingMisconfigured,
+    EvaluatesOnTrainingData,
+    DeprecatedOrUnknownKey,
+    NoPretrainedBase,
+    ChatTemplateMissing,
+    LossMaskProblems,
+    ScheduleInconsistent,
+    PersonalData,
+    Secrets,
     PluginLoadFailed,
     StaleBaselineEntry,
     UnusedSuppression,
