@@ -127,8 +127,20 @@ def test_clean_example_passes_every_rule(clean: Path) -> None:
     assert code == 0
     report = json.loads(out)
     assert report["findings"] == []
-    # labels found: nothing skipped but the rules that read a training config (none is given here)
-    assert {r["outcome"] for r in report["rules"] if r["reason"] != "no training config given"} == {"ran"}
+    # labels found: every rule that needs only the data and its labels ran; the others were skipped
+    # for an input this example does not give (a training config, a reference, a benchmark file, a
+    # sensitive column, preference pairs, enough rows for cross-validation), each saying how to enable it
+    outcomes = {r["code"]: r for r in report["rules"]}
+    assert all(r["outcome"] in ("ran", "skipped") for r in report["rules"])
+    for code in ("FT001", "FT002", "FT003", "FT006", "FT101", "FT102", "FT103", "FT105", "FT106",
+                 "FT201", "FT202", "FT203", "FT301", "FT304", "FT503", "FT504", "FT701", "FT702"):
+        assert outcomes[code]["outcome"] == "ran", outcomes[code]
+    for r in report["rules"]:
+        if r["outcome"] == "skipped":
+            assert r["reason"] and r["fix"], r
+            assert any(word in r["reason"] for word in (
+                "training config", "reference", "benchmark", "sensitive", "preference", "labelled rows",
+                "base model", "tokenizer")), r
     assert {r["code"] for r in report["rules"]} == {r.code for r in load_registry().rules}
     splits = {i["path"]: (i["split"], i["records"]) for i in report["inputs"]}
     assert splits == {"train.jsonl": ("train", 66), "val.jsonl": ("validation", 15)}

@@ -436,7 +436,9 @@ class PreferencePairProblems(Rule):
                         rows=rows, total=len(ds), split=split, metrics={"problem": "different prompts"},
                     )
         if not applicable:
-            raise Skip("no preference pairs (prompt/chosen/rejected) in the data")
+            raise Skip("no preference pairs (prompt/chosen/rejected) in the data",
+                       "nothing to do unless this is preference data: map its columns with "
+                       "[dataset.columns] prompt/chosen/rejected = \"<column>\"")
 
 
 class NearDuplicateConflicts(Rule):
