@@ -52,6 +52,12 @@ def _guard(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("ftlint: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # the reader went away (`ftlint rules | head`): stop quietly, as other Unix tools do;
+            # point stdout at devnull so the interpreter's final flush cannot raise again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except MemoryError:
             _fail("out of memory; check fewer rows at a time or a smaller selection of rules")
         except Exception as e:  # a bug in ftlint itself: one line, exit 2, the trace only on request
