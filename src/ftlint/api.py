@@ -225,7 +225,7 @@ def _load_contamination(settings: Settings, assignment: dict[str, list[tuple[Pat
     return out
 
 
-def check(
+def run(
     paths: Sequence[str | Path] = (),
     *,
     validation: Sequence[str | Path] = (),
@@ -241,8 +241,9 @@ def check(
     plugins: bool = True,
     baseline: str | Path | None = None,
     use_baseline: bool = True,
-) -> Report:
-    """Lint datasets (and a training config) and return the ranked :class:`Report`.
+) -> tuple[Report, Context]:
+    """Lint datasets (and a training config): the ranked :class:`Report` and the run's
+    :class:`Context` (its datasets, plan and memoised features: what ``ftlint fix`` repairs from).
 
     Raises :class:`~ftlint.errors.FtlintError` for unusable input (exit code 2).
     """
@@ -320,12 +321,13 @@ def check(
     # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
     from ftlint.features.pii import privacy_redaction
 
-    result = run_rules(rules, ctx, privacy_redaction(), _suppressions(settings, plan, baseline, use_baseline))
+    redaction = privacy_redaction()
+    result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline))
     timings = {"load": round(load_seconds, 4), **{k: round(v, 4) for k, v in ctx.timings.items()}}
     for o in result.outcomes:
         timings[f"rule {o.code}"] = o.seconds
     timings["total"] = round(time.perf_counter() - t_start, 4)
-    return Report(
+    report = Report(
         findings=rank(result.findings),
         outcomes=result.outcomes,
         inputs=inputs,
@@ -333,5 +335,17 @@ def check(
         timings=timings,
         notes=result.errors,
         rules=[type(r) for r in rules],
-        charts=chart_data(ctx),  # plots' data for the HTML report: cheap, O(n), never raises
+        # plots' data for the HTML report: cheap, O(n), never raises; masked like the findings (a column of
+        # e-mail addresses is a group column too)
+        charts=redaction.deep(chart_data(ctx)),
     )
+    return report, ctx
+
+
+def check(paths: Sequence[str | Path] = (), **kwargs: Any) -> Report:
+    """Lint datasets (and a training config) and return the ranked :class:`Report` (the
+    arguments are :func:`run`'s).
+
+    Raises :class:`~ftlint.errors.FtlintError` for unusable input (exit code 2).
+    """
+    return run(paths, **kwargs)[0]

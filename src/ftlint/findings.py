@@ -164,6 +164,29 @@ class Redaction:
             text = pat.sub(repl, text)
         return text
 
+    def deep(self, value: Any) -> Any:
+        """``value`` with every string in it masked, dict keys included (data that no finding
+        carries, such as the HTML report's chart data). Two keys that mask to the same text stay
+        apart (``[EMAIL]``, ``[EMAIL] #2``), so no count is lost to a collision."""
+        if not self.patterns:
+            return value
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            out: dict[Any, Any] = {}
+            for k, v in value.items():
+                key = self(k) if isinstance(k, str) else k
+                if key in out:
+                    n = 2
+                    while f"{key} #{n}" in out or f"{key} #{n}" in value:
+                        n += 1
+                    key = f"{key} #{n}"
+                out[key] = self.deep(v)
+            return out
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self.deep(v) for v in value]
+        return value
+
     def apply(self, finding: Finding) -> Finding:
         def red_value(value: Any) -> Any:
             if isinstance(value, str):

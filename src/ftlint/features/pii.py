@@ -731,23 +731,16 @@ class PrivacyRedaction(Redaction):
     """The report's redaction step with the PII and secret detectors plugged in.
 
     Beyond the base step it also masks strings in dict keys (a metric keyed by a label or a
-    group value) and inside tuples and sets.
+    group value) and inside tuples and sets (:meth:`~ftlint.findings.Redaction.deep`). Two keys
+    that mask to the same text stay apart (``[EMAIL]``, ``[EMAIL] #2``), so no count or weight is
+    lost to a collision.
     """
 
     def apply(self, finding: Finding) -> Finding:
         f = super().apply(finding)
         if not self.patterns:
             return f
-
-        def deep(value: Any) -> Any:
-            if isinstance(value, str):
-                return self(value)
-            if isinstance(value, dict):
-                return {(self(k) if isinstance(k, str) else k): deep(v) for k, v in value.items()}
-            if isinstance(value, (list, tuple, set, frozenset)):
-                return [deep(v) for v in value]
-            return value
-
+        deep = self.deep
         rows = [dataclasses.replace(r, extra=deep(r.extra)) if r.extra else r for r in f.rows]
         return dataclasses.replace(f, metrics=deep(f.metrics), rows=rows)
 
