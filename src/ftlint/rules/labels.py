@@ -174,7 +174,7 @@ class ConflictingLabels(Rule):
     ## Example
     ```
     {"text": "the package arrived broken", "label": "negative"}
-    {"text": "The package arrived broken.", "label": "negative"}
+    {"text": "The  package arrived BROKEN", "label": "negative"}
     {"text": "the package arrived broken", "label": "positive"}
     ```
 
@@ -416,7 +416,7 @@ class PreferencePairProblems(Rule):
                 rows = [ctx.row(split, i, self.code, text=ds.response(i), extra={"problem": "identical sides"})
                         for i in same]
                 yield self.finding(
-                    f"{_plural(len(rows), split + ' preference pair')} have identical chosen and rejected sides "
+                    f"{_plural(len(rows), split + ' preference pair')} {'has' if len(rows) == 1 else 'have'} identical chosen and rejected sides "
                     "(after normalisation)",
                     "Drop these pairs or give each a genuinely worse rejected answer: an identical pair teaches "
                     "no preference.",
@@ -429,7 +429,7 @@ class PreferencePairProblems(Rule):
                     rows = [ctx.row(split, i, self.code, extra={"problem": "different prompts",
                                                                 "detail": mismatch[i]}) for i in bad]
                     yield self.finding(
-                        f"{_plural(len(rows), split + ' preference pair')} give chosen and rejected different prompts "
+                        f"{_plural(len(rows), split + ' preference pair')} {'gives' if len(rows) == 1 else 'give'} chosen and rejected different prompts "
                         f"({mismatch[bad[0]]} in the first)",
                         "Rebuild these pairs so that both sides answer the same prompt (give the prompt once, in "
                         "`prompt`, and only the answers in chosen/rejected).",
