@@ -219,7 +219,10 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     if not flat.isascii():  # lone surrogates (from broken input) must not crash any reporter
         flat = flat.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if len(flat) > limit:
-        return flat[: limit - 1] + "…"
+        # cut between words where one ends near the limit: a token cut in half (an e-mail address's
+        # "ann.lee.19…") can no longer be recognised, and so masked, by the redaction step
+        space = flat.rfind(" ", max(0, limit - 61), limit)
+        return (flat[:space] + " …") if space > 0 else flat[: limit - 1] + "…"
     return flat
 
 

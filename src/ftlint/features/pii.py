@@ -709,12 +709,15 @@ def excerpt(text: str, hit: Hit, hits: Sequence[Hit] = (), width: int = 60) -> s
 
 
 #: the last token before a cut ("…") or the first after one, when it may be part of a hit
-_CUT_TOKEN = (r"(?:[A-Za-z0-9._%+\-]*@[A-Za-z0-9.\-]*|(?:AKIA|ASIA|AIza|GOCSPX|ya29|ghp_|gho_|ghu_|ghs_|ghr_|"
-              r"github_pat_|glpat|xox[abposre]|sk-|sk_live|rk_live|hf_|eyJ)[A-Za-z0-9_\-.~+/=]*|"
+#: the prefixes of the vendors' tokens: a cut stub that starts with one is masked, however short
+_SECRET_PREFIX = (r"(?:AKIA|ASIA|AIza|GOCSPX|ya29|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat|xox[abposre]|sk-|sk_live|"
+                  r"rk_live|hf_|eyJ)")
+_CUT_TOKEN = (r"(?:[A-Za-z0-9._%+\-]*@[A-Za-z0-9.\-]*|" + _SECRET_PREFIX + r"[A-Za-z0-9_\-.~+/=]*|"
               r"(?=[A-Za-z0-9_\-+/=]*\d)(?=[A-Za-z0-9_\-+/=]*[A-Za-z])[A-Za-z0-9_\-+/=]{12,}|"
               r"\+?\(?\d[\d\s().\-]{4,}\d?|-----BEGIN[^…]*)")
 _CUT_END = re.compile(r"(?<![^\s\"'(=:,;\[{<])" + _CUT_TOKEN + r"(?=…)")
 _CUT_START = re.compile(r"(?<=…)" + _CUT_TOKEN)
+_SECRET_STUB = re.compile(_SECRET_PREFIX)
 #: does a short string contain any trigger at all (the fast path of the redaction step)
 _QUICK = re.compile("|".join(f"(?:{src})" for src in dict.fromkeys(d.trigger.pattern for d in DETECTORS)))
 _WHOLE = re.compile(r"(?s)\A.+")
@@ -722,7 +725,8 @@ _WHOLE = re.compile(r"(?s)\A.+")
 
 def _cut_repl(m: "re.Match[str]") -> str:
     s = m.group(0)
-    if sum(c.isdigit() for c in s) >= 5 or "@" in s or len(s) >= 12 or s.startswith(("-----", "AKIA", "eyJ")):
+    if sum(c.isdigit() for c in s) >= 5 or "@" in s or len(s) >= 12 or s.startswith("-----") \
+            or (_SECRET_STUB.match(s) and len(s) >= 6):
         return "[MASKED]"
     return s
 
