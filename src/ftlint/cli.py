@@ -237,6 +237,67 @@ def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
     check.main(args=[*ctx.args, "--write-baseline", str(output)], prog_name="ftlint baseline")
 
 
+@main.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+              help="Validation data (repeatable), as for `ftlint check`.")
+@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path), help="Test data (repeatable).")
+@click.option("--config", "config", type=click.Path(path_type=Path),
+              help="The training config; a patched copy is written next to the data.")
+@click.option("--framework", type=click.Choice(["hf", "trl", "axolotl", "llamafactory", "torchtune", "openai"]),
+              help="Training framework, when detection from the config's keys is wrong.")
+@click.option("--settings", "settings_path", type=click.Path(path_type=Path), help="ftlint's own settings file.")
+@click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("ftlint-fixed"),
+              show_default=True, help="Where the repaired files go (never over an input file).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the carved validation split.")
+@click.option("--validation-fraction", type=click.FloatRange(0, 0.5, min_open=True), default=0.1,
+              show_default=True, help="Share of the training rows carved into a validation file when there is none.")
+@click.option("--leaked-from", type=click.Choice(["validation", "train"]), default="validation", show_default=True,
+              help="Remove rows shared by train and a held-out split (FT203) from the held-out side or from train.")
+@click.option("--no-split", is_flag=True, help="Do not carve a validation file.")
+@click.option("--no-weights", is_flag=True, help="Do not write group-rebalancing weights (FT501/FT502).")
+@click.option("--weight-column", default="sample_weight", show_default=True,
+              help="Name of the per-example weight column.")
+@click.option("--no-config", is_flag=True, help="Do not write a patched training config.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .ftlint_cache/.")
+@_guard
+def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...], config: Path | None,
+            framework: str | None, settings_path: Path | None, isolated: bool, output_dir: Path, seed: int,
+            validation_fraction: float, leaked_from: str, no_split: bool, no_weights: bool, weight_column: str,
+            no_config: bool, no_cache: bool) -> None:
+    """Write repaired copies of the data and training config to --output-dir: unreadable, empty,
+    duplicate and leaked rows dropped (the first of each duplicate group kept), a seeded
+    validation split carved when there is none (stratified by label), group-rebalancing weights
+    as a column, and a training config that evaluates and stops early. Input files are never
+    modified. Takes the same inputs as `ftlint check`."""
+    from ftlint.fix import FixOptions, fix, lint_for_fix, render
+    from ftlint.settings import load_settings
+
+    settings = load_settings(settings_path, discover=not isolated)
+    report, ctx = lint_for_fix(list(paths), validation=list(validation), test=list(test), config=config,
+                               framework=framework, settings=settings, no_cache=no_cache)
+    options = FixOptions(output_dir=output_dir, seed=seed, validation_fraction=validation_fraction,
+                         leaked_from=leaked_from, carve=not no_split, weights=not no_weights,
+                         weight_column=weight_column, patch_config=not no_config)
+    click.echo(render(fix(report, ctx, options)), nl=False)
+    for note in report.notes:
+        click.echo(f"ftlint: error: {note}", err=True)
+    sys.exit(2 if report.failed_rules else 0)
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("."))
+@click.option("--force", is_flag=True, help="Overwrite an existing ftlint.toml.")
+@_guard
+def init_cmd(directory: Path, force: bool) -> None:
+    """Write a starter ftlint.toml for DIRECTORY (default: here) from the datasets and training
+    config found in it, and print the pre-commit and GitHub Actions snippets."""
+    from ftlint.starter import init_project
+
+    click.echo(init_project(directory, force=force), nl=False)
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path), help="ftlint's own settings file.")
