@@ -7,7 +7,10 @@ over stratified folds (performance.md section 6: fitting the vectoriser once and
 only the classifier is the fastest variant, with the same detection quality). Above
 ``max_rows`` texts the cross-validation runs on a seeded random sample of ``max_rows`` (the
 vectoriser is fitted on it too); a model fitted on the whole sample then predicts the other
-texts, which it never saw either, in batches. Everything is seeded: the same input gives the
+texts, which it never saw either, in batches. The regularisation is weak (``C=10``): with the
+default ``C=1`` a few hundred rows in a dozen classes come out nearly uniform (out-of-fold
+accuracy 0.48 on the 200 DBpedia samples of the corpus, against 0.78 with ``C=10``), and
+confident learning needs confident predictions. Everything is seeded: the same input gives the
 same probabilities.
 
 :func:`label_issues` applies confident learning (Northcutt et al., cleanlab's per-class
@@ -70,7 +73,7 @@ def _vectorizer():  # type: ignore[no-untyped-def]
 def _classifier(seed: int):  # type: ignore[no-untyped-def]
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(solver="saga", max_iter=200, tol=1e-3, random_state=seed)
+    return LogisticRegression(solver="saga", C=10.0, max_iter=200, tol=1e-3, random_state=seed)
 
 
 def out_of_sample_probabilities(
