@@ -2,7 +2,7 @@
 
 Sensitive attributes come from the columns the settings name (``sensitive = ["gender",
 "age_group"]`` or ``--sensitive COLUMN``); numeric columns with many values are binned into
-quantile bins. Without them, FT503 and FT504 audit the text itself with the term lexicons of
+equal-width bins (or at given edges). Without them, FT503 and FT504 audit the text itself with the term lexicons of
 :mod:`ftlint.features.lexicons`.
 """
 
@@ -66,9 +66,37 @@ def _fmt(x: float) -> str:
     return f"{int(x)}" if float(x).is_integer() else f"{x:.4g}"
 
 
-def group_column(ctx: Context, split: str, column: str, bins: int, max_categories: int) -> GroupColumn:
-    """The groups of ``column``: its values, or quantile bins of a numeric column with more than
-    ``max_categories`` distinct values (``bins`` 0 keeps every value)."""
+def _bin_label(lo: float, hi: float, last: bool) -> str:
+    if lo == -math.inf:
+        return f"< {_fmt(hi)}"
+    if hi == math.inf:
+        return f">= {_fmt(lo)}"
+    return f"[{_fmt(lo)}, {_fmt(hi)}{']' if last else ')'}"
+
+
+def numeric_edges(values: Sequence[float], bins: int, edges: Sequence[float] | None = None) -> list[float]:
+    """Bin edges of a numeric attribute: the given ``edges`` (with open bins below the first and
+    above the last), or ``bins`` equal-width bins from the smallest to the largest value (whole
+    numbers when the values are). Equal widths, not quantiles: quantile bins hold equal counts by
+    construction, so they could never show an under-represented range (few rows over 65)."""
+    if edges:
+        inner = sorted(set(float(e) for e in edges))
+        return [-math.inf, *inner, math.inf]
+    lo, hi = float(min(values)), float(max(values))
+    if lo == hi:
+        return [lo, hi]
+    out = np.linspace(lo, hi, bins + 1)
+    if all(float(x).is_integer() for x in values):
+        out = np.unique(np.round(out))
+    return [float(x) for x in out]
+
+
+def group_column(ctx: Context, split: str, column: str, bins: int, max_categories: int,
+                 edges: Sequence[float] | None = None) -> GroupColumn:
+    """The groups of ``column``: its values, or bins of a numeric column (``edges`` when given,
+    else ``bins`` equal-width bins when it has more than ``max_categories`` distinct values;
+    ``bins`` 0 keeps every value)."""
+    fixed = tuple(float(e) for e in edges) if edges else None
 
     def compute() -> GroupColumn:
         raw = ctx.dataset(split).extras[column]
@@ -77,30 +105,28 @@ def group_column(ctx: Context, split: str, column: str, bins: int, max_categorie
         nums = [_number(v) for v in present]
         numeric = bool(present) and all(x is not None for x in nums)
         distinct = len(set(map(str, present)))
-        if numeric and bins > 0 and distinct > max_categories:
-            arr = np.asarray(nums, dtype=float)
-            edges = np.unique(np.quantile(arr, np.linspace(0, 1, bins + 1)))
-            if all(float(x).is_integer() for x in nums):
-                edges = np.unique(np.round(edges))
-            if len(edges) < 2:
-                edges = np.asarray([arr.min(), arr.max()])
-            labels = [f"[{_fmt(edges[k])}, {_fmt(edges[k + 1])}{']' if k == len(edges) - 2 else ')'}"
-                      for k in range(len(edges) - 1)]
+        if numeric and (fixed or (bins > 0 and distinct > max_categories)):
+            cuts = numeric_edges([x for x in nums if x is not None], bins, fixed)
+            if len(cuts) < 2:
+                cuts = [cuts[0], cuts[0]]
+            labels = [_bin_label(cuts[k], cuts[k + 1], k == len(cuts) - 2) for k in range(len(cuts) - 1)]
             out: list[str | None] = []
             for v in vals:
                 x = _number(v) if v is not None else None
                 if x is None:
                     out.append(None)
                     continue
-                k = int(np.searchsorted(edges, x, side="right")) - 1
+                k = int(np.searchsorted(np.asarray(cuts), x, side="right")) - 1
                 out.append(labels[min(max(k, 0), len(labels) - 1)])
-            return GroupColumn(column, out, f"column '{column}' in {len(labels)} quantile bins",
-                               tuple(float(e) for e in edges))
+            how = "bins at the given edges" if fixed else "equal-width bins"
+            return GroupColumn(column, out, f"column '{column}' in {len(labels)} {how}",
+                               tuple(c for c in cuts if math.isfinite(c)))
         norm = [None if v is None else (_fmt(_number(v)) if numeric and _number(v) is not None else str(v).strip())
                 for v in vals]
         return GroupColumn(column, norm, f"column '{column}'")
 
-    return ctx.artifact("sensitive_groups", split, {"column": column, "bins": bins, "max": max_categories}, compute)
+    params = {"column": column, "bins": bins, "max": max_categories, "edges": fixed}
+    return ctx.artifact("sensitive_groups", split, params, compute)
 
 
 def sensitive_columns(ctx: Context, split: str, code: str) -> list[str]:
@@ -141,13 +167,15 @@ class GroupUnderrepresented(Rule):
     `--sensitive COLUMN`), counts the training rows of each group and reports when the largest
     group has more than `max-ratio` (5) times the rows of the smallest, or when any group has
     fewer than `min-group-rows` (30) rows. Numeric columns with more than `max-categories`
-    distinct values (an age) are cut into `bins` quantile bins. Rows with no value are left out
-    (their count is in `metrics.missing`).
+    distinct values (an age) are cut into `bins` (4) equal-width bins, or at the `bin-edges` you
+    give (`[30, 45, 65]`: `< 30`, `[30, 45)`, `[45, 65)`, `>= 65`). Rows with no value are left
+    out (their count is in `metrics.missing`).
 
     The message gives every group's count and share and the ratio. `metrics` holds the counts,
-    the shares and the per-group weights that would equalise representation (each group's rows
-    weigh `n / (groups × group rows)`, so every group carries the same total weight), ready for a
-    weight column.
+    the shares, the bin edges and, in `metrics.weights`, the per-group weights that would
+    equalise representation: `{group: weight}`, keyed like `metrics.counts`, where each group's
+    rows weigh `n / (groups × group rows)` so every group carries the same total weight. A
+    weight column (`ftlint fix`) gives each row its group's weight; rows with no value keep 1.
 
     Without a configured attribute the rule is skipped (FT503 and FT504 audit the text instead).
 
@@ -177,8 +205,9 @@ class GroupUnderrepresented(Rule):
     option_help = {
         "max_ratio": "report when the largest group has more than this many times the rows of the smallest",
         "min_group_rows": "report any group with fewer rows than this",
-        "bins": "quantile bins for a numeric attribute with many values (0: every value is a group)",
+        "bins": "equal-width bins for a numeric attribute with many values (0: every value is a group)",
         "max_categories": "a numeric attribute with more distinct values than this is binned",
+        "bin_edges": "explicit bin edges for numeric attributes, e.g. [30, 45, 65] (open bins below and above)",
     }
 
     @dataclass
@@ -187,13 +216,14 @@ class GroupUnderrepresented(Rule):
         min_group_rows: int = 30
         bins: int = 4
         max_categories: int = 10
+        bin_edges: list[float] | None = None
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         if SPLIT not in ctx.splits:
             return
         o = self.options
         for column in sensitive_columns(ctx, SPLIT, self.code):
-            gc = group_column(ctx, SPLIT, column, o.bins, o.max_categories)
+            gc = group_column(ctx, SPLIT, column, o.bins, o.max_categories, o.bin_edges)
             counts = gc.counts()
             if len(counts) < 2:
                 continue
@@ -275,8 +305,11 @@ class LabelDisparity(Rule):
 
     The message shows the rates of the worst label per group; `metrics` holds the whole table
     (`rates`: label → group → rate, `counts`: group → label → rows), the ratio and difference per
-    label, and per group × label weights that would give every group the same label
-    distribution (reweighing: `w(g, y) = n_g · n_y / (n · n_gy)`), ready for a weight column.
+    label, and in `metrics.weights` the per group × label weights that would give every group the
+    same label distribution (reweighing, Kamiran & Calders: `w(g, y) = n_g · n_y / (n · n_gy)`):
+    `{group: {label: weight}}`, for the compared groups. A weight column (`ftlint fix`) gives each
+    row the weight of its group and label; rows of excluded groups keep 1. Numeric attributes are
+    binned as in FT501 (`bins`, `bin-edges`).
 
     The four-fifths rule is a convention from US employment guidance, not a law of fairness:
     fairlearn's own guide warns that it is wrong in many settings. A low ratio calls for a look
@@ -311,8 +344,9 @@ class LabelDisparity(Rule):
         "error_below": "an error (escalated severity) when it is under this",
         "min_group_rows": "groups with fewer labelled rows are left out of the comparison",
         "labels": "compare only these labels (one-vs-rest each); empty: every label",
-        "bins": "quantile bins for a numeric attribute with many values (0: every value is a group)",
+        "bins": "equal-width bins for a numeric attribute with many values (0: every value is a group)",
         "max_categories": "a numeric attribute with more distinct values than this is binned",
+        "bin_edges": "explicit bin edges for numeric attributes, e.g. [30, 45, 65] (open bins below and above)",
     }
 
     @dataclass
@@ -323,6 +357,7 @@ class LabelDisparity(Rule):
         labels: list[str] | None = None
         bins: int = 4
         max_categories: int = 10
+        bin_edges: list[float] | None = None
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         if SPLIT not in ctx.splits:
@@ -332,7 +367,7 @@ class LabelDisparity(Rule):
             return
         o = self.options
         for column in sensitive_columns(ctx, SPLIT, self.code):
-            gc = group_column(ctx, SPLIT, column, o.bins, o.max_categories)
+            gc = group_column(ctx, SPLIT, column, o.bins, o.max_categories, o.bin_edges)
             pairs = [(g, y) for g, y in zip(gc.values, info.values) if g is not None and y is not None]
             group_sizes = Counter(g for g, _ in pairs)
             kept = {g for g, c in group_sizes.items() if c >= o.min_group_rows}
