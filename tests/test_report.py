@@ -27,7 +27,7 @@ FORMATS = ("full", "concise", "json")
 
 TOP_KEYS = {"ftlint_version", "schema_version", "inputs", "summary", "rules", "findings"}
 INPUT_KEYS = {"path", "role", "split", "format", "records"}
-INPUT_EXTRA_KEYS = {"split_source", "framework"}   # additions beyond the shape (see report)
+INPUT_EXTRA_KEYS = {"split_source", "framework", "task"}   # additions beyond the shape (see report)
 SUMMARY_KEYS = {"error", "warning", "info", "suppressed"}
 RULE_KEYS = {"code", "name", "outcome", "reason", "fix", "seconds"}
 FINDING_KEYS = {"code", "name", "severity", "message", "fix", "location", "affected", "rows", "metrics",

@@ -225,12 +225,75 @@ def _load_contamination(settings: Settings, assignment: dict[str, list[tuple[Pat
     return out
 
 
+#: a reference file of prompts alone (no response): the first of these keys is read as its text
+REFERENCE_TEXT_KEYS = ("prompt", "question", "instruction", "query", "input", "content", "input_text")
+
+
+def _load_reference(settings: Settings, assignment: dict[str, list[tuple[Path, str]]], cache: Cache,
+                    inputs: list[InputInfo], source: str) -> Dataset | None:
+    """Load the reference sample of the real task (``--reference`` / ``reference = ...``; FT401-FT404)
+    with the dataset loader, as one set named ``reference``; list its files in ``inputs``. Besides the
+    training formats, a file of prompts alone (``{"prompt": ...}``, ``{"question": ...}``, ...) is read."""
+    from ftlint.errors import FormatError
+
+    if not settings.reference:
+        return None
+    datasets = {p.resolve(): split for split, files in assignment.items() for p, _ in files}
+    parts: list[Dataset] = []
+    for p in expand_paths(settings.reference, "reference"):
+        split = datasets.get(p.resolve())
+        if split is not None:
+            raise UsageError(f"{display_path(p)} is given as both {split} data and the reference sample")
+        try:
+            ds = load_dataset_file(p, "reference", source, None, None, cache)
+        except FormatError:
+            ds = None
+            for key in REFERENCE_TEXT_KEYS:
+                try:
+                    ds = load_dataset_file(p, "reference", source, {"text": key}, "text", cache)
+                except FormatError:
+                    continue
+                if len(ds) and any(t and t[0].strip() for t in ds.texts):
+                    break
+                ds = None
+            if ds is None:
+                raise
+        f = ds.files[0]
+        inputs.append(InputInfo(path=f.path, role="reference", format=f.format, records=f.records,
+                                split_source=source))
+        parts.append(ds)
+    return Dataset.concat("reference", parts) if parts else None
+
+
+def _check_embedding_model(ctx: Context, rules: list[Any], from_cli: bool) -> None:
+    """An embedding model that was asked for but cannot be used is unusable input (exit 2), found
+    before any rule runs, rather than a silent fallback to TF-IDF or a skipped check."""
+    from ftlint.rules.relevance import EMBEDDING_RULES
+
+    settings = ctx.settings
+    if not settings.embedding_model or not ctx.splits or not any(r.code in EMBEDDING_RULES for r in rules):
+        return
+    from ftlint.features.embed import EmbedderUnavailable
+
+    try:
+        ctx.embedding_model()
+    except EmbedderUnavailable as e:
+        if from_cli:
+            raise UsageError(f"--embedding-model: {e.reason}; {e.fix}") from None
+        raise UsageError(f"embedding-model: {e.reason}; {e.fix}",
+                         str(settings.source) if settings.source else None,
+                         settings.line_of("embedding-model")) from None
+
+
 def run(
     paths: Sequence[str | Path] = (),
     *,
     validation: Sequence[str | Path] = (),
     test: Sequence[str | Path] = (),
     contamination: Sequence[str | Path] = (),
+    reference: Sequence[str | Path] = (),
+    embedding_model: str | None = None,
+    progress: bool = False,
     config: str | Path | None = None,
     framework: str | None = None,
     settings: Settings | None = None,
@@ -251,6 +314,10 @@ def run(
     settings = settings if settings is not None else load_settings()
     if contamination:  # --contamination replaces the settings' list
         settings.contamination = [Path(p) for p in contamination]
+    if reference:  # --reference replaces the settings' list
+        settings.reference = [Path(p) for p in reference]
+    if embedding_model:
+        settings.embedding_model = embedding_model
     if select is not None:
         settings.select = select
     if extend_select:
@@ -313,9 +380,13 @@ def run(
         inputs.append(plan_info)
     contamination_sets = _load_contamination(settings, assignment, cache, inputs,
                                              "--contamination" if contamination else "settings contamination")
+    reference_set = _load_reference(settings, assignment, cache, inputs,
+                                    "--reference" if reference else "settings reference")
     load_seconds = time.perf_counter() - t0
 
-    ctx = Context(datasets, settings, cache, plan=plan)
+    ctx = Context(datasets, settings, cache, plan=plan, reference=reference_set)
+    ctx.progress = progress
+    _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
     ctx.contamination = contamination_sets
     # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
@@ -323,6 +394,8 @@ def run(
 
     redaction = privacy_redaction()
     result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline))
+    if "train" in datasets:  # what ftlint takes the task to be (FT613/FT615), shown with the training data
+        next(i for i in inputs if i.role == "dataset" and i.split == "train").extra["task"] = ctx.task().as_json()
     timings = {"load": round(load_seconds, 4), **{k: round(v, 4) for k, v in ctx.timings.items()}}
     for o in result.outcomes:
         timings[f"rule {o.code}"] = o.seconds

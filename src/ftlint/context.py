@@ -143,6 +143,8 @@ class Context:
         self.suppressions: Any = None
         #: benchmark / held-out files that must not leak into training (``--contamination``, FT204)
         self.contamination: list[Dataset] = []
+        #: draw progress bars on stderr for long steps (set by the CLI: a TTY and not --quiet)
+        self.progress = False
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- inputs ---------------------------------------------------------------------------------
@@ -152,10 +154,14 @@ class Context:
         return [s for s in ("train", "validation", "test") if s in self.datasets]
 
     def dataset(self, split: str) -> Dataset:
+        """A split's Dataset; ``"reference"`` is the reference sample (``--reference``), which is
+        not a split (``splits`` never lists it) but has the same artifacts (hashes, rows, embeddings)."""
+        if split == "reference" and self.reference is not None:
+            return self.reference
         return self.datasets[split]
 
     def split_hash(self, split: str) -> str:
-        ds = self.datasets[split]
+        ds = self.dataset(split)
         return xxhash.xxh3_64_hexdigest("|".join(f.content_hash for f in ds.files).encode())
 
     def relpath(self, ds: Dataset, file_id: int) -> str:
@@ -204,7 +210,7 @@ class Context:
         (positions then index ``rows``). Nothing is kept: the split's text is never held twice."""
         from ftlint.features.ngrams import canonical_batch
 
-        ds = self.datasets[split]
+        ds = self.dataset(split)
         get = self._text_getter(ds, field)
         idx: Sequence[int] = range(len(ds)) if rows is None else rows
         for lo in range(0, len(idx), batch):
@@ -219,7 +225,7 @@ class Context:
 
     def _hashes(self, split: str, field: str) -> np.ndarray:
         h = xxhash.xxh3_64_intdigest
-        out = np.empty(len(self.datasets[split]), dtype=np.uint64)
+        out = np.empty(len(self.dataset(split)), dtype=np.uint64)
         for lo, texts in self.normalized_batches(split, field):
             out[lo:lo + len(texts)] = np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
         return out
@@ -455,6 +461,46 @@ class Context:
         return self.artifact("tokenizer", None, {"name": name},
                              lambda: tokenizer_for_plan(self.plan, self.settings.root, name))
 
+    def task(self) -> Any:
+        """The task type of the run (``features.task.TaskInfo``): ``task = "..."`` in the settings,
+        else inferred once from a sample of the training rows and their labels (:meth:`labels`)."""
+        from ftlint.features.task import infer_task
+
+        def compute() -> Any:
+            ds = self.datasets.get("train")
+            labels = self.labels("train") if ds is not None and len(ds) else None
+            return infer_task(ds, labels, self.settings.task)
+
+        return self.artifact("task", "train" if "train" in self.datasets else None,
+                             {"setting": self.settings.task}, compute)
+
+    def base_model(self, name: str | None = None) -> Any:
+        """What the base model's own files say (``features.basemodel.BaseModelLoad``): config.json
+        and the tokenizer (:meth:`tokenizer`) of the training config's base model (or ``name``),
+        read offline from a local directory or the local Hugging Face cache."""
+        from ftlint.features.basemodel import BaseModelLoad, base_model_name, read_base_model
+
+        def compute() -> Any:
+            model = name or base_model_name(self.plan)
+            if not model:
+                return BaseModelLoad(None, "the training config names no base model" if self.plan is not None
+                                     else "no training config given", None)
+            search = [Path(self.settings.root)]
+            if self.plan is not None and getattr(self.plan, "path", None) is not None:
+                search.append(Path(self.plan.path).parent)
+            return read_base_model(model, search, self.tokenizer(name))
+
+        return self.artifact("base_model", None, {"name": name}, compute)
+
+    def chars_per_token(self, split: str, tokenizer: Any, sample: int = 2000) -> Any:
+        """Characters per token of ``split``'s text with ``tokenizer`` (a ``TokenizerHandle``) on up
+        to ``sample`` evenly spaced rows (``features.basemodel.CharsPerToken``). Cached on disk."""
+        from ftlint.features.basemodel import chars_per_token
+
+        ds = self.datasets[split]
+        return self.artifact("chars_per_token", split, {"tokenizer": tokenizer.identity, "sample": sample},
+                             lambda: chars_per_token(ds.texts, tokenizer, sample), disk=True)
+
     def token_lengths(self, split: str, tokenizer: Any = None, limit: int | None = None) -> Any:
         """Token counts of every row of ``split`` rendered as the trainer sees it
         (``features.tokens.TokenLengths``), with ``tokenizer`` (a ``TokenizerHandle``; None: an
@@ -537,11 +583,192 @@ class Context:
         files = tuple(f.content_hash for ds in self.contamination for f in ds.files)
         return self.artifact("contamination_matches", split, {"n": n, "files": files}, compute, disk=True)
 
+    # -- relevance: embeddings, drift, languages (features.embed / drift / language; FT401-FT404) ----
+    def relevance_sets(self) -> list[str]:
+        """The sets embedded into one space: the splits, then ``"reference"`` when one is given."""
+        return [*self.splits, *(["reference"] if self.reference is not None else [])]
+
+    def _progress(self, label: str, total: int) -> Any:
+        from ftlint.features.embed import Progress
+
+        return Progress(label, total, enabled=self.progress)
+
+    def embedding_model(self, model: str | None = None) -> Any:
+        """The transformers encoder ``model`` (default: the settings' ``embedding-model``), loaded once,
+        offline; None for the built-in TF-IDF (no model, or ``"tfidf"``). Raises
+        ``features.embed.EmbedderUnavailable`` when it cannot be found or loaded."""
+        name = model if model is not None else self.settings.embedding_model
+        if not name or name == "tfidf":
+            return None
+        from ftlint.features.embed import load_transformer
+
+        return self.artifact("embedding_model", None, {"name": name},
+                             lambda: load_transformer(name, self.settings.root))
+
+    def _embedding_plan(self, split: str, encoder: Any, text: str, sample: int | None,
+                        seed: int) -> tuple[np.ndarray, str]:
+        """The rows of a set that are embedded (all for TF-IDF; a seeded sample of ``sample``, default
+        the settings' ``embedding-sample``, for an encoder) and the hash of their texts."""
+        from ftlint.features.drift import subsample
+        from ftlint.features.embed import row_text
+
+        def compute() -> tuple[np.ndarray, str]:
+            ds = self.dataset(split)
+            k = sample if sample is not None else (None if encoder is None else self.settings.embedding_sample)
+            rows = subsample(len(ds), k, seed)
+            h = xxhash.xxh3_128()
+            for i in rows.tolist():
+                h.update(row_text(ds, i, text).encode("utf-8", "surrogatepass") + b"\x1f")
+            return rows, h.hexdigest()
+
+        params = {"encoder": encoder is not None, "text": text, "sample": sample, "seed": seed,
+                  "columns": tuple(sorted(self.settings.dataset.columns.items())),
+                  "embedding_sample": self.settings.embedding_sample}
+        return self.artifact("embedding_plan", split, params, compute)
+
+    def _tfidf_embedder(self, text: str, seed: int) -> tuple[str, Callable[[], Any]]:
+        """The identity of the TF-IDF + SVD embedder of this run and a getter that fits it (once) on
+        a seeded sample of every set (:meth:`relevance_sets`, at most ``TFIDF_FIT_ROWS`` rows split
+        evenly between them): train and reference share one space, so neither side's vocabulary is
+        missing."""
+        from ftlint.features.drift import subsample
+        from ftlint.features.embed import TFIDF_FIT_ROWS, TfidfSvdEmbedder, row_text
+
+        sets = self.relevance_sets()
+        per = max(1, TFIDF_FIT_ROWS // max(1, len(sets)))
+
+        def plan() -> tuple[str, list[tuple[str, np.ndarray]]]:
+            h = xxhash.xxh3_128()
+            picks = []
+            for s in sets:
+                ds = self.dataset(s)
+                rows = subsample(len(ds), per, seed)
+                picks.append((s, rows))
+                for i in rows.tolist():
+                    h.update(row_text(ds, i, text).encode("utf-8", "surrogatepass") + b"\x1f")
+            return f"{TfidfSvdEmbedder(seed=seed).identity} fit={h.hexdigest()}", picks
+
+        params = {"text": text, "seed": seed, "sets": tuple((s, self.split_hash(s)) for s in sets),
+                  "columns": tuple(sorted(self.settings.dataset.columns.items()))}
+        identity, picks = self.artifact("tfidf_plan", None, params, plan)
+
+        def fitted() -> Any:
+            def fit() -> Any:
+                texts = [row_text(self.dataset(s), i, text) for s, rows in picks for i in rows.tolist()]
+                with self._progress("fitting TF-IDF + SVD", len(texts)) as p:
+                    return TfidfSvdEmbedder(seed=seed).fit(texts, p)
+
+            return self.artifact("tfidf_embedder", None, {"identity": identity}, fit)
+
+        return identity, fitted
+
+    def embeddings(self, split: str, model: str | None = None, *, text: str = "prompt",
+                   sample: int | None = None, seed: int = 0) -> Any:
+        """L2-normalised embeddings (``features.embed.Embeddings``) of a split or of ``"reference"``:
+        with the built-in TF-IDF + SVD (fitted on all the sets together) every row; with a
+        transformers ``model`` (default: the settings' ``embedding-model``) a seeded sample of
+        ``sample`` rows (default ``embedding-sample``, 2,000). ``text`` is what is embedded
+        (``features.embed.row_text``: "prompt", "response" or "full"). Cached on disk, keyed by the
+        model's identity, the hash of the embedded texts and the parameters (``--no-cache`` off)."""
+        from ftlint.features.embed import Embeddings, row_text
+
+        encoder = self.embedding_model(model)
+        rows, text_hash = self._embedding_plan(split, encoder, text, sample, seed)
+        if encoder is None:
+            identity, get = self._tfidf_embedder(text, seed)
+        else:
+            identity, get = encoder.identity, (lambda: encoder)
+
+        def compute() -> Embeddings:
+            ds = self.dataset(split)
+            texts = [row_text(ds, i, text) for i in rows.tolist()]
+            embedder = get()
+            with self._progress(f"embedding {split} ({embedder.backend})", len(texts)) as p:
+                vectors = embedder.embed(texts, p)
+            return Embeddings(vectors, rows, len(ds), embedder.backend, embedder.describe(), text)
+
+        params = {"model": identity, "text": text, "texts": text_hash, "rows": len(rows), "seed": seed}
+        return self.artifact("embeddings", split, params, compute, disk=True)
+
+    def drift(self, a: str, b: str, model: str | None = None, *, text: str = "prompt", seed: int = 0) -> Any:
+        """Set ``a`` against set ``b`` (split names or ``"reference"``) in the space of
+        :meth:`embeddings`: ``features.drift.DriftResult`` (domain-classifier AUC, MMD permutation
+        test, centroid distance, nearest-neighbour coverage both ways, 2-D projection). Seeded;
+        cached on disk with the embeddings' keys."""
+        from ftlint.features.drift import compare
+
+        ea = self.embeddings(a, model, text=text, seed=seed)
+        eb = self.embeddings(b, model, text=text, seed=seed)
+
+        def compute() -> Any:
+            with self._progress(f"comparing {a} with {b}", 1) as p:
+                result = compare(ea.vectors, eb.vectors, names=(a, b), seed=seed)
+                p.update(1)
+            return result
+
+        params = {"against": b, "a": self._embedding_key(a, model, text, seed),
+                  "b": self._embedding_key(b, model, text, seed), "seed": seed}
+        return self.artifact("drift", a, params, compute, disk=True)
+
+    def self_similarity(self, split: str, model: str | None = None, *, text: str = "prompt", seed: int = 0,
+                        base: int = 10_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each embedded, non-empty row of a set: its position in ``embeddings(split).rows``, the
+        cosine similarity of its nearest *other* row among a seeded sample of ``base`` rows of the
+        same set (how well the rest of the set covers it), and which row that is (an index into the
+        first array). Cached on disk."""
+        from ftlint.features.drift import nearest_similarity, subsample
+
+        emb = self.embeddings(split, model, text=text, seed=seed)
+
+        def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            used = np.flatnonzero(emb.nonzero).astype(np.int64)
+            pick = subsample(len(used), base, seed + 3)
+            own = np.full(len(used), -1, dtype=np.int64)
+            own[pick] = np.arange(len(pick), dtype=np.int64)
+            if len(pick) < 2:
+                return used, np.zeros(len(used)), np.arange(len(used), dtype=np.int64)
+            x = emb.vectors[used]
+            sims, nearest = nearest_similarity(x, x[pick], self_index=own)
+            return used, sims, pick[nearest]
+
+        params = {"emb": self._embedding_key(split, model, text, seed), "base": base, "seed": seed}
+        return self.artifact("self_similarity", split, params, compute, disk=True)
+
+    def _embedding_key(self, split: str, model: str | None, text: str, seed: int) -> tuple[Any, ...]:
+        encoder = self.embedding_model(model)
+        rows, text_hash = self._embedding_plan(split, encoder, text, None, seed)
+        identity = encoder.identity if encoder is not None else self._tfidf_embedder(text, seed)[0]
+        return identity, text_hash, len(rows)
+
+    def languages(self, split: str, sample: int = 20_000, seed: int = 0, min_confidence: float = 0.5,
+                  min_chars: int = 20) -> Any:
+        """The language of each row (of a seeded sample of ``sample`` rows) of a split or of
+        ``"reference"``: ``features.language.Languages``, detected offline with py3langid on the
+        whole example's text. Cached on disk."""
+        from ftlint.features.drift import subsample
+        from ftlint.features.embed import row_text
+        from ftlint.features.language import LanguageDetector, Languages, detect_languages
+
+        ds = self.dataset(split)
+        rows = subsample(len(ds), sample, seed)
+
+        def compute() -> Languages:
+            texts = [row_text(ds, i, "full") for i in rows.tolist()]
+            detector = self.artifact("language_detector", None, {}, LanguageDetector)
+            with self._progress(f"detecting the languages of {split}", len(texts)) as p:
+                codes, conf = detect_languages(texts, detector, min_confidence=min_confidence,
+                                               min_chars=min_chars, progress=p)
+            return Languages(codes, conf, rows, len(ds))
+
+        params = {"sample": sample, "seed": seed, "min_confidence": min_confidence, "min_chars": min_chars,
+                  "columns": tuple(sorted(self.settings.dataset.columns.items()))}
+        return self.artifact("languages", split, params, compute, disk=True)
+
     # -- building rows ----------------------------------------------------------------------------
     def row(self, split: str, i: int, code: str, text: str | None = None,
             extra: dict[str, Any] | None = None) -> Row:
         """A Row for row ``i`` of ``split``: identity, line, fingerprint and a snippet."""
-        ds = self.datasets[split]
+        ds = self.dataset(split)
         fid = int(ds.file_id[i])
         content = self.text_hashes(split)[i]
         return Row(

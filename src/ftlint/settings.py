@@ -37,6 +37,7 @@ TOP_LEVEL_KEYS = {
     "sensitive": "columns holding sensitive attributes for fairness checks",
     "lexicons": "term lexicons of the text audit (FT503/FT504): name = path of a TOML file, or true/false",
     "embedding-model": "local path or hub id of the encoder for relevance checks",
+    "embedding-sample": "rows per side the embedding model encodes (a seeded sample; default 2000)",
     "task": "the task type, when ftlint should not infer it",
     "baseline": "path to the baseline file of accepted findings",
     "per-file-ignores": "map of path glob to rule selectors to ignore there",
@@ -74,6 +75,8 @@ class Settings:
     #: [lexicons]: name -> a lexicon file (replaces or, with extend = true, extends the built-in) or on/off
     lexicons: dict[str, Path | bool] = field(default_factory=dict)
     embedding_model: str | None = None
+    #: rows per set (train, reference, ...) the transformers encoder embeds (TF-IDF embeds every row)
+    embedding_sample: int = 2000
     task: str | None = None
     baseline: Path | None = None
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
@@ -268,8 +271,17 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
                 raise err(e.message, key) from None
         elif key == "embedding-model":
             s.embedding_model = one_str(key, value)
+        elif key == "embedding-sample":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 20:
+                raise err("'embedding-sample' must be a whole number of rows, at least 20", key)
+            s.embedding_sample = value
         elif key == "task":
-            s.task = one_str(key, value)
+            from ftlint.features.task import validate_task
+
+            try:
+                s.task = validate_task(one_str(key, value))
+            except ValueError as e:
+                raise err(f"task: {e}", key) from None
         elif key == "baseline":
             s.baseline = root / one_str(key, value)
         elif key == "per-file-ignores":

@@ -62,6 +62,9 @@ def render(report: Report, options: RenderOptions) -> str:
             lines.append(f"  {i.split or '-':<10} {i.path}  [not loaded: {why}; {i.split_source}]")
             continue
         lines.append(f"  {i.split:<10} {i.path}  [{i.format}, {i.records:,} records; {i.split_source}]")
+    task = next((i.extra["task"] for i in datasets if isinstance(i.extra.get("task"), dict)), None)
+    if task is not None:
+        lines.append(f"  {'task':<10} {task['type'] or 'unknown'}  [{task['source']}: {task['evidence']}]")
     for i in others:
         extra = ", ".join(f"{k}: {v}" for k, v in i.extra.items() if v is not None)
         lines.append(f"  {i.role:<10} {i.path}" + (f"  [{extra}]" if extra else ""))

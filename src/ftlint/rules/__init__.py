@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from ftlint.rules.basemodel import (
+    BaseModelTaskMismatch,
+    ContextWindowExceeded,
+    EvalMetricMismatch,
+    MethodChoice,
+    NoHeldOutTest,
+    TokenizerLanguageFit,
+)
 from ftlint.rules.duplicates import BenchmarkContamination, ExactDuplicates, NearDuplicates, SplitLeakage
 from ftlint.rules.fairness import (
     DemographicTermSkew,
@@ -19,6 +27,7 @@ from ftlint.rules.labels import (
 )
 from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSuppression
 from ftlint.rules.privacy import PersonalData, Secrets
+from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
 from ftlint.rules.splits import SplitMismatch
@@ -60,6 +69,10 @@ BUILTIN_RULES = (
     LikelyMislabeled,
     PreferencePairProblems,
     NearDuplicateConflicts,
+    TaskDrift,
+    OffTopicExamples,
+    SplitDrift,
+    LanguageMismatch,
     GroupUnderrepresented,
     LabelDisparity,
     DemographicTermSkew,
@@ -76,6 +89,12 @@ BUILTIN_RULES = (
     ChatTemplateMissing,
     LossMaskProblems,
     ScheduleInconsistent,
+    EvalMetricMismatch,
+    NoHeldOutTest,
+    BaseModelTaskMismatch,
+    ContextWindowExceeded,
+    TokenizerLanguageFit,
+    MethodChoice,
     PersonalData,
     Secrets,
     PluginLoadFailed,
