@@ -29,7 +29,9 @@ NEED_SKIPS: dict[Need, tuple[str, str]] = {
     ),
     Need.REFERENCE: (
         "no reference sample given",
-        "pass a sample of the real task with `--reference prod_prompts.jsonl` or set reference = \"...\"",
+        "pass a sample of the real task with `--reference prod_prompts.jsonl` or set reference = \"...\" in "
+        "ftlint.toml; texts are embedded with the built-in TF-IDF unless `--embedding-model PATH` (or "
+        "embedding-model = \"PATH\") names a local transformers encoder",
     ),
     Need.CONTAMINATION: (
         "no benchmark files given",

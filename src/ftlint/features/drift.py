@@ -28,14 +28,18 @@ import numpy.typing as npt
 
 __all__ = [
     "ClassifierTest",
+    "DriftResult",
     "MMDTest",
     "centroid_cosine_distance",
+    "compare",
     "domain_classifier_test",
     "describe_auc",
     "low_outliers",
     "mmd_test",
     "nearest_similarity",
+    "pca_2d",
     "subsample",
+    "two_proportion_p",
 ]
 
 FloatArray = npt.NDArray[np.floating]
@@ -243,19 +247,25 @@ def centroid_cosine_distance(a: FloatArray, b: FloatArray) -> float:
     return float(1.0 - np.dot(ca, cb) / (na * nb))
 
 
-def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1,
-                       same: bool = False, chunk: int = 1024) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, same: bool = False,
+                       self_index: npt.NDArray[np.int64] | None = None,
+                       chunk: int = 1024) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """For each query row, the mean cosine similarity of its ``k`` most similar rows of ``base``,
     and the position in ``base`` of the most similar one.
 
     Rows are expected L2-normalised (so a dot product is the cosine). With ``same`` the queries
-    are the base itself and each row's own entry is left out (leave-one-out). Computed in chunks
-    of ``chunk`` queries, so memory stays at ``chunk x len(base)`` floats.
+    are the base itself and each row's own entry is left out (leave-one-out); ``self_index``
+    does the same when the base is a subset of the queries: the position in ``base`` of each
+    query row (-1 when it is not in the base). Computed in chunks of ``chunk`` queries, so memory
+    stays at ``chunk x len(base)`` floats.
     """
     q = np.asarray(queries, dtype=np.float32)
     x = np.asarray(base, dtype=np.float32)
     nq, nb = len(q), len(x)
-    kk = min(k, nb - (1 if same else 0))
+    if same:
+        self_index = np.arange(nq, dtype=np.int64)
+    excluding = self_index is not None and bool(np.any(self_index >= 0))
+    kk = min(k, nb - (1 if excluding else 0))
     if kk < 1:
         raise ValueError("the base set is too small for a nearest-neighbour search")
     sims = np.zeros(nq, dtype=np.float64)
@@ -263,8 +273,11 @@ def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1,
     for s in range(0, nq, chunk):
         e = min(s + chunk, nq)
         block = q[s:e] @ x.T
-        if same:
-            block[np.arange(e - s), np.arange(s, e)] = -np.inf
+        if excluding:
+            assert self_index is not None
+            own = self_index[s:e]
+            hit = np.flatnonzero(own >= 0)
+            block[hit, own[hit]] = -np.inf
         if kk < nb:
             top = np.argpartition(block, nb - kk, axis=1)[:, nb - kk:]
         else:
@@ -306,3 +319,77 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     if diff <= 0:
         return 1.0
     return float(math.erfc(diff / se / math.sqrt(2)))
+
+
+# -- everything the drift rules report about two sets of embeddings ------------------------------------
+
+
+def pca_2d(x: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+    """Project the rows of ``x`` on its first two principal components: ``(mean, components (2, d),
+    share of the variance they explain)``."""
+    x = np.asarray(x, dtype=np.float64)
+    mean = x.mean(axis=0)
+    centered = x - mean
+    if len(x) < 2 or not np.any(centered):
+        return mean, np.zeros((2, x.shape[1])), 0.0
+    _, sing, vt = np.linalg.svd(centered, full_matrices=False)
+    comps = np.zeros((2, x.shape[1]))
+    comps[: min(2, len(vt))] = vt[:2]
+    total = float((sing ** 2).sum())
+    return mean, comps, float((sing[:2] ** 2).sum() / total) if total > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """Set ``a`` (e.g. train) compared with set ``b`` (e.g. the reference): the two-sample tests,
+    and per row how well the other set covers it. Row positions are those of the embeddings
+    (``Embeddings.rows[used_a]`` are the rows of the split)."""
+
+    classifier: ClassifierTest
+    mmd: MMDTest
+    centroid_distance: float
+    #: positions (in the embeddings of each side) of the rows compared: non-empty texts
+    used_a: npt.NDArray[np.int64]
+    used_b: npt.NDArray[np.int64]
+    #: for each used row of ``a``: cosine similarity of its nearest row of ``b`` and that row
+    coverage_a: FloatArray
+    nearest_a: npt.NDArray[np.int64]
+    #: for each used row of ``b``: similarity of its nearest row of ``a``
+    coverage_b: FloatArray
+    nearest_b: npt.NDArray[np.int64]
+    #: similarity of a row of ``b`` to its nearest *other* row of ``b`` (how close the set's own
+    #: examples are to each other), for a seeded sample of ``b``'s used rows
+    self_b: FloatArray
+    #: a 2-D PCA projection of a seeded sample of both sides, and the variance it explains
+    projection: dict[str, list[list[float]]]
+    projection_variance: float
+
+    @property
+    def verdict_text(self) -> str:
+        return f"{self.classifier.describe()}; {self.mmd.describe()}; centroid cosine distance {self.centroid_distance:.3f}"
+
+
+def compare(a: FloatArray, b: FloatArray, *, names: tuple[str, str] = ("a", "b"), seed: int = 0,
+            max_classifier_rows: int = 5000, max_mmd_rows: int = 1000, permutations: int = 200,
+            projection_points: int = 600) -> DriftResult:
+    """Run every drift measure on the non-empty rows (non-zero vectors) of ``a`` and ``b``."""
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    used_a = np.flatnonzero(np.abs(a).sum(axis=1) > 0).astype(np.int64)
+    used_b = np.flatnonzero(np.abs(b).sum(axis=1) > 0).astype(np.int64)
+    xa, xb = a[used_a], b[used_b]
+    clf = domain_classifier_test(xa, xb, seed=seed, max_rows=max_classifier_rows)
+    mmd = mmd_test(xa, xb, seed=seed, max_rows=max_mmd_rows, permutations=permutations)
+    cov_a, near_a = nearest_similarity(xa, xb)
+    cov_b, near_b = nearest_similarity(xb, xa)
+    sb = xb[subsample(len(xb), max_classifier_rows, seed + 2)]  # a distribution: a sample is enough
+    self_b, _ = nearest_similarity(sb, sb, same=True) if len(sb) > 1 else (np.ones(len(sb)), None)
+    pa, pb = xa[subsample(len(xa), projection_points, seed)], xb[subsample(len(xb), projection_points, seed + 1)]
+    mean, comps, var = pca_2d(np.vstack([pa, pb]))
+
+    def project(x: FloatArray) -> list[list[float]]:
+        return np.round((x - mean) @ comps.T, 4).tolist()
+
+    return DriftResult(clf, mmd, centroid_cosine_distance(xa, xb), used_a, used_b, cov_a, near_a, cov_b,
+                       near_b, np.asarray(self_b, dtype=np.float64),
+                       {names[0]: project(pa), names[1]: project(pb)}, round(var, 4))

@@ -39,6 +39,7 @@ __all__ = [
     "INSTALL_HINT",
     "Progress",
     "TEXT_FIELDS",
+    "TFIDF_FIT_ROWS",
     "TfidfSvdEmbedder",
     "TransformerEmbedder",
     "hashed_ngram_counts",
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 INSTALL_HINT = "pip install 'ftlint[embeddings]'"
+#: rows (of all sets together) the TF-IDF + SVD embedder is fitted on; it then transforms every row
+TFIDF_FIT_ROWS = 20_000
 #: which part of an example is embedded
 TEXT_FIELDS = ("prompt", "response", "full")
 
@@ -564,5 +567,10 @@ def load_transformer(name: str, root: Path | None = None, *, max_length: int = 1
             f"cannot load embedding model '{name}': {type(e).__name__}: {str(e).splitlines()[0][:200]}",
             "point --embedding-model at a transformers encoder folder (config.json, tokenizer files, "
             "model.safetensors); models that need custom code are not supported") from None
+    if getattr(tokenizer, "pad_token", None) is None:  # decoder tokenizers: pad with eos (masked out)
+        tokenizer.pad_token = getattr(tokenizer, "eos_token", None) or getattr(tokenizer, "unk_token", None)
+        if tokenizer.pad_token is None:
+            raise EmbedderUnavailable(f"the tokenizer of embedding model '{name}' has no padding token",
+                                      "use an encoder model (e.g. a sentence-transformers model folder)")
     model.eval()
     return TransformerEmbedder(spec, tokenizer, model, max_length=max_length, batch_size=batch_size)

@@ -1,0 +1,87 @@
+"""Offline language identification for the relevance rules (FT404).
+
+Uses ``py3langid`` (a maintained fork of langid.py: a naive-Bayes byte n-gram model of 97
+languages that ships inside the package, so nothing is downloaded; deterministic; ~17k short
+texts per second on one core here). A text is ``"und"`` (undetermined) when it has fewer than
+``min_chars`` letters or the detector's normalised confidence is below ``min_confidence``: short
+instructions such as "Calculate 5 x 3." are otherwise assigned to random small languages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["UNDETERMINED", "Languages", "LanguageDetector", "detect_languages"]
+
+UNDETERMINED = "und"
+#: characters of a text that the detector reads (its features saturate long before)
+MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The language of each (sampled) row of a split."""
+
+    codes: list[str]  #: ISO 639-1 code per row in ``rows`` ("und": undetermined)
+    confidence: npt.NDArray[np.float32]
+    rows: npt.NDArray[np.int64]  #: positions in the split (sorted)
+    total: int  #: rows in the split
+
+    def shares(self) -> dict[str, float]:
+        """Share of each language among the determined rows, largest first."""
+        known = [c for c in self.codes if c != UNDETERMINED]
+        if not known:
+            return {}
+        values, counts = np.unique(np.array(known), return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        return {str(values[i]): float(counts[i] / len(known)) for i in order}
+
+    @property
+    def determined(self) -> int:
+        return sum(c != UNDETERMINED for c in self.codes)
+
+
+class LanguageDetector:
+    """py3langid's model, loaded once (about 0.9 s)."""
+
+    def __init__(self) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        self._ident: Any = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+    def classify(self, text: str) -> tuple[str, float]:
+        code, conf = self._ident.classify(text[:MAX_CHARS])
+        return str(code), float(conf)
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text[:MAX_CHARS])
+
+
+def detect_languages(texts: Sequence[str], detector: LanguageDetector | None = None, *,
+                     min_confidence: float = 0.5, min_chars: int = 20,
+                     progress: Any = None) -> tuple[list[str], npt.NDArray[np.float32]]:
+    """The language code and confidence of each text (``"und"`` and 0 when undetermined)."""
+    det = detector or LanguageDetector()
+    codes: list[str] = []
+    conf = np.zeros(len(texts), dtype=np.float32)
+    for i, t in enumerate(texts):
+        if _letters(t) < min_chars:
+            codes.append(UNDETERMINED)
+        else:
+            code, c = det.classify(t)
+            if c >= min_confidence:
+                codes.append(code)
+                conf[i] = c
+            else:
+                codes.append(UNDETERMINED)
+        if progress is not None and (i + 1) % 1000 == 0:
+            progress.update(1000)
+    if progress is not None and len(texts) % 1000:
+        progress.update(len(texts) % 1000)
+    return codes, conf
