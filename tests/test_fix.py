@@ -268,3 +268,15 @@ def test_init_in_an_empty_folder(tmp_path: Path) -> None:
     import tomllib
 
     assert tomllib.loads(text)["fail-on"] == "error"
+
+
+def test_contaminated_training_rows_are_dropped(chat: Path) -> None:
+    lines = (chat / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    (chat / "bench.jsonl").write_text(lines[1] + "\n" + lines[2] + "\n", encoding="utf-8")
+    res = cli("fix", "train.jsonl", "--contamination", "bench.jsonl", "--no-split", "--no-cache")
+    assert res.exit_code == 0, res.output
+    assert "drop contaminated      train: 2 rows" in res.output
+    kept = (chat / "ftlint-fixed" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[1] not in kept and lines[2] not in kept and lines[0] in kept
+    assert not (chat / "ftlint-fixed" / "bench.jsonl").exists()
+    assert "FT204" not in codes("ftlint-fixed/train.jsonl", "--contamination", "bench.jsonl")[0]

@@ -1,7 +1,7 @@
 """``ftlint fix``: write repaired copies of a project's data and training config.
 
 Nothing here detects a problem: the repairs read the findings of one ``ftlint check`` run (the
-rows FT001/FT002/FT003/FT201/FT202/FT203 list, the per-group weights in FT501/FT502's metrics)
+rows FT001/FT002/FT003/FT201/FT202/FT203/FT204 list, the per-group weights in FT501/FT502's metrics)
 and the run's Context (its datasets, labels and training plan). One function per repair; each
 records what it changed in a :class:`Repairs`; :func:`write_outputs` then streams every input
 file once into new files under the output directory. An input file is never written: an
@@ -33,7 +33,7 @@ from ftlint.settings import Settings
 
 DEFAULT_OUTPUT_DIR = "ftlint-fixed"
 #: rules whose findings ``ftlint fix`` repairs (FT104/FT601 are repaired from the training plan)
-FIX_CODES = ("FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT501", "FT502")
+FIX_CODES = ("FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT204", "FT501", "FT502")
 CONFIG_CODES = ("FT104", "FT601", "FT606")
 
 
@@ -176,6 +176,12 @@ def drop_leaked(report: Report, ctx: Context, repairs: Repairs, leaked_from: str
         side = "held-out split" if leaked_from == "validation" else "split they were copied from"
         repairs.changes.append(Change("drop leaked", split, n,
                                       f"rows shared between train and a held-out split, removed from the {side} (FT203)"))
+
+
+def drop_contaminated(report: Report, ctx: Context, repairs: Repairs) -> None:
+    """Training rows that share a 13-word sequence with a benchmark file (FT204)."""
+    _drop_rows(report, ctx, repairs, ("FT204",), "drop contaminated",
+               "training rows sharing a word sequence with a --contamination file (FT204)")
 
 
 def _kept_positions(ctx: Context, split: str, repairs: Repairs) -> list[int]:
@@ -687,8 +693,8 @@ def patch_training_config(plan: Any, outputs: dict[str, list[tuple[str, Path]]],
 
 # -- the whole fix --------------------------------------------------------------------------------
 
-def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), config: Any = None,
-                 framework: str | None = None, settings: Settings | None = None,
+def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), contamination: Any = (),
+                 config: Any = None, framework: str | None = None, settings: Settings | None = None,
                  no_cache: bool = False) -> tuple[Report, Context]:
     """One ``ftlint check`` run of the rules ``fix`` repairs (those of :data:`FIX_CODES` that the
     settings select; per-file-ignores hold, the baseline does not: accepted findings are still
@@ -701,8 +707,8 @@ def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), confi
     reg = load_registry()
     chosen = [r.code for r in select_rules(reg, settings.select, settings.extend_select, settings.ignore)
               if r.code in FIX_CODES]
-    return run(paths, validation=validation, test=test, config=config, framework=framework, settings=settings,
-               select=chosen, no_cache=no_cache, use_baseline=False)
+    return run(paths, validation=validation, test=test, contamination=contamination, config=config,
+               framework=framework, settings=settings, select=chosen, no_cache=no_cache, use_baseline=False)
 
 
 def _carved_name(train_files: list[SourceFile], src: SourceFile) -> Path:
@@ -720,6 +726,7 @@ def fix(report: Report, ctx: Context, options: FixOptions) -> FixResult:
     drop_empty(report, ctx, repairs)
     drop_duplicates(report, ctx, repairs)
     drop_leaked(report, ctx, repairs, options.leaked_from)
+    drop_contaminated(report, ctx, repairs)
     if options.carve:
         carve_validation(ctx, repairs, options.validation_fraction, options.seed)
     if options.weights:
@@ -813,6 +820,6 @@ def render(result: FixResult) -> str:
 
 
 __all__ = ["CONFIG_CODES", "DEFAULT_OUTPUT_DIR", "FIX_CODES", "Change", "ConfigPatch", "FixOptions", "FixResult",
-           "Repairs", "carve_validation", "config_edits", "drop_duplicates", "drop_empty", "drop_leaked",
-           "drop_unreadable", "fix", "group_weights", "lint_for_fix", "patch_training_config", "render", "stratified_holdout",
+           "Repairs", "carve_validation", "config_edits", "drop_contaminated", "drop_duplicates", "drop_empty",
+           "drop_leaked", "drop_unreadable", "fix", "group_weights", "lint_for_fix", "patch_training_config", "render", "stratified_holdout",
            "write_outputs"]
