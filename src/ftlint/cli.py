@@ -88,6 +88,11 @@ def main() -> None:
               help="Test data (repeatable). Files named *test* are inferred.")
 @click.option("--contamination", "contamination", multiple=True, type=click.Path(path_type=Path),
               help="A benchmark or held-out file that must not leak into training (repeatable; FT204).")
+@click.option("--reference", "reference", multiple=True, type=click.Path(path_type=Path),
+              help="A sample of the real task: production prompts, the eval set (repeatable; FT401-FT404).")
+@click.option("--embedding-model", "embedding_model", metavar="NAME_OR_PATH",
+              help="A local transformers encoder (folder or hub id in the local cache) for FT401-FT403 "
+                   "[default: built-in TF-IDF].")
 @click.option("--sensitive", "sensitive", multiple=True, metavar="COLUMN",
               help="A column holding a sensitive attribute for the fairness rules (repeatable; replaces the "
                    "settings' sensitive = [...]).")
@@ -125,7 +130,8 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show where the time went.")
 @_guard
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
-          contamination: tuple[Path, ...], sensitive: tuple[str, ...], config: Path | None,
+          contamination: tuple[Path, ...], reference: tuple[Path, ...], embedding_model: str | None,
+          sensitive: tuple[str, ...], config: Path | None,
           framework: str | None, settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
           select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
@@ -171,6 +177,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
             sys.exit(0)
     report = run_check(
         list(paths), validation=list(validation), test=list(test), contamination=list(contamination),
+        reference=list(reference), embedding_model=embedding_model,
+        progress=not quiet and sys.stderr.isatty(),
         config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache,
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
