@@ -43,6 +43,8 @@ TRUE_POSITIVES: list[tuple[str, str]] = [
     ("ssn", "SSN: 536228741"),
     ("ip", "The attack came from 81.2.69.142 at night."),
     ("ip", "client 2a00:1450:4001:81b::200e connected"),
+    ("ip", "the server 81.2.69.142 is down"),          # "server" ends in "ver": not a version context
+    ("ip", "failed login from 5.9.12.3"),
     ("address", "I live at 42 Elm Street, Springfield."),
     ("address", "Please ship it to my home at 1187 Birchwood Avenue."),
     # secrets
@@ -75,6 +77,7 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("ISBN", "ISBN 978-3-16-148410-0 and ISBN 9780306406157"),
     ("dates", "Meeting on 2023-10-12 at 10:30, or 12/10/2023, or 10.12.2023"),
     ("versions", "upgrade to version 1.2.3.4, v2.10.3.1 or build 10.2.0.15"),
+    ("version, no keyword", "Upgrade to 2.10.3.1, then restart."),
     ("pip pin", "pip install torch==2.1.0.1 numpy==1.26.4"),
     ("git hash", "The fix is in commit 3f786850e387550fdab836ed7e6dc881de23001b."),
     ("sha256 in code", 'digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"'),

@@ -286,8 +286,14 @@ _IPV4 = re.compile(r"(?<![\w.\-])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\
 _IPV6 = re.compile(r"(?<![\w:.])([23][0-9A-Fa-f]{3}:(?:[0-9A-Fa-f]{0,4}:){1,6}[0-9A-Fa-f]{0,4})(?![\w:])")
 _PUBLIC_RESOLVERS = {"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222",
                      "208.67.220.220", "4.2.2.2", "4.2.2.1", "64.6.64.6", "76.76.2.0", "94.140.14.14"}
-_VERSION_CONTEXT = re.compile(r"(?:\bv|version|ver\.?|release|build|==|>=|<=|~=|@|\bpython|\bjava|\bnode|"
+_VERSION_CONTEXT = re.compile(r"(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\bupgrade to|\bupdate to|==|>=|<=|~=|@|"
+                              r"\bpython|\bjava|\bnode|"
                               r"\bchrome|\bfirefox|\bsection|\bchapter|\bfigure|\btable|\bstep|§)\s*$")
+
+#: words before an address that make small-numbered dotted quads addresses, not versions
+_IP_CONTEXT = re.compile(r"\b(?:ip|ips|ipv4|address|addr|host|hosts|hostname|server|client|from|connect(?:ed|ing)?|"
+                         r"ping|ssh|login|logged|request|requests|visitor|user|src|dst|source|remote|peer|proxy|"
+                         r"gateway|dns|blocked|banned|firewall)\b")
 
 
 def _ipv4_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
@@ -299,6 +305,8 @@ def _ipv4_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
     s = m.group(0)
     if s in _PUBLIC_RESOLVERS or _VERSION_CONTEXT.search(_before(text, start, 12)):
         return False
+    if int(parts[0]) < 10 and all(int(p) < 32 for p in parts) and not _IP_CONTEXT.search(_before(text, start, 40)):
+        return False  # "upgrade to 2.10.3.1": small parts read as a version unless the text speaks of hosts
     return ipaddress.IPv4Address(s).is_global
 
 
