@@ -376,6 +376,39 @@ def rule_cmd(refs: tuple[str, ...], all_rules: bool, output_format: str, output_
         click.echo("\n\n".join(rule_markdown(r) for r in chosen), nl=True)
 
 
+@main.command("sample")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+              help="Validation data (repeatable), as for `ftlint check`.")
+@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path), help="Test data (repeatable).")
+@click.option("--split", type=click.Choice(["train", "validation", "test"]), default=None,
+              help="The split to sample [default: test if given, else validation, else train].")
+@click.option("-n", "--n", "n", type=click.IntRange(min=1), default=100, show_default=True, help="Rows to draw.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed draws the same rows.")
+@click.option("--group", metavar="COLUMN",
+              help="Stratify by this column too [default: the first sensitive column, or the file].")
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("ftlint-sample"),
+              show_default=True, help="Where sample.jsonl and sample.csv go.")
+@click.option("--settings", "settings_path", type=click.Path(path_type=Path), help="ftlint's own settings file.")
+@click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@_guard
+def sample_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...], split: str | None,
+               n: int, seed: int, group: str | None, output_dir: Path, settings_path: Path | None,
+               isolated: bool) -> None:
+    """Write a stratified sample (by label, length bucket and group) for human review: JSONL,
+    and a CSV with empty columns for the base and the fine-tuned model's outputs and ratings."""
+    from ftlint.sample import run_sample
+    from ftlint.settings import load_settings
+
+    settings = load_settings(settings_path, discover=not isolated) if not (isolated and not settings_path) \
+        else load_settings(None, discover=False)
+    chosen, sample, _ = run_sample(paths, validation=validation, test=test, settings=settings, split=split, n=n,
+                                   seed=seed, out_dir=output_dir, group=group)
+    by = ["label", "length bucket"] + ([sample.group_by] if sample.group_by else [])
+    click.echo(f"wrote {len(sample.positions)} {chosen} rows ({len(sample.strata)} strata by {', '.join(by)}; "
+               f"seed {seed}) to {output_dir / 'sample.jsonl'} and {output_dir / 'sample.csv'}")
+
+
 def _lookup(reg: Any, ref: str) -> Any:
     import difflib
 
