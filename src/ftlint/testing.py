@@ -12,6 +12,7 @@ A case file looks like::
         options: {error-fraction: 0.9}   # this rule's options (TOML spelling)
         settings: {}              # any other ftlint settings (TOML shape)
         validation: [...]         # records of a validation split (optional)
+        reference: [...]          # records of a reference sample of the task (optional; FT4xx)
         expect:                   # the findings of this rule, in rank order; [] means silent
           - severity: warning
             rows: [1]             # indices of the affected rows
@@ -61,6 +62,7 @@ class RuleCase:
     format: str = "jsonl"
     filename: str = "train"
     validation: list[Any] | None = None
+    reference: list[Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     expect: list[dict[str, Any]] | None = None
@@ -138,6 +140,11 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
             vp = root / f"validation_split.{case.format}"
             _write(case.validation, None, case.format, vp)
             val_paths.append(vp)
+        ref_paths = []
+        if case.reference is not None:
+            rp = root / "reference_sample.jsonl"
+            _write(case.reference, None, "jsonl", rp)
+            ref_paths.append(rp)
         settings_data = dict(case.settings)
         if case.options:
             reg = load_registry()
@@ -146,7 +153,7 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
             settings_data.setdefault("rules", {}).setdefault(rule.name, {}).update(case.options)
         settings = settings_from_dict(settings_data, root)
         settings.cache = False
-        return check([] if case.no_data else [train], validation=val_paths, config=config_path,
+        return check([] if case.no_data else [train], validation=val_paths, reference=ref_paths, config=config_path,
                      framework=case.framework, settings=settings, select=[case.rule])
 
 

@@ -115,14 +115,16 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
                            max_rows: int | None = 5000, C: float = 1.0) -> ClassifierTest:
     """Cross-validated ROC AUC of a logistic regression that tells ``a``'s rows from ``b``'s.
 
-    At most ``max_rows`` rows of each side are used (a seeded sample). Features are standardised
-    inside each training fold; ``C`` is the inverse L2 penalty. The AUC is computed on the pooled
+    At most ``max_rows`` rows of each side are used (a seeded sample). The rows are used as they
+    are (embeddings share one scale); they are *not* standardised per feature: that would blow up
+    the many low-variance components (an SVD's tail, noise) to the weight of the few that carry
+    the topic, and a linear model on 40 + 40 rows then separates cooking questions from billing
+    questions with AUC 0.81 instead of 1.00. ``C`` is the inverse L2 penalty. The AUC is computed on the pooled
     out-of-fold scores, so every row is scored by a model that never saw it: overfitting cannot
     make two samples of one distribution look different (their AUC stays near 0.5, or below).
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.preprocessing import StandardScaler
 
     ra = subsample(len(a), max_rows, seed)
     rb = subsample(len(b), max_rows, seed + 1)
@@ -137,10 +139,9 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
     fold_aucs = []
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     for tr, te in skf.split(x, y):
-        scaler = StandardScaler().fit(x[tr])
         clf = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
-        clf.fit(scaler.transform(x[tr]), y[tr])
-        scores[te] = clf.predict_proba(scaler.transform(x[te]))[:, 1]
+        clf.fit(x[tr], y[tr])
+        scores[te] = clf.predict_proba(x[te])[:, 1]
         fold_aucs.append(_auc(y[te], scores[te]))
     return ClassifierTest(
         auc=_auc(y, scores), auc_std=float(np.std(fold_aucs)), folds=k, n_a=n_a, n_b=n_b,
