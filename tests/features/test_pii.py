@@ -60,6 +60,8 @@ TRUE_POSITIVES: list[tuple[str, str]] = [
                     "\n-----END OPENSSH PRIVATE KEY-----"),
     ("bearer-token", "curl -H 'Authorization: Bearer Zt8Kq2Lw9Xm4Vn7Bp1Rs6Dg3Hj5Fy0Uc' https://api.acme.io"),
     ("keyed-secret", 'config = {"client_secret": "q8Xv2LmN4pR7tZ1wK9sD"}'),
+    ("keyed-secret", "password: 'V-7Cw9dpez-uP_HoXA02s3yN'"),  # dashes between random parts: not an identifier
+    ("bearer-token", "headers = {'Authorization': 'Bearer BczFTYXqZfWvOa-VjiduWEsjWGg3IKlUb'}"),
     ("huggingface-token", "HF_TOKEN=hf_Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb"),
     ("gitlab-token", "token glpat-Xc4Vb6Nm8Qw0Er2Ty4Ui6"),
     ("slack-token", "SLACK_BOT_TOKEN=xoxb-2817364519-8273645192-Qw3Er5Ty7Ui9Op1As3Df5Gh7"),
@@ -101,6 +103,7 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("placeholder address", "I live at 123 Main Street"),
     ("public place", "The restaurant is at 42 Elm Street."),
     ("AWS docs key", "AKIAIOSFODNN7EXAMPLE"),
+    ("AWS placeholder", "AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX"),
     ("placeholder key", 'api_key = "YOUR_API_KEY_HERE_12345"'),
     ("env key", 'api_key = os.environ["OPENAI_API_KEY"]'),
     ("placeholder sk", "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),

@@ -377,8 +377,9 @@ def _random_ok(value: str, min_entropy: float = 3.0) -> bool:
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d"))
     if classes < 2 or not re.search(r"\d", value):
         return False
-    if re.fullmatch(r"[A-Za-z]+(?:[_\-. ][A-Za-z0-9]+)+", value) and not re.search(r"\d{3}", value):
-        return False  # my_secret_key_1: an identifier
+    if re.fullmatch(r"[A-Za-z]+(?:[_\-. ][A-Za-z0-9]+)+", value) and not re.search(r"\d{3}", value) and all(
+            re.fullmatch(r"[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+", part) for part in re.split(r"[_\-. ]", value)):
+        return False  # my_secret_key_1, MySecret-Key: words, an identifier (not "BczFTYXq-Vjidu3Kl")
     return shannon_entropy(value) >= min_entropy
 
 
@@ -461,7 +462,7 @@ SECRET_DETECTORS: tuple[Detector, ...] = (
     _d("aws-access-key-id", SECRET, "AWS access key ID",
        r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])",
        r"A(?:KIA|SIA|BIA|CCA|3T)", before=1, after=20,  
-       validate=lambda m, t, s, e: t[s:e] not in _AWS_EXAMPLES),
+       validate=lambda m, t, s, e: t[s:e] not in _AWS_EXAMPLES and not _placeholder(t[s + 4:e])),
     _d("aws-secret-access-key", SECRET, "AWS secret access key",
        r"(?i:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)[\"']?\s*[:=]\s*[\"']?"
        r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", r"[Ss][Ee][Cc][Rr][Ee][Tt]", before=12, after=90,
