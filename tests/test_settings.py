@@ -87,25 +87,25 @@ def test_walks_up_to_the_closest_settings_file(tmp_path: Path, monkeypatch: pyte
 def test_precedence_in_one_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      present: tuple[str, ...], winner: str) -> None:
     for name in present:
-        body = f'task = "{name}"\n'
+        body = f'embedding-model = "{name}"\n'
         if name == "pyproject.toml":
             body = '[project]\nname = "demo"\n\n[tool.ftlint]\n' + body
         (tmp_path / name).write_text(body)
     monkeypatch.chdir(tmp_path)
     s = load_settings()
     assert s.source is not None and s.source.name == winner
-    assert s.task == winner
+    assert s.embedding_model == winner
 
 
 def test_pyproject_without_tool_ftlint_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sub = tmp_path / "sub"
     sub.mkdir()
-    (tmp_path / "ftlint.toml").write_text('task = "outer"\n')
+    (tmp_path / "ftlint.toml").write_text('task = "chat"\n')
     (sub / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.black]\nline-length = 100\n')
     monkeypatch.chdir(sub)
     s = load_settings()
     assert s.source == (tmp_path / "ftlint.toml").resolve()
-    assert s.task == "outer"
+    assert s.task == "chat"
 
 
 def test_a_broken_pyproject_without_our_table_is_not_ours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,9 +328,10 @@ def test_rule_table_from_a_file_changes_the_outcome(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     assert invoke(["check", "train.jsonl"])[0] == 1  # FT101: 30 < 100 is an error
     (tmp_path / "ftlint.toml").write_text("[rules.too-few-examples]\nwarn-below = 20\nerror-below = 10\n")
-    assert invoke(["check", "train.jsonl", "--fail-on", "info", "--ignore", "FT104"])[0] == 0  # FT104: no validation
+    # FT104: no validation split, FT614: no test split
+    assert invoke(["check", "train.jsonl", "--fail-on", "info", "--ignore", "FT104,FT614"])[0] == 0
     (tmp_path / "ftlint.toml").write_text('[rules.FT101]\nseverity = "info"\n')
-    code, out, _ = invoke(["check", "train.jsonl", "--output-format", "json", "--ignore", "FT104"])
+    code, out, _ = invoke(["check", "train.jsonl", "--output-format", "json", "--ignore", "FT104,FT614"])
     assert code == 0
     assert [(f["code"], f["severity"]) for f in json.loads(out)["findings"]] == [("FT101", "info")]
 
