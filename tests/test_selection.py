@@ -210,8 +210,8 @@ def test_cli_ignore_and_extend_select_change_the_run(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["check", "train.jsonl", "--output-format", "json"])
     assert r.exit_code == 1
-    # FT104: no validation split given (a warning)
-    assert {f["code"] for f in json.loads(r.stdout)["findings"]} == {"FT101", "FT104", "FT201"}
+    # FT104: no validation split given (a warning); FT614: no test split (info)
+    assert {f["code"] for f in json.loads(r.stdout)["findings"]} == {"FT101", "FT104", "FT201", "FT614"}
     r = CliRunner().invoke(main, ["check", "train.jsonl", "--ignore", "FT201,too-few-examples"])
     assert r.exit_code == 0
     r = CliRunner().invoke(main, ["check", "train.jsonl", "--select", "FT0", "--extend-select", "FT201",
