@@ -280,3 +280,22 @@ def test_contaminated_training_rows_are_dropped(chat: Path) -> None:
     assert lines[1] not in kept and lines[2] not in kept and lines[0] in kept
     assert not (chat / "ftlint-fixed" / "bench.jsonl").exists()
     assert "FT204" not in codes("ftlint-fixed/train.jsonl", "--contamination", "bench.jsonl")[0]
+
+
+LF_CONFIG = ROOT.parent / "shared" / "corpus" / "hiyouga__LLaMA-Factory" / "examples__train_lora__qwen3_lora_sft.yaml"
+
+
+@pytest.mark.skipif(not LF_CONFIG.is_file(), reason="the shared corpus (../shared/corpus) is not here")
+def test_fix_patches_a_real_llamafactory_config(chat: Path) -> None:
+    shutil.copy(LF_CONFIG, chat / "lf.yaml")
+    assert {"FT104", "FT601"} <= codes("train.jsonl", "--config", "lf.yaml", "--isolated")[0]
+    res = cli("fix", "train.jsonl", "--config", "lf.yaml", "--isolated", "--no-split", "--no-cache")
+    assert res.exit_code == 0, res.output
+    patched = (chat / "ftlint-fixed" / "lf.yaml").read_text()
+    original = LF_CONFIG.read_text()
+    # every original line (comments, the commented-out eval block) is still there, the first ones unchanged
+    assert set(original.splitlines()) <= set(patched.splitlines())
+    assert patched.startswith(original.split("\n\n")[0])
+    assert "save_steps: 500" in patched and "eval_steps: 500" in patched  # the user's checkpoint interval
+    assert "early_stopping_steps: 3" in patched and "dataset_info.json" in res.output
+    assert not codes("ftlint-fixed/train.jsonl", "--config", "ftlint-fixed/lf.yaml", "--isolated")[0] & FIXED_RULES

@@ -565,6 +565,9 @@ def _steps(n_train: int, plan: Any) -> int:
     return max(1, per_epoch // 4)
 
 
+_EVAL_WHY = "evaluate during training, at each checkpoint (about 4 times per epoch when no interval was set)"
+
+
 def config_edits(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
                  options: FixOptions) -> tuple[list[_Edit], list[str]]:
     """The key edits that make the run evaluate on held-out data and stop early, in the
@@ -574,8 +577,16 @@ def config_edits(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train:
     raw = plan.raw
     edits: list[_Edit] = []
     notes: list[str] = []
-    steps = plan.validation.eval_steps.value
-    eval_steps = int(steps) if steps and steps >= 1 else _steps(n_train, plan)
+    # only what the config itself says: a framework default (HF save_steps 500) is no interval the user chose
+    steps = plan.validation.eval_steps.value if plan.validation.eval_steps.from_config else None
+    save = plan.early_stopping.save_steps.value if plan.early_stopping.save_steps.from_config else None
+    if steps and steps >= 1:
+        eval_steps = int(steps)
+    elif save and save >= 1:
+        eval_steps = int(save)  # keep the config's checkpoint interval: evaluate at each save
+    else:
+        eval_steps = _steps(n_train, plan)
+    save_ok = bool(save and save >= 1 and int(save) % eval_steps == 0)
     val_files = [out for _, out in outputs.get("validation", [])]
 
     def point(refs: Any, split: str) -> None:
@@ -604,8 +615,9 @@ def config_edits(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train:
                                    remove=True))
         if "eval_strategy" in raw and str(raw.get("eval_strategy")).lower() == "no":
             edits.append(_Edit("eval_strategy", "steps", "evaluate during training"))
-        edits.append(_Edit("eval_steps", eval_steps, "evaluate about 4 times per epoch"))
-        edits.append(_Edit("save_steps", eval_steps, "save at each evaluation (a multiple of eval_steps)"))
+        edits.append(_Edit("eval_steps", eval_steps, _EVAL_WHY))
+        if not save_ok:
+            edits.append(_Edit("save_steps", eval_steps, "save at each evaluation (a multiple of eval_steps)"))
         edits.append(_Edit("early_stopping_patience", options.early_stopping_patience,
                            "stop after this many evaluations without improvement"))
     elif fw in ("hf", "trl") or (fw == "llamafactory" and plan.variant != "v1"):
@@ -623,17 +635,18 @@ def config_edits(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train:
             elif fw == "trl" and "datasets" in raw:
                 edits.append(_Edit("test_split_size", 0.05, "hold out 5% for evaluation"))
             else:
-                notes.append("the config's dataset has no held-out split ftlint can name: make sure "
-                             "`dataset_test_split` exists in the dataset")
+                notes.append("evaluation reads the dataset's `dataset_test_split` split (default 'test'): make "
+                             "sure the dataset has it and that it is not trained on")
         if outputs.get("train") and "train_file" not in raw:
             notes.append(f"the {fw} config names its data through "
                          f"{'the dataset_info.json registry' if fw == 'llamafactory' else 'a dataset id'}: point "
                          "it at the repaired files yourself")
         strategy = "eval_strategy" if "evaluation_strategy" not in raw else "evaluation_strategy"
         edits.append(_Edit(strategy, "steps", "evaluate during training"))
-        edits.append(_Edit("eval_steps", eval_steps, "evaluate about 4 times per epoch"))
+        edits.append(_Edit("eval_steps", eval_steps, _EVAL_WHY))
         edits.append(_Edit("save_strategy", "steps", "must match the evaluation strategy"))
-        edits.append(_Edit("save_steps", eval_steps, "a multiple of eval_steps"))
+        if not save_ok:
+            edits.append(_Edit("save_steps", eval_steps, "a multiple of eval_steps"))
         if fw == "hf":
             edits.append(_Edit("do_eval", True, "run the evaluation"))
         edits.append(_Edit("load_best_model_at_end", True, "keep the best checkpoint, not the last"))
