@@ -196,17 +196,17 @@ def test_ft401_and_ft403_with_minilm_offline(corpus_dir: Path, tmp_path: Path) -
     model = _minilm_dir()
     report, ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
                        corpus_dir / LF / "data__alpaca_en_demo.json", ["FT401"],
-                       embedding_model=str(model), embedding_sample=80)
+                       embedding_model=str(model), embedding_sample=50)
     assert _codes(report) and report.findings[0].code == "FT401"
     f = report.findings[0]
     assert f.metrics["backend"] == "transformers" and f.metrics["auc"] >= 0.9
-    assert f.metrics["rows_embedded"] == {"train": 80, "reference": 80}
+    assert f.metrics["rows_embedded"] == {"train": 50, "reference": 50}
     assert "of 300 training rows (a seeded sample)" in f.message
     emb = ctx.embeddings("train")
-    assert emb.vectors.shape == (80, 384) and np.allclose(np.linalg.norm(emb.vectors, axis=1), 1.0, atol=1e-4)
+    assert emb.vectors.shape == (50, 384) and np.allclose(np.linalg.norm(emb.vectors, axis=1), 1.0, atol=1e-4)
     # a random split of one file: silent
     a, b = _split(corpus_dir / LF / "data__alpaca_en_demo.json", tmp_path)
-    report, _ = _run(tmp_path, a, b, ["FT401"], embedding_model=str(model), embedding_sample=80)
+    report, _ = _run(tmp_path, a, b, ["FT401"], embedding_model=str(model), embedding_sample=50)
     assert _codes(report) == []
 
 
