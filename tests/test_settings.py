@@ -260,7 +260,8 @@ def test_each_reserved_key_is_type_checked(key: str, tmp_path: Path) -> None:
 def test_reserved_keys_in_a_file_do_not_break_a_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_chat(tmp_path / "train.jsonl", 200)
     (tmp_path / "ftlint.toml").write_text(
-        'task = "chat"\nembedding-model = "local/encoder"\nsensitive = ["group"]\n'
+        # embedding-model names the built-in backend: a model that cannot be loaded is exit 2 (tests/test_relevance.py)
+        'task = "chat"\nembedding-model = "tfidf"\nsensitive = ["group"]\n'
         '[per-file-ignores]\n"train.jsonl" = ["FT201"]\n'
     )
     monkeypatch.chdir(tmp_path)
