@@ -143,13 +143,13 @@ def test_clean_example_passes_every_rule(clean: Path) -> None:
                 "base model", "tokenizer")), r
     assert {r["code"] for r in report["rules"]} == {r.code for r in load_registry().rules}
     splits = {i["path"]: (i["split"], i["records"]) for i in report["inputs"]}
-    assert splits == {"train.jsonl": ("train", 66), "val.jsonl": ("validation", 15)}
+    assert splits == {"train.jsonl": ("train", 66), "val.jsonl": ("validation", 21), "test.jsonl": ("test", 15)}
 
 
 def test_clean_example_without_its_demo_settings_reports_the_size(clean: Path) -> None:
     code, out, _ = ftlint("check", ".", "--isolated", "--output-format", "concise")
     assert code == 1
-    # FT105: val.jsonl's 15 rows are under the default 100 validation examples
+    # FT105: val.jsonl's 21 rows are under the default 100 validation examples
     assert [m.group("code") for m in map(CONCISE_LINE.match, out.splitlines())] == ["FT101", "FT105"]
 
 
