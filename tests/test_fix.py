@@ -166,6 +166,25 @@ def test_weight_column_rebalances_groups_from_the_fairness_findings(tmp_path: Pa
     assert total["f"] == pytest.approx(60.0, rel=1e-4) and total["m"] == pytest.approx(60.0, rel=1e-4)
 
 
+def test_weight_column_for_a_numeric_attribute_binned_with_edges(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bin-edges` groups a numeric column; fix must bin it the same way FT501 did."""
+    rows = labelled_project(tmp_path)
+    for i, r in enumerate(rows):
+        r["age"] = 20 + (i % 8) if i % 8 == 0 else 40 + (i % 20)   # one row in 8 under 30
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "ftlint.toml").write_text('sensitive = ["age"]\nignore = ["FT502"]\n'
+                                          '[rules.group-underrepresented]\nbin-edges = [30]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    found, report = codes("train.jsonl", "--select", "FT501")
+    assert set(report["findings"][0]["metrics"]["weights"]) == {"< 30", ">= 30"}
+    assert cli("fix", "train.jsonl", "--no-split", "--no-cache").exit_code == 0
+    total: Counter[str] = Counter()
+    for r in read_jsonl(tmp_path / "ftlint-fixed" / "train.jsonl"):
+        total["young" if r["age"] < 30 else "old"] += r["sample_weight"]
+    assert total["young"] == pytest.approx(60.0, rel=1e-4) and total["old"] == pytest.approx(60.0, rel=1e-4)
+
+
 def test_weight_column_name_and_opt_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     labelled_project(tmp_path)
     monkeypatch.chdir(tmp_path)

@@ -277,7 +277,7 @@ def group_weights(report: Report, ctx: Context, repairs: Repairs) -> dict[int, f
         if not isinstance(attr, str) or attr not in ds.extras:
             continue
         o = _rule_options(ctx.settings, f.code)
-        groups = group_column(ctx, "train", attr, o.bins, o.max_categories).values
+        groups = group_column(ctx, "train", attr, o.bins, o.max_categories, o.bin_edges).values
         table = f.metrics["weights"]
         for i in kept:
             g = groups[i]
