@@ -111,3 +111,18 @@ def test_ft302_flags_label_flips_planted_in_dbpedia(corpus_dir: Path, tmp_path: 
         assert flagged[i]["suggested_label"] == flips[i]
         assert flagged[i]["given_label"] == rows[i]["category"]
         assert flagged[i]["self_confidence"] < flagged[i]["suggested_confidence"]
+
+
+def test_ft203_checks_test_against_train_and_validation(corpus_dir: Path, tmp_path: Path) -> None:
+    rows = json.loads((corpus_dir / ALPACA).read_text(encoding="utf-8"))
+    train = _write_jsonl(tmp_path / "train.jsonl", rows[:300])
+    val = _write_jsonl(tmp_path / "valid.jsonl", [*rows[300:340], rows[5]])  # row 40 copies train row 5
+    near = dict(rows[310], output=rows[310]["output"] + " Indeed.")  # a near copy of validation row 10
+    test = _write_jsonl(tmp_path / "test.jsonl", [*rows[400:420], rows[7], near])
+    settings = settings_from_dict({}, tmp_path)
+    settings.cache = False
+    report = check([train], validation=[val], test=[test], settings=settings, select=["FT203"])
+    found = {(f.metrics["against"], f.rows[0].split): [(r.index, r.extra["matches"]["index"], r.extra["exact"])
+                                                         for r in f.rows] for f in report.findings}
+    assert found == {("train", "validation"): [(40, 5, True)], ("train", "test"): [(20, 7, True)],
+                     ("validation", "test"): [(21, 10, False)]}
