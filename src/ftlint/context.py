@@ -251,7 +251,9 @@ class Context:
         for texts of fewer words), datasketch-compatible signatures (``features.minhash``, seed 1),
         ``bands`` x ``rows``. Computed once per split and field, shared by FT202 and FT203 (FT304 on
         inputs), in chunks of 65,536 rows over 2 processes; the same pass computes the row hashes of
-        the field when nothing asked for them yet (one normalisation pass, not two)."""
+        the field when nothing asked for them yet (one normalisation pass, not two). With the cache
+        on, the band keys of the split's rows are also persisted per row (keyed by the row's text
+        hash), so a re-run after an edit (pre-commit) hashes only the rows it has not seen."""
         from ftlint.features.lsh import band_keys
         from ftlint.features.minhash import EMPTY_HASH, signatures
 
@@ -261,10 +263,40 @@ class Context:
         hash_name = "text_hashes" if field == "full" else "input_hashes"
 
         def compute() -> MinHashBands:
+            if self.cache.enabled:
+                return incremental()
+            return fresh()
+
+        def incremental() -> MinHashBands:
+            # Rows whose normalised text was seen by an earlier run of this split (a pre-commit re-run
+            # after an edit) take their band keys from the persisted per-row index; only the others
+            # are hashed. The index holds the rows of the latest content of the split.
             n = len(ds)
+            hashes = self._field_hashes(split, field)
+            ikey = cache_key("minhash_rows", 1, split, sorted(params.items()))
+            old = self.cache.get(ikey)
             keys = np.zeros((n, bands), dtype=np.uint64)
             empty = np.zeros(n, dtype=bool)
-            hashes = None if self._memoised(hash_name, split, {}) else np.empty(n, dtype=np.uint64)
+            known = np.zeros(n, dtype=bool)
+            if isinstance(old, tuple) and len(old) == 3 and len(old[0]):
+                oh, ok, oe = old
+                pos = np.minimum(np.searchsorted(oh, hashes), len(oh) - 1)
+                known = oh[pos] == hashes
+                keys[known], empty[known] = ok[pos[known]], oe[pos[known]]
+            missing = np.flatnonzero(~known)
+            if missing.size:
+                part = fresh(missing.tolist())
+                keys[missing], empty[missing] = part.keys, part.empty
+            if missing.size or old is None:
+                uh, first = np.unique(hashes, return_index=True)
+                self.cache.put(ikey, (uh, keys[first], empty[first]))
+            return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
+
+        def fresh(subset: list[int] | None = None) -> MinHashBands:
+            n = len(ds) if subset is None else len(subset)
+            keys = np.zeros((n, bands), dtype=np.uint64)
+            empty = np.zeros(n, dtype=bool)
+            hashes = None if subset is not None or self._memoised(hash_name, split, {}) else np.empty(n, dtype=np.uint64)
             h = xxhash.xxh3_64_intdigest
             workers = _workers()
             size = -(-n // max(1, n // MINHASH_CHUNK))  # equal chunks of at least MINHASH_CHUNK rows
@@ -280,7 +312,7 @@ class Context:
                     empty[start:stop] = np.all(sigs == np.uint32(EMPTY_HASH), axis=1)
                     start, chunk = stop, []
 
-            for lo, texts in self.normalized_batches(split, field):
+            for lo, texts in self.normalized_batches(split, field, rows=subset):
                 if hashes is not None:
                     hashes[lo:lo + len(texts)] = np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
                 chunk.extend(t.decode("utf-8", "surrogatepass") for t in texts)
