@@ -377,3 +377,16 @@ def test_context_token_lengths_are_cached_on_disk(tmp_path: Path, dirs: dict[str
     third = ctx()
     third.token_lengths("train", other, limit=40)
     assert third.cache.hits == 0  # another template is another identity
+
+
+def test_a_plain_install_without_huggingface_hub_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pip install .` has no transformers/huggingface_hub: a hub id is then a reason naming the extra."""
+    import sys
+
+    from ftlint.features import basemodel
+
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # `import huggingface_hub` raises ImportError
+    for found, _, reason in (T.find_tokenizer_dir("meta-llama/Llama-3.2-1B"),
+                             basemodel.find_model_dir("meta-llama/Llama-3.2-1B")):
+        assert found is None
+        assert "pip install 'ftlint[embeddings]'" in reason

@@ -167,8 +167,9 @@ def find_tokenizer_dir(name: str, search_dirs: Sequence[Path] = ()) -> tuple[Pat
         return None, "", f"{name} is not a local directory"
     try:
         from huggingface_hub import try_to_load_from_cache
-    except ImportError:  # pragma: no cover - transformers depends on huggingface_hub
-        return None, "", "huggingface_hub is not installed"
+    except ImportError:  # the plain install: huggingface_hub comes with the embeddings extra
+        return None, "", ("huggingface_hub and transformers are not installed, so the local Hugging Face cache "
+                          "cannot be read (pip install 'ftlint[embeddings]')")
     for fname in ("tokenizer_config.json", "tokenizer.json"):
         try:
             found = try_to_load_from_cache(name, fname)
