@@ -14,6 +14,8 @@ import json
 import os
 import re
 import sys
+import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import orjson
 import xxhash
 
 from ftlint.cache import Cache, cache_key
+from ftlint.data.columns import CodedColumn, OptionalTextColumn, SpillError, TextColumn, save_text_columns
 from ftlint.data.dataset import Dataset, Malformed, SourceFile
 from ftlint.data.schema import CONSUMED_KEYS, Format, Issue, apply_mapping, detect_format
 from ftlint.errors import InputError
@@ -296,21 +299,35 @@ def _iter_parquet(path: Path) -> Iterator[Item]:
 
 # -- building the compact columns ------------------------------------------------------------------
 
+def _flat_extras(items: Any, depth: int = 2) -> Iterator[tuple[str, Any]]:
+    """A record's extra columns, with the scalar fields of nested objects as dotted columns
+    (``{"metadata": {"gender": "f"}}`` -> ``metadata.gender``: where chat data keeps its
+    attributes), ``depth`` levels deep."""
+    for k, v in items:
+        if isinstance(v, dict) and depth > 0:
+            yield from ((f"{k}.{sk}", sv) for sk, sv in _flat_extras(v.items(), depth - 1))
+        else:
+            yield k, v
+
+
 class _Builder:
-    def __init__(self, fmt: Format, mapping: Mapping[str, str]) -> None:
+    """Streams converted records into the compact columns (``data.columns``): the text of a large
+    split goes to a temporary file in ``text_dir`` as it is read, never a Python object per row."""
+
+    def __init__(self, fmt: Format, mapping: Mapping[str, str], text_dir: str | None = None) -> None:
         self.fmt = fmt
         self.mapping = mapping
-        self.index: list[int] = []
-        self.line: list[int] = []
-        self.roles: list[str] = []
-        self.texts: list[tuple[str, ...]] = []
-        self.labels: list[str | None] = []
-        self.rejected: list[str | None] = []
+        self.index = array("q")
+        self.line = array("q")
+        self.roles = CodedColumn()
+        self.texts = TextColumn(text_dir)
+        self.labels = CodedColumn()
+        self.rejected = OptionalTextColumn(text_dir)
         self.extras: dict[str, list[Any]] = {}
         self.issues: dict[int, tuple[Issue, ...]] = {}
 
     def add(self, index: int, line: int | None, rec: Any) -> None:
-        row = len(self.roles)
+        row = len(self.index)
         if isinstance(rec, dict):
             rec = apply_mapping(rec, self.mapping)
             ex = self.fmt.convert(rec)
@@ -319,7 +336,7 @@ class _Builder:
                 keys = ", ".join(list(rec)[:8]) or "none"
                 issues = (Issue("missing-key", f"record does not have the keys of the file's format "
                                                f"'{self.fmt.name}' ({self.fmt.description}); keys: {keys}"),)
-            for k, v in (rec.items() if ex.extra is None else {**rec, **ex.extra}.items()):
+            for k, v in _flat_extras(rec.items() if ex.extra is None else {**rec, **ex.extra}.items()):
                 if k in CONSUMED_KEYS or k in self.mapping:
                     continue
                 if v is None or isinstance(v, (str, int, float, bool)):
@@ -346,7 +363,7 @@ class _Builder:
         self.line.append(line or 0)
 
     def dataset(self, split: str, source: SourceFile, malformed: list[Malformed]) -> Dataset:
-        n = len(self.roles)
+        n = len(self.index)
         for col in self.extras.values():
             if len(col) < n:
                 col.extend([None] * (n - len(col)))
@@ -354,12 +371,12 @@ class _Builder:
             split=split,
             files=[source],
             file_id=np.zeros(n, dtype=np.int32),
-            index=np.asarray(self.index, dtype=np.int64),
-            line=np.asarray(self.line, dtype=np.int64),
-            roles=self.roles,
-            texts=self.texts,
-            labels=self.labels,
-            rejected=self.rejected,
+            index=np.frombuffer(self.index, dtype=np.int64).copy(),
+            line=np.frombuffer(self.line, dtype=np.int64).copy(),
+            roles=self.roles.freeze(),
+            texts=self.texts.freeze(),
+            labels=self.labels.freeze(),
+            rejected=self.rejected.freeze(),
             extras=self.extras,
             issues=self.issues,
             malformed=malformed,
@@ -397,14 +414,30 @@ def load_dataset_file(
         f.path, f.abspath, f.split, f.split_source = shown, str(path.resolve()), split, split_source
         cached.split = split
         return cached
-    ds = _read(path, shown, split, split_source, mapping, forced_format, content_hash)
-    if cache:
+    text_dir = None
+    if cache is not None and cache.enabled and cache.root is not None:
+        try:  # the text of a large split is spilled next to the cache (not in a small /tmp)
+            cache.root.mkdir(parents=True, exist_ok=True)
+            text_dir = str(cache.root)
+        except OSError:
+            pass
+    try:
+        ds = _read(path, shown, split, split_source, mapping, forced_format, content_hash, text_dir)
+    except SpillError as e:
+        where = text_dir or tempfile.gettempdir()
+        raise InputError(f"cannot write ftlint's temporary text file in {where}: {e.strerror or e} "
+                         "(set TMPDIR to a folder with room)", shown) from None
+    if cache and cache.enabled:
+        try:  # the cache entry refers to a copy of the text file instead of embedding the text
+            save_text_columns([ds.texts, ds.rejected], lambda k: cache._path(key).with_suffix(f".text{k}"))
+        except OSError:
+            return ds  # no room for the copy: no cache entry
         cache.put(key, ds)
     return ds
 
 
 def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[str, str],
-          forced_format: str | None, content_hash: str) -> Dataset:
+          forced_format: str | None, content_hash: str, text_dir: str | None = None) -> Dataset:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         with open(path, "rb") as fh:
@@ -452,7 +485,7 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
             if len(buffered) >= DETECT_SAMPLE:
                 fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
                                      for _, _, r in buffered], shown, forced_format)
-                builder = _Builder(fmt, mapping)
+                builder = _Builder(fmt, mapping, text_dir)
                 for b in buffered:
                     builder.add(*b)
                 buffered = []
@@ -467,7 +500,7 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
         if builder_fmt is None:
             builder_fmt = detect_format([], shown, forced_format) if forced_format else None  # unknown name: FormatError
         if builder_fmt is not None:
-            builder = _Builder(builder_fmt, mapping)
+            builder = _Builder(builder_fmt, mapping, text_dir)
             for b in buffered:
                 builder.add(*b)
     fmt_name = builder.fmt.name if builder is not None else ("empty" if count == 0 else "unknown")

@@ -143,7 +143,8 @@ def sensitive_columns(ctx: Context, split: str, code: str) -> list[str]:
         have = ", ".join(sorted(extras)) or "none"
         raise Skip(f"sensitive column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)} not "
                    f"in the {split} split (its other columns: {have})",
-                   "fix the names in sensitive = [...] / --sensitive, or add the column to the data")
+                   "fix the names in sensitive = [...] / --sensitive (a field inside an object column is written "
+                   "with dots: metadata.gender), or add the column to the data")
     return columns
 
 
