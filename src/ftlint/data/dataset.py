@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ftlint.data.columns import CodedColumn, OptionalTextColumn, TextColumn, concat_text
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, Issue
 
 
@@ -43,10 +45,12 @@ class Dataset:
     file_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0 = unknown
-    roles: list[str] = field(default_factory=list)
-    texts: list[tuple[str, ...]] = field(default_factory=list)
-    labels: list[str | None] = field(default_factory=list)
-    rejected: list[str | None] = field(default_factory=list)
+    # Read-only sequences: the loader gives compact columns (``data.columns``: the text of a large
+    # split lives in a temporary file, read back on access), plain lists work too.
+    roles: Sequence[str] = field(default_factory=list)  # role codes of each row's turns ("sua")
+    texts: Sequence[tuple[str, ...]] = field(default_factory=list)  # each row's turns
+    labels: Sequence[str | None] = field(default_factory=list)
+    rejected: Sequence[str | None] = field(default_factory=list)
     extras: dict[str, list[Any]] = field(default_factory=dict)
     issues: dict[int, tuple[Issue, ...]] = field(default_factory=dict)
     malformed: list[Malformed] = field(default_factory=list)
@@ -97,11 +101,13 @@ class Dataset:
         return sorted({f.format for f in self.files})
 
     def has_labels(self) -> bool:
-        return any(v is not None for v in self.labels)
+        values = self.labels.values if isinstance(self.labels, CodedColumn) else self.labels
+        return any(v is not None for v in values)
 
     @staticmethod
     def concat(split: str, parts: list["Dataset"]) -> "Dataset":
-        """Concatenate the per-file datasets of one split."""
+        """Concatenate the per-file datasets of one split. One part is used as it is; several are
+        appended column by column, their text streamed block by block (never held whole)."""
         out = Dataset(split=split)
         if not parts:
             return out
@@ -109,18 +115,14 @@ class Dataset:
         file_ids, indexes, lines = [], [], []
         keys = sorted({k for p in parts for k in p.extras})
         extras: dict[str, list[Any]] = {k: [] for k in keys}
+        base = 0
         for p in parts:
-            base = len(out.roles)
             for f in p.files:
                 f.split = split
             out.files.extend(p.files)
             file_ids.append(p.file_id + offset_files)
             indexes.append(p.index)
             lines.append(p.line)
-            out.roles.extend(p.roles)
-            out.texts.extend(p.texts)
-            out.labels.extend(p.labels)
-            out.rejected.extend(p.rejected)
             for k in keys:
                 extras[k].extend(p.extras.get(k, [None] * len(p)))
             out.issues.update({base + i: v for i, v in p.issues.items()})
@@ -128,6 +130,19 @@ class Dataset:
                 Malformed(m.file_id + offset_files, m.index, m.line, m.reason, m.snippet) for m in p.malformed
             )
             offset_files += len(p.files)
+            base += len(p)
+        if len(parts) == 1:
+            p = parts[0]
+            out.roles, out.texts, out.labels, out.rejected = p.roles, p.texts, p.labels, p.rejected
+        else:
+            where = next((p.texts.dir for p in parts if isinstance(p.texts, TextColumn)), None)
+            out.texts = concat_text([p.texts for p in parts], where)
+            roles, labels, rejected = CodedColumn(), CodedColumn(), OptionalTextColumn(where)
+            for p in parts:
+                roles.extend(p.roles)
+                labels.extend(p.labels if len(p.labels) else [None] * len(p))
+                rejected.extend(p.rejected if len(p.rejected) else [None] * len(p))
+            out.roles, out.labels, out.rejected = roles.freeze(), labels.freeze(), rejected.freeze()
         out.file_id = np.concatenate(file_ids).astype(np.int32)
         out.index = np.concatenate(indexes).astype(np.int64)
         out.line = np.concatenate(lines).astype(np.int64)
