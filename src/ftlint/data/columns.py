@@ -205,13 +205,18 @@ class TextColumn(_Column):
         base = int(ends[0])
         data = os.pread(self._fd, int(ends[-1]) - base, base) if t1 > t0 else b""
         ends = (ends - base).tolist()
-        starts = (np.asarray(rs[lo:hi + 1]) - t0).tolist()
+        bounds = map(slice, ends[:-1], ends[1:])
         if data.isascii():  # byte offsets are character offsets: decode once, slice the str
-            text = data.decode("ascii")
-            turns = [text[ends[j]:ends[j + 1]] for j in range(len(ends) - 1)]
+            turns = list(map(data.decode("ascii").__getitem__, bounds))
         else:
-            turns = [data[ends[j]:ends[j + 1]].decode("utf-8", "surrogatepass") for j in range(len(ends) - 1)]
-        return [tuple(turns[starts[k]:starts[k + 1]]) for k in range(hi - lo)]
+            turns = [data[b].decode("utf-8", "surrogatepass") for b in bounds]
+        starts = np.asarray(rs[lo:hi + 1]) - t0
+        per_row = np.diff(starts)
+        k = int(per_row[0])
+        if k and (per_row == k).all():  # every row has k turns (the usual case): group without a loop
+            return list(zip(*[iter(turns)] * k))
+        starts = starts.tolist()
+        return [tuple(turns[starts[r]:starts[r + 1]]) for r in range(hi - lo)]
 
     def rows(self, lo: int, hi: int) -> list[tuple[str, ...]]:
         """Rows ``lo`` to ``hi`` (clipped to the column), read from disk in one go."""
@@ -223,18 +228,22 @@ class TextColumn(_Column):
         return self._read(lo, hi)
 
     def __getitem__(self, i: Any) -> Any:
+        rows = self._rows
+        if rows is not None:
+            return rows[i]
+        lo, hi, block = self._block
+        if type(i) is int and lo <= i < hi:  # the fast path of a sequential scan
+            self._last = i
+            return block[i - lo]
         if isinstance(i, slice):
             lo, hi, step = i.indices(self._n)
             if step == 1:
                 return self.rows(lo, hi)
             return [self[j] for j in range(lo, hi, step)]
-        if self._rows is not None:
-            return self._rows[i]
-        lo, hi, block = self._block
+        i = self._pos(i)
         if lo <= i < hi:
             self._last = i
             return block[i - lo]
-        i = self._pos(i)
         if i == self._last + 1:  # a sequential scan: read ahead
             self.freeze()
             hi = min(self._n, i + READ_AHEAD_ROWS)
@@ -375,7 +384,6 @@ class CodedColumn(_Column):
     def freeze(self) -> CodedColumn:
         if not self._frozen:
             self._frozen = True
-            self._codes = np.frombuffer(self._codes, dtype=np.int32).copy()
             self._code = {}
         return self
 
@@ -386,23 +394,25 @@ class CodedColumn(_Column):
 
     @property
     def codes(self) -> np.ndarray:
-        return np.asarray(self._codes, dtype=np.int32)
+        return np.frombuffer(self._codes, dtype=np.int32) if len(self._codes) else np.zeros(0, np.int32)
 
     def __len__(self) -> int:
         return len(self._codes)
 
     def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
+        # the codes are an array('i'): 4 bytes a row, and indexing it is cheaper than numpy's
+        if type(i) is slice:
             vals = self._values
-            return [vals[c] for c in np.asarray(self._codes[i]).tolist()]
-        return self._values[self._codes[self._pos(i)]]
+            return [vals[c] for c in self._codes[i]]
+        try:
+            return self._values[self._codes[i]]
+        except IndexError:
+            raise IndexError(f"row {i} out of range ({len(self)} rows)") from None
 
     def __iter__(self) -> Iterator[Any]:
         vals = self._values
-        codes = self._codes
-        for lo in range(0, len(codes), 65536):
-            for c in np.asarray(codes[lo:lo + 65536]).tolist():
-                yield vals[c]
+        for c in self._codes:
+            yield vals[c]
 
     def __contains__(self, value: object) -> bool:
         try:
@@ -415,9 +425,9 @@ class CodedColumn(_Column):
         return _coded, (self._values, self._codes)
 
 
-def _coded(values: list[Any], codes: np.ndarray) -> CodedColumn:
+def _coded(values: list[Any], codes: Any) -> CodedColumn:
     col = CodedColumn()
-    col._values, col._codes, col._frozen = values, codes, True
+    col._values, col._codes, col._frozen = values, array("i", codes), True
     return col
 
 
@@ -457,11 +467,11 @@ class OptionalTextColumn(_Column):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._n))]
-        i = self._pos(i)
         where = self._where
         m = len(where)
-        if m == 0:
+        if m == 0 and type(i) is int and -self._n <= i < self._n:
             return None
+        i = self._pos(i)
         if m == self._n:  # every row has a text
             return self._texts[i][0]
         k = int(np.searchsorted(where, i)) if isinstance(where, np.ndarray) else _bisect(where, i)

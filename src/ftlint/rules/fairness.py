@@ -438,6 +438,10 @@ def _lexicons(ctx: Context) -> list[Any]:
         raise Skip(f"cannot load the term lexicons: {e.message}", "fix the [lexicons] table of the settings") from None
 
 
+#: rows whose term counts are computed together
+TERM_BLOCK = 65_536
+
+
 @dataclass(frozen=True)
 class TermCounts:
     """Per-row term counts of one lexicon, in the prompts and in the responses."""
@@ -452,11 +456,20 @@ def term_counts(ctx: Context, split: str, lexicon: Any) -> TermCounts:
     ds = ctx.dataset(split)
 
     def compute() -> TermCounts:
+        # in blocks of rows: the split's text is never held whole (it lives on disk for large splits)
         n = len(ds)
-        has_reply = [ds.last_assistant(i) >= 0 for i in range(n)]
-        prompts = [ds.prompt(i) if has_reply[i] else "\n".join(ds.texts[i]) for i in range(n)]
-        responses = [ds.response(i) if has_reply[i] else "" for i in range(n)]
-        return TermCounts(count_terms(prompts, lexicon), count_terms(responses, lexicon))
+        parts: tuple[dict[str, list[np.ndarray]], dict[str, list[np.ndarray]]] = ({}, {})
+        for lo in range(0, max(n, 1), TERM_BLOCK):
+            prompts, responses = [], []
+            for i in range(lo, min(n, lo + TERM_BLOCK)):
+                has_reply = ds.last_assistant(i) >= 0
+                prompts.append(ds.prompt(i) if has_reply else "\n".join(ds.texts[i]))
+                responses.append(ds.response(i) if has_reply else "")
+            for out, texts in zip(parts, (prompts, responses)):
+                for g, counts in count_terms(texts, lexicon).items():
+                    out.setdefault(g, []).append(counts)
+        p, r = ({g: np.concatenate(v) for g, v in out.items()} for out in parts)
+        return TermCounts(p, r)
 
     return ctx.artifact("demographic_terms", split, {"lexicon": lexicon.identity()}, compute)
 

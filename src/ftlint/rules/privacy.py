@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
@@ -54,6 +55,16 @@ def field_label(ds: Dataset, i: int, f: int, columns: tuple[str, ...]) -> str:
     return f"column '{columns[-2 - f]}'"
 
 
+#: rows scanned together
+SCAN_BLOCK = 32_768
+
+
+def _collect(out: PrivacyScan, hits_by_text: dict[int, Any], owner: list[tuple[int, int]]) -> None:
+    for t_idx, hits in sorted(hits_by_text.items()):
+        i, f = owner[t_idx]
+        out.by_row.setdefault(i, []).append(FieldHits(i, f, tuple((h.kind, h.family, h.start, h.end) for h in hits)))
+
+
 def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
     """Scan every field of every row once (cached on disk: only kinds and offsets, never text)."""
     from ftlint.features.pii import scan_texts
@@ -62,26 +73,29 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
 
     def compute() -> PrivacyScan:
         columns = tuple(c for c in sorted(ds.extras) if any(isinstance(v, str) and v for v in ds.extras[c]))
-        texts: list[str] = []
-        owner: list[tuple[int, int]] = []
-        for i in range(len(ds)):
-            for k, t in enumerate(ds.texts[i]):
-                if t:
-                    texts.append(t)
-                    owner.append((i, k))
-            if ds.rejected and ds.rejected[i]:
-                texts.append(ds.rejected[i] or "")
-                owner.append((i, -1))
+        out = PrivacyScan(columns=columns)
+        # in blocks of rows (the split's text is never held whole), then the extra columns; every
+        # row's hits stay in field order: turns, the rejected side, the columns
+        n = len(ds)
+        for lo in range(0, n, SCAN_BLOCK):
+            texts: list[str] = []
+            owner: list[tuple[int, int]] = []
+            for i in range(lo, min(n, lo + SCAN_BLOCK)):
+                for k, t in enumerate(ds.texts[i]):
+                    if t:
+                        texts.append(t)
+                        owner.append((i, k))
+                if ds.rejected and ds.rejected[i]:
+                    texts.append(ds.rejected[i] or "")
+                    owner.append((i, -1))
+            _collect(out, scan_texts(texts), owner)
+        texts, owner = [], []
         for j, col in enumerate(columns):
             for i, v in enumerate(ds.extras[col]):
                 if isinstance(v, str) and v:
                     texts.append(f"{col}: {v}")  # the column name is the context ("order_id: 4539...")
                     owner.append((i, -2 - j))
-        out = PrivacyScan(columns=columns)
-        for t_idx, hits in sorted(scan_texts(texts).items()):
-            i, f = owner[t_idx]
-            out.by_row.setdefault(i, []).append(
-                FieldHits(i, f, tuple((h.kind, h.family, h.start, h.end) for h in hits)))
+        _collect(out, scan_texts(texts), owner)
         return out
 
     return ctx.artifact("privacy_scan", split, {"version": 1}, compute, disk=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -304,19 +305,24 @@ class DegenerateText(Rule):
         o = self.options
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            sides: list[tuple[int, str, str]] = []  # (row, side, text)
-            for i in range(len(ds)):
-                if ds.last_assistant(i) >= 0:
-                    sides.append((i, "response", ds.response(i)))
-                if ds.rejected and ds.rejected[i]:
-                    sides.append((i, "rejected side", ds.rejected[i]))  # type: ignore[arg-type]
-            if not sides:
-                continue
+            def side_texts() -> Iterator[tuple[int, str, str]]:  # (row, side, text), streamed
+                for i in range(len(ds)):
+                    if ds.last_assistant(i) >= 0:
+                        yield i, "response", ds.response(i)
+                    if ds.rejected and ds.rejected[i]:
+                        yield i, "rejected side", ds.rejected[i]  # type: ignore[misc]
+
+            # one streamed pass; only (row, side, length) is kept per side, not the text
+            side_row, side_len, side_blank, side_rejected = array("q"), array("q"), array("b"), array("b")
             problems: dict[int, list[str]] = defaultdict(list)
             extras: dict[int, dict[str, object]] = defaultdict(dict)
             shown: dict[int, str] = {}  # the text of the first degenerate side of each row
             kinds: Counter[str] = Counter()
-            for i, side, text in sides:
+            for i, side, text in side_texts():
+                side_row.append(i)
+                side_len.append(len(text))
+                side_blank.append(not text.strip())
+                side_rejected.append(side != "response")
                 rep = self._repetition(text)
                 if rep is None:
                     continue
@@ -327,7 +333,9 @@ class DegenerateText(Rule):
                                    f"repeating “{rep['repeated']}”")
                 extras[i].setdefault("repetition", {**rep, "side": side, "chars": len(text)})
                 shown.setdefault(i, text)
-            lengths = np.array([len(t) for _, _, t in sides if t.strip()], dtype=np.float64)
+            if not side_row:
+                continue
+            lengths = np.asarray(side_len, dtype=np.float64)[~np.asarray(side_blank, dtype=bool)]
             median = threshold = None
             if len(lengths) >= o.outlier_min_rows:
                 logs = np.log(lengths)
@@ -335,7 +343,10 @@ class DegenerateText(Rule):
                 sigma = max(1.4826 * float(np.median(np.abs(logs - med))), 0.25)
                 median = int(round(math.exp(med)))
                 threshold = max(int(math.exp(med + o.outlier_mads * sigma)), o.outlier_min_chars)
-                for i, side, text in sides:
+                for k in np.flatnonzero(np.asarray(side_len) > threshold).tolist():
+                    i = side_row[k]
+                    side = "rejected side" if side_rejected[k] else "response"
+                    text = (ds.rejected[i] if side_rejected[k] else ds.response(i)) or ""
                     if len(text) > threshold:
                         problems[i].append(f"length outlier: the {side} has {len(text):,} chars, the split's "
                                            f"median is {median:,} (threshold {threshold:,})")
