@@ -149,6 +149,8 @@ def test_loader_spills_past_the_threshold(tmp_path: Path, monkeypatch: pytest.Mo
     assert ds.texts.on_disk and ds.texts == rows and ds.texts == small.texts
     assert ds.roles == ["sua"] * 700 and ds.labels == [None] * 700 and ds.rejected == [None] * 700
     assert [ds.full_text(i) for i in range(700)] == [small.full_text(i) for i in range(700)]
+    assert ds.full_texts(0, 700) == small.full_texts(0, 700) == [small.full_text(i) for i in range(700)]
+    assert ds.full_texts(650, 10_000) == [small.full_text(i) for i in range(650, 700)]
     assert ds.response(699) == "answer 699 é" and ds.prompt(5) == "sys 2\nquestion 5 😀"
     both = Dataset.concat("train", [ds, small])
     assert both.texts.on_disk and len(both) == 1400 and list(both.texts) == rows + rows

@@ -214,6 +214,9 @@ class Context:
         get = self._text_getter(ds, field)
         idx: Sequence[int] = range(len(ds)) if rows is None else rows
         for lo in range(0, len(idx), batch):
+            if rows is None and field == "full":  # a range of rows: the columns are read as ranges
+                yield lo, canonical_batch(ds.full_texts(lo, lo + batch))
+                continue
             yield lo, canonical_batch([get(int(i)) for i in idx[lo:lo + batch]])
 
     def normalized_text(self, split: str) -> list[str]:
@@ -364,15 +367,16 @@ class Context:
         shingle-set Jaccard similarity >= ``threshold``, with those similarities: LSH candidates of
         :meth:`minhash` (bands x rows from ``lsh.lsh_params``: 16 x 8 at 0.8), verified exactly
         (``lsh.verify``). Exact copies are included (similarity 1.0). Cached on disk."""
-        from ftlint.features.lsh import candidate_pairs, lsh_params
+        from ftlint.features.lsh import candidate_pairs_from_keys, lsh_params
 
         def compute() -> tuple[np.ndarray, np.ndarray]:
             bands, rows = lsh_params(threshold, num_perm)
             mb = self.minhash(split, num_perm, ngram, char_ngram, field, bands, rows)
             ids = np.flatnonzero(~mb.empty)
             cand = np.zeros((0, 2), dtype=np.int64)
-            if ids.size > 1:
-                cand = ids[candidate_pairs(self._band_view(mb, ids), bands, 2, skip_empty=False)].reshape(-1, 2)
+            if ids.size > 1:  # the kept band keys as they are (a copy only without the empty rows)
+                keys = mb.keys if ids.size == len(mb.keys) else mb.keys[ids]
+                cand = candidate_pairs_from_keys(keys, ids, len(mb.keys)).reshape(-1, 2)
             return self._verify(split, field, cand, threshold, ngram, char_ngram)
 
         params = {"threshold": threshold, "field": field, "ngram": ngram, "char_ngram": char_ngram,

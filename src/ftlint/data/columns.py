@@ -466,6 +466,8 @@ class OptionalTextColumn(_Column):
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
+            if not len(self._where):
+                return [None] * len(range(*i.indices(self._n)))
             return [self[j] for j in range(*i.indices(self._n))]
         where = self._where
         m = len(where)

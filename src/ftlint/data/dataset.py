@@ -36,6 +36,15 @@ class Malformed:
     snippet: str
 
 
+def _full_text(roles: str, texts: tuple[str, ...], rejected: str | None, label: str | None) -> str:
+    parts = [f"<{ROLE_NAMES[r]}> {t}" for r, t in zip(roles, texts)]
+    if rejected is not None:
+        parts.append(f"<rejected> {rejected}")
+    if label is not None:
+        parts.append(f"<label> {label}")
+    return "\n".join(parts)
+
+
 @dataclass
 class Dataset:
     """The rows of one split, as columns. Row ``i`` is identified by ``(path(i), index[i])``."""
@@ -89,12 +98,19 @@ class Dataset:
 
     def full_text(self, i: int) -> str:
         """The whole example, role-marked, with its label and rejected side: the duplicate key."""
-        parts = [f"<{ROLE_NAMES[r]}> {t}" for r, t in zip(self.roles[i], self.texts[i])]
-        if self.rejected and self.rejected[i] is not None:
-            parts.append(f"<rejected> {self.rejected[i]}")
-        if self.labels and self.labels[i] is not None:
-            parts.append(f"<label> {self.labels[i]}")
-        return "\n".join(parts)
+        return _full_text(self.roles[i], self.texts[i], self.rejected[i] if self.rejected else None,
+                          self.labels[i] if self.labels else None)
+
+    def full_texts(self, lo: int, hi: int) -> list[str]:
+        """:meth:`full_text` of rows ``lo`` to ``hi``, the columns read as ranges (one read of the
+        text on disk, no per-row lookups)."""
+        hi = min(hi, len(self))
+        if hi <= lo:
+            return []
+        none = [None] * (hi - lo)
+        rejected = self.rejected[lo:hi] if len(self.rejected) else none
+        labels = self.labels[lo:hi] if len(self.labels) else none
+        return list(map(_full_text, self.roles[lo:hi], self.texts[lo:hi], rejected, labels))
 
     @property
     def formats(self) -> list[str]:
