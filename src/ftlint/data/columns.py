@@ -21,7 +21,6 @@ from __future__ import annotations
 import operator
 import os
 import tempfile
-import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -84,7 +83,6 @@ class TextColumn(_Column):
         self._chars = 0
         self._file: Any = None
         self._fd = -1
-        self._owned = True
         self._saved: str | None = None
         self._buf = bytearray()
         self._size = 0  # bytes written to the file, buffer included
@@ -94,7 +92,6 @@ class TextColumn(_Column):
         self._frozen = False
         self._block: tuple[int, int, list[tuple[str, ...]]] = (0, 0, [])
         self._last = -2
-        self._lock = threading.Lock()
 
     # -- building -------------------------------------------------------------------------------
     @property
@@ -288,7 +285,7 @@ class TextColumn(_Column):
         # keeps its content on POSIX even if the cache entry is replaced or deleted meanwhile
         saved = open(path, "rb")  # noqa: SIM115 - held for the column's life
         self.close()
-        self._file, self._fd, self._owned, self._saved = saved, saved.fileno(), False, str(path)
+        self._file, self._fd, self._saved = saved, saved.fileno(), str(path)
         self._block = (0, 0, [])
 
     def __reduce__(self) -> Any:
@@ -331,7 +328,6 @@ def _open_saved(path: str, size: int, row_start: np.ndarray, turn_end: np.ndarra
     col = _disk_column(row_start, turn_end)
     col._file = open(path, "rb")  # noqa: SIM115 - held for the column's life
     col._fd = col._file.fileno()
-    col._owned = False
     col._saved = path
     return col
 
