@@ -304,6 +304,7 @@ def run(
     plugins: bool = True,
     baseline: str | Path | None = None,
     use_baseline: bool = True,
+    charts: bool = True,
 ) -> tuple[Report, Context]:
     """Lint datasets (and a training config): the ranked :class:`Report` and the run's
     :class:`Context` (its datasets, plan and memoised features: what ``ftlint fix`` repairs from).
@@ -408,9 +409,9 @@ def run(
         timings=timings,
         notes=result.errors,
         rules=[type(r) for r in rules],
-        # plots' data for the HTML report: cheap, O(n), never raises; masked like the findings (a column of
-        # e-mail addresses is a group column too)
-        charts=redaction.deep(chart_data(ctx)),
+        # plots' data for the HTML report (``charts=False`` when no HTML is written: the CLI knows): O(n),
+        # never raises; masked like the findings (a column of e-mail addresses is a group column too)
+        charts=redaction.deep(chart_data(ctx)) if charts else {},
     )
     return report, ctx
 

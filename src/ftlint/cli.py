@@ -182,6 +182,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache,
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
+        charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
     )
     if write_baseline is not None:
         from ftlint.suppress import write_baseline as write

@@ -721,7 +721,8 @@ def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), conta
     chosen = [r.code for r in select_rules(reg, settings.select, settings.extend_select, settings.ignore)
               if r.code in FIX_CODES]
     return run(paths, validation=validation, test=test, contamination=contamination, config=config,
-               framework=framework, settings=settings, select=chosen, no_cache=no_cache, use_baseline=False)
+               framework=framework, settings=settings, select=chosen, no_cache=no_cache, use_baseline=False,
+               charts=False)
 
 
 def _carved_name(train_files: list[SourceFile], src: SourceFile) -> Path:

@@ -31,7 +31,7 @@ TASK_WORDS = {
     "preference": "preference training",
 }
 #: rows looked at when inferring the task (evenly spaced over the split)
-SAMPLE_ROWS = 5000
+SAMPLE_ROWS = 2000
 
 _FENCE = re.compile(r"```")
 _CODE_LINE = re.compile(

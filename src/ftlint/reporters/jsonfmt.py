@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import orjson
@@ -23,7 +22,9 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fix": f.fix,
         "location": {"path": f.location.path, "line": f.location.line, "key": f.location.key},
         "affected": {"count": f.affected.count, "fraction": f.affected.fraction},
-        "rows": [dataclasses.asdict(r) for r in f.rows],
+        # by hand, not dataclasses.asdict: that deep-copies every row's extra (0.5 s at 7k rows)
+        "rows": [{"path": r.path, "split": r.split, "index": r.index, "line": r.line, "fingerprint": r.fingerprint,
+                  "snippet": r.snippet, "extra": r.extra} for r in f.rows],
         "metrics": f.metrics,
         "fingerprint": f.fingerprint,
     }
