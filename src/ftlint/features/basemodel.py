@@ -31,7 +31,6 @@ _GATED = re.compile(r"llama|mistral|mixtral|qwen|gemma|phi3|deepseek|olmo|granit
 _INSTRUCT = re.compile(r"(?:^|[-_/.])(?:instruct|chat|it|sft|rlhf|dpo|assistant|hermes|tulu|zephyr)(?:$|[-_/.\d])",
                        re.IGNORECASE)
 _BASE = re.compile(r"(?:^|[-_/.])base(?:$|[-_/.])", re.IGNORECASE)
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 #: safetensors dtype -> bytes per parameter
 _DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
                 "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
@@ -93,27 +92,9 @@ def find_model_dir(name: str, search_dirs: Sequence[Path] = ()) -> tuple[Path | 
     """The directory holding ``name``'s config.json: ``(directory, origin, reason)``. ``name`` is a
     directory (absolute, relative to one of ``search_dirs`` or to the working directory) or a hub
     id in the local cache; nothing is downloaded."""
-    raw = Path(name).expanduser()
-    candidates = [raw] if raw.is_absolute() else [d / raw for d in search_dirs] + [raw]
-    for c in candidates:
-        if c.is_dir():
-            if (c / "config.json").is_file():
-                return c.resolve(), "local directory", ""
-            return None, "", f"{c} has no config.json"
-    if raw.is_absolute() or name.startswith((".", "~")) or not _HUB_ID.match(name):
-        return None, "", f"{name} is not a local directory"
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:  # the plain install: huggingface_hub comes with the embeddings extra
-        return None, "", ("huggingface_hub and transformers are not installed, so the local Hugging Face cache "
-                          "cannot be read (pip install 'ftlint[embeddings]')")
-    try:
-        found = try_to_load_from_cache(name, "config.json")
-    except Exception:  # noqa: BLE001 - an invalid repo id and the like
-        found = None
-    if isinstance(found, str):
-        return Path(found).parent, "Hugging Face cache", ""
-    return None, "", f"{name} is not in the local Hugging Face cache and ftlint never downloads"
+    from ftlint.features.tokens import find_local_model_files
+
+    return find_local_model_files(name, search_dirs, ("config.json",), "config.json")
 
 
 def _first(cfg: dict[str, Any], *keys: str) -> Any:

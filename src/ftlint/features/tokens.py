@@ -150,19 +150,20 @@ def files_hash(directory: Path) -> str:
     return h.hexdigest()
 
 
-def find_tokenizer_dir(name: str, search_dirs: Sequence[Path] = ()) -> tuple[Path | None, str, str]:
-    """Where the tokenizer of ``name`` lives on this machine: ``(directory, origin, reason)``.
-
-    ``name`` is a directory (absolute, or relative to one of ``search_dirs``, then the working
-    directory) or a Hugging Face Hub id already in the local cache. Nothing is downloaded.
-    """
+def find_local_model_files(name: str, search_dirs: Sequence[Path], files: Sequence[str], what: str,
+                           cache_files: Sequence[str] | None = None) -> tuple[Path | None, str, str]:
+    """Where ``name``'s files live on this machine: ``(directory, origin, reason)``. ``name`` is a
+    directory (absolute, or relative to one of ``search_dirs``, then the working directory) holding
+    one of ``files``, or a Hugging Face Hub id with one of ``cache_files`` (default ``files``) already
+    in the local cache.
+    Nothing is downloaded; ``what`` names the files in the reason (``"tokenizer files"``)."""
     raw = Path(name).expanduser()
     candidates = [raw] if raw.is_absolute() else [d / raw for d in search_dirs] + [raw]
     for c in candidates:
         if c.is_dir():
-            if any((c / f).is_file() for f in TOKENIZER_FILES):
+            if any((c / f).is_file() for f in files):
                 return c.resolve(), "local directory", ""
-            return None, "", f"{c} has no tokenizer files ({', '.join(TOKENIZER_FILES[:3])}, ...)"
+            return None, "", f"{c} has no {what}"
     if raw.is_absolute() or name.startswith((".", "~")) or not _HUB_ID.match(name):
         return None, "", f"{name} is not a local directory"
     try:
@@ -170,16 +171,22 @@ def find_tokenizer_dir(name: str, search_dirs: Sequence[Path] = ()) -> tuple[Pat
     except ImportError:  # the plain install: huggingface_hub comes with the embeddings extra
         return None, "", ("huggingface_hub and transformers are not installed, so the local Hugging Face cache "
                           "cannot be read (pip install 'ftlint[embeddings]')")
-    for fname in ("tokenizer_config.json", "tokenizer.json"):
+    for fname in cache_files or files:
         try:
             found = try_to_load_from_cache(name, fname)
         except Exception:  # noqa: BLE001 - an invalid repo id and the like
             found = None
         if isinstance(found, str):
             return Path(found).parent, "Hugging Face cache", ""
-    return None, "", (
-        f"{name} is not in the local Hugging Face cache and ftlint never downloads"
-    )
+    return None, "", f"{name} is not in the local Hugging Face cache and ftlint never downloads"
+
+
+def find_tokenizer_dir(name: str, search_dirs: Sequence[Path] = ()) -> tuple[Path | None, str, str]:
+    """Where the tokenizer of ``name`` lives on this machine: ``(directory, origin, reason)``
+    (see :func:`find_local_model_files`). Nothing is downloaded."""
+    return find_local_model_files(name, search_dirs, TOKENIZER_FILES,
+                                  f"tokenizer files ({', '.join(TOKENIZER_FILES[:3])}, ...)",
+                                  cache_files=("tokenizer_config.json", "tokenizer.json"))
 
 
 def byte_level_info(tokenizer: Any) -> ByteLevelInfo:
