@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import ftlint.api
 from ftlint import __version__
 from ftlint.api import check
 from ftlint.cli import main
