@@ -318,3 +318,12 @@ def test_fix_patches_a_real_llamafactory_config(chat: Path) -> None:
     assert "save_steps: 500" in patched and "eval_steps: 500" in patched  # the user's checkpoint interval
     assert "early_stopping_steps: 3" in patched and "dataset_info.json" in res.output
     assert not codes("ftlint-fixed/train.jsonl", "--config", "ftlint-fixed/lf.yaml", "--isolated")[0] & FIXED_RULES
+
+
+def test_the_rules_marked_fixable_are_the_ones_fix_repairs() -> None:
+    """`fixable` (shown by `ftlint rules` and on each rule's page) says exactly what `ftlint fix` does."""
+    from ftlint.fix import CONFIG_CODES, FIX_CODES
+    from ftlint.registry import load_registry
+
+    marked = {r.code for r in load_registry(plugins=False).rules if r.fixable}
+    assert marked == set(FIX_CODES) | set(CONFIG_CODES)

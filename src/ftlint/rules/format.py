@@ -49,6 +49,7 @@ class UnreadableRecord(Rule):
     name = "unreadable-record"
     summary = "Records that cannot be parsed (broken JSON, bad CSV rows, invalid UTF-8)"
     severity = Severity.ERROR
+    fixable = True
     requires = frozenset({Need.DATASET})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -101,6 +102,7 @@ class SchemaMismatch(Rule):
     name = "schema-mismatch"
     summary = "Records that do not match the file's detected format"
     severity = Severity.ERROR
+    fixable = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:

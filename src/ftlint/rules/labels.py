@@ -188,7 +188,7 @@ class ConflictingLabels(Rule):
     name = "conflicting-labels"
     summary = "The same normalised input with different labels"
     severity = Severity.ERROR
-    fixable = True
+    fixable = False
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         applicable = False

@@ -323,6 +323,7 @@ class MissingValidationSplit(Rule):
     name = "missing-validation-split"
     summary = "No validation data: overfitting goes unseen"
     severity = Severity.WARNING
+    fixable = True
     requires = frozenset()
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -530,6 +531,7 @@ class MissingEarlyStopping(Rule):
     name = "missing-early-stopping"
     summary = "No early stopping: every epoch runs whatever the validation loss does"
     severity = Severity.WARNING
+    fixable = True
     requires = frozenset({Need.TRAINING_PLAN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -858,6 +860,7 @@ class EarlyStoppingMisconfigured(Rule):
     name = "early-stopping-misconfigured"
     summary = "Early stopping set up so that training crashes or never stops"
     severity = Severity.ERROR
+    fixable = True
     requires = frozenset({Need.TRAINING_PLAN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
