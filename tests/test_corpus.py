@@ -81,6 +81,34 @@ CASES = [
     Case("pytorch__torchtune/tests__assets__instruct_tiny.json", "instruction_response", 2, findings={
         "FT101": ("error", 2),
     }),
+    # the seven files added later; every row cited below was read (the precision issue completes them)
+    Case(f"{LF}/data__v1_sft_demo.jsonl", "openai_chat", 500, findings={
+        "FT007": ("warning", 50),   # "I am {{name}}, an AI assistant developed by {{author}}" (identity rows)
+        "FT101": ("warning", 500),
+        "FT201": ("warning", 1),    # row 325 repeats an earlier record exactly ("As an AI, I am not capable...")
+    }, rows={"FT201": (325,)}),
+    Case(f"{LF}/data__reason_tool_use_demo_50.jsonl", "openai_chat", 50, findings={
+        "FT101": ("error", 50),     # reasoning, text and tool_call parts are all read: no empty rows
+    }),
+    Case(f"{LF}/data__alpaca_zh_demo.json", "alpaca", 1000, json_array=True, findings={
+        "FT201": ("warning", 8),    # 8 records repeat an earlier one exactly
+    }, rows={"FT201": (516, 597, 611, 779, 781, 879, 907, 996)}),
+    Case(f"{LF}/data__dpo_zh_demo.json", "sharegpt_preference", 300, json_array=True, findings={
+        "FT005": ("warning", 7),    # 6 U+FFFD inside Chinese words ("工\ufffd\ufffd\ufffd和知识"), row 0 a U+200B
+        "FT101": ("warning", 300),
+        "FT201": ("warning", 11),
+    }, rows={"FT005": (0, 41, 55, 123, 191, 251, 283),
+             "FT201": (82, 136, 208, 216, 219, 234, 239, 246, 259, 268, 299)}),
+    Case("pytorch__torchtune/tests__assets__stack_exchange_paired_tiny.json", "question_response_jk", 25, findings={
+        "FT101": ("error", 25),
+    }),
+    Case("pytorch__torchtune/tests__assets__alpaca_tiny.json", "alpaca", 100, findings={
+        "FT101": ("warning", 100),
+    }),
+    Case("openai__openai-cookbook/examples__data__fine_food_reviews_1k.csv", "text_columns", 1000, findings={
+        "FT103": ("warning", 49),   # Score 5: 651 reviews, Score 2: 49
+        "FT201": ("error", 238),    # the same review (Summary + Text) posted under several products
+    }),
 ]
 BY_NAME = {Path(c.file).name: c for c in CASES}
 IDS = [Path(c.file).name for c in CASES]
@@ -370,3 +398,45 @@ def test_upstream_named_dataset_info_json_is_skipped_in_a_folder(corpus_dir, tmp
     (data / "alpaca_en_demo.json").write_bytes((corpus_dir / LF / "data__alpaca_en_demo.json").read_bytes())
     assert [p.name for p in expand_paths([data])] == ["alpaca_en_demo.json"]
 
+
+
+# -- formats read in full (LLaMA-Factory v1 parts, stack-exchange pairs, review columns) ----------------
+
+def test_v1_content_parts_are_read_from_value(corpus_dir):
+    path = corpus_dir / f"{LF}/data__v1_sft_demo.jsonl"
+    first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    ds = load_dataset_file(path, "train", "x")
+    assert ds.roles[0] == "ua"
+    assert ds.texts[0] == tuple(m["content"][0]["value"] for m in first["messages"])
+    assert all(all(t.strip() for t in ds.texts[i]) for i in range(len(ds)))
+
+
+def test_v1_reasoning_and_tool_call_parts_are_part_of_the_reply(corpus_dir):
+    path = corpus_dir / f"{LF}/data__reason_tool_use_demo_50.jsonl"
+    first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    ds = load_dataset_file(path, "train", "x")
+    reply = ds.texts[0][-1]
+    parts = first["messages"][-1]["content"]
+    assert [p["type"] for p in parts] == ["reasoning", "text"]
+    assert all(p["value"] in reply for p in parts)
+    calls = [i for i in range(len(ds)) if '"name"' in " ".join(ds.texts[i])]
+    assert calls  # tool_call parts ({"name": ..., "arguments": ...}) are kept as text
+
+
+def test_stack_exchange_pairs_are_preference_rows(corpus_dir):
+    path = corpus_dir / "pytorch__torchtune/tests__assets__stack_exchange_paired_tiny.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    ds = load_dataset_file(path, "train", "x")
+    assert ds.texts[0] == (records[0]["question"], records[0]["response_j"])
+    assert ds.rejected[0] == records[0]["response_k"]
+
+
+def test_review_csv_reads_summary_and_text_with_score_as_label(corpus_dir):
+    import csv
+    path = corpus_dir / "openai__openai-cookbook/examples__data__fine_food_reviews_1k.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    ds = load_dataset_file(path, "train", "x")
+    assert ds.texts[1] == (f"{rows[1]['Summary']}\n\n{rows[1]['Text']}",)
+    assert [ds.labels[i] for i in range(5)] == [r["Score"] for r in rows[:5]]
+    assert "Text" not in ds.extras and "Score" not in ds.extras and "ProductId" in ds.extras

@@ -555,3 +555,51 @@ def test_ftlint_errors_are_exit_code_2():
         e = cls_("boom", "a.jsonl", 3)
         assert isinstance(e, FtlintError) and e.exit_code == 2
         assert e.located() == "a.jsonl:3: boom"
+
+
+# -- the detection guard: text that is there but not extracted is a detection failure ---------------------
+
+def _write_jsonl(path: Path, records: list) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_records_with_text_the_format_cannot_read_exit_2_with_keys_and_mapping(tmp_path):
+    parts = [{"messages": [{"role": "user", "content": [{"type": "text", "body": f"question {i}"}]},
+                           {"role": "assistant", "content": [{"type": "text", "body": f"answer {i}"}]}]}
+             for i in range(10)]
+    path = _write_jsonl(tmp_path / "train.jsonl", parts)
+    with pytest.raises(FormatError) as e:
+        load(path)
+    msg = str(e.value)
+    assert "extracts no text from 10 of 10 records" in msg
+    assert "keys found: messages" in msg and "[dataset.columns]" in msg and "format =" in msg
+    from ftlint.cli import main
+    from click.testing import CliRunner
+    res = CliRunner().invoke(main, ["check", str(path), "--no-cache"])
+    assert res.exit_code == 2 and "extracts no text" in res.output and "FT201" not in res.output
+
+
+def test_records_that_really_are_empty_stay_findings(tmp_path):
+    empty = [{"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": ""}]}] * 10
+    ds = load(_write_jsonl(tmp_path / "train.jsonl", empty))
+    assert len(ds) == 10  # no FormatError: FT003 reports the empty fields
+    report = check([tmp_path / "train.jsonl"], settings=Settings(), no_cache=True)
+    assert "FT003" in codes(report)
+
+
+def test_a_few_unreadable_rows_do_not_trip_the_guard(tmp_path):
+    good = [CHAT] * 8
+    bad = [{"messages": [{"role": "user", "content": [{"type": "text", "body": "x"}]}]}] * 2
+    ds = load(_write_jsonl(tmp_path / "train.jsonl", good + bad))
+    assert len(ds) == 10 and len(ds.issues) == 2
+
+
+def test_title_description_label_csv_is_classification(tmp_path):
+    path = tmp_path / "news.csv"
+    path.write_text('title,description,label\n"Stocks rise","Markets gained today.",business\n'
+                    '"Team wins","A late goal decided it.",sports\n', encoding="utf-8")
+    ds = load(path)
+    assert ds.files[0].format == "text_columns"
+    assert ds.texts[0] == ("Stocks rise\n\nMarkets gained today.",)
+    assert [ds.labels[0], ds.labels[1]] == ["business", "sports"]

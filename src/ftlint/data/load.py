@@ -8,6 +8,7 @@ that cannot be used at all raises :class:`InputError` (exit 2).
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 import csv
 import io
 import json
@@ -27,8 +28,8 @@ import xxhash
 from ftlint.cache import Cache, cache_key
 from ftlint.data.columns import CodedColumn, OptionalTextColumn, SpillError, TextColumn, save_text_columns
 from ftlint.data.dataset import Dataset, Malformed, SourceFile
-from ftlint.data.schema import CONSUMED_KEYS, Format, Issue, apply_mapping, detect_format
-from ftlint.errors import InputError
+from ftlint.data.schema import CONSUMED_KEYS, FORMATS_BY_NAME, Format, Issue, apply_mapping, detect_format
+from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
 
 SPLITS = ("train", "validation", "test")
@@ -41,7 +42,11 @@ VALIDATION_WORDS = {"val", "valid", "validation", "dev", "eval", "evaluation"}
 TEST_WORDS = {"test"}
 DETECT_SAMPLE = 200
 EXTRA_MAX_CHARS = 200
-LOADER_VERSION = 4
+LOADER_VERSION = 5
+#: share of records holding text from which the detected format extracts none: a detection failure
+HOLLOW_SHARE = 0.8
+#: keys whose string values are structure, not text (a role name, a part type)
+_STRUCTURE_KEYS = frozenset({"role", "from", "type", "name", "id", "tool_call_id"})
 
 
 def display_path(path: Path) -> str:
@@ -325,10 +330,16 @@ class _Builder:
         self.rejected = OptionalTextColumn(text_dir)
         self.extras: dict[str, list[Any]] = {}
         self.issues: dict[int, tuple[Issue, ...]] = {}
+        #: records that hold text but whose converted example has none (the detection guard)
+        self.hollow = 0
+        self.with_text = 0
+        self.keys: Counter[str] = Counter()
 
     def add(self, index: int, line: int | None, rec: Any) -> None:
         row = len(self.index)
         if isinstance(rec, dict):
+            if len(self.keys) < 64:
+                self.keys.update(k for k in rec if isinstance(k, str))
             rec = apply_mapping(rec, self.mapping)
             ex = self.fmt.convert(rec)
             issues = ex.issues
@@ -337,7 +348,7 @@ class _Builder:
                 issues = (Issue("missing-key", f"record does not have the keys of the file's format "
                                                f"'{self.fmt.name}' ({self.fmt.description}); keys: {keys}"),)
             for k, v in _flat_extras(rec.items() if ex.extra is None else {**rec, **ex.extra}.items()):
-                if k in CONSUMED_KEYS or k in self.mapping:
+                if k in CONSUMED_KEYS or k in self.fmt.consumed_keys or k in self.mapping:
                     continue
                 if v is None or isinstance(v, (str, int, float, bool)):
                     col = self.extras.get(k)
@@ -346,6 +357,10 @@ class _Builder:
                     elif len(col) < row:
                         col.extend([None] * (row - len(col)))
                     col.append(v[:EXTRA_MAX_CHARS] if isinstance(v, str) else v)
+            if _holds_text(rec):
+                self.with_text += 1
+                if not any(t.strip() for t in ex.texts) and not (ex.rejected or "").strip():
+                    self.hollow += 1
             self.roles.append(ex.roles)
             self.texts.append(ex.texts)
             self.labels.append(ex.label)
@@ -381,6 +396,34 @@ class _Builder:
             issues=self.issues,
             malformed=malformed,
         )
+
+
+def _holds_text(value: Any, depth: int = 0) -> bool:
+    """Whether a record holds a non-empty string anywhere but under a structure key (role, type, ...)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if depth > 6:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_text(v, depth + 1) for k, v in value.items() if k not in _STRUCTURE_KEYS)
+    if isinstance(value, list):
+        return any(_holds_text(v, depth + 1) for v in value)
+    return False
+
+
+def _hollow_guard(builder: _Builder, shown: str, keys: Sequence[str]) -> None:
+    """Refuse a file whose detected format extracts no text from most records that hold some: every
+    finding about it would be about empty rows that are not empty (a detection failure, not data)."""
+    n = len(builder.index)
+    if not n or builder.hollow < HOLLOW_SHARE * n or builder.with_text < HOLLOW_SHARE * n:
+        return
+    fmt = builder.fmt
+    raise FormatError(
+        f"detected format '{fmt.name}' ({fmt.description}) extracts no text from {builder.hollow:,} of {n:,} "
+        f"records that hold text; keys found: {', '.join(keys) or 'none'}. Map your columns in the settings, "
+        "e.g. [dataset.columns] prompt = \"<your prompt key>\", response = \"<your response key>\" (or messages = "
+        "\"...\", text = \"...\", label = \"...\"), or set [dataset] format = one of: "
+        + ", ".join(FORMATS_BY_NAME), shown)
 
 
 def _file_hash(path: Path) -> str:
@@ -509,4 +552,5 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
     if builder is None:
         ds = Dataset(split=split, files=[source], malformed=malformed)
         return ds
+    _hollow_guard(builder, shown, [k for k, _ in builder.keys.most_common(12)])
     return builder.dataset(split, source, malformed)

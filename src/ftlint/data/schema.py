@@ -28,7 +28,10 @@ SHAREGPT_ROLES = {"system": SYSTEM, "human": USER, "user": USER, "gpt": ASSISTAN
 OPENAI_MESSAGE_KEYS = {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight",
                        "refusal", "audio", "reasoning_content", "thinking"}
 CONTENT_PART_TYPES = {"text", "input_text", "output_text", "image_url", "input_image", "input_audio", "file",
-                      "refusal", "image", "audio"}
+                      "refusal", "image", "audio", "reasoning", "tool_call", "video"}
+#: part types whose text is the turn's text (LLaMA-Factory v1 keeps it under "value", OpenAI under "text");
+#: reasoning and tool-call parts are text too (the model is trained on them)
+TEXT_PART_TYPES = {None, "text", "input_text", "output_text", "refusal", "reasoning", "tool_call"}
 
 # the canonical keys a column mapping may target
 CANONICAL_KEYS = ("messages", "conversations", "prompt", "response", "completion", "instruction", "input",
@@ -64,6 +67,8 @@ class Format:
     convert: Callable[[Mapping[str, Any]], Example]
     #: chat formats where two consecutive turns on the same side are an error
     strict_alternation: bool = False
+    #: keys this format reads besides the common CONSUMED_KEYS (they are not kept as extra columns)
+    consumed_keys: frozenset[str] = frozenset()
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -82,10 +87,13 @@ def _text_of(value: Any) -> tuple[str, Issue | None]:
                 if ptype is not None and ptype not in CONTENT_PART_TYPES:
                     return "", Issue("wrong-type", f"content part of unknown type {ptype!r}", "content")
                 t = part.get("text")
+                if not isinstance(t, str):
+                    t = part.get("value")  # LLaMA-Factory v1: {"type": "text", "value": "..."}
                 if isinstance(t, str):
                     texts.append(t)
-                elif ptype in (None, "text", "input_text", "output_text"):
-                    return "", Issue("wrong-type", "text content part without a string 'text'", "content")
+                elif ptype in TEXT_PART_TYPES:
+                    return "", Issue("wrong-type", "text content part without a string 'text' or 'value'",
+                                     "content")
                 else:  # image/audio/file parts carry no text, they are fine
                     texts.append(f"<{ptype}>")
             else:
@@ -332,6 +340,12 @@ def _preference(rec: Mapping[str, Any]) -> Example:
     return Example(roles + ASSISTANT, (*texts, c), rejected=r, issues=tuple(issues), extra=mismatch)
 
 
+def _question_response_jk(rec: Mapping[str, Any]) -> Example:
+    """stack-exchange-paired (torchtune, TRL): ``question``, ``response_j`` preferred, ``response_k`` rejected."""
+    return _preference({"prompt": rec.get("question"), "chosen": rec.get("response_j"),
+                        "rejected": rec.get("response_k")})
+
+
 def _preference_messages(rec: Mapping[str, Any]) -> Example:
     return _preference({"chosen": rec.get("chosen_messages"), "rejected": rec.get("rejected_messages")})
 
@@ -434,6 +448,44 @@ def _classification(rec: Mapping[str, Any]) -> Example:
     return Example(USER, (text,), label=_label_str(label), issues=tuple(issues))
 
 
+#: multi-column classification (news topics, reviews): a short heading column and a body column, and a
+#: label or score; matched case-insensitively ("Summary", "Text", "Score")
+HEADING_COLUMNS = ("title", "headline", "subject", "summary")
+BODY_COLUMNS = ("text", "description", "body", "content", "review", "sentence", "article")
+SCORE_COLUMNS = (*LABEL_KEYS, "score", "rating", "stars", "sentiment")
+
+
+def _column(rec: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The record's keys that match ``names`` case-insensitively, in ``names`` order."""
+    lower = {k.lower(): k for k in rec if isinstance(k, str)}
+    return [lower[n] for n in names if n in lower]
+
+
+def _is_text_columns(r: Mapping[str, Any]) -> bool:
+    return bool(_column(r, SCORE_COLUMNS)) and bool(_column(r, BODY_COLUMNS) or _column(r, HEADING_COLUMNS)) \
+        and "text" not in r
+
+
+def _text_columns(rec: Mapping[str, Any]) -> Example:
+    issues: list[Issue] = []
+    parts: list[str] = []
+    for key in (*_column(rec, HEADING_COLUMNS)[:1], *_column(rec, BODY_COLUMNS)[:1]):
+        v = rec.get(key)
+        if isinstance(v, str):
+            if v.strip():
+                parts.append(v)
+        elif v is not None:
+            issues.append(Issue("wrong-type", f"'{key}' is {_tname(v)}, expected a string", key))
+    if not parts and not issues:
+        keys = ", ".join(_column(rec, HEADING_COLUMNS)[:1] + _column(rec, BODY_COLUMNS)[:1])
+        issues.append(Issue("missing-key", f"no text in {keys}", keys or None))
+    [lk] = _column(rec, SCORE_COLUMNS)[:1]
+    label = rec.get(lk)
+    if label is None or isinstance(label, (dict, list)):
+        issues.append(Issue("wrong-type", f"'{lk}' is {_tname(label)}, expected a class label", lk))
+    return Example(USER, ("\n\n".join(parts),), label=_label_str(label), issues=tuple(issues))
+
+
 def _text(rec: Mapping[str, Any]) -> Example:
     issues: list[Issue] = []
     text = _str_field(rec, "text", issues)
@@ -455,6 +507,8 @@ FORMATS: tuple[Format, ...] = (
            _has("chosen_messages", "rejected_messages"), _preference_messages),
     Format("sharegpt_preference", "preference", "LLaMA-Factory ranking: conversations + chosen/rejected messages",
            _has("conversations", "chosen", "rejected"), _sharegpt_preference, strict_alternation=True),
+    Format("question_response_jk", "preference", "stack-exchange-paired: question + response_j (preferred) / "
+           "response_k (rejected)", _has("question", "response_j", "response_k"), _question_response_jk),
     Format("preference", "preference", "prompt/chosen/rejected (strings or message lists)",
            lambda r: "chosen" in r and "rejected" in r, _preference),
     Format("kto", "kto", "KTO: messages (or prompt/completion) + boolean label", _is_kto, _kto),
@@ -472,6 +526,10 @@ FORMATS: tuple[Format, ...] = (
            _pair("question", "answer")),
     Format("classification", "classification", "text + label (or category/label_int)",
            lambda r: "text" in r and any(k in r for k in LABEL_KEYS), _classification),
+    Format("text_columns", "classification", "heading and/or body columns (title/summary + description/text) "
+           "+ label or score", _is_text_columns, _text_columns,
+           consumed_keys=frozenset(k.capitalize() for k in (*HEADING_COLUMNS, *BODY_COLUMNS, *SCORE_COLUMNS))
+           | frozenset((*HEADING_COLUMNS, *BODY_COLUMNS, *SCORE_COLUMNS))),
     Format("text", "text", "plain text (continued pre-training)", lambda r: "text" in r, _text),
 )
 FORMATS_BY_NAME = {f.name: f for f in FORMATS}
@@ -479,7 +537,8 @@ FORMATS_BY_NAME = {f.name: f for f in FORMATS}
 #: the keys each format consumes (others are kept as extra columns)
 CONSUMED_KEYS = {"messages", "conversations", "tools", "system", "prompt", "chosen", "rejected", "completion",
                  "response", "instruction", "input", "output", "history", "question", "answer", "text",
-                 "chosen_messages", "rejected_messages", "preferred_output", "non_preferred_output", *LABEL_KEYS}
+                 "chosen_messages", "rejected_messages", "preferred_output", "non_preferred_output", "response_j",
+                 "response_k", *LABEL_KEYS}
 
 
 def apply_mapping(rec: dict[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
