@@ -200,11 +200,30 @@ _BRACE_AFTER = frozenset("{(}")
 _SQUARE_BEFORE = frozenset(")]!\\")  # a[i], f(x)[0], ![image], \[math\]
 _SQUARE_AFTER = frozenset("(:[")  # [link](url), [Label]: field, [a][b]
 # a cheap first test: does the text hold anything shaped like a candidate at all
+# CJK fill-in blanks: 【您的位置】, （您的姓名）, and XXX glued to a CJK word (XXX公司, 毕业于XXX大学)
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_CJK_BRACKET_RE = re.compile(r"[【（](?P<inner>[^【】（）\n]{1,24})[】）]")
+_XXX_RE = re.compile(r"(?<![A-Za-z])X{3,}(?=[" + _CJK + r"])|(?<=[" + _CJK + r"])X{3,}(?![A-Za-z])")
+_CJK_CHAR_RE = re.compile(r"[" + _CJK + r"]")
 _TRIGGERS = (
     ("{", re.compile(r"\{\{?\s*[#/^&>]?\s*[A-Za-z_][\w.]*(?:\s*\|\s*\w+)*\s*\}")),
     ("[", _SQUARE_RE),
     ("<", _ANGLE_RE),
+    ("【", _CJK_BRACKET_RE),
+    ("（", _CJK_BRACKET_RE),
+    ("XXX", _XXX_RE),
 )
+_CJK_BLANK_PREFIXES = ("您的", "你的", "贵公司", "插入", "输入", "填写", "请填写", "请输入", "在此")
+_CJK_BLANK_NOUNS = ("姓名", "名字", "名称", "日期", "地址", "电话", "电话号码", "电子邮件", "邮箱", "公司", "职位",
+                    "城市", "网址", "网站", "金额", "签名", "位置", "学校", "部门", "收件人")
+# a blank addressed to the model, not a person: "[please suggest a list here]", "[list three ideas]"
+_ASK_MODEL_RE = re.compile(r"^(?:please|pls|suggest|list|write|generate|describe|give|provide|explain|add\s+(?:a|an|"
+                           r"some|more|the)\b|fill\s+(?:it|this)\s+in\s+for\s+me)\b", re.I)
+# a prompt that asks the model to fill the blanks in is not a text with unfilled blanks
+_ASKS_TO_FILL_RE = re.compile(r"\bfill\s+(?:in|out)\b|\bcomplete\s+(?:the|this)\s+(?:following|sentence|form|"
+                              r"blanks?|text)|\breplace\s+(?:the|each|all)\b|填空|补全|填写以下|填入", re.I)
+# a YAML document (Helm, Ansible, GitHub Actions): {{ ... }} there is its template syntax
+_YAML_LINE_RE = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s|$)", re.M)
 
 # what a fill-in blank is about: "[Your Name]", "[Company Name]", "<recipient email>"
 _BLANK_NOUNS = frozenset(
@@ -249,10 +268,21 @@ class Placeholder:
     start: int
 
 
+def _cjk_blank(c: str) -> bool:
+    """Whether a bracketed CJK text is a fill-in blank: 您的姓名, 公司名称, 插入位置."""
+    if not _CJK_CHAR_RE.search(c) or len(c) > 12 or any(p in c for p in "，。！？：；,.!?:;"):
+        return False
+    return c.startswith(_CJK_BLANK_PREFIXES) or c.endswith(_CJK_BLANK_NOUNS)
+
+
 def _blank_kind(content: str) -> str | None:
     """``template``, ``blank`` or None for the inside of ``[...]`` / ``<...>``."""
     c = content.strip()
     if not c or c != content:
+        return None
+    if _CJK_CHAR_RE.search(c):
+        return "blank" if _cjk_blank(c) else None
+    if _ASK_MODEL_RE.match(c):
         return None
     low = c.lower()
     if "placeholder" in low:
@@ -323,6 +353,8 @@ def _candidates(text: str) -> list[tuple[int, int, str, str]]:
             before = text[a - 1] if a else ""
             after = text[b] if b < n else ""
             if m.group("field") is None:
+                if before == "$":
+                    continue  # ${{ github.repository }}: a GitHub Actions expression
                 out.append((a, b, "template", "mustache"))
                 continue
             if before == "$":
@@ -331,8 +363,9 @@ def _candidates(text: str) -> list[tuple[int, int, str, str]]:
                 continue
             if _touches(before, _BRACE_BEFORE) or _touches(after, _BRACE_AFTER):
                 continue
-            if len(m.group("field")) < 2:
-                continue  # {x}, {n}: a set or a variable in math
+            if len(m.group("field")) < 2 or re.fullmatch(r"[A-Za-z]_?[A-Za-z0-9]{0,2}", m.group("field")) and \
+                    "_" in m.group("field"):
+                continue  # {x}, {n}, {x_n}, {a_1}: a set, a sequence or a variable in math
             out.append((a, b, "template", "brace"))
     for c, rx, bad_before, bad_after in (("[", _SQUARE_RE, _SQUARE_BEFORE, _SQUARE_AFTER),
                                          ("<", _ANGLE_RE, frozenset("<"), frozenset(">"))):
@@ -342,15 +375,23 @@ def _candidates(text: str) -> list[tuple[int, int, str, str]]:
             a, b = m.span()
             before = text[a - 1] if a else ""
             after = text[b] if b < n else ""
-            if _touches(before, bad_before) or _touches(after, bad_after):
-                continue
             inner = m.group("inner")
+            cjk_glued = c == "[" and _CJK_CHAR_RE.match(before or " ") and _CJK_CHAR_RE.search(inner)
+            if (_touches(before, bad_before) or _touches(after, bad_after)) and not cjk_glued:
+                continue  # (Chinese has no spaces: 我的名字是[您的姓名] is glued to its word)
             kind = _blank_kind(inner)
             if kind is None:
                 continue
             if c == "<" and kind == "blank" and " " not in inner and not inner.isupper():
                 continue  # <name>, <address>: an XML/HTML tag, not a blank
             out.append((a, b, kind, "square" if c == "[" else "angle"))
+    if "【" in text or "（" in text:
+        for m in _CJK_BRACKET_RE.finditer(text):
+            if _cjk_blank(m.group("inner")):
+                out.append((m.start(), m.end(), "blank", "cjk"))
+    if "XXX" in text:
+        for m in _XXX_RE.finditer(text):
+            out.append((m.start(), m.end(), "blank", "xxx"))
     out.sort()
     return out
 
@@ -379,6 +420,12 @@ def find_placeholders(text: str, blanks: bool = True, limit: int = 5) -> list[Pl
     rest.append(text[pos:])
     blanked = "".join(rest)  # the text without its candidates (same offsets)
     if _TEXT_ABOUT_TEMPLATES_RE.search(blanked) or _looks_like_json(text):
+        return []
+    if any(x[2] == "blank" for x in cands) and _ASKS_TO_FILL_RE.search(blanked):
+        cands = [x for x in cands if x[2] != "blank"]  # the text asks for the blanks to be filled in
+    if any(x[3] == "mustache" for x in cands) and len(_YAML_LINE_RE.findall(text)) >= 3:
+        cands = [x for x in cands if x[3] != "mustache"]  # Helm/Ansible/Actions YAML templating
+    if not cands:
         return []
     prose = _masked(text)
     out: list[Placeholder] = []

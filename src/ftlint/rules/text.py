@@ -142,15 +142,18 @@ class UnfilledPlaceholders(Rule):
       fields `{author}`, shell/JavaScript `${VAR}`, bracketed `[SNAKE_CASE_CAPS]`, and anything
       spelled `PLACEHOLDER` in brackets;
     - **fill-in blanks** written for a person, in the prompt side (system, user turns):
-      `[Your Name]`, `[insert date]`, `[Company Name]`, `<your name here>`, `[NAME]`. In the
+      `[Your Name]`, `[insert date]`, `[Company Name]`, `<your name here>`, `[NAME]`, and in
+      Chinese `[您的姓名]`, `（您的姓名）`, `【公司名称】`, `XXX公司`. In the
       assistant's replies these are only reported with `blanks-in-responses`, or when the blank
       is the whole reply: an assistant asked to draft a letter signs it `[Your Name]` on purpose.
 
     Braces and brackets that are code or math are not placeholders: fenced, indented and inline
     code, lines that read as code (assignments, calls, f-strings, `.format(`, HTML/JSX tags),
-    LaTeX (`\\textbf{x}`, `$...$`), set literals, JSON documents (tool calls), and texts that talk
-    about templates, placeholders or braces themselves. The placeholders found are in each row's
-    `extra`.
+    LaTeX (`\\textbf{x}`, `$...$`), set and sequence notation (`{x_n}`), JSON documents (tool
+    calls), GitHub Actions expressions (`${{ github.repository }}`), `{{ ... }}` inside YAML
+    (Helm, Ansible), and texts that talk about templates, placeholders or braces themselves. A
+    blank the text asks the model to fill ("fill in the blanks", "[please suggest a list here]")
+    is not unfilled. The placeholders found are in each row's `extra`.
 
     ## Why it matters
     A prompt that says `Summarise this article: {article}` trains the model to answer a
