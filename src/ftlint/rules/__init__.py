@@ -27,6 +27,7 @@ from ftlint.rules.labels import (
 )
 from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSuppression
 from ftlint.rules.privacy import PersonalData, Secrets
+from ftlint.rules.runconfig import NoCheckpointSaved, TrustRemoteCode
 from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
@@ -95,6 +96,8 @@ BUILTIN_RULES = (
     ContextWindowExceeded,
     TokenizerLanguageFit,
     MethodChoice,
+    NoCheckpointSaved,
+    TrustRemoteCode,
     PersonalData,
     Secrets,
     PluginLoadFailed,
