@@ -27,6 +27,10 @@ NEED_SKIPS: dict[Need, tuple[str, str]] = {
         "no training config given",
         "pass the trainer's config with `--config train.yaml` or set training-config = \"...\" in ftlint.toml",
     ),
+    Need.TRAINING_RUN: (
+        "the training config does not train (a prediction or evaluation job: do_train is false or unset)",
+        "check the config of the training run itself: `ftlint check --config train.yaml`",
+    ),
     Need.REFERENCE: (
         "no reference sample given",
         "pass a sample of the real task with `--reference prod_prompts.jsonl` or set reference = \"...\" in "
@@ -49,6 +53,8 @@ def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
         if need is Need.VALIDATION and not ("validation" in ctx.splits or "test" in ctx.splits):
             return need
         if need is Need.TRAINING_PLAN and ctx.plan is None:
+            return need
+        if need is Need.TRAINING_RUN and ctx.plan is not None and not ctx.plan.trains:
             return need
         if need is Need.REFERENCE and ctx.reference is None:
             return need

@@ -46,6 +46,8 @@ class Need(enum.Enum):
     LABELS = "labels"
     VALIDATION = "validation"
     TRAINING_PLAN = "training_plan"
+    #: the training config, when one is given, runs training (not a predict- or eval-only job)
+    TRAINING_RUN = "training_run"
     REFERENCE = "reference"
     CONTAMINATION = "contamination"
 

@@ -24,22 +24,6 @@ def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"))
 
 
-def _falsy(value: Any) -> bool:
-    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no", "0"))
-
-
-def trains(plan: Any) -> bool:
-    """Whether the config runs training: not a predict- or eval-only job (``do_train: false`` with
-    ``do_predict``/``do_eval``, as LLaMA-Factory and HF scripts read them)."""
-    raw = plan.raw if isinstance(plan.raw, dict) else {}
-    if _falsy(raw.get("do_train")):
-        return False
-    if "do_train" not in raw and (_truthy(raw.get("do_predict")) or _truthy(raw.get("predict_with_generate"))) \
-            and plan.framework in ("llamafactory", "hf"):
-        return False  # LLaMA-Factory/HF scripts train only when do_train is set
-    return True
-
-
 class NoCheckpointSaved(Rule):
     """The training run saves no checkpoint (`save_strategy: "no"`).
 
@@ -71,7 +55,7 @@ class NoCheckpointSaved(Rule):
     name = "no-checkpoint-saved"
     summary = "The training run saves no checkpoint (save_strategy: \"no\")"
     severity = Severity.WARNING
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = _plan(ctx)
@@ -81,8 +65,6 @@ class NoCheckpointSaved(Rule):
             raw_top = plan.raw.get("save_strategy") if isinstance(plan.raw, dict) else None
             if not (isinstance(raw_top, str) and raw_top.strip().lower() == "no"):
                 return
-        if not trains(plan):
-            return
         prov = value.provenance
         key = prov.key if prov is not None else "save_strategy"
         line = prov.line if prov is not None else plan.key_lines.get("save_strategy")

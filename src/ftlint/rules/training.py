@@ -324,7 +324,7 @@ class MissingValidationSplit(Rule):
     summary = "No validation data: overfitting goes unseen"
     severity = Severity.WARNING
     fixable = True
-    requires = frozenset()
+    requires = frozenset({Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = ctx.plan
@@ -387,7 +387,7 @@ class ValidationTooSmall(Rule):
     name = "validation-too-small"
     summary = "Too few validation examples for a stable validation loss"
     severity = Severity.WARNING
-    requires = frozenset()
+    requires = frozenset({Need.TRAINING_RUN})
     option_help = {
         "min_examples": "fewest validation examples",
         "min_fraction": "smallest validation share of the training examples",
@@ -532,7 +532,7 @@ class MissingEarlyStopping(Rule):
     summary = "No early stopping: every epoch runs whatever the validation loss does"
     severity = Severity.WARNING
     fixable = True
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = _plan(ctx)
@@ -544,8 +544,13 @@ class MissingEarlyStopping(Rule):
             return  # the prerequisites are there; the callback itself lives in the training script
         supported = fw in ("axolotl", "hf", "trl") or (fw == "llamafactory" and plan.variant == "v0")
         epochs = plan.epochs.value
-        length = (f"training runs all {_num(epochs)} epochs" if epochs and epochs != 1
-                  else "training runs to the end")
+        steps = plan.max_steps.value
+        if steps is not None and steps > 0:  # max_steps bounds the run before epochs do
+            length = f"training runs all {_num(steps)} steps (`{_key(plan.max_steps, 'max_steps')}`)"
+        elif epochs and epochs != 1:
+            length = f"training runs all {_num(epochs)} epochs"
+        else:
+            length = "training runs to the end"
         if supported:
             message = (f"the {_label(plan)} config sets no early stopping: {length} whatever the validation "
                        "loss does, and the last checkpoint, not the best, is what you get")
@@ -589,7 +594,7 @@ class TooManyEpochs(Rule):
     name = "too-many-epochs"
     summary = "Epochs high for the dataset size: overfitting risk"
     severity = Severity.WARNING
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
     option_help = {
         "max_epochs": "most epochs for any dataset size",
         "small_dataset_epochs": "most epochs for a small dataset",
@@ -675,7 +680,7 @@ class LearningRateOutOfRange(Rule):
     name = "learning-rate-out-of-range"
     summary = "Learning rate outside the usual range for the method"
     severity = Severity.WARNING
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
     option_help = {
         "full_min": "lowest usual learning rate for a full fine-tune",
         "full_max": "highest usual learning rate for a full fine-tune",
@@ -776,7 +781,7 @@ class NoRegularization(Rule):
     name = "no-regularization"
     summary = "Weight decay and dropout both off on a small dataset"
     severity = Severity.INFO
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
     option_help = {"max_rows": "report only below this many training rows"}
 
     @dataclass
@@ -861,7 +866,7 @@ class EarlyStoppingMisconfigured(Rule):
     summary = "Early stopping set up so that training crashes or never stops"
     severity = Severity.ERROR
     fixable = True
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = _plan(ctx)
@@ -1193,7 +1198,7 @@ class ScheduleInconsistent(Rule):
     name = "schedule-inconsistent"
     summary = "Warmup, eval/save steps or max_steps that do not fit the dataset size"
     severity = Severity.WARNING
-    requires = frozenset({Need.TRAINING_PLAN})
+    requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
     option_help = {"devices": "data-parallel devices the run uses (multiplies the effective batch)"}
 
     @dataclass

@@ -400,6 +400,28 @@ class TrainingPlan:
     def file(self) -> str:
         return str(self.path)
 
+    @property
+    def trains(self) -> bool:
+        """Whether the config runs training at all: False for a prediction- or evaluation-only job
+        (``do_train: false``; for LLaMA-Factory and HF scripts, ``do_predict``/``do_eval`` without
+        ``do_train``, since those scripts train only when it is set)."""
+        raw = self.raw if isinstance(self.raw, Mapping) else {}
+
+        def flag(key: str) -> bool | None:
+            v = raw.get(key)
+            if isinstance(v, bool):
+                return v
+            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+                return v.strip().lower() == "true"
+            return None
+
+        do_train = flag("do_train")
+        if do_train is not None:
+            return do_train
+        if self.framework in ("llamafactory", "hf") and (flag("do_predict") or flag("do_eval")):
+            return False
+        return True
+
     def where(self, key: str) -> Provenance:
         """The provenance of any key path in the raw config (line None if absent)."""
         return Provenance(str(self.path), key, self.key_lines.get(key))
