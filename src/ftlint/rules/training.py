@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1027,7 +1028,16 @@ class DeprecatedOrUnknownKey(Rule):
     `packing_strategy: ffd` → `bfd`, renamed in TRL 0.20; Axolotl's deprecated keys;
     `TrainingArguments` fields removed in transformers 5), and each key the framework does not
     define, with a "did you mean" suggestion. One finding per key, at its line. Keys left empty
-    (`key:` or `null`) change nothing and are not reported.
+    (`key:` or `null`) change nothing and are not reported. Keys a framework declares itself
+    (LLaMA-Factory's `overwrite_output_dir`) are not reported as removed from transformers.
+
+    Keys that transformers 5 removed but 4.x still reads (`warmup_ratio`,
+    `overwrite_output_dir`, ...) depend on the version that runs the config: ftlint reads the
+    `transformers` pin of the config's repository (`requirements*.txt`, `pyproject.toml`,
+    `setup.py`, `setup.cfg` or `environment.yml` beside the config or up to three folders
+    above). A pin below 5 reports nothing; a pin of 5 or later reports the removal with the
+    transformers 5 replacement; without a pin the finding is info and says which versions the
+    advice assumes (`warmup_steps: 0.1` means a ratio on 5, but fails on 4.x).
 
     ## Why it matters
     A renamed key is either rejected (the job dies at start-up) or silently ignored, in which
@@ -1052,8 +1062,14 @@ class DeprecatedOrUnknownKey(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = _plan(ctx)
         label = _label(plan)
+        pins: dict[str, Any] = {}
         for dk in plan.deprecated_keys:
             if not dk.is_set:
+                continue
+            if dk.removed_in is not None:
+                finding = self._version_dependent(plan, dk, pins)
+                if finding is not None:
+                    yield finding
                 continue
             version = (dk.since or "").split()[-1] if dk.since else ""
             since = f" ({dk.since})" if version and version not in dk.message else ""
@@ -1089,6 +1105,36 @@ class DeprecatedOrUnknownKey(Rule):
                 metrics={"key": uk.key, "suggestion": uk.suggestion, "kind": "unknown"},
             )
 
+
+    def _version_dependent(self, plan: Any, dk: Any, pins: dict[str, Any]) -> Finding | None:
+        """A key removed in one major version of a dependency (transformers 5) that earlier ones need:
+        reported as removed only where the repository pins that version; not reported where it pins an
+        earlier one; otherwise an info finding that says which versions the advice assumes."""
+        from ftlint.training.versions import find_pin
+
+        package, major = dk.removed_in
+        if package not in pins:
+            pins[package] = find_pin(Path(plan.path), package)
+        pin = pins[package]
+        allows_new = pin.allows_major(major) if pin is not None else None
+        allows_old = pin.allows_major(major - 1) if pin is not None else None
+        location = _at(plan, dk.key, dk.provenance.line)
+        metrics = {"key": dk.key, "replacement": dk.replacement, "since": dk.since, "kind": "deprecated",
+                   "pin": f"{package}{pin.spec}" if pin is not None else None}
+        if pin is not None and allows_new is False:
+            return None  # the repository runs an earlier version, where the key is valid
+        if pin is not None and allows_new and allows_old is False:
+            where = f" (the repository pins {package}{pin.spec} in {display_path(Path(pin.file))})"
+            return self.finding(dk.message.rstrip(".") + where, (dk.fix or "").split(";")[0] + ".",
+                                location=location, metrics=metrics)
+        finding = self.finding(
+            f"`{dk.key}` works on {package} {major - 1}.x but was removed in {package} {major}; no {package} pin "
+            f"was found beside the config, so this assumes either version may run it",
+            (dk.fix or f"On {package} {major} remove `{dk.key}`") + f". Pin {package} in the project's requirements "
+            "and ftlint reports it only where it applies.",
+            location=location, metrics=metrics)
+        finding.severity = Severity.INFO
+        return finding
 
 # -- FT609 ---------------------------------------------------------------------------------------------
 

@@ -83,11 +83,16 @@ _AH_MARKERS = frozenset(
 )
 
 _T5 = "transformers 5"
-#: ``TrainingArguments`` fields that transformers 5 removed (present in 4.x).
+#: ``TrainingArguments`` fields that transformers 5 removed (present in 4.x, which HF scripts, TRL and
+#: LLaMA-Factory still support: the advice depends on the version the repository pins).
 TRANSFORMERS_5_REMOVED: Mapping[str, Deprecation] = MappingProxyType(
     {
         key: Deprecation(
-            f"`{key}` was removed from TrainingArguments in {_T5}" + (f"; use `{repl}`" if repl else ""), repl, _T5
+            f"`{key}` was removed from TrainingArguments in {_T5}" + (f"; use `{repl}`" if repl else ""), repl, _T5,
+            removed_in=("transformers", 5),
+            fix=(f"On transformers 5 use `{repl}`" if repl else f"On transformers 5 remove `{key}`")
+            + ("; on 4.x it is still valid" + (" (and 4.x reads `warmup_steps` as a whole number of steps, so "
+                                                "`warmup_steps: 0.1` fails there)" if key == "warmup_ratio" else "")),
         )
         for key, repl in {
             "overwrite_output_dir": None,

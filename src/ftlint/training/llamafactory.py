@@ -92,6 +92,9 @@ _V1_MARKERS = frozenset(
     }
 )
 
+#: keys LLaMA-Factory declares in its own argument classes: what transformers removed does not apply
+LLAMAFACTORY_DECLARED = frozenset({"overwrite_output_dir"})
+LLAMAFACTORY_DEPRECATED = {k: v for k, v in HF_DEPRECATED.items() if k not in LLAMAFACTORY_DECLARED}
 KNOWN_KEYS: frozenset[str] = frozenset(LLAMAFACTORY_KEYS | TRANSFORMERS_KEYS | set(HF_DEPRECATED))
 KNOWN_V1_KEYS: frozenset[str] = LLAMAFACTORY_V1_KEYS
 
@@ -181,7 +184,7 @@ def _build_v0(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         ),
         train_datasets=train,
         eval_datasets=evals,
-        deprecated_keys=reader.deprecated_keys(HF_DEPRECATED),
+        deprecated_keys=reader.deprecated_keys(LLAMAFACTORY_DEPRECATED),
         unknown_keys=reader.unknown_keys(KNOWN_KEYS),
         commented_keys=reader.commented_keys(KNOWN_KEYS),
         duplicate_keys=reader.duplicate_keys(),

@@ -315,6 +315,9 @@ class DeprecatedKey:
     replacement: str | None = None
     since: str | None = None
     is_set: bool = True  # False when the key is present but null/empty (usually harmless)
+    #: ``(package, major)`` when the key was removed in that major version but works before it
+    removed_in: tuple[str, int] | None = None
+    fix: str | None = None
 
 
 @dataclass(frozen=True)

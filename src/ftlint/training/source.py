@@ -337,6 +337,11 @@ class Deprecation:
     message: str
     replacement: str | None = None
     since: str | None = None
+    #: a key removed in one major version of a dependency but still needed before it:
+    #: ``("transformers", 5)``; the rule then reads the repository's pins (``training.versions``)
+    removed_in: tuple[str, int] | None = None
+    #: the fix where the removal applies, and where the versions are not known
+    fix: str | None = None
 
 
 class Reader:
@@ -472,7 +477,8 @@ class Reader:
             key = join_key(prefix, name)
             if self.has(key):
                 found.append(
-                    DeprecatedKey(key, self.prov(key), dep.message, dep.replacement, dep.since, self.is_set(key))
+                    DeprecatedKey(key, self.prov(key), dep.message, dep.replacement, dep.since, self.is_set(key),
+                                  dep.removed_in, dep.fix)
                 )
         found.sort(key=lambda d: (d.provenance.line or 0, d.key))
         return tuple(found)
