@@ -107,6 +107,39 @@ def contamination_text(ds: Dataset, i: int) -> str:
     return "\n".join(parts)
 
 
+#: prompt-side segments shared by at least this share of the rows (of at least COMMON_MIN_ROWS) are
+#: left out of near-duplicate and leakage comparisons
+COMMON_SHARE = 0.5
+COMMON_MIN_ROWS = 20
+COMMON_SAMPLE = 20_000
+VARYING = "varying"
+PROMPT_ROLES = frozenset("su")  # system and user turns; replies and tool calls are never stripped
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in (x.strip() for x in text.split("\n\n")) if p]
+
+
+def _segment_hash(paragraph: str) -> int:
+    return xxhash.xxh3_64_intdigest(normalize(paragraph).encode("utf-8", "surrogatepass"))
+
+
+def varying_text(ds: Dataset, i: int, common: frozenset[int]) -> str:
+    """The row's text without the prompt-side paragraphs in ``common`` (shared by most rows), role
+    markers kept like :meth:`Dataset.full_text`; replies, tool results and the rejected side stay whole."""
+    if not common:
+        return ds.full_text(i)
+    roles, texts = ds.roles[i], ds.texts[i]
+    kept: list[str] = []
+    for role, text in zip(roles, texts):
+        if role in PROMPT_ROLES:
+            text = "\n\n".join(p for p in _paragraphs(text) if _segment_hash(p) not in common)
+        kept.append(text)
+    from ftlint.data.dataset import _full_text
+
+    return _full_text(roles, tuple(kept), ds.rejected[i] if ds.rejected else None, ds.labels[i] if ds.labels else None)
+
+
 def _workers() -> int:
     """Processes for MinHash: 2 where they pay; 1 once a threads-heavy library is loaded (it forks)."""
     if any(m in sys.modules for m in ("torch", "tensorflow", "jax")):
@@ -200,7 +233,50 @@ class Context:
             return ds.full_text
         if field == "input":
             return lambda i: input_text(ds, i)
-        raise ValueError(f"unknown text field {field!r} (expected 'full' or 'input')")
+        if field.startswith(VARYING + ":"):
+            common = self.common_segments()
+            return lambda i: varying_text(ds, i, common)
+        raise ValueError(f"unknown text field {field!r} (expected 'full', 'input' or 'varying:...')")
+
+    def common_segments(self) -> frozenset[int]:
+        """Hashes of the prompt-side paragraphs (system and user turns, split at blank lines, normalised)
+        that appear verbatim in at least half of the rows of all splits together (>= 20 rows): a shared
+        system prompt, tool schema or fixed instruction. Near-duplicate and leakage checks compare rows
+        without them (:func:`varying_text`). Counted on up to 20,000 evenly spaced rows per split."""
+        def compute() -> frozenset[int]:
+            counts: Counter[int] = Counter()
+            total = 0
+            for split in self.splits:
+                ds = self.dataset(split)
+                n = len(ds)
+                idx = range(n) if n <= COMMON_SAMPLE else np.linspace(0, n - 1, COMMON_SAMPLE).astype(np.int64).tolist()
+                for i in idx:
+                    counts.update({_segment_hash(p) for role, text in zip(ds.roles[i], ds.texts[i])
+                                   if role in PROMPT_ROLES for p in _paragraphs(text)})
+                    total += 1
+            if total < COMMON_MIN_ROWS:
+                return frozenset()
+            return frozenset(h for h, c in counts.items() if c >= COMMON_SHARE * total)
+
+        key = "|".join(f"{s}:{self.split_hash(s)}" for s in self.splits)
+        return self.artifact("common_segments", None, {"splits": key}, compute)
+
+    def duplicate_field(self) -> str:
+        """The text FT202/FT203 compare: the whole example (``"full"``), or, when the splits share
+        prompt segments (:meth:`common_segments`), the example without them (``"varying:<digest>"``:
+        the digest names the set, so cached artifacts follow it)."""
+        common = self.common_segments()
+        if not common:
+            return "full"
+        digest = xxhash.xxh3_64_hexdigest(np.array(sorted(common), dtype=np.uint64).tobytes())
+        return f"{VARYING}:{digest}"
+
+    def duplicate_text(self, split: str, i: int) -> str | None:
+        """The text of row ``i`` as FT202/FT203 compared it, for its snippet (None: the whole example)."""
+        field = self.duplicate_field()
+        if field == "full":
+            return None
+        return varying_text(self.dataset(split), i, self.common_segments())
 
     def normalized_batches(self, split: str, field: str = "full", rows: Sequence[int] | None = None,
                            batch: int = NORMALIZE_BATCH) -> Iterator[tuple[int, list[bytes]]]:
@@ -242,7 +318,11 @@ class Context:
         return self.artifact("input_hashes", split, {}, lambda: self._hashes(split, "input"), disk=True)
 
     def _field_hashes(self, split: str, field: str) -> np.ndarray:
-        return self.text_hashes(split) if field == "full" else self.input_hashes(split)
+        if field == "full":
+            return self.text_hashes(split)
+        if field == "input":
+            return self.input_hashes(split)
+        return self.artifact("field_hashes", split, {"field": field}, lambda: self._hashes(split, field), disk=True)
 
     def _memoised(self, name: str, split: str, params: dict[str, Any]) -> bool:
         return (name, split, self.split_hash(split), tuple(sorted(params.items()))) in self._memo
@@ -263,7 +343,8 @@ class Context:
         ds = self.datasets[split]
         params = {"num_perm": num_perm, "ngram": ngram, "char_ngram": char_ngram, "field": field,
                   "bands": bands, "rows": rows}
-        hash_name = "text_hashes" if field == "full" else "input_hashes"
+        hash_name, hash_params = (("text_hashes", {}) if field == "full" else ("input_hashes", {}) if field == "input"
+                                  else ("field_hashes", {"field": field}))
 
         def compute() -> MinHashBands:
             if self.cache.enabled:
@@ -299,7 +380,8 @@ class Context:
             n = len(ds) if subset is None else len(subset)
             keys = np.zeros((n, bands), dtype=np.uint64)
             empty = np.zeros(n, dtype=bool)
-            hashes = None if subset is not None or self._memoised(hash_name, split, {}) else np.empty(n, dtype=np.uint64)
+            hashes = (None if subset is not None or self._memoised(hash_name, split, hash_params)
+                      else np.empty(n, dtype=np.uint64))
             h = xxhash.xxh3_64_intdigest
             workers = _workers()
             size = -(-n // max(1, n // MINHASH_CHUNK))  # equal chunks of at least MINHASH_CHUNK rows
@@ -323,7 +405,7 @@ class Context:
                     flush()
             flush()
             if hashes is not None:
-                self.artifact(hash_name, split, {}, lambda: hashes, disk=True)
+                self.artifact(hash_name, split, hash_params, lambda: hashes, disk=True)
             return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
 
         return self.artifact("minhash", split, params, compute)

@@ -12,6 +12,7 @@ import numpy as np
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.features.lsh import clusters
+from ftlint.features.text import normalize
 from ftlint.findings import Finding, Row
 from ftlint.rule import Need, Rule, Severity
 
@@ -120,6 +121,14 @@ class NearDuplicates(Rule):
     row), so FT201's rows and FT202's rows together are everything to drop, with no row in both.
     Texts shorter than 5 words are shingled into character 5-grams.
 
+    What is compared is what varies: a prompt-side paragraph (system or user turn, split at blank
+    lines) that appears verbatim in at least half of the rows of all splits together (20 rows or
+    more) — a shared system prompt, a tool schema, a fixed instruction — is left out of the
+    comparison; replies, tool calls and tool results never are. Each row's snippet shows the text
+    that was compared. Preference pairs that share a prompt by design (several response pairs per
+    question) are near-copies only when their chosen replies and their rejected replies are each
+    near-copies too.
+
     ## Why it matters
     Near-copies (templated rows, scraped pages with different footers, augmentations that change
     a word) are trained on several times per epoch like exact duplicates: they inflate the
@@ -160,7 +169,10 @@ class NearDuplicates(Rule):
             n = len(ds)
             if n < 2:
                 continue
-            pairs, sims = ctx.near_duplicates(split, self.options.threshold, ngram=self.options.ngram)
+            field = ctx.duplicate_field()
+            pairs, sims = ctx.near_duplicates(split, self.options.threshold, field=field, ngram=self.options.ngram)
+            if len(pairs) and ds.rejected is not None and len(ds.rejected):
+                pairs, sims = _both_sides_match(ds, pairs, sims, self.options.threshold, self.options.ngram)
             if not len(pairs):
                 continue
             hashes = ctx.text_hashes(split)
@@ -191,7 +203,7 @@ class NearDuplicates(Rule):
             for k, reps in enumerate(groups):
                 for i in reps[1:]:
                     s, other = best[i]
-                    rows.append(ctx.row(split, i, self.code, extra={
+                    rows.append(ctx.row(split, i, self.code, text=ctx.duplicate_text(split, i), extra={
                         "near_duplicate_of": _ref(ds, other), "similarity": round(s, 4), "group": k}))
             fraction = len(rows) / n
             largest = max(len(g) for g in groups)
@@ -215,6 +227,25 @@ class NearDuplicates(Rule):
 LEAK_PAIRS = (("validation", "train"), ("test", "train"), ("test", "validation"))
 
 
+def _both_sides_match(ds: Dataset, pairs: np.ndarray, sims: np.ndarray, threshold: float,
+                      ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """Preference pairs that share a prompt by design (several response pairs per question, as in
+    stack-exchange-paired or UltraFeedback) are not near-copies: keep a pair of rows only when their
+    chosen replies and their rejected replies are each near-copies too."""
+    from ftlint.features.minhash import exact_jaccard
+
+    keep = np.zeros(len(pairs), dtype=bool)
+    for k, (i, j) in enumerate(pairs.tolist()):
+        ri, rj = ds.rejected[i], ds.rejected[j]
+        if ri is None or rj is None:
+            keep[k] = True
+            continue
+        ci, cj = ds.texts[i][-1] if ds.texts[i] else "", ds.texts[j][-1] if ds.texts[j] else ""
+        keep[k] = (ci == cj or exact_jaccard(normalize(ci), normalize(cj), ngram) >= threshold) and \
+            (ri == rj or exact_jaccard(normalize(ri), normalize(rj), ngram) >= threshold)
+    return pairs[keep], sims[keep]
+
+
 class SplitLeakage(Rule):
     """Validation or test examples that are also in the training split, exactly or nearly.
 
@@ -224,7 +255,9 @@ class SplitLeakage(Rule):
     with an exact Jaccard similarity of word-5-gram sets of at least `threshold`, 0.8). Test
     examples are also checked against the validation split. `rows` lists the leaked rows, each
     with the row it matches in `extra`: `matches` (split, path, index, line), `similarity` and
-    `exact`.
+    `exact`. Near matches compare what varies, as FT202 does: prompt-side paragraphs shared by at
+    least half of all rows (a system prompt, a tool schema) are left out, and the snippet shows
+    the text that was compared.
 
     ## Why it matters
     An example seen in training measures memorisation, not generalisation: validation loss and
@@ -265,11 +298,12 @@ class SplitLeakage(Rule):
             ds, other = ctx.dataset(split), ctx.dataset(against)
             if not len(ds) or not len(other):
                 continue
-            m = ctx.cross_matches(against, split, self.options.threshold, ngram=self.options.ngram)
+            m = ctx.cross_matches(against, split, self.options.threshold, field=ctx.duplicate_field(),
+                                  ngram=self.options.ngram)
             if not len(m.b_rows):
                 continue
             rows = [
-                ctx.row(split, int(b), self.code, extra={
+                ctx.row(split, int(b), self.code, text=ctx.duplicate_text(split, int(b)), extra={
                     "matches": {"split": against, **_ref(other, int(a))},
                     "similarity": round(float(s), 4), "exact": bool(e)})
                 for b, a, s, e in zip(m.b_rows, m.a_rows, m.similarity, m.exact, strict=True)
