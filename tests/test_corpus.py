@@ -51,7 +51,9 @@ CASES = [
         "FT007": ("warning", 7),    # "Regards, [User's Name]" (4), "Here it is: [QR_CODE_IMAGE_DATA]" (3)
         "FT008": ("warning", 1),    # row 243: a Go snippet with a run of 5,588 zeros
         "FT101": ("warning", 300),
-        "FT201": ("error", 38),     # > 10% of the split; see test_glaive_duplicates
+        "FT201": ("error", 35),     # 35 copies of whole records (tools included); 3 more rows repeat a
+                                    # conversation with other tool descriptions: not copies
+                                    # (> 10% of the split; see test_glaive_duplicates)
     }, rows={"FT007": (31, 39, 58, 88, 193, 204, 250), "FT008": (243,)}),
     Case(f"{LF}/data__dpo_en_demo.json", "sharegpt_preference", 300, json_array=True, findings={
         "FT005": ("warning", 3),    # 15 mojibake 'fiancÃ©', 67 U+FEFF inside text, 286 form feed from '\\frac'
@@ -193,10 +195,6 @@ def test_corpus_file_has_its_pinned_findings(corpus_check, registered_codes, cas
                                                                          case.format, case.records)
     compared = PINNED_RULES & registered_codes
     got = pinned(report, compared)
-    if Path(case.file).name == "data__glaive_toolcall_en_demo.json":
-        # 35 copies of whole records, 3 more whose conversation repeats but whose tool descriptions differ
-        assert got.get("FT201", ("", 0))[1] in (35, 38)
-        got["FT201"] = (got["FT201"][0], 38)
     assert got == {code: v for code, v in case.findings.items() if code in compared}
     for code, indexes in case.rows.items():
         if code in compared:
@@ -317,7 +315,7 @@ def test_glaive_duplicates(corpus_dir, corpus_check):
     assert (len(whole), len(conversation_only)) == (35, 38)
     f = finding(corpus_check(case.file), "FT201")
     assert f.severity.label == "error"
-    assert {r.index for r in f.rows} in (whole, conversation_only)
+    assert {r.index for r in f.rows} == whole  # the key is the whole example, tools included
 
 
 def _strings(value) -> list[str]:

@@ -110,3 +110,20 @@ def test_preference_pairs_sharing_a_prompt_by_design_are_not_near_copies(tmp_pat
     report = check([path], settings=Settings(select=["FT202"]), no_cache=True)
     [f] = findings(report, "FT202")
     assert [r.index for r in f.rows] == [3]
+
+
+def test_exact_copies_key_is_the_whole_example_tools_and_tool_calls_included(tmp_path):
+    msgs = [{"role": "user", "content": "What is the weather in Paris?"},
+            {"role": "assistant", "content": "Let me check.", "tool_calls": [
+                {"id": "c", "type": "function", "function": {"name": "weather", "arguments": "{\"city\": \"Paris\"}"}}]}]
+    tools_a = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}]
+    tools_b = [{"type": "function", "function": {"name": "weather", "description": "metric units"}}]
+    other_call = json.loads(json.dumps(msgs))
+    other_call[1]["tool_calls"][0]["function"]["arguments"] = "{\"city\": \"Lyon\"}"
+    rows = [{"messages": msgs, "tools": tools_a}, {"messages": msgs, "tools": tools_b},
+            {"messages": other_call, "tools": tools_a}, {"messages": msgs, "tools": tools_a}]
+    path = write(tmp_path / "train.jsonl", rows)
+    report = check([path], settings=Settings(select=["FT201"]), no_cache=True)
+    [f] = findings(report, "FT201")
+    assert [r.index for r in f.rows] == [3]  # only the row equal to row 0 in messages, tool call and tools
+    assert "1 group," in f.message

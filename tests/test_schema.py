@@ -477,11 +477,18 @@ def test_forced_format(write_jsonl):
     assert ds.files[0].format == "classification" and ds.labels == ["x"] and ds.texts == [("t",)]
 
 
-def test_forced_format_that_does_not_fit_reports_every_row(write_jsonl):
+def test_forced_format_that_does_not_fit_is_refused_with_the_keys_found(write_jsonl):
+    # every record holds text the forced format cannot read: a detection failure (exit 2), not 2 FT002 rows
     p = write_jsonl("d.jsonl", [{"text": "t", "label": "x"}] * 2)
+    with pytest.raises(FormatError, match=r"format 'alpaca' .* extracts no text from 2 of 2 records.*keys found: text, label"):
+        load_dataset_file(p, "train", "x", forced_format="alpaca")
+
+
+def test_forced_format_that_fits_most_rows_reports_the_others(write_jsonl):
+    p = write_jsonl("d.jsonl", [{"instruction": "i", "output": "o"}] * 8 + [{"text": "t", "label": "x"}] * 2)
     ds = load_dataset_file(p, "train", "x", forced_format="alpaca")
     assert ds.files[0].format == "alpaca"
-    assert sorted(ds.issues) == [0, 1]
+    assert sorted(ds.issues) == [8, 9]
     assert all(x.kind == "missing-key" for v in ds.issues.values() for x in v)
 
 

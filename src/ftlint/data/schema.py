@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import xxhash
 
 from ftlint.errors import FormatError
 
@@ -28,7 +29,7 @@ SHAREGPT_ROLES = {"system": SYSTEM, "human": USER, "user": USER, "gpt": ASSISTAN
 OPENAI_MESSAGE_KEYS = {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight",
                        "refusal", "audio", "reasoning_content", "thinking"}
 CONTENT_PART_TYPES = {"text", "input_text", "output_text", "image_url", "input_image", "input_audio", "file",
-                      "refusal", "image", "audio", "reasoning", "tool_call", "video"}
+                      "refusal", "image", "audio", "reasoning", "tool_call"}
 #: part types whose text is the turn's text (LLaMA-Factory v1 keeps it under "value", OpenAI under "text");
 #: reasoning and tool-call parts are text too (the model is trained on them)
 TEXT_PART_TYPES = {None, "text", "input_text", "output_text", "refusal", "reasoning", "tool_call"}
@@ -151,8 +152,8 @@ def _openai_messages(msgs: Any, key: str = "messages") -> tuple[str, list[str], 
             text, issue = _text_of(content)
             if issue:
                 issues.append(Issue(issue.kind, f"{key}[{i}] ({role}): {issue.detail}", issue.key))
-            if calls and code == ASSISTANT and not text.strip():
-                text = _json_text(calls)
+            if calls and code == ASSISTANT:  # the tool call is part of the reply (and of its duplicate key)
+                text = _json_text(calls) if not text.strip() else f"{text}\n{_json_text(calls)}"
         if calls is not None and not isinstance(calls, (list, dict)):
             issues.append(Issue("wrong-type", f"{key}[{i}] tool_calls is {_tname(calls)}, expected a list", "tool_calls"))
         w = m.get("weight")
@@ -243,10 +244,33 @@ def _label_str(v: Any) -> str | None:
 
 # -- converters -----------------------------------------------------------------------------------
 
+#: extra column holding a digest of the row's tool schema (``tools``): part of the exact-duplicate key,
+#: so rows that differ only in the tools they offer are not copies
+TOOLS_DIGEST = "ftlint:tools"
+
+
+def _tools_extra(rec: Mapping[str, Any]) -> dict[str, Any] | None:
+    tools = rec.get("tools")
+    if isinstance(tools, str):
+        if not tools.strip():
+            return None
+        try:
+            tools = orjson.loads(tools)
+        except orjson.JSONDecodeError:
+            return {TOOLS_DIGEST: xxhash.xxh3_64_hexdigest(tools.encode("utf-8", "surrogatepass"))}
+    if not tools:
+        return None
+    try:
+        canonical = orjson.dumps(tools, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = repr(tools).encode("utf-8", "surrogatepass")
+    return {TOOLS_DIGEST: xxhash.xxh3_64_hexdigest(canonical)}
+
+
 def _openai_chat(rec: Mapping[str, Any]) -> Example:
     roles, texts, issues = _openai_messages(rec.get("messages"))
     issues += _tools_issue(rec)
-    return Example(roles, tuple(texts), issues=tuple(issues))
+    return Example(roles, tuple(texts), issues=tuple(issues), extra=_tools_extra(rec))
 
 
 def _sharegpt(rec: Mapping[str, Any]) -> Example:
@@ -255,7 +279,7 @@ def _sharegpt(rec: Mapping[str, Any]) -> Example:
     if isinstance(system, str) and system.strip():
         roles, texts = SYSTEM + roles, [system, *texts]
     issues += _tools_issue(rec)
-    return Example(roles, tuple(texts), issues=tuple(issues))
+    return Example(roles, tuple(texts), issues=tuple(issues), extra=_tools_extra(rec))
 
 
 def _side_text(v: Any, key: str, issues: list[Issue], sharegpt: bool = False) -> str:

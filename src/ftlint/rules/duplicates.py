@@ -11,6 +11,7 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
+from ftlint.data.schema import TOOLS_DIGEST
 from ftlint.features.lsh import clusters
 from ftlint.features.text import normalize
 from ftlint.findings import Finding, Row
@@ -69,6 +70,10 @@ class ExactDuplicates(Rule):
             if len(ds) < 2:
                 continue
             hashes = ctx.text_hashes(split)
+            tools = ds.extras.get(TOOLS_DIGEST)
+            if tools is not None:  # the whole example: rows that offer different tools are not copies
+                digest = np.array([int(t, 16) if isinstance(t, str) else 0 for t in tools], dtype=np.uint64)
+                hashes = hashes ^ (digest * np.uint64(0x9E3779B97F4A7C15))
             groups = [g for g in exact_groups(hashes) if ds.roles[g[0]]]
             if not groups:
                 continue
@@ -84,7 +89,7 @@ class ExactDuplicates(Rule):
             largest = max(len(g) for g in groups)
             yield self.finding(
                 f"{len(rows):,} of {n:,} {split} examples ({fraction:.1%}) are exact copies of another "
-                f"({len(groups):,} groups, largest {largest})",
+                f"({_plural(len(groups), 'group')}, largest {largest})",
                 "Keep the first of each group and drop the copies listed here (every one is in the JSON report's rows).",
                 rows=rows, total=n, escalate=fraction > self.options.error_fraction, split=split,
                 metrics={
