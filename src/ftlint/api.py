@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ftlint.data.load import (
 from ftlint.engine import run_rules
 from ftlint.errors import FtlintError, InputError, UsageError
 from ftlint.findings import InputInfo, Report, rank
+from ftlint.outputs import Protected, guard_outputs
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
 from ftlint.settings import Settings, load_settings
 from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
@@ -187,14 +188,21 @@ def _config_datasets(plan: Any, assignment: dict[str, list[tuple[Path, str]]]
     return extras, skipped
 
 
+def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | None:
+    """The baseline a run reads: ``--baseline``, the settings' ``baseline``, or
+    ``.ftlint-baseline.json`` in the project root when present."""
+    path = Path(baseline) if baseline else settings.baseline
+    if path is None and (settings.root / BASELINE_NAME).is_file():
+        path = settings.root / BASELINE_NAME
+    return path
+
+
 def _suppressions(settings: Settings, plan: Any, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
     """Baseline (``--baseline``, the settings' ``baseline``, or ``.ftlint-baseline.json`` in the project
     root when present), ``# ftlint: noqa`` comments in the training config, per-file-ignores."""
     base: Baseline | None = None
     if use_baseline:
-        path = Path(baseline) if baseline else settings.baseline
-        if path is None and (settings.root / BASELINE_NAME).is_file():
-            path = settings.root / BASELINE_NAME
+        path = _baseline_file(settings, baseline)
         if path is not None:
             if not path.is_file():
                 raise UsageError(f"baseline file not found: {path} (create it with `ftlint baseline`)")
@@ -305,9 +313,14 @@ def run(
     baseline: str | Path | None = None,
     use_baseline: bool = True,
     charts: bool = True,
+    outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
 ) -> tuple[Report, Context]:
     """Lint datasets (and a training config): the ranked :class:`Report` and the run's
     :class:`Context` (its datasets, plan and memoised features: what ``ftlint fix`` repairs from).
+
+    ``outputs`` are the files the caller will write, as ``(path, what is written there)``: one that
+    is an input of the run is refused (:class:`~ftlint.errors.OutputError`) before any data is read
+    (a callable is given ``(the files of each split, the training plan)`` and returns them).
 
     Raises :class:`~ftlint.errors.FtlintError` for unusable input (exit code 2).
     """
@@ -351,6 +364,10 @@ def run(
     not_loaded: list[InputInfo] = []
     if plan is not None:
         from_config, not_loaded = _config_datasets(plan, assignment)
+    # every file this run reads: no output may be one of them (checked before any data is read)
+    protected = Protected.for_run(settings, assignment, plan, _baseline_file(settings, baseline) if use_baseline
+                                  else None)
+    guard_outputs(outputs(assignment, plan) if callable(outputs) else outputs, protected)
     datasets: dict[str, Dataset] = {}
     inputs: list[InputInfo] = []
     mapping = settings.dataset.columns
@@ -387,6 +404,7 @@ def run(
 
     ctx = Context(datasets, settings, cache, plan=plan, reference=reference_set)
     ctx.progress = progress
+    ctx.protected = protected
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
     ctx.contamination = contamination_sets

@@ -183,6 +183,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         ignore=_split_selectors(ignore), no_cache=no_cache,
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
+        outputs=[(output_file, "the report (-o)"), (write_baseline, "the baseline"),
+                 *((rpath, f"the {rfmt} report (--report)") for rfmt, rpath in extra_reports)],
     )
     if write_baseline is not None:
         from ftlint.suppress import write_baseline as write
@@ -287,12 +289,12 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
     from ftlint.settings import load_settings
 
     settings = load_settings(settings_path, discover=not isolated)
-    report, ctx = lint_for_fix(list(paths), validation=list(validation), test=list(test),
-                               contamination=list(contamination), config=config,
-                               framework=framework, settings=settings, no_cache=no_cache)
     options = FixOptions(output_dir=output_dir, seed=seed, validation_fraction=validation_fraction,
                          leaked_from=leaked_from, carve=not no_split, weights=not no_weights,
                          weight_column=weight_column, patch_config=not no_config)
+    report, ctx = lint_for_fix(list(paths), validation=list(validation), test=list(test),
+                               contamination=list(contamination), config=config,
+                               framework=framework, settings=settings, no_cache=no_cache, options=options)
     click.echo(render(fix(report, ctx, options)), nl=False)
     for note in report.notes:
         click.echo(f"ftlint: error: {note}", err=True)

@@ -178,6 +178,8 @@ class Context:
         self.contamination: list[Dataset] = []
         #: draw progress bars on stderr for long steps (set by the CLI: a TTY and not --quiet)
         self.progress = False
+        #: every file the run reads (``ftlint.outputs.Protected``, set by ``api.run``): never an output
+        self.protected: Any = None
         self._memo: dict[tuple[Any, ...], Any] = {}
 
     # -- inputs ---------------------------------------------------------------------------------

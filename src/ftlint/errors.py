@@ -49,3 +49,7 @@ class UsageError(FtlintError):
 
 class PluginError(FtlintError):
     """A rule pack that clashes with another (same code or name) or was selected but broken."""
+
+
+class OutputError(FtlintError):
+    """An output path that would overwrite one of the run's inputs (see ``ftlint.outputs``)."""

@@ -17,7 +17,7 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import SourceFile
 from ftlint.errors import UsageError
 from ftlint.findings import Finding, Report
+from ftlint.outputs import Protected, guard_output
 from ftlint.settings import Settings
 
 DEFAULT_OUTPUT_DIR = "ftlint-fixed"
@@ -439,22 +440,54 @@ def _stream_file(src: SourceFile, repairs: Repairs, column: str, keep: _Sink, ca
         raise UsageError(f"cannot write {src.path}: unsupported file type", src.path)
 
 
-def _out_name(src: SourceFile) -> Path:
-    """The input's path relative to the working directory (its name when outside it)."""
-    p = Path(src.path)
+def _out_name(src: SourceFile | str) -> Path:
+    """The input's path (as shown) relative to the working directory (its name when outside it)."""
+    p = Path(src if isinstance(src, str) else src.path)
     if p.is_absolute() or ".." in p.parts:
         return Path(p.name)
     return p
 
 
-def _guard_outputs(outputs: list[Path], inputs: list[Path]) -> None:
-    protected = {p.resolve() for p in inputs}
+Planned = Callable[[dict[str, list[tuple[Path, str]]], Any], list[tuple[Path, str]]]
+
+
+def planned_outputs(options: FixOptions) -> Planned:
+    """The repaired copies and the patched config, named from the input paths alone: ``api.run``
+    refuses one that is an input before any data is read (``write_outputs`` checks them all again,
+    the carved split's file included, before writing)."""
+    from ftlint.data.load import display_path
+
+    def outputs(assignment: dict[str, list[tuple[Path, str]]], plan: Any) -> list[tuple[Path, str]]:
+        what = "a repaired file (--output-dir)"
+        out = [(options.output_dir / _out_name(display_path(p)), what)
+               for files in assignment.values() for p, _ in files]
+        if plan is not None and options.patch_config:
+            out.append((options.output_dir / Path(plan.path).name, what))
+        return out
+
+    return outputs
+
+
+def _protected(ctx: Context) -> Protected:
+    """The run's inputs (``api.run`` collects them); for a Context built by hand, its datasets,
+    contamination files, training config and settings."""
+    if ctx.protected is not None:
+        return ctx.protected
+    protected = Protected()
+    for split, ds in ctx.datasets.items():
+        protected.add_all((f.abspath for f in ds.files), f"the {split} dataset being checked")
+    for ds in ctx.contamination:
+        protected.add_all((f.abspath for f in ds.files), "a contamination file")
+    protected.add_plan(ctx.plan)
+    protected.add_settings(ctx.settings)
+    return protected
+
+
+def _guard_outputs(outputs: list[Path], protected: Protected) -> None:
     seen: set[Path] = set()
     for out in outputs:
+        guard_output(out, protected, "a repaired file (--output-dir)")
         r = out.resolve()
-        if r in protected:
-            raise UsageError(f"refusing to write {out}: it is an input file (ftlint fix never overwrites its input; "
-                             "choose another --output-dir)", str(out))
         if r in seen:
             raise UsageError(f"two outputs would be written to {out}; give the inputs distinct names", str(out))
         seen.add(r)
@@ -708,10 +741,11 @@ def patch_training_config(plan: Any, outputs: dict[str, list[tuple[str, Path]]],
 
 def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), contamination: Any = (),
                  config: Any = None, framework: str | None = None, settings: Settings | None = None,
-                 no_cache: bool = False) -> tuple[Report, Context]:
+                 no_cache: bool = False, options: FixOptions | None = None) -> tuple[Report, Context]:
     """One ``ftlint check`` run of the rules ``fix`` repairs (those of :data:`FIX_CODES` that the
     settings select; per-file-ignores hold, the baseline does not: accepted findings are still
-    repaired). Returns its report and Context."""
+    repaired). Returns its report and Context. With ``options``, an output of theirs that would
+    overwrite an input is refused before any data is read."""
     from ftlint.api import run
     from ftlint.registry import load_registry, select_rules
     from ftlint.settings import load_settings
@@ -722,7 +756,7 @@ def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), conta
               if r.code in FIX_CODES]
     return run(paths, validation=validation, test=test, contamination=contamination, config=config,
                framework=framework, settings=settings, select=chosen, no_cache=no_cache, use_baseline=False,
-               charts=False)
+               charts=False, outputs=planned_outputs(options) if options is not None else ())
 
 
 def _carved_name(train_files: list[SourceFile], src: SourceFile) -> Path:
@@ -750,13 +784,7 @@ def fix(report: Report, ctx: Context, options: FixOptions) -> FixResult:
 
 def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOptions) -> FixResult:
     out_dir = options.output_dir
-    inputs = [Path(f.abspath) for ds in ctx.datasets.values() for f in ds.files]
-    inputs += [Path(f.abspath) for ds in ctx.contamination for f in ds.files]
     plan = ctx.plan
-    if plan is not None:
-        inputs.append(Path(plan.path))
-    if ctx.settings.source:
-        inputs.append(Path(ctx.settings.source))
 
     jobs: list[tuple[SourceFile, str, _Sink, _Sink | None]] = []
     train_files = ctx.dataset("train").files if "train" in ctx.splits else []
@@ -772,7 +800,7 @@ def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOp
     if plan is not None and options.patch_config:
         config_out = out_dir / Path(plan.path).name
     _guard_outputs([p for _, _, k, c in jobs for p in (k.path, c.path if c else None) if p is not None]
-                   + ([config_out] if config_out else []), inputs)
+                   + ([config_out] if config_out else []), _protected(ctx))
 
     written: list[Written] = []
     outputs: dict[str, list[tuple[str, Path]]] = defaultdict(list)

@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 
 from ftlint.errors import UsageError
+from ftlint.outputs import Protected, guard_outputs
 
 LENGTH_BUCKETS = ("short", "medium", "long", "very long")
 RATING_COLUMNS = ("base_output", "finetuned_output", "base_rating", "finetuned_rating", "preferred", "notes")
@@ -97,6 +98,10 @@ def _groups(ds: Any, column: str | None, sensitive: Sequence[str]) -> tuple[list
     return [None] * len(ds), ""
 
 
+def _outputs(out_dir: Path) -> list[tuple[Path, str]]:
+    return [(out_dir / "sample.jsonl", "the sample (-o)"), (out_dir / "sample.csv", "the sample (-o)")]
+
+
 def write_sample(ctx: Any, split: str, n: int, seed: int, out_dir: Path, group: str | None = None) -> Sample:
     """Draw the sample of ``split`` from the Context ``ctx`` and write ``sample.jsonl`` and
     ``sample.csv`` under ``out_dir`` (which must not hold an input file)."""
@@ -108,12 +113,15 @@ def write_sample(ctx: Any, split: str, n: int, seed: int, out_dir: Path, group: 
     buckets = length_buckets(lengths)
     groups, group_by = _groups(ds, group, ctx.settings.sensitive)
     sample = stratified_sample(labels, buckets, groups, n, seed, group_by)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    inputs = {Path(f.abspath).resolve() for f in ds.files}
     jsonl, csv_path = out_dir / "sample.jsonl", out_dir / "sample.csv"
-    for p in (jsonl, csv_path):
-        if p.resolve() in inputs:
-            raise UsageError(f"{p} is an input file; ftlint never overwrites its inputs (choose another -o)")
+    protected = getattr(ctx, "protected", None)
+    if protected is None:  # a Context built by hand: its datasets and settings
+        protected = Protected()
+        for name, split_ds in ctx.datasets.items():
+            protected.add_all((f.abspath for f in split_ds.files), f"the {name} dataset being checked")
+        protected.add_settings(ctx.settings)
+    guard_outputs(_outputs(out_dir), protected)
+    out_dir.mkdir(parents=True, exist_ok=True)
     records = []
     for k, i in enumerate(sample.positions, 1):
         records.append({
@@ -141,6 +149,8 @@ def run_sample(paths: Sequence[str | Path], *, validation: Sequence[str | Path] 
     from ftlint.data.load import load_dataset_file
 
     assignment = _gather_splits(paths, validation, test, settings)
+    protected = Protected.for_run(settings, assignment)
+    guard_outputs(_outputs(out_dir), protected)  # before any data is read
     datasets = {}
     for name, files in assignment.items():
         parts = [load_dataset_file(p, name, why, settings.dataset.columns, settings.dataset.format) for p, why in files]
@@ -154,6 +164,7 @@ def run_sample(paths: Sequence[str | Path], *, validation: Sequence[str | Path] 
     if len(datasets[chosen]) == 0:
         raise UsageError(f"the {chosen} split has no readable rows to sample")
     ctx = Context(datasets, settings)
+    ctx.protected = protected
     return chosen, write_sample(ctx, chosen, n, seed, out_dir, group), ctx
 
 

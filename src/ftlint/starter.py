@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ftlint import __version__
 from ftlint.errors import UsageError
+from ftlint.outputs import Protected, guard_output
 
 SETTINGS_NAME = "ftlint.toml"
 #: folders never searched: tool state, environments, ftlint's own outputs
@@ -24,6 +26,7 @@ class Found:
     datasets: dict[str, list[tuple[Path, str]]] = field(default_factory=lambda: {"train": [], "validation": [],
                                                                                  "test": []})
     configs: list[tuple[Path, str]] = field(default_factory=list)  # (path, "Axolotl (detected by ...)")
+    plans: list[Any] = field(default_factory=list)  # the TrainingPlan of each config
 
 
 def _candidates(root: Path) -> list[Path]:
@@ -57,6 +60,7 @@ def discover(root: Path) -> Found:
                 plan = None
             if plan is not None:
                 found.configs.append((rel, f"{plan.framework} config, detected by {plan.detected_by}"))
+                found.plans.append(plan)
                 continue
         if is_dataset_file(p):
             inferred = infer_split(p)
@@ -161,6 +165,20 @@ jobs:
 """
 
 
+def _protected(root: Path, found: Found) -> Protected:
+    """What ``init`` must not write over: the datasets and training configs it found (and the files
+    those name), and the other settings files. (An existing ``ftlint.toml`` itself is replaced with
+    ``--force``: that is what it is asked to do.)"""
+    protected = Protected()
+    for split, files in found.datasets.items():
+        protected.add_all((root / p for p, _ in files), f"a {split} dataset found in {root}")
+    for plan in found.plans:
+        protected.add_plan(plan)
+    protected.add_all((root / name for name in (".ftlint.toml", "pyproject.toml") if (root / name).is_file()),
+                      "a settings file")
+    return protected
+
+
 def init_project(root: Path, force: bool = False) -> str:
     """Write ``root/ftlint.toml`` (refusing to replace an existing one unless ``force``) and return
     what to print: what was found, and the pre-commit and GitHub Actions snippets."""
@@ -170,6 +188,8 @@ def init_project(root: Path, force: bool = False) -> str:
                          str(target))
     hidden = root / ".ftlint.toml"
     found = discover(root)
+    guard_output(target, _protected(root, found), f"the starter {SETTINGS_NAME}",
+                 f"{SETTINGS_NAME} is a link to it: remove the link, then rerun `ftlint init`")
     text = starter_settings(found)
     try:
         target.write_text(text, encoding="utf-8")

@@ -134,7 +134,7 @@ def _build_v0(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
     per_device = reader.value("per_device_train_batch_size", to_int, 8)
     batch = effective_batch(reader, per_device, reader.value("gradient_accumulation_steps", to_int, 1))
     batch = replace(batch, eval_per_device=reader.value("per_device_eval_batch_size", to_int, 8))
-    train, evals, problems, notes = _v0_datasets(reader, stage.value or "sft")
+    train, evals, problems, notes, registry = _v0_datasets(reader, stage.value or "sft")
     validation = _validation(reader, evals)
     early = _early_stopping(reader, validation, stage.value or "sft")
     template = reader.value("template", to_str)
@@ -192,6 +192,7 @@ def _build_v0(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         notes=tuple(notes),
         raw=data,
         key_lines=reader.source.lines,
+        files=registry,
     )
 
 
@@ -260,8 +261,10 @@ def _registry(reader: Reader) -> tuple[Mapping[str, Any] | None, Path | None, st
 
 def _v0_datasets(
     reader: Reader, stage: str
-) -> tuple[tuple[DatasetRef, ...], tuple[DatasetRef, ...], list[PlanProblem], list[str]]:
+) -> tuple[tuple[DatasetRef, ...], tuple[DatasetRef, ...], list[PlanProblem], list[str], tuple[Path, ...]]:
+    """(train refs, eval refs, problems, notes, the registry file read)."""
     info, folder, how, problems = _registry(reader)
+    registry = (folder / "dataset_info.json",) if folder is not None and (info is not None or problems) else ()
     notes: list[str] = []
     if info is None:
         notes.append(f"LLaMA-Factory datasets could not be resolved: {how}")
@@ -278,7 +281,7 @@ def _v0_datasets(
             refs[role].append(ref)
             if problem is not None:
                 problems.append(problem)
-    return tuple(refs["train"]), tuple(refs["eval"]), problems, notes
+    return tuple(refs["train"]), tuple(refs["eval"]), problems, notes, registry
 
 
 def _resolve_name(

@@ -398,6 +398,9 @@ class TrainingPlan:
     notes: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    #: other local files the config made ftlint read (LLaMA-Factory's ``dataset_info.json``): inputs
+    #: that no output may overwrite
+    files: tuple[Path, ...] = ()
 
     @property
     def file(self) -> str:
