@@ -123,7 +123,7 @@ def test_clean_example_passes_every_rule(clean: Path) -> None:
         assert code == 0, (args, out, err)
         assert "All checks passed." in out
         assert "train.jsonl" in out and "val.jsonl" in out
-    code, out, _ = ftlint("check", ".", "--output-format", "json", "--fail-on", "info")
+    code, out, _ = ftlint("check", ".", "--output-format", "json", "--fail-on", "info", "--select", "ALL")
     assert code == 0
     report = json.loads(out)
     assert report["findings"] == []
@@ -395,8 +395,9 @@ def test_rules_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [r["code"] for r in rows] == sorted(r["code"] for r in rows)
     assert {r["code"] for r in rows} == {r.code for r in load_registry().rules}
     for r in rows:
-        assert set(r) == {"code", "name", "severity", "source", "enabled", "requires", "fixable", "summary"}
-        assert r["severity"] in ("error", "warning", "info") and r["enabled"] is True
+        assert set(r) == {"code", "name", "severity", "source", "enabled", "default", "requires", "fixable",
+                          "summary"}
+        assert r["severity"] in ("error", "warning", "info") and r["enabled"] is r["default"]
     code, text, _ = ftlint("rules")
     assert code == 0
     assert text.splitlines()[0].split()[:4] == ["code", "name", "severity", "source"]

@@ -38,9 +38,14 @@ def codes_with(prefix: str) -> set[str]:
 
 # -- select / ignore / extend-select ----------------------------------------------------------------
 
-def test_default_selects_every_rule() -> None:
-    assert chosen() == ALL_CODES
+def test_default_selects_every_default_rule_and_ALL_every_rule() -> None:
+    from ftlint.registry import load_registry
+    not_default = {r.code for r in load_registry().rules if not r.default}
+    assert "FT504" in not_default
+    assert chosen() == ALL_CODES - not_default
     assert chosen(["ALL"]) == ALL_CODES
+    assert chosen(["FT5"]) == codes_with("FT5")  # a selector that names a rule enables it
+    assert chosen(extend=["FT504"]) == ALL_CODES - not_default | {"FT504"}
     assert chosen(["all"]) == ALL_CODES
 
 
@@ -56,8 +61,8 @@ def test_select_by_code_prefix_and_name() -> None:
 
 
 def test_ignore_removes_and_extend_select_adds() -> None:
-    assert chosen(ignore=["FT201"]) == ALL_CODES - {"FT201"}
-    assert chosen(ignore=["FT0", "class-imbalance"]) == ALL_CODES - codes_with("FT0") - {"FT103"}
+    assert chosen(["ALL"], ignore=["FT201"]) == ALL_CODES - {"FT201"}
+    assert chosen(["ALL"], ignore=["FT0", "class-imbalance"]) == ALL_CODES - codes_with("FT0") - {"FT103"}
     assert chosen(["FT0"], extend=["FT201"]) == codes_with("FT0") | {"FT201"}
     assert chosen(["FT0", "FT201"], ignore=["FT003"]) == codes_with("FT0") - {"FT003"} | {"FT201"}
     assert chosen(["FT0"], ignore=["ALL"]) == codes_with("FT0")  # FT0 is more specific than ALL
@@ -210,8 +215,8 @@ def test_cli_ignore_and_extend_select_change_the_run(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["check", "train.jsonl", "--output-format", "json"])
     assert r.exit_code == 1
-    # FT104: no validation split given (a warning); FT614: no test split (info)
-    assert {f["code"] for f in json.loads(r.stdout)["findings"]} == {"FT101", "FT104", "FT201", "FT614"}
+    # FT104: no validation split given (a warning); FT614 (no test split) is not checked on a dataset-only run
+    assert {f["code"] for f in json.loads(r.stdout)["findings"]} == {"FT101", "FT104", "FT201"}
     r = CliRunner().invoke(main, ["check", "train.jsonl", "--ignore", "FT201,too-few-examples"])
     assert r.exit_code == 0
     r = CliRunner().invoke(main, ["check", "train.jsonl", "--select", "FT0", "--extend-select", "FT201",

@@ -329,7 +329,8 @@ def rules_cmd(output_format: str, settings_path: Path | None) -> None:
     enabled = {r.code for r in select_rules(reg, settings.select, settings.extend_select, settings.ignore)}
     rows = [
         {"code": r.code, "name": r.name, "severity": r.severity.label, "source": r.source,
-         "enabled": r.code in enabled, "requires": sorted(n.value for n in r.requires), "fixable": r.fixable,
+         "enabled": r.code in enabled, "default": r.default, "requires": sorted(n.value for n in r.requires),
+         "fixable": r.fixable,
          "summary": r.summary}
         for r in sorted(reg.rules, key=lambda r: r.code)
     ]

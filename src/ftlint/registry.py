@@ -113,12 +113,16 @@ def validate_selectors(selectors: list[str], reg: Registry, where: str) -> None:
 
 def select_rules(reg: Registry, select: list[str] | None, extend_select: list[str],
                  ignore: list[str]) -> list[type[Rule]]:
-    """ruff semantics: the base ``select`` (default ALL) plus ``extend-select``, minus ``ignore``;
-    when a rule matches both, the more specific selector wins."""
-    base = list(select) if select is not None else ["ALL"]
+    """ruff semantics: the base ``select`` (by default the rules marked ``default``; ``ALL`` is every
+    rule) plus ``extend-select``, minus ``ignore``; when a rule matches both, the more specific
+    selector wins. A rule outside the default selection runs when a selector names it (its code, a
+    prefix of it, its name, or ALL)."""
+    base = list(select) if select is not None else []
     chosen = []
     for rule in reg.rules:
         sel = max([_specificity(s, rule) for s in base + list(extend_select)] or [0])
+        if select is None and rule.default:
+            sel = max(sel, 1)  # the default selection: every rule marked default, as ALL would
         ign = max([_specificity(s, rule) for s in ignore] or [0])
         if sel and sel > ign:
             chosen.append(rule)

@@ -83,6 +83,10 @@ class Rule:
     escalation: ClassVar[str | None] = None
     #: filled by the registry: "builtin" or the distribution name of the plugin pack
     source: ClassVar[str] = "builtin"
+    #: in the default selection (``ftlint check`` without ``--select``); False for rules whose findings
+    #: are notices rather than problems, with the reason in ``not_default_because``
+    default: ClassVar[bool] = True
+    not_default_because: ClassVar[str] = ""
 
     @dataclasses.dataclass
     class Options:

@@ -298,10 +298,13 @@ class NoHeldOutTest(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = ctx.plan
-        if "train" not in ctx.splits and plan is None:
-            return
         if "test" in ctx.splits or (plan is not None and plan.test_datasets):
             return
+        if plan is None and "validation" not in ctx.splits:
+            # a dataset-only run says nothing about how the model will be measured: not checked
+            raise Skip("a dataset-only run (no training config, no validation split): where the final model is "
+                       "measured is not known", "pass the training config with `--config train.yaml`, or the "
+                       "held-out files with `--validation` and `--test`")
         selection: list[str] = []
         if plan is not None:
             es = plan.early_stopping

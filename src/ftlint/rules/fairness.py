@@ -619,6 +619,9 @@ class UnauditedSensitiveContent(Rule):
     name = "unaudited-sensitive-content"
     summary = "Demographic content in the data but no sensitive attribute configured"
     severity = Severity.INFO
+    default = False
+    not_default_because = ("it fires on any text that mentions gendered words when no sensitive attribute is "
+                           "configured: a reminder, not a problem in the data")
     option_help = {"min_rows": "fewest rows mentioning lexicon terms to report (without a demographic column)"}
 
     @dataclass

@@ -509,8 +509,9 @@ class MissingEarlyStopping(Rule):
     Reports a training config with no early stopping: no Axolotl `early_stopping_patience`, no
     LLaMA-Factory `early_stopping_steps`, and for HF/TRL (where `EarlyStoppingCallback` is added in
     Python) not even its prerequisites `load_best_model_at_end` + `metric_for_best_model`.
-    torchtune and OpenAI jobs have no early stopping at all; for them the fix says how to get the
-    same effect. A config that asks for early stopping but would crash or never stop is FT606.
+    torchtune and OpenAI jobs have no early stopping at all; for them the finding is info (there
+    is nothing to switch on) and the fix says how to get the same effect. A config that asks for
+    early stopping but would crash or never stop is FT606.
 
     ## Why it matters
     Fine-tuning overfits within a few epochs on small data: without early stopping (or at least
@@ -562,9 +563,11 @@ class MissingEarlyStopping(Rule):
         location = _anchor(plan, [epochs_key, "max_steps", "val_set_size", "val_size", "eval_strategy",
                                   "run_val_every_n_steps", "validation_file", "learning_rate", "optimizer.lr",
                                   "training_file"], epochs_key)
-        yield self.finding(message, _early_stopping_fix(plan), location=location,
-                           metrics={"framework": fw, "supported_in_config": supported,
-                                    "epochs": epochs})
+        finding = self.finding(message, _early_stopping_fix(plan), location=location,
+                               metrics={"framework": fw, "supported_in_config": supported, "epochs": epochs})
+        if not supported:
+            finding.severity = Severity.INFO  # nothing to switch on in this framework's config: a notice
+        yield finding
 
 
 # -- FT603 ---------------------------------------------------------------------------------------------
