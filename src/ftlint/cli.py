@@ -19,7 +19,9 @@ OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"ftlint: error: {message}", err=True)
+    from ftlint.findings import printable  # a path or key from the input: no control character
+
+    click.echo(f"ftlint: error: {printable(message)}", err=True)
     sys.exit(2)
 
 
@@ -145,6 +147,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check
+    from ftlint.findings import printable
     from ftlint.reporters import RenderOptions, get_renderer
     from ftlint.settings import load_settings, parse_fail_on
 
@@ -222,7 +225,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         # --color always a no-op in CI logs and pipes
         click.echo(text, nl=False, color=use_color)
     for note in report.notes:
-        click.echo(f"ftlint: error: {note}", err=True)
+        click.echo(f"ftlint: error: {printable(note)}", err=True)
     sys.exit(code)
 
 
@@ -285,6 +288,7 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
     validation split carved when there is none (stratified by label), group-rebalancing weights
     as a column, and a training config that evaluates and stops early. Input files are never
     modified. Takes the same inputs as `ftlint check`."""
+    from ftlint.findings import printable
     from ftlint.fix import FixOptions, fix, lint_for_fix, render
     from ftlint.settings import load_settings
 
@@ -295,9 +299,9 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
     report, ctx = lint_for_fix(list(paths), validation=list(validation), test=list(test),
                                contamination=list(contamination), config=config,
                                framework=framework, settings=settings, no_cache=no_cache, options=options)
-    click.echo(render(fix(report, ctx, options)), nl=False)
+    click.echo(printable(render(fix(report, ctx, options)), multiline=True), nl=False)
     for note in report.notes:
-        click.echo(f"ftlint: error: {note}", err=True)
+        click.echo(f"ftlint: error: {printable(note)}", err=True)
     sys.exit(2 if report.failed_rules else 0)
 
 
@@ -308,9 +312,10 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
 def init_cmd(directory: Path, force: bool) -> None:
     """Write a starter ftlint.toml for DIRECTORY (default: here) from the datasets and training
     config found in it, and print the pre-commit and GitHub Actions snippets."""
+    from ftlint.findings import printable
     from ftlint.starter import init_project
 
-    click.echo(init_project(directory, force=force), nl=False)
+    click.echo(printable(init_project(directory, force=force), multiline=True), nl=False)
 
 
 @main.command("rules")

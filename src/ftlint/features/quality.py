@@ -11,17 +11,15 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
+from ftlint.findings import printable
+
 # -- visible excerpts ---------------------------------------------------------------------------------
 
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
-
-
 def visible(text: str) -> str:
-    """``text`` with control and invisible characters shown as ``<U+XXXX>`` and newlines as ``⏎``."""
-    text = _INVISIBLE_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
-    return text.replace("\r", "").replace("\n", "⏎").replace("\t", " ")
+    """``text`` on one line with control and invisible characters shown as ``<U+XXXX>`` and line
+    breaks as ``⏎`` (:func:`ftlint.findings.printable`, which every report uses), and the no-break
+    space too (a lost one is a sign of mojibake)."""
+    return printable(text).replace("\u00a0", "<U+00A0>")
 
 
 def excerpt(text: str, start: int, end: int, context: int = 30) -> str:

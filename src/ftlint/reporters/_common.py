@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ftlint.findings import Finding, Report
+import orjson
+
+from ftlint.findings import UNSAFE_NON_C0, Finding, Report, has_unsafe_utf8, printable, printable_report
+
+__all__ = ["dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
 
 
 def fallback_path(report: Report) -> str:
@@ -41,3 +51,66 @@ def rule_help(rule: type) -> str:
     sections = rule.doc_sections()
     parts = [f"## {title}\n\n{body}" for title, body in sections.items()]
     return "\n\n".join(parts)
+
+
+# -- JSON output ----------------------------------------------------------------------------------
+
+_JSON_ESCAPE_RE = re.compile("[" + UNSAFE_NON_C0 + "]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    if c > 0xFFFF:  # a UTF-16 surrogate pair, as JSON spells characters beyond the BMP
+        c -= 0x10000
+        return f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}"
+    return f"\\u{c:04x}"
+
+
+def dumps_json(obj: Any, *, default: Callable[[Any], Any] | None = None, option: int = 0) -> str:
+    """``obj`` as JSON text (orjson) that keeps every string exactly and is still safe to print:
+    besides the C0 controls the serialiser escapes, C1 controls, DEL, bidi and invisible
+    characters (:data:`~ftlint.findings.UNSAFE_NON_C0`) are written as ``\\uXXXX`` escapes, which
+    can only occur inside JSON strings, so ``json.loads`` gives back the original text. Lone
+    surrogates (an undecodable file name), which orjson refuses, are written as escapes too."""
+    try:
+        blob = orjson.dumps(obj, default=default, option=option)
+    except orjson.JSONEncodeError as e:
+        if "surrogates" not in str(e):
+            raise
+        blob = _dumps_with_surrogates(obj, default, option).encode("utf-8")
+    if not has_unsafe_utf8(blob):  # the usual case
+        return blob.decode()
+    return _JSON_ESCAPE_RE.sub(_json_escape, blob.decode())
+
+
+def _dumps_with_surrogates(obj: Any, default: Callable[[Any], Any] | None, option: int) -> str:
+    """orjson with each string that holds a lone surrogate swapped for a unique marker, then each
+    marker replaced by the string's escaped JSON form (the standard library writes ``\\udcff``)."""
+    nonce = secrets.token_hex(8)
+    originals: list[str] = []
+
+    def marker(s: str) -> str:
+        originals.append(s)
+        return f"\x00{nonce}:{len(originals) - 1}\x00"
+
+    def swap(v: Any) -> Any:
+        if isinstance(v, str):
+            return marker(v) if _SURROGATE_RE.search(v) else v
+        if isinstance(v, dict):
+            return {(swap(k) if isinstance(k, str) else k): swap(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [swap(x) for x in v]
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):  # as orjson writes one
+            return swap({f.name: getattr(v, f.name) for f in dataclasses.fields(v)})
+        if default is not None and not isinstance(v, (int, float, bool)) and v is not None:
+            try:
+                d = default(v)
+            except TypeError:
+                return v
+            return v if d is v else swap(d)
+        return v
+
+    text = orjson.dumps(swap(obj), default=default, option=option).decode()
+    return re.sub(f"\"\\\\u0000{nonce}:(\\d+)\\\\u0000\"",
+                  lambda m: json.dumps(originals[int(m.group(1))]), text)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ftlint.findings import Report
+from ftlint.findings import Report, printable_report
 from ftlint.reporters import RenderOptions
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    report = printable_report(report)  # every string from the data: no control or bidi character
     lines = []
     for f in report.findings:
         loc = f.location.path or "-"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ftlint.findings import Report
+from ftlint.findings import Report, printable_report
 from ftlint.reporters import RenderOptions
 from ftlint.reporters._common import location_of
 from ftlint.rule import Severity
@@ -23,6 +23,7 @@ def _prop(text: str) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    report = printable_report(report)  # every string from the data: no control or bidi character
     lines = []
     per_level: dict[Severity, int] = {}
     # findings are ranked: errors come first

@@ -8,7 +8,7 @@ import orjson
 
 from ftlint.findings import Report
 from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import location_of, repo_path
+from ftlint.reporters._common import dumps_json, location_of, repo_path
 from ftlint.rule import Severity
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
@@ -37,4 +37,4 @@ def gitlab_list(report: Report) -> list[dict[str, Any]]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return orjson.dumps(gitlab_list(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return dumps_json(gitlab_list(report), option=orjson.OPT_INDENT_2) + "\n"  # exact text, escaped

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlint import __version__
-from ftlint.findings import Finding, Report, Row
+from ftlint.findings import Finding, Report, Row, printable_report
 from ftlint.reporters import RenderOptions
 from ftlint.reporters._common import location_of
 
@@ -694,7 +694,9 @@ def _inputs(report: Report) -> list[dict[str, str]]:
 
 
 def view(report: Report, options: RenderOptions) -> dict[str, Any]:
-    """Everything the template shows, as plain values (strings are escaped by the template)."""
+    """Everything the template shows, as plain values (strings are escaped by the template, and
+    control and bidi characters from the data shown as ``<U+XXXX>`` first)."""
+    report = printable_report(report)
     rules = {r.code: r for r in report.rules}
     anchors = {i: f"finding-{i + 1}" for i in range(len(report.findings))}
     charts = _page_charts(report, anchors)

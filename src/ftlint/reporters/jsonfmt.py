@@ -9,6 +9,7 @@ import orjson
 from ftlint import __version__
 from ftlint.findings import Finding, Report
 from ftlint.reporters import RenderOptions
+from ftlint.reporters._common import dumps_json
 
 SCHEMA_VERSION = 1
 
@@ -63,5 +64,6 @@ def _default(obj: Any) -> Any:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return orjson.dumps(report_dict(report), default=_default,
-                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n"
+    # the exact text of the data, control and bidi characters written as \\uXXXX escapes
+    return dumps_json(report_dict(report), default=_default,
+                      option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + "\n"

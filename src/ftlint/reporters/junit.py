@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ftlint.findings import Report
+from ftlint.findings import Report, printable, printable_report
 from ftlint.reporters import RenderOptions
 from ftlint.reporters._common import location_of
 
 
 def _clean(text: str) -> str:
-    """XML 1.0 cannot hold most control characters; replace them."""
-    return "".join(c if c in "\t\n\r" or ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF else "\ufffd"
-                   for c in text)
+    """XML 1.0 cannot hold most control characters, lone surrogates or U+FFFE/U+FFFF (not even as
+    character references): shown as ``<U+XXXX>``, as in every human-facing format."""
+    return printable(text, multiline=True)
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    report = printable_report(report)  # every string from the data: no control or bidi character
     by_code: dict[str, list] = {}
     for f in report.findings:
         by_code.setdefault(f.code, []).append(f)

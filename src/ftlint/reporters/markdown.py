@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftlint import __version__
-from ftlint.findings import Report
+from ftlint.findings import Report, printable_report
 from ftlint.reporters import RenderOptions
 from ftlint.reporters._common import location_of
 
@@ -19,6 +19,7 @@ def _esc(text: str) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    report = printable_report(report)  # every string from the data: no control or bidi character
     s = report.summary
     out = [f"## ftlint {__version__}", ""]
     total = len(report.findings)

@@ -10,7 +10,7 @@ import orjson
 from ftlint import __version__
 from ftlint.findings import Report
 from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import location_of, rule_help
+from ftlint.reporters._common import dumps_json, location_of, rule_help
 from ftlint.rule import Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -101,4 +101,4 @@ def sarif_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return orjson.dumps(sarif_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return dumps_json(sarif_dict(report), option=orjson.OPT_INDENT_2) + "\n"  # exact text, escaped

@@ -7,7 +7,7 @@ from collections import defaultdict
 import click
 
 from ftlint import __version__
-from ftlint.findings import Finding, Report
+from ftlint.findings import Finding, Report, printable_report
 from ftlint.reporters import RenderOptions
 from ftlint.rule import Severity
 
@@ -52,6 +52,7 @@ def _finding(f: Finding, options: RenderOptions) -> list[str]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    report = printable_report(report)  # every string from the data: no control or bidi character
     lines: list[str] = []
     datasets = [i for i in report.inputs if i.role == "dataset"]
     others = [i for i in report.inputs if i.role != "dataset"]
