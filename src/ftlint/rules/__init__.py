@@ -30,6 +30,7 @@ from ftlint.rules.privacy import PersonalData, Secrets
 from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
+from ftlint.rules.sources import DatasetNotAvailable
 from ftlint.rules.splits import SplitMismatch
 from ftlint.rules.text import DegenerateText, EncodingProblems, UnfilledPlaceholders
 from ftlint.rules.training import (
@@ -55,6 +56,7 @@ BUILTIN_RULES = (
     InconsistentLabelFormat,
     UnfilledPlaceholders,
     DegenerateText,
+    DatasetNotAvailable,
     TooFewExamples,
     TooFewPerClass,
     ClassImbalance,
