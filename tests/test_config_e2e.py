@@ -61,7 +61,23 @@ def run_ftlint(args: Sequence[str | Path], cwd: Path) -> Result:
 
 
 def config_report(config: Path) -> Report:
+    if config.parent.name == LF:
+        lf_data(config.parent)
     return check(config=config, settings=Settings(root=Path.cwd()), select=CONFIG_RULES, no_cache=True)
+
+
+def lf_data(corpus_lf: Path) -> None:
+    """A LLaMA-Factory ``data/`` folder in the working directory, as in a LLaMA-Factory checkout: its
+    ``dataset_info.json`` and the files of the datasets the example configs name (``identity``, a
+    stand-in here, and ``alpaca_en_demo``). Without it the configs' datasets cannot be resolved,
+    which is unusable input (exit 2, issue 12 part 4), not a config-only check."""
+    data = Path.cwd() / "data"
+    data.mkdir(exist_ok=True)
+    shutil.copy(corpus_lf / "data__dataset_info.json", data / "dataset_info.json")
+    shutil.copy(corpus_lf / "data__alpaca_en_demo.json", data / "alpaca_en_demo.json")
+    rows = [{"instruction": f"Who are you? ({i})", "input": "", "output": f"I am an assistant, answer {i}."}
+            for i in range(8)]
+    (data / "identity.json").write_text(json.dumps(rows), encoding="utf-8")
 
 
 def by_code(report: Report) -> dict[str, list[Finding]]:
@@ -229,7 +245,8 @@ def test_config_names_a_local_jsonl_resolved_via_cwd(tmp_path: Path) -> None:
     assert data["path"] == "data/sft.jsonl" and data["split"] == "train" and data["records"] == 12
     assert data["from_config"] is True and data["resolved_via"] == "cwd"
     assert data["config_key"] == "datasets[0].path"
-    assert "training config datasets[0].path" in data["split_source"]
+    # the split source names the config file and line (issue 12: the report names each split's source)
+    assert data["split_source"] == "training config train.yaml:3 datasets[0].path (resolved via cwd)"
     [cfg] = [i for i in report["inputs"] if i["role"] == "training_config"]
     assert cfg["path"] == "train.yaml" and cfg["framework"] == "axolotl"
     codes = {f["code"] for f in report["findings"]}
@@ -239,7 +256,8 @@ def test_config_names_a_local_jsonl_resolved_via_cwd(tmp_path: Path) -> None:
     assert ft104["severity"] == "error"
     # the text report lists the input too
     text = run_ftlint(["check", "--config", "train.yaml"], project)
-    assert "data/sft.jsonl  [alpaca, 12 records; training config datasets[0].path (resolved via cwd)]" in text.stdout
+    assert ("data/sft.jsonl  [alpaca, 12 records; training config train.yaml:3 datasets[0].path (resolved via cwd)]"
+            in text.stdout)
 
 
 def test_config_names_a_local_jsonl_resolved_via_config_dir(tmp_path: Path) -> None:
@@ -344,23 +362,29 @@ def test_llamafactory_dataset_dir(tmp_path: Path, corpus_dir: Path) -> None:
     # with the data loaded the size-aware rules run: 999 rows (max_samples: 1000), 3 epochs, batch 8
     rules = {r["code"]: r["outcome"] for r in report["rules"]}
     assert rules["FT612"] == "ran" and rules["FT605"] == "ran" and rules["FT101"] == "ran"
-    # and a name that is not in the registry is listed as not loadable, not fatal
+    # and a registry entry whose file is missing (identity.json was not copied) is unusable input, located
+    # at the config line (it used to be listed as not loadable with exit 0/1 and every data rule skipped;
+    # issue 12 part 4: the gate fails when it cannot see, as LLaMA-Factory itself would)
     (project / "bad.yaml").write_text(config.replace("dataset: alpaca_en_demo", "dataset: identity"),
                                       encoding="utf-8")
     res = run_ftlint(["check", "--config", "bad.yaml", "--output-format", "json"], project)
-    [ds] = [i for i in res.json()["inputs"] if i["role"] == "dataset"]
-    assert ds["loadable"] is False and ds["records"] is None
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.startswith("ftlint: error: bad.yaml:13: dataset: dataset 'identity' is data/identity.json: "
+                                 "no such file or directory")
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
-def test_a_config_dataset_ftlint_cannot_read_is_listed_not_fatal(tmp_path: Path) -> None:
+def test_a_config_dataset_ftlint_cannot_read_is_unusable_input(tmp_path: Path) -> None:
+    # it used to be listed as not loadable (exit 0/1, every data rule skipped); issue 12 part 4: a local
+    # dataset the config names that cannot be read is exit 2 with the path and the config line
     project = tmp_path / "project"
     (project / "data").mkdir(parents=True)
     (project / "data" / "sft.jsonl").write_bytes(b"\x00\x01binary")
     (project / "train.yaml").write_text(AXOLOTL, encoding="utf-8")
     res = run_ftlint(["check", "--config", "train.yaml", "--output-format", "json"], project)
-    assert res.returncode in (0, 1), res.stderr
-    [ds] = [i for i in res.json()["inputs"] if i["role"] == "dataset"]
-    assert ds["loadable"] is False and ds["records"] is None and ds["reason"]
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.startswith("ftlint: error: train.yaml:3: datasets[0].path: data/sft.jsonl: not a text file")
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_chat_mistakes_example_with_its_config(tmp_path: Path) -> None:

@@ -191,7 +191,7 @@ def test_corpus_file_loads_and_is_detected(corpus_dir, case):
 def test_corpus_file_has_its_pinned_findings(corpus_check, registered_codes, case):
     report = corpus_check(case.file)
     [info] = report.inputs
-    assert (info.split, info.split_source, info.format, info.records) == ("train", "positional path",
+    assert (info.split, info.split_source, info.format, info.records) == ("train", "command line (positional path)",
                                                                          case.format, case.records)
     compared = PINNED_RULES & registered_codes
     got = pinned(report, compared)

@@ -92,9 +92,9 @@ def test_inferred_split_is_in_the_report(tmp_path, files):
     train, val, test = files("train.jsonl", "dev.jsonl", "test.jsonl")
     report = run([train, val, test], tmp_path)
     assert splits_of(report) == {
-        "train.jsonl": ("train", "positional path"),
-        "dev.jsonl": ("validation", "file name says 'dev'"),
-        "test.jsonl": ("test", "file name says 'test'"),
+        "train.jsonl": ("train", "command line (positional path)"),
+        "dev.jsonl": ("validation", "command line (file name says 'dev')"),
+        "test.jsonl": ("test", "command line (file name says 'test')"),
     }
 
 
@@ -112,9 +112,9 @@ def test_validation_and_test_flags(tmp_path, files):
     train, held, final = files("a.jsonl", "b.jsonl", "c.jsonl")
     report = run([train], tmp_path, validation=[held], test=[final])
     assert splits_of(report) == {
-        "a.jsonl": ("train", "positional path"),
-        "b.jsonl": ("validation", "--validation"),
-        "c.jsonl": ("test", "--test"),
+        "a.jsonl": ("train", "command line (positional path)"),
+        "b.jsonl": ("validation", "command line (--validation)"),
+        "c.jsonl": ("test", "command line (--test)"),
     }
 
 
@@ -144,7 +144,7 @@ def test_explicit_flag_for_a_file_named_like_another_split(tmp_path, files):
     # the flag says test; the name says validation; the flag wins
     train, dev = files("train.jsonl", "dev.jsonl")
     report = run([train], tmp_path, test=[dev])
-    assert splits_of(report)["dev.jsonl"] == ("test", "--test")
+    assert splits_of(report)["dev.jsonl"] == ("test", "command line (--test)")
 
 
 def test_validation_flag_with_a_directory(tmp_path, write_jsonl, files):
@@ -152,8 +152,8 @@ def test_validation_flag_with_a_directory(tmp_path, write_jsonl, files):
     write_jsonl("heldout/x.jsonl", [rec(900)])
     write_jsonl("heldout/y.jsonl", [rec(901)])
     report = run([train], tmp_path, validation=[tmp_path / "heldout"])
-    assert splits_of(report)["x.jsonl"] == ("validation", "--validation")
-    assert splits_of(report)["y.jsonl"] == ("validation", "--validation")
+    assert splits_of(report)["x.jsonl"] == ("validation", "command line (--validation)")
+    assert splits_of(report)["y.jsonl"] == ("validation", "command line (--validation)")
 
 
 # -- [dataset] in the settings ----------------------------------------------------------------------
@@ -183,14 +183,14 @@ def test_flag_replaces_the_settings_for_its_split(tmp_path, files):
     s = settings_from_dict({"dataset": {"train": ["t.jsonl"], "validation": ["v.jsonl"]}}, tmp_path)
     report = run(settings=s, validation=[tmp_path / "other.jsonl"])
     assert splits_of(report) == {"t.jsonl": ("train", "settings [dataset] train"),
-                                 "other.jsonl": ("validation", "--validation")}
+                                 "other.jsonl": ("validation", "command line (--validation)")}
 
 
 def test_positional_paths_replace_the_settings_train(tmp_path, files):
     files("t.jsonl", "v.jsonl", "cli.jsonl")
     s = settings_from_dict({"dataset": {"train": ["t.jsonl"], "validation": ["v.jsonl"]}}, tmp_path)
     report = run([tmp_path / "cli.jsonl"], settings=s)
-    assert splits_of(report) == {"cli.jsonl": ("train", "positional path"),
+    assert splits_of(report) == {"cli.jsonl": ("train", "command line (positional path)"),
                                  "v.jsonl": ("validation", "settings [dataset] validation")}
 
 
@@ -252,10 +252,10 @@ def test_json_report_lists_inputs_with_split_and_source(tmp_path, files, ftlint_
     assert "Traceback" not in res.stderr
     inputs = {Path(i["path"]).name: i for i in res.json()["inputs"]}
     assert {n: (i["role"], i["split"], i["split_source"], i["records"], i["format"]) for n, i in inputs.items()} == {
-        "train.jsonl": ("dataset", "train", "positional path", 3, "openai_chat"),
-        "val.jsonl": ("dataset", "validation", "file name says 'val'", 3, "openai_chat"),
-        "more.jsonl": ("dataset", "validation", "--validation", 3, "openai_chat"),
-        "final.jsonl": ("dataset", "test", "--test", 3, "openai_chat"),
+        "train.jsonl": ("dataset", "train", "command line (positional path)", 3, "openai_chat"),
+        "val.jsonl": ("dataset", "validation", "command line (file name says 'val')", 3, "openai_chat"),
+        "more.jsonl": ("dataset", "validation", "command line (--validation)", 3, "openai_chat"),
+        "final.jsonl": ("dataset", "test", "command line (--test)", 3, "openai_chat"),
     }
 
 
@@ -274,6 +274,7 @@ def test_cli_settings_file_splits(tmp_path, files, ftlint_cli):
     res = ftlint_cli("check", "--output-format", "json", "--no-cache")
     assert res.returncode in (0, 1), res.stderr
     got = {Path(i["path"]).name: (i["split"], i["split_source"]) for i in res.json()["inputs"]}
-    assert got == {"t.jsonl": ("train", "settings [dataset] train"),
-                   "v.jsonl": ("validation", "settings [dataset] validation")}
+    # the settings file and the line that names each split (issue 12: the report names each split's source)
+    assert got == {"t.jsonl": ("train", "settings ftlint.toml:2 [dataset] train"),
+                   "v.jsonl": ("validation", "settings ftlint.toml:3 [dataset] validation")}
     assert json.loads(res.stdout)["schema_version"] == 1

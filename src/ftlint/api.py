@@ -12,58 +12,29 @@ from ftlint.charts import chart_data
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import (
-    DATASET_SUFFIXES,
     SPLITS,
     display_path,
     expand_paths,
-    infer_split,
     load_dataset_file,
 )
 from ftlint.engine import run_rules
-from ftlint.errors import FtlintError, InputError, UsageError
+from ftlint.errors import FtlintError, UsageError
 from ftlint.findings import InputInfo, Report, rank
 from ftlint.outputs import Protected, guard_outputs
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
 from ftlint.settings import Settings, load_settings
 from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
 
+#: dataset-not-available: runs whenever a named dataset was not seen, unless ignored explicitly
+NOT_AVAILABLE = "FT013"
+
 
 def _gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path], test: Sequence[str | Path],
                    settings: Settings) -> dict[str, list[tuple[Path, str]]]:
-    """Which file goes to which split, and why."""
-    out: dict[str, list[tuple[Path, str]]] = {s: [] for s in SPLITS}
-    explicit = {"validation": list(validation), "test": list(test)}
-    if paths:
-        for p in expand_paths(paths):
-            inferred = infer_split(p)
-            if inferred:
-                out[inferred[0]].append((p, inferred[1]))
-            else:
-                out["train"].append((p, "positional path"))
-    elif settings.dataset.train:
-        out["train"] += [(p, "settings [dataset] train") for p in expand_paths(settings.dataset.train)]
-    for split in ("validation", "test"):
-        flag = f"--{split}"
-        if explicit[split]:
-            # an explicit flag replaces whatever the settings say for that split
-            out[split] += [(p, flag) for p in expand_paths(explicit[split])]
-        else:
-            configured = getattr(settings.dataset, split)
-            if configured:
-                out[split] += [(p, f"settings [dataset] {split}") for p in expand_paths(configured)]
-    seen: dict[Path, str] = {}
-    for split, files in out.items():
-        for p, _ in files:
-            rp = p.resolve()
-            if rp in seen and seen[rp] != split:
-                raise UsageError(f"{display_path(p)} is given as both {seen[rp]} and {split} data")
-            seen[rp] = split
-        # the same file twice in one split counts once
-        uniq: dict[Path, tuple[Path, str]] = {}
-        for p, why in files:
-            uniq.setdefault(p.resolve(), (p, why))
-        out[split] = list(uniq.values())
-    return out
+    """Which file goes to which split, and why, without a training config (``ftlint sample``)."""
+    from ftlint.sources import gather_splits
+
+    return gather_splits(paths, validation, test, settings)
 
 
 def _load_plan(settings: Settings, config: str | Path | None, framework: str | None) -> tuple[Any, InputInfo | None]:
@@ -80,112 +51,6 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     info = InputInfo(path=display_path(path), role="training_config",
                      extra={"framework": getattr(plan, "framework", None)})
     return plan, info
-
-
-#: a training config's dataset role -> ftlint's split
-_ROLE_SPLIT = {"train": "train", "eval": "validation", "test": "test"}
-#: ``load_dataset(<builder>, data_files=...)``: a hub "id" that is really a local-file loader
-_FILE_LOADERS = frozenset({"json", "csv", "parquet", "text", "arrow"})
-
-
-def _not_loadable_reason(ref: Any) -> str:
-    """Why ftlint cannot read a dataset the training config names (one sentence)."""
-    from ftlint.training.plan import DatasetKind
-
-    if ref.kind is DatasetKind.HUB:
-        return (f"a Hugging Face Hub dataset ({ref.hub_id or ref.name}); ftlint reads local files only: "
-                "download it and pass the files")
-    if ref.kind is DatasetKind.FILE_ID:
-        return "an uploaded OpenAI file id; ftlint cannot read it: pass the local JSONL file you uploaded"
-    if ref.kind is DatasetKind.BUILDER:
-        source = f" from the hub ({ref.hub_id})" if ref.hub_id else ""
-        return f"torchtune dataset builder {ref.format or ref.name} loads its data{source}; pass local files"
-    if ref.kind is DatasetKind.LOCAL:
-        return ref.note or "local file not found"
-    return ref.note or "cannot be resolved to a local file"
-
-
-def _loader_files(ref: Any, plan: Any) -> tuple[list[Path], str | None]:
-    """``path: json`` + ``data_files: [...]`` (HF ``load_dataset("json", data_files=...)``): the local
-    files, resolved like the trainer would (working directory first, then the config's folder)."""
-    if not ref.data_files or (ref.hub_id or ref.name) not in _FILE_LOADERS:
-        return [], None
-    found: list[Path] = []
-    via: str | None = None
-    for name in ref.data_files:
-        candidate = Path(name).expanduser()
-        tries = ([(candidate, "absolute")] if candidate.is_absolute()
-                 else [(Path.cwd() / candidate, "cwd"), (Path(plan.path).parent / candidate, "config_dir")])
-        hit = next(((p, how) for p, how in tries if p.is_file()), None)
-        if hit is None:
-            return [], None
-        found.append(hit[0])
-        via = via or hit[1]
-    return found, via
-
-
-def _config_datasets(plan: Any, assignment: dict[str, list[tuple[Path, str]]]
-                     ) -> tuple[dict[str, dict[Path, dict[str, Any]]], list[InputInfo]]:
-    """Add the local datasets the training config names to ``assignment`` (for the splits that the
-    command line and the settings leave empty); return the input extras of the files added (keyed by
-    resolved path) and an input entry for each dataset that cannot be loaded."""
-    extras: dict[str, dict[Path, dict[str, Any]]] = {s: {} for s in SPLITS}
-    skipped: list[InputInfo] = []
-    given = {s for s in SPLITS if assignment[s]}
-    taken = {p.resolve(): s for s in SPLITS for p, _ in assignment[s]}
-    refs = [*plan.train_datasets, *plan.eval_datasets, *plan.test_datasets]
-    for ref in refs:
-        split = _ROLE_SPLIT.get(ref.role)
-        if split is None or split in given:
-            continue  # the command line / settings name this split: they take precedence
-        key = ref.provenance.key if ref.provenance else None
-        where = f"training config {key}" if key else "training config"
-        files: list[Path] = []
-        via = ref.resolved_via
-        reason = ""
-        if ref.loadable:
-            try:
-                files = expand_paths([ref.path]) if ref.path.is_dir() else [ref.path]
-            except InputError as e:
-                reason = e.message
-            else:
-                bad = [f for f in files if not f.name.lower().endswith(DATASET_SUFFIXES)]
-                if bad:
-                    files = []
-                    reason = (f"{display_path(bad[0])} is not a dataset file ftlint reads "
-                              f"({', '.join(DATASET_SUFFIXES)})")
-        else:
-            files, via = _loader_files(ref, plan)
-            if not files:
-                reason = _not_loadable_reason(ref)
-        for f in files:
-            other = taken.get(f.resolve())
-            if other is not None and other != split:
-                reason = f"the same file is already read as {other} data"
-                files = []
-                break
-        if not files:
-            extra: dict[str, Any] = {"loadable": False, "reason": reason, "from_config": True}
-            if key:
-                extra["config_key"] = key
-            if ref.split and ref.kind.value in ("hub", "builder"):
-                extra["dataset_split"] = ref.split
-            shown = (ref.hub_id or ref.name) if ref.kind.value == "hub" else ref.name
-            skipped.append(InputInfo(path=shown,
-                                     role="dataset", split=split, format=None, records=None,
-                                     split_source=where, extra=extra))
-            continue
-        for f in files:
-            rp = f.resolve()
-            if rp in taken:
-                continue
-            taken[rp] = split
-            assignment[split].append((f, f"{where} (resolved via {via})" if via else where))
-            extra = {"from_config": True, "resolved_via": via}
-            if key:
-                extra["config_key"] = key
-            extras[split][rp] = extra
-    return extras, skipped
 
 
 def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | None:
@@ -358,12 +223,13 @@ def run(
     cache = Cache(cache_root, enabled=settings.cache and not no_cache)
 
     t0 = time.perf_counter()
-    assignment = _gather_splits(paths, validation, test, settings)
+    from ftlint.sources import command_line_splits, relocate, resolve
+
+    cli = command_line_splits(paths, validation, test)  # a missing path on the command line fails first
     plan, plan_info = _load_plan(settings, config, framework)
-    from_config: dict[str, dict[Path, dict[str, Any]]] = {s: {} for s in SPLITS}
-    not_loaded: list[InputInfo] = []
-    if plan is not None:
-        from_config, not_loaded = _config_datasets(plan, assignment)
+    # which data is checked, per split: the command line, then --config, then the settings
+    sources = resolve(cli, settings, plan, config_from_cli=config is not None)
+    assignment, from_config, not_loaded = sources.assignment, sources.extras, sources.not_loaded
     # every file this run reads: no output may be one of them (checked before any data is read)
     protected = Protected.for_run(settings, assignment, plan, _baseline_file(settings, baseline) if use_baseline
                                   else None)
@@ -374,16 +240,14 @@ def run(
     for split in SPLITS:
         parts = []
         for p, why in assignment[split]:
-            extra = from_config[split].get(p.resolve())
             try:
                 parts.append(load_dataset_file(p, split, why, mapping, settings.dataset.format, cache))
             except FtlintError as e:
-                if extra is None:
+                named_by = sources.named_by.get(p.resolve())
+                if named_by is None:
                     raise
-                # a file the training config names but ftlint cannot read: listed, not fatal
-                not_loaded.append(InputInfo(path=display_path(p), role="dataset", split=split, records=None,
-                                            split_source=why, extra={**extra, "loadable": False,
-                                                                     "reason": e.message}))
+                # a file the training config or the settings name: located at the line that names it
+                raise relocate(e, named_by, p) from None
         if parts:
             datasets[split] = Dataset.concat(split, parts)
             for f in datasets[split].files:
@@ -391,6 +255,7 @@ def run(
                                         records=f.records, split_source=f.split_source,
                                         extra=dict(from_config[split].get(Path(f.abspath), {}))))
     inputs.extend(not_loaded)
+    inputs.extend(sources.replaced)
     if not datasets and plan is None:
         raise UsageError("no dataset given: pass dataset files or directories (`ftlint check data/train.jsonl`), "
                          "or set [dataset] train = [\"...\"] in ftlint.toml")
@@ -408,6 +273,14 @@ def run(
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
     ctx.contamination = contamination_sets
+    ctx.unavailable = sources.unavailable
+    if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
+        # a dataset that was named but not seen is reported whatever the selection, unless ignored
+        cls = reg.lookup(NOT_AVAILABLE)
+        ignored = cls not in select_rules(reg, ["ALL"], [], settings.ignore)  # any ignore selector naming it
+        if cls is not None and not ignored:
+            options, severity = configure(cls, tables.get(cls.code, []), shown, settings.lines)
+            rules.append(cls(options, severity))
     # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
     from ftlint.features.pii import privacy_redaction
 

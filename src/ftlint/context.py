@@ -176,6 +176,9 @@ class Context:
         self.suppressions: Any = None
         #: benchmark / held-out files that must not leak into training (``--contamination``, FT204)
         self.contamination: list[Dataset] = []
+        #: datasets the training config names that live elsewhere and were not read (FT013;
+        #: ``ftlint.sources.Unavailable``)
+        self.unavailable: list[Any] = []
         #: draw progress bars on stderr for long steps (set by the CLI: a TTY and not --quiet)
         self.progress = False
         #: every file the run reads (``ftlint.outputs.Protected``, set by ``api.run``): never an output

@@ -97,6 +97,10 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
         need = missing_need(cls, ctx)
         if need is not None:
             reason, fix = NEED_SKIPS[need]
+            if need is Need.DATASET and ctx.unavailable:
+                names = ", ".join(dict.fromkeys(str(u.ref.hub_id or u.ref.name) for u in ctx.unavailable))
+                reason, fix = (f"no dataset was read: {names} is not available locally (FT013)",
+                               "make the data available (see FT013) or pass local files")
             outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", reason, fix))
             continue
         t0 = time.perf_counter()

@@ -723,6 +723,8 @@ def view(report: Report, options: RenderOptions) -> dict[str, Any]:
         status = ("fail", f"fails at --fail-on {options.fail_on}")
     elif findings:
         status = ("warn", f"passes at --fail-on {options.fail_on}")
+    elif any(i.role == "dataset" and i.extra.get("loadable") is False for i in report.inputs):
+        status = ("warn", "a named dataset was not loaded")  # never "all passed" over unread data
     else:
         status = ("pass", "all checks passed")
     datasets = [i for i in report.inputs if i.role == "dataset" and i.records is not None]

@@ -37,7 +37,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         # every input has the same five keys (null where they do not apply, e.g. a training config)
         d: dict[str, Any] = {"path": i.path, "role": i.role, "split": i.split, "format": i.format,
                              "records": i.records}
-        if i.role == "dataset":
+        if i.role in ("dataset", "replaced"):
             d["split_source"] = i.split_source
         d.update(i.extra)
         inputs.append(d)

@@ -24,15 +24,24 @@ def render(report: Report, options: RenderOptions) -> str:
     out = [f"## ftlint {__version__}", ""]
     total = len(report.findings)
     failed = [o for o in report.outcomes if o.outcome == "failed"]
-    if not total and not failed:
+    unseen = [i for i in report.inputs if i.role == "dataset" and i.extra.get("loadable") is False]
+    if not total and not failed and not unseen:
         out.append("✅ All checks passed.")
+    elif not total and not failed:
+        out.append(f"⚠️ {len(unseen)} named dataset{'s were' if len(unseen) != 1 else ' was'} not loaded: "
+                   "its rows were not checked.")
     else:
         out.append(f"**{total} finding{'s' if total != 1 else ''}**: {s['error']} error, {s['warning']} warning, "
                    f"{s['info']} info" + (f", {s['suppressed']} suppressed" if s.get("suppressed") else "") + ".")
-    out += ["", "| input | role | split | format | records |", "|---|---|---|---|---|"]
+    out += ["", "| input | role | split | format | records | source |", "|---|---|---|---|---|---|"]
     for i in report.inputs:
+        source = i.split_source or ""
+        if i.role == "replaced":
+            source += f"; replaced by the {i.extra.get('replaced_by')}"
+        elif i.extra.get("loadable") is False:
+            source += f"; not loaded: {i.extra.get('reason') or 'not loadable'}"
         out.append(f"| `{_esc(i.path)}` | {i.role} | {i.split or ''} | {i.format or ''} | "
-                   f"{'' if i.records is None else i.records} |")
+                   f"{'' if i.records is None else i.records} | {_esc(source)} |")
     if report.findings:
         out += ["", "| | code | rule | where | affected | message |", "|---|---|---|---|---|---|"]
         for f in report.findings:

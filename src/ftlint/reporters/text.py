@@ -55,7 +55,8 @@ def render(report: Report, options: RenderOptions) -> str:
     report = printable_report(report)  # every string from the data: no control or bidi character
     lines: list[str] = []
     datasets = [i for i in report.inputs if i.role == "dataset"]
-    others = [i for i in report.inputs if i.role != "dataset"]
+    replaced = [i for i in report.inputs if i.role == "replaced"]
+    others = [i for i in report.inputs if i.role not in ("dataset", "replaced")]
     lines.append(_style(f"ftlint {__version__}", options, bold=True) + " checked:")
     for i in datasets:
         if i.records is None:  # named by the training config but not readable here (a hub id, a file id)
@@ -63,6 +64,9 @@ def render(report: Report, options: RenderOptions) -> str:
             lines.append(f"  {i.split or '-':<10} {i.path}  [not loaded: {why}; {i.split_source}]")
             continue
         lines.append(f"  {i.split:<10} {i.path}  [{i.format}, {i.records:,} records; {i.split_source}]")
+    for i in replaced:  # a lower source's data for a split that a higher source decided
+        lines.append(f"  {'replaced':<10} {i.path}  [{i.split_source}; the {i.split} split comes from the "
+                     f"{i.extra.get('replaced_by')}]")
     task = next((i.extra["task"] for i in datasets if isinstance(i.extra.get("task"), dict)), None)
     if task is not None:
         lines.append(f"  {'task':<10} {task['type'] or 'unknown'}  [{task['source']}: {task['evidence']}]")
@@ -107,7 +111,11 @@ def render(report: Report, options: RenderOptions) -> str:
     if s.get("suppressed"):
         summary += f" ({s['suppressed']} suppressed)"
     summary += f". {ran} rules ran, {len(skipped)} skipped, {len(failed)} failed."
-    if not total and not failed:
+    unseen = sum(i.role == "dataset" and i.extra.get("loadable") is False for i in report.inputs)
+    if unseen:  # never "all passed" over data that was not read (FT013 ignored)
+        summary = _style(f"{unseen} named dataset{'s were' if unseen != 1 else ' was'} not loaded (see above). ",
+                         options, fg="yellow", bold=True) + summary
+    elif not total and not failed:
         summary = _style("All checks passed. ", options, fg="green", bold=True) + summary
     lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from ftlint.rules.runconfig import NoCheckpointSaved, TrustRemoteCode
 from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
+from ftlint.rules.sources import DatasetNotAvailable
 from ftlint.rules.splits import SplitMismatch
 from ftlint.rules.text import DegenerateText, EncodingProblems, UnfilledPlaceholders
 from ftlint.rules.training import (
@@ -56,6 +57,7 @@ BUILTIN_RULES = (
     InconsistentLabelFormat,
     UnfilledPlaceholders,
     DegenerateText,
+    DatasetNotAvailable,
     TooFewExamples,
     TooFewPerClass,
     ClassImbalance,

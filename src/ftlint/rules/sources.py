@@ -1,0 +1,119 @@
+"""FT013: a dataset the training config names that ftlint could not see."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ftlint.context import Context
+from ftlint.findings import Finding, Location
+from ftlint.rule import Rule, Severity
+
+
+def _folder(name: str) -> str:
+    """A local folder name for a hub id: ``data/<name after the org>``."""
+    return "data/" + (re.sub(r"[^A-Za-z0-9._-]+", "_", name.rsplit("/", 1)[-1]) or "dataset")
+
+
+def _download(hub_id: str, entry: Any) -> str:
+    """How to download a hub dataset into a local folder (a command in backticks when there is one)."""
+    entry = entry if isinstance(entry, dict) else {}
+    if not entry.get("hf_hub_url") and entry.get("ms_hub_url") == hub_id:
+        return f"`modelscope download --dataset {hub_id} --local_dir {_folder(hub_id)}`"
+    if not entry.get("hf_hub_url") and entry.get("om_hub_url") == hub_id:
+        return f"{hub_id} from the Modelers (openMind) hub into {_folder(hub_id)}"
+    return f"`hf download {hub_id} --repo-type dataset --local-dir {_folder(hub_id)}`"
+
+
+class DatasetNotAvailable(Rule):
+    """A dataset the training config names lives elsewhere and was not checked.
+
+    ## What it does
+    Reports each dataset that the training config (`--config`, or `training-config` in the
+    settings) names for a split, when ftlint could not read it on this machine: a Hugging Face
+    Hub dataset id (Axolotl `datasets[].path`, HF/TRL `dataset_name`, a LLaMA-Factory
+    `dataset_info.json` entry with `hf_hub_url` or `ms_hub_url`, `dataset_dir: ONLINE`), the hub
+    source of a torchtune dataset builder, an uploaded OpenAI file id, or a name that is neither a
+    local path nor a hub id. The finding names the dataset, the config line that names it and
+    the command that makes it available.
+
+    A local path that does not exist is not this rule: it is unusable input (a one-line error
+    with the path and the config line, exit code 2). Data given on the command line replaces the
+    config's for its split, so this rule is silent for a split passed as local files.
+
+    ## Why it matters
+    Every data rule is skipped for a dataset that was not read. Without this finding, a config
+    whose only training set is a hub id would pass the gate with nothing checked, which looks
+    the same as clean data. This rule runs whenever such a dataset exists, even under a
+    `--select` that leaves it out; only an explicit `--ignore FT013` (or `ignore =
+    ["dataset-not-available"]`) turns it off, and the report then still lists the dataset as
+    not loaded.
+
+    ## Example
+    An Axolotl config with `datasets: [{path: mlabonne/FineTome-100k, type: chat_template}]`
+    checked without the data on the command line.
+
+    ## How to fix
+    Download the dataset and check its files, e.g. `hf download mlabonne/FineTome-100k
+    --repo-type dataset --local-dir data/FineTome-100k`, then `ftlint check
+    data/FineTome-100k/<files> --config train.yaml` (files named `*val*`/`*test*` go to those
+    splits). For an OpenAI job, pass the JSONL file you uploaded: `ftlint check train.jsonl
+    --config job.json`. To accept a run whose data ftlint cannot see, ignore the rule.
+    """
+
+    code = "FT013"
+    name = "dataset-not-available"
+    summary = "A dataset the training config names is not available locally, so it was not checked"
+    severity = Severity.ERROR
+    requires = frozenset()
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        from ftlint.training.plan import DatasetKind
+
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for u in ctx.unavailable:
+            ident = str(u.ref.hub_id or u.ref.name)
+            groups.setdefault((ident, u.ref.kind.value), []).append(u)
+        for (ident, _), items in groups.items():
+            first = items[0]
+            ref = first.ref
+            prov = ref.provenance
+            config = first.config
+            splits = " and ".join(dict.fromkeys(u.split for u in items))
+            where = f"{config}:{prov.line}" if prov and prov.line else config
+            if prov and prov.key:
+                where += f" ({prov.key})"
+            named = f"the {splits} data of {where}"
+            data = "<files>"
+            if ref.kind is DatasetKind.HUB:
+                what = f"{ident}, {named}, is a hub dataset that is not available locally"
+                fix = (f"Download it: {_download(ident, ref.entry)}, then check its data files: "
+                       f"`ftlint check {_folder(ident)}/{data} --config {config}` (the command line's data "
+                       "replaces the config's; files named *val*/*test* go to those splits).")
+            elif ref.kind is DatasetKind.BUILDER and ref.hub_id:
+                what = (f"torchtune's {ref.format or ref.name}, {named}, loads the hub dataset {ref.hub_id}, "
+                        "which is not available locally")
+                fix = (f"Download it: {_download(str(ref.hub_id), None)}, then check its data files: "
+                       f"`ftlint check {_folder(str(ref.hub_id))}/{data} --config {config}`.")
+            elif ref.kind is DatasetKind.FILE_ID:
+                what = f"{ident}, {named}, is an uploaded OpenAI file that ftlint cannot read"
+                fix = (f"Check the local JSONL file you uploaded as {ident}: "
+                       f"`ftlint check train.jsonl --config {config}` (the command line's data replaces the config's).")
+            else:
+                what = (f"{ident}, {named}, is neither a local file ftlint can find nor a hub dataset it can read"
+                        + (f" ({ref.note})" if ref.note else ""))
+                fix = (f"Fix the name in the training config, or pass the data on the command line: "
+                       f"`ftlint check {data} --config {config}`; for a hub dataset, "
+                       f"`hf download {ident} --repo-type dataset --local-dir {_folder(ident)}` first.")
+            yield self.finding(
+                f"{what}: none of its rows were checked, and every rule that reads data skips it",
+                fix + " To accept a run whose data ftlint cannot see, ignore FT013.",
+                location=Location(path=config, line=prov.line if prov else None, key=prov.key if prov else None),
+                affected=1, total=1,
+                metrics={"dataset": ident, "kind": ref.kind.value, "splits": [u.split for u in items],
+                         "hub_splits": [u.ref.split for u in items]},
+            )
+
+
+__all__ = ["DatasetNotAvailable"]

@@ -1,0 +1,338 @@
+"""Which data is checked, per split, and where it came from.
+
+Three sources can name the data of a split (train, validation, test). For each split the first
+one that names any data wins, and the others' datasets for that split are *replaced* (listed in
+the report, never read):
+
+1. the command line: positional paths (their file names may say ``val``/``test``), ``--validation``,
+   ``--test``;
+2. the training config given with ``--config``;
+3. the settings' ``[dataset] train / validation / test``.
+
+A training config named only by the settings (``training-config = "..."``) comes after their
+``[dataset]``: both are the settings, and ``[dataset]`` is the more specific of the two.
+
+A dataset of the winning source that should be on this machine and is not (a mistyped path, a
+file that cannot be read, a LLaMA-Factory name that ``dataset_info.json`` does not resolve) is
+unusable input: a located one-line error naming the path and the config or settings line (exit
+2). A dataset that lives elsewhere (a Hugging Face Hub id, an uploaded OpenAI file, a torchtune
+builder's hub source) is listed as not loaded and reported by FT013 ``dataset-not-available``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftlint.data.load import DATASET_SUFFIXES, SPLITS, display_path, expand_paths, infer_split
+from ftlint.errors import FtlintError, InputError, UsageError
+from ftlint.findings import InputInfo
+from ftlint.settings import Settings
+
+#: a training config's dataset role -> ftlint's split
+ROLE_SPLIT = {"train": "train", "eval": "validation", "test": "test"}
+#: ``load_dataset(<builder>, data_files=...)``: a hub "id" that is really a local-file loader
+FILE_LOADERS = frozenset({"json", "csv", "parquet", "text", "arrow"})
+
+COMMAND_LINE = "command line"
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A dataset the winning training config names that lives elsewhere and was not read (FT013)."""
+
+    split: str
+    ref: Any  # ftlint.training.plan.DatasetRef
+    config: str  # the training config as shown
+    label: str  # "training config train.yaml:3 datasets[0].path"
+    reason: str
+
+
+@dataclass
+class Sources:
+    """The outcome of :func:`resolve`: the files to load per split and what the report lists."""
+
+    #: split -> [(file, why)]: ``why`` is the split source shown in the report
+    assignment: dict[str, list[tuple[Path, str]]]
+    #: split -> resolved file -> input extras, for the files a training config names
+    extras: dict[str, dict[Path, dict[str, Any]]] = field(default_factory=dict)
+    #: resolved file -> (the key that names it, its file, its line): where a load error is located
+    named_by: dict[Path, tuple[str, str | None, int | None]] = field(default_factory=dict)
+    #: datasets of the winning config that were not read (listed in the report)
+    not_loaded: list[InputInfo] = field(default_factory=list)
+    #: the subset of ``not_loaded`` that lives elsewhere (FT013)
+    unavailable: list[Unavailable] = field(default_factory=list)
+    #: datasets another source named for a split that a higher source decided
+    replaced: list[InputInfo] = field(default_factory=list)
+
+
+# -- the command line and the settings ----------------------------------------------------------------
+
+def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
+                        test: Sequence[str | Path]) -> dict[str, list[tuple[Path, str]]]:
+    """The files the command line names, per split (a positional file named ``*val*``/``*test*``
+    goes to that split)."""
+    out: dict[str, list[tuple[Path, str]]] = {s: [] for s in SPLITS}
+    for p in expand_paths(paths) if paths else []:
+        inferred = infer_split(p)
+        if inferred:
+            out[inferred[0]].append((p, f"{COMMAND_LINE} ({inferred[1]})"))
+        else:
+            out["train"].append((p, f"{COMMAND_LINE} (positional path)"))
+    for split, given in (("validation", validation), ("test", test)):
+        if given:
+            out[split] += [(p, f"{COMMAND_LINE} (--{split})") for p in expand_paths(given)]
+    return out
+
+
+def _settings_where(settings: Settings, split: str) -> tuple[str, str | None, int | None]:
+    """("settings ftlint.toml:4 [dataset] train", file, line) for a split of the settings."""
+    file = display_path(Path(settings.source)) if settings.source else None
+    line = (settings.line_of(f"dataset.{split}") or settings.line_of("dataset")) if file else None
+    where = "settings" + (f" {file}" if file else "") + (f":{line}" if file and line else "")
+    return f"{where} [dataset] {split}", file, line
+
+
+def settings_files(settings: Settings, split: str) -> list[tuple[Path, str]]:
+    """The settings' files for ``split``; a path that cannot be used is an error located at the
+    settings line that names it."""
+    label, file, line = _settings_where(settings, split)
+    out: list[tuple[Path, str]] = []
+    for raw in getattr(settings.dataset, split):
+        try:
+            out += [(p, label) for p in expand_paths([raw])]
+        except InputError as e:
+            shown = display_path(Path(e.path)) if e.path else display_path(Path(raw))
+            message = f"[dataset] {split}: {shown}: {e.message}"
+            raise InputError(message if file else f"settings {message}", file, line) from None
+    return out
+
+
+def _check_one_split_per_file(assignment: dict[str, list[tuple[Path, str]]]) -> None:
+    seen: dict[Path, str] = {}
+    for split, files in assignment.items():
+        for p, _ in files:
+            rp = p.resolve()
+            if rp in seen and seen[rp] != split:
+                raise UsageError(f"{display_path(p)} is given as both {seen[rp]} and {split} data")
+            seen[rp] = split
+        # the same file twice in one split counts once
+        uniq: dict[Path, tuple[Path, str]] = {}
+        for p, why in files:
+            uniq.setdefault(p.resolve(), (p, why))
+        assignment[split] = list(uniq.values())
+
+
+def gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path], test: Sequence[str | Path],
+                  settings: Settings) -> dict[str, list[tuple[Path, str]]]:
+    """Which file goes to which split without a training config: the command line, else the
+    settings, per split."""
+    cli = command_line_splits(paths, validation, test)
+    out = {s: cli[s] or settings_files(settings, s) for s in SPLITS}
+    _check_one_split_per_file(out)
+    return out
+
+
+# -- the training config ---------------------------------------------------------------------------------
+
+def _config_where(plan: Any, ref: Any) -> tuple[str, str, int | None, str | None]:
+    """("training config train.yaml:3 datasets[0].path", file, line, key) of a dataset reference."""
+    file = display_path(Path(plan.path))
+    prov = ref.provenance
+    line = prov.line if prov else None
+    key = prov.key if prov else None
+    label = f"training config {file}" + (f":{line}" if line else "") + (f" {key}" if key else "")
+    return label, file, line, key
+
+
+def not_loadable_reason(ref: Any) -> str:
+    """Why ftlint has not read a dataset that lives elsewhere (one sentence)."""
+    from ftlint.training.plan import DatasetKind
+
+    if ref.kind is DatasetKind.HUB:
+        entry = ref.entry if isinstance(ref.entry, dict) else {}
+        hub = "ModelScope" if entry.get("ms_hub_url") and not entry.get("hf_hub_url") else "Hugging Face"
+        return f"a {hub} Hub dataset ({ref.hub_id or ref.name}) that is not available locally (FT013)"
+    if ref.kind is DatasetKind.FILE_ID:
+        return "an uploaded OpenAI file id; ftlint cannot read it: pass the local JSONL file you uploaded"
+    if ref.kind is DatasetKind.BUILDER:
+        source = f" from the hub ({ref.hub_id})" if ref.hub_id else ""
+        return f"torchtune dataset builder {ref.format or ref.name} loads its data{source}; pass local files"
+    return ref.note or "neither a local file ftlint can find nor a hub dataset it can read"
+
+
+def _tried(ref: Any) -> str:
+    seen: list[str] = []
+    for p in ref.candidates or ((ref.path,) if ref.path is not None else ()):
+        shown = display_path(Path(p))
+        if shown not in seen:
+            seen.append(shown)
+    return f" (looked in {' and '.join(seen)})" if seen else ""
+
+
+def _located(ref: Any, plan: Any, message: str) -> InputError:
+    """An error about a config's dataset, located at the config line that names it."""
+    _, file, line, key = _config_where(plan, ref)
+    return InputError(f"{key + ': ' if key else ''}{message}; fix the path in the training config, or pass the "
+                      "data on the command line (it replaces the config's)", file, line)
+
+
+def _loader_files(ref: Any, plan: Any) -> tuple[list[Path], str | None]:
+    """``path: json`` + ``data_files: [...]`` (HF ``load_dataset("json", data_files=...)``): the local
+    files, resolved like the trainer would (working directory first, then the config's folder)."""
+    found: list[Path] = []
+    via: str | None = None
+    for name in ref.data_files:
+        candidate = Path(name).expanduser()
+        tries = ([(candidate, "absolute")] if candidate.is_absolute()
+                 else [(Path.cwd() / candidate, "cwd"), (Path(plan.path).parent / candidate, "config_dir")])
+        hit = next(((p, how) for p, how in tries if p.is_file()), None)
+        if hit is None:
+            looked = " and ".join(dict.fromkeys(display_path(p) for p, _ in tries))
+            raise _located(ref, plan, f"data file {name} of {ref.hub_id or ref.name}: no such file (looked in "
+                                      f"{looked})")
+        found.append(hit[0])
+        via = via or hit[1]
+    return found, via
+
+
+def _config_files(ref: Any, plan: Any) -> tuple[list[Path], str | None] | None:
+    """The local files of one reference; None when it lives elsewhere. Raises the located error
+    for a local dataset that cannot be found or is not one ftlint reads."""
+    from ftlint.training.plan import DatasetKind
+
+    if ref.data_files and (ref.hub_id or ref.name) in FILE_LOADERS:
+        return _loader_files(ref, plan)
+    if ref.kind is DatasetKind.REGISTRY:
+        raise _located(ref, plan, f"dataset {ref.name!r} cannot be resolved: {ref.note or 'not in the registry'}")
+    if ref.kind is not DatasetKind.LOCAL:
+        return None
+    if not ref.loadable:
+        if ref.path is not None and Path(ref.name).name != Path(ref.path).name:  # a registry name
+            raise _located(ref, plan, f"dataset {ref.name!r} is {display_path(Path(ref.path))}: "
+                                      "no such file or directory")
+        raise _located(ref, plan, f"{ref.name}: no such file or directory{_tried(ref)}")
+    try:
+        files = expand_paths([ref.path]) if ref.path.is_dir() else [ref.path]
+    except InputError as e:
+        raise _located(ref, plan, f"{ref.name}: {e.message}") from None
+    bad = [f for f in files if not f.name.lower().endswith(DATASET_SUFFIXES)]
+    if bad:
+        raise _located(ref, plan, f"{display_path(bad[0])} is not a dataset file ftlint reads "
+                                  f"({', '.join(DATASET_SUFFIXES)})")
+    return files, ref.resolved_via
+
+
+def _shown(ref: Any) -> str:
+    from ftlint.training.plan import DatasetKind
+
+    if ref.kind is DatasetKind.HUB:
+        return str(ref.hub_id or ref.name)
+    if ref.kind is DatasetKind.LOCAL and ref.path is not None and ref.exists:
+        return display_path(Path(ref.path))
+    return str(ref.name)
+
+
+# -- all three -----------------------------------------------------------------------------------------
+
+def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Any, config_from_cli: bool) -> Sources:
+    """Decide each split's source (see the module docstring) and the files to load; ``cli`` is
+    :func:`command_line_splits`."""
+    refs: dict[str, list[Any]] = {s: [] for s in SPLITS}
+    if plan is not None:
+        for ref in (*plan.train_datasets, *plan.eval_datasets, *plan.test_datasets):
+            split = ROLE_SPLIT.get(ref.role)
+            if split is not None:
+                refs[split].append(ref)
+    config_label = f"training config {display_path(Path(plan.path))}" if plan is not None else ""
+    settings_label = "settings" + (f" {display_path(Path(settings.source))}" if settings.source else "")
+    order = (("cli", "config", "settings") if config_from_cli else ("cli", "settings", "config"))
+    names = {"cli": COMMAND_LINE, "config": config_label, "settings": settings_label}
+
+    winner: dict[str, str | None] = {}
+    for split in SPLITS:
+        named = {"cli": bool(cli[split]), "config": bool(refs[split]),
+                 "settings": bool(getattr(settings.dataset, split))}
+        winner[split] = next((s for s in order if named[s]), None)
+
+    out = Sources(assignment={s: [] for s in SPLITS}, extras={s: {} for s in SPLITS})
+    # the command line's and the settings' files first: one file in two of their splits is an error
+    for split in SPLITS:
+        if winner[split] == "cli":
+            out.assignment[split] = list(cli[split])
+        elif winner[split] == "settings":
+            out.assignment[split] = settings_files(settings, split)
+            _, file, line = _settings_where(settings, split)
+            for p, _ in out.assignment[split]:
+                out.named_by[p.resolve()] = (f"[dataset] {split}", file, line)
+    _check_one_split_per_file(out.assignment)
+    taken = {p.resolve(): s for s in SPLITS for p, _ in out.assignment[s]}
+
+    for split in SPLITS:
+        if winner[split] != "config":
+            continue
+        for ref in refs[split]:
+            label, file, line, key = _config_where(plan, ref)
+            found = _config_files(ref, plan)
+            files, via = found if found is not None else ([], None)
+            reason = "" if found is not None else not_loadable_reason(ref)
+            clash = next((taken[f.resolve()] for f in files if taken.get(f.resolve(), split) != split), None)
+            if clash is not None:  # e.g. one local dataset folder named for train and for eval
+                files, reason = [], f"the same file is already read as {clash} data"
+            if not files:
+                extra: dict[str, Any] = {"loadable": False, "reason": reason, "from_config": True}
+                if key:
+                    extra["config_key"] = key
+                if ref.split and ref.kind.value in ("hub", "builder"):
+                    extra["dataset_split"] = ref.split
+                out.not_loaded.append(InputInfo(path=_shown(ref), role="dataset", split=split, format=None,
+                                                records=None, split_source=label, extra=extra))
+                if clash is None:
+                    out.unavailable.append(Unavailable(split, ref, file, label, reason))
+                continue
+            for f in files:
+                rp = f.resolve()
+                if rp in taken:
+                    continue
+                taken[rp] = split
+                out.assignment[split].append((f, f"{label} (resolved via {via})" if via else label))
+                out.named_by[rp] = (key or "", file, line)
+                extra = {"from_config": True, "resolved_via": via}
+                if key:
+                    extra["config_key"] = key
+                out.extras[split][rp] = extra
+
+    # what the losing sources named for each split: listed as replaced (unless it is the same file)
+    for split in SPLITS:
+        if winner[split] is None:
+            continue
+        used = {p.resolve() for p, _ in out.assignment[split]}
+        by = names[winner[split]]  # type: ignore[index]
+        if winner[split] != "settings":
+            label, _, _ = _settings_where(settings, split)
+            for raw in getattr(settings.dataset, split):
+                if Path(raw).resolve() not in used:
+                    out.replaced.append(InputInfo(path=display_path(Path(raw)), role="replaced", split=split,
+                                                  split_source=label, extra={"replaced_by": by}))
+        if winner[split] != "config":
+            for ref in refs[split]:
+                local = ref.path if ref.path is not None and ref.exists else None
+                if local is not None and Path(local).resolve() in used:
+                    continue
+                label = _config_where(plan, ref)[0]
+                out.replaced.append(InputInfo(path=_shown(ref), role="replaced", split=split, split_source=label,
+                                              extra={"replaced_by": by}))
+    return out
+
+
+def relocate(error: FtlintError, named_by: tuple[str, str | None, int | None], path: Path) -> FtlintError:
+    """A load error of a file the training config or the settings name, located at their line."""
+    key, file, line = named_by
+    if not file:
+        return error
+    inner = error.located()
+    if not inner.startswith(display_path(path)):
+        inner = f"{display_path(path)}: {inner}"
+    return type(error)(f"{key}: {inner}" if key else inner, file, line)
