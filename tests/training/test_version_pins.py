@@ -33,6 +33,9 @@ def ft608(tmp_path: Path, config: str, pins: str | None, pin_file: str = "requir
     path.write_text(config, encoding="utf-8")
     if pins is not None:
         (tmp_path / pin_file).write_text(pins, encoding="utf-8")
+    (tmp_path / "recipes" / "data").mkdir()  # LLaMA-Factory's registry: the dataset lives on the hub
+    (tmp_path / "recipes" / "data" / "dataset_info.json").write_text(
+        '{"alpaca_en_demo": {"hf_hub_url": "example-org/alpaca_en_demo"}}', encoding="utf-8")
     report = check([], settings=Settings(training_config=path, select=["FT608"]), no_cache=True)
     return {f.metrics["key"]: f for f in report.findings if f.code == "FT608"}
 
