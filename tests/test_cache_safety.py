@@ -280,7 +280,8 @@ def test_cli_with_a_planted_pickle_exits_as_without_cache(project: Path, tmp_pat
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
     assert "Traceback" not in res.output and res.exit_code == fresh.exit_code, res.output
     assert res.exit_code in (0, 1)
-    assert [f["code"] for f in json.loads(res.stdout)["findings"]] == [f["code"] for f in json.loads(fresh.stdout)["findings"]]
+    codes = [[f["code"] for f in json.loads(r.stdout)["findings"]] for r in (res, fresh)]
+    assert codes[0] == codes[1]
 
 
 # -- the cache itself ----------------------------------------------------------------------------------
@@ -393,8 +394,8 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
 
     def context() -> Context:
         cache = Cache(tmp_path / ".ftlint_cache")
-        ds = {"train": Dataset.concat("train", [load_dataset_file(cls_path, "train", "x", cache=cache)]),
-              "validation": Dataset.concat("validation", [load_dataset_file(pref_path, "validation", "x", cache=cache)])}
+        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)])
+              for split, p in (("train", cls_path), ("validation", pref_path))}
         return Context(ds, Settings(root=tmp_path), cache)
 
     class Handle:  # the little of a tokenizer handle that chars_per_token reads, and an identity

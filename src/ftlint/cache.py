@@ -408,7 +408,8 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def encode_entry(key: str, name: str, value: Any, schema: Schema, side: Callable[[int], Path] | None = None) -> list[Any]:
+def encode_entry(key: str, name: str, value: Any, schema: Schema,
+                 side: Callable[[int], Path] | None = None) -> list[Any]:
     """The chunks of the entry file of ``value`` (raises :class:`Unencodable`)."""
     w = Writer(side)
     tree = schema.enc(value, w)
@@ -580,7 +581,7 @@ class Cache:
                 os.unlink(tmp)
             except OSError:
                 pass
-            if not isinstance(e, IsADirectoryError):  # no room: stop trying (a directory in the entry's place: this one)
+            if not isinstance(e, IsADirectoryError):  # no room: stop trying (a directory in its place: this one)
                 self.enabled = False
             return False
         return True

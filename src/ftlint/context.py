@@ -70,8 +70,9 @@ class CrossMatches(NamedTuple):
 
 
 #: the declared schema of ``cross_matches`` on disk: ``a_rows`` are rows of the other split ("m")
-_CROSS_MATCHES = Spec(Rec(CrossMatches, b_rows=Arr(np.int64, "k", lo=0, hi="n"), a_rows=Arr(np.int64, "k", lo=0, hi="m"),
-                          similarity=Arr(np.float64, "k"), exact=Arr(np.bool_, "k")),
+_CROSS_MATCHES = Spec(Rec(CrossMatches, b_rows=Arr(np.int64, "k", lo=0, hi="n"),
+                          a_rows=Arr(np.int64, "k", lo=0, hi="m"), similarity=Arr(np.float64, "k"),
+                          exact=Arr(np.bool_, "k")),
                       lambda ctx, split, params: {"m": len(ctx.dataset(params["against"]))})
 
 
@@ -181,7 +182,7 @@ class Context:
 
     # -- artifact machinery ---------------------------------------------------------------------
     def artifact(self, name: str, split: str | None, params: dict[str, Any], compute: Callable[[], T],
-                 disk: Spec | None = None) -> T:
+                 disk: Spec | bool | None = None) -> T:
         """Memoise ``compute()`` under (name, split content, params); with ``disk`` (the artifact's
         declared schema, :class:`ftlint.cache.Spec`) also in the on-disk cache, read back only
         through that schema: an entry that does not fit it is a miss, recomputed and rewritten."""
@@ -252,11 +253,13 @@ class Context:
 
     def text_hashes(self, split: str) -> np.ndarray:
         """64-bit hash of each row's normalised full text (exact-duplicate key, fingerprint content)."""
-        return self.artifact("text_hashes", split, {}, lambda: self._hashes(split, "full"), disk=cache_schemas.row_hashes())
+        return self.artifact("text_hashes", split, {}, lambda: self._hashes(split, "full"),
+                             disk=cache_schemas.row_hashes())
 
     def input_hashes(self, split: str) -> np.ndarray:
         """64-bit hash of each row's normalised :func:`input_text` (the key of conflicting labels)."""
-        return self.artifact("input_hashes", split, {}, lambda: self._hashes(split, "input"), disk=cache_schemas.row_hashes())
+        return self.artifact("input_hashes", split, {}, lambda: self._hashes(split, "input"),
+                             disk=cache_schemas.row_hashes())
 
     def _field_hashes(self, split: str, field: str) -> np.ndarray:
         return self.text_hashes(split) if field == "full" else self.input_hashes(split)

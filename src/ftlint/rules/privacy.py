@@ -68,9 +68,9 @@ def _fields_exist(scan: PrivacyScan, ctx: Context, split: str | None) -> bool:
 
 
 #: the scan's declared schema on disk (``n``: the split's rows)
-_SCAN_SCHEMA = Spec(Rec(PrivacyScan, by_row=Map(Int(0, "n"), Seq(Rec(FieldHits, row=Int(0, "n"), field=Int(),
-                                                                       hits=Seq(Tup(Str, Str, Int(0), Int(0)), tuple=True)))),
-                        columns=Seq(Str, tuple=True)), check=_fields_exist)
+_HITS = Rec(FieldHits, row=Int(0, "n"), field=Int(), hits=Seq(Tup(Str, Str, Int(0), Int(0)), tuple=True))
+_SCAN_SCHEMA = Spec(Rec(PrivacyScan, by_row=Map(Int(0, "n"), Seq(_HITS)), columns=Seq(Str, tuple=True)),
+                    check=_fields_exist)
 
 
 def _collect(out: PrivacyScan, hits_by_text: dict[int, Any], owner: list[tuple[int, int]]) -> None:
