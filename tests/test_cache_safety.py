@@ -379,8 +379,9 @@ def test_concurrent_writers_and_readers_never_see_half_an_entry(tmp_path: Path) 
 
 
 def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: Any) -> None:
-    """The artifacts the project above does not reach: their computed values fit their schemas
-    and read back equal."""
+    """The artifacts the project above does not reach (labels, preference pairs, a reference
+    sample, a tokenizer's count): their values fit their schemas and read back equal."""
+    from ftlint import cache_schemas
     from ftlint.context import Context
     from ftlint.data.dataset import Dataset
     from ftlint.data.load import load_dataset_file
@@ -390,39 +391,35 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
               for k in range(60) for w, lab in [(("good great", "pos"), ("bad awful", "neg"))[k % 2]]]
     pref = [{"prompt": f"Say something {k}", "chosen": f"Something nice {k}.", "rejected": f"No {k}."}
             for k in range(12)]
-    cls_path, pref_path = write_jsonl("cls.jsonl", labels), write_jsonl("pref.jsonl", pref)
+    ref = [{"text": f"How do I bake bread number {k} at home with flour and yeast?", "label": "x"} for k in range(24)]
+    paths = {"train": write_jsonl("cls.jsonl", labels), "validation": write_jsonl("pref.jsonl", pref),
+             "reference": write_jsonl("ref.jsonl", ref)}
 
     def context() -> Context:
         cache = Cache(tmp_path / ".ftlint_cache")
-        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)])
-              for split, p in (("train", cls_path), ("validation", pref_path))}
-        return Context(ds, Settings(root=tmp_path), cache)
-
-    class Handle:  # the little of a tokenizer handle that chars_per_token reads, and an identity
-        identity = "fake-tokenizer"
+        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)]) for split, p in paths.items()}
+        reference = ds.pop("reference")
+        return Context(ds, Settings(root=tmp_path), cache, reference=reference)
 
     def compute(ctx: Context) -> list[Any]:
         return [ctx.label_noise("train", min_per_class=10), ctx.preference_hashes("validation"),
-                ctx.languages("train", sample=50),
-                ctx.artifact("chars_per_token", "train", {"tokenizer": Handle.identity},
-                             lambda: CharsPerToken(1000, 250, 0, 60, 60), disk=_chars_spec())]
+                ctx.self_similarity("train"), ctx.drift("train", "reference"), ctx.languages("reference"),
+                ctx.artifact("chars_per_token", "train", {"tokenizer": "a tokenizer"},
+                             lambda: CharsPerToken(1000, 250, 0, 60, 60), disk=cache_schemas.chars_per_token())]
 
     first = context()
     a = compute(first)
-    assert first.cache.unencodable == [] and a[0] is not None
+    assert first.cache.unencodable == [] and first.cache.misses >= len(a) and a[0] is not None
     second = context()
     b = compute(second)
     assert second.cache.misses == 0 and second.cache.rejected == []
     assert np.array_equal(a[0].probs, b[0].probs) and a[0].classes == b[0].classes
     assert all(np.array_equal(x, y) for x, y in zip(a[1], b[1]))
-    assert a[2].codes == b[2].codes and np.array_equal(a[2].rows, b[2].rows)
-    assert a[3] == b[3]
-
-
-def _chars_spec() -> Spec:
-    from ftlint import cache_schemas
-
-    return cache_schemas.chars_per_token()
+    assert all(np.array_equal(x, y) for x, y in zip(a[2], b[2])) and len(a[2][0]) == len(labels)
+    assert np.array_equal(a[3].coverage_a, b[3].coverage_a) and a[3].classifier.auc == b[3].classifier.auc
+    assert a[3].projection == b[3].projection and a[3].mmd == b[3].mmd
+    assert a[4].codes == b[4].codes and np.array_equal(a[4].confidence, b[4].confidence)
+    assert a[5] == b[5]
 
 
 def test_an_entry_of_another_format_version_is_a_miss(tmp_path: Path) -> None:
