@@ -480,7 +480,7 @@ def test_cache_second_load_is_a_hit_with_equal_data(tmp_path, write_jsonl):
     cache = Cache(tmp_path / "cache")
     first = load_dataset_file(p, "train", "positional path", cache=cache)
     assert (cache.hits, cache.misses) == (0, 1)
-    assert list((tmp_path / "cache").rglob("*.pkl"))
+    assert list((tmp_path / "cache").rglob("*.ftc"))
     second = load_dataset_file(p, "validation", "--validation", cache=Cache(tmp_path / "cache"))
     assert _same(first, second)
     # split and its reason come from this run, not from the cached copy
@@ -533,7 +533,7 @@ def test_check_with_no_cache_writes_nothing(tmp_path, write_jsonl):
 def test_check_caches_under_the_project_root(tmp_path, write_jsonl):
     p = write_jsonl("data.jsonl", [CHAT, CHAT])
     first = check([p], settings=Settings(root=tmp_path))
-    assert list((tmp_path / ".ftlint_cache").rglob("*.pkl"))
+    assert list((tmp_path / ".ftlint_cache").rglob("*.ftc"))
     second = check([p], settings=Settings(root=tmp_path))
     assert [(f.code, f.message) for f in first.findings] == [(f.code, f.message) for f in second.findings]
 

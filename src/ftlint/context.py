@@ -19,7 +19,8 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 import xxhash
 
-from ftlint.cache import Cache, cache_key
+from ftlint import cache_schemas
+from ftlint.cache import MISS, Arr, Cache, Rec, Spec, cache_key
 from ftlint.data.dataset import Dataset
 from ftlint.features.text import normalize
 from ftlint.findings import Row, row_fingerprint, snippet
@@ -66,6 +67,13 @@ class CrossMatches(NamedTuple):
     a_rows: np.ndarray  # int64
     similarity: np.ndarray  # float64: exact Jaccard of the shingle sets (1.0 for exact copies)
     exact: np.ndarray  # bool: the same normalised text
+
+
+#: the declared schema of ``cross_matches`` on disk: ``a_rows`` are rows of the other split ("m")
+_CROSS_MATCHES = Spec(Rec(CrossMatches, b_rows=Arr(np.int64, "k", lo=0, hi="n"),
+                          a_rows=Arr(np.int64, "k", lo=0, hi="m"), similarity=Arr(np.float64, "k"),
+                          exact=Arr(np.bool_, "k")),
+                      lambda ctx, split, params: {"m": len(ctx.dataset(params["against"]))})
 
 
 class _Lookup(Sequence[str]):
@@ -212,21 +220,31 @@ class Context:
 
     # -- artifact machinery ---------------------------------------------------------------------
     def artifact(self, name: str, split: str | None, params: dict[str, Any], compute: Callable[[], T],
-                 disk: bool = False) -> T:
-        """Memoise ``compute()`` under (name, split content, params); optionally on disk."""
+                 disk: Spec | bool | None = None) -> T:
+        """Memoise ``compute()`` under (name, split content, params); with ``disk`` (the artifact's
+        declared schema, :class:`ftlint.cache.Spec`) also in the on-disk cache, read back only
+        through that schema: an entry that does not fit it is a miss, recomputed and rewritten."""
         content = self.split_hash(split) if split else ""
         key = (name, split, content, tuple(sorted(params.items())))
         if key in self._memo:
             return self._memo[key]  # type: ignore[no-any-return]
         t0 = time.perf_counter()
-        value = None
-        dkey = cache_key("artifact", name, content, sorted(params.items())) if disk else ""
-        if disk:
-            value = self.cache.get(dkey)
-        if value is None:
+        spec = disk if isinstance(disk, Spec) else None
+        if disk and spec is None:  # e.g. disk=True: no schema declared, so kept in memory only
+            self.cache.unencodable.append(f"{name}: no schema declared")
+        if spec is not None and self.cache.enabled:
+            dkey = cache_key("artifact", name, content, sorted(params.items()))
+            dims = {"n": len(self.dataset(split))} if split else {}
+            if spec.dims is not None:
+                dims.update(spec.dims(self, split, params))
+            check = spec.check
+            value = self.cache.get(dkey, spec.schema, name, dims,
+                                   None if check is None else (lambda v: check(v, self, split)))
+            if value is MISS:
+                value = compute()
+                self.cache.put(dkey, value, spec.schema, name)
+        else:
             value = compute()
-            if disk:
-                self.cache.put(dkey, value)
         label = f"{name}[{split}]" if split else name
         self.timings[label] = self.timings.get(label, 0.0) + time.perf_counter() - t0
         self._memo[key] = value
@@ -316,18 +334,21 @@ class Context:
 
     def text_hashes(self, split: str) -> np.ndarray:
         """64-bit hash of each row's normalised full text (exact-duplicate key, fingerprint content)."""
-        return self.artifact("text_hashes", split, {}, lambda: self._hashes(split, "full"), disk=True)
+        return self.artifact("text_hashes", split, {}, lambda: self._hashes(split, "full"),
+                             disk=cache_schemas.row_hashes())
 
     def input_hashes(self, split: str) -> np.ndarray:
         """64-bit hash of each row's normalised :func:`input_text` (the key of conflicting labels)."""
-        return self.artifact("input_hashes", split, {}, lambda: self._hashes(split, "input"), disk=True)
+        return self.artifact("input_hashes", split, {}, lambda: self._hashes(split, "input"),
+                             disk=cache_schemas.row_hashes())
 
     def _field_hashes(self, split: str, field: str) -> np.ndarray:
         if field == "full":
             return self.text_hashes(split)
         if field == "input":
             return self.input_hashes(split)
-        return self.artifact("field_hashes", split, {"field": field}, lambda: self._hashes(split, field), disk=True)
+        return self.artifact("field_hashes", split, {"field": field}, lambda: self._hashes(split, field),
+                             disk=cache_schemas.row_hashes())
 
     def _memoised(self, name: str, split: str, params: dict[str, Any]) -> bool:
         return (name, split, self.split_hash(split), tuple(sorted(params.items()))) in self._memo
@@ -363,11 +384,12 @@ class Context:
             n = len(ds)
             hashes = self._field_hashes(split, field)
             ikey = cache_key("minhash_rows", 1, split, sorted(params.items()))
-            old = self.cache.get(ikey)
+            schema = cache_schemas.minhash_rows(bands)
+            old = self.cache.get(ikey, schema, "minhash_rows")
             keys = np.zeros((n, bands), dtype=np.uint64)
             empty = np.zeros(n, dtype=bool)
             known = np.zeros(n, dtype=bool)
-            if isinstance(old, tuple) and len(old) == 3 and len(old[0]):
+            if old is not MISS and len(old[0]):
                 oh, ok, oe = old
                 pos = np.minimum(np.searchsorted(oh, hashes), len(oh) - 1)
                 known = oh[pos] == hashes
@@ -376,9 +398,9 @@ class Context:
             if missing.size:
                 part = fresh(missing.tolist())
                 keys[missing], empty[missing] = part.keys, part.empty
-            if missing.size or old is None:
+            if missing.size or old is MISS:
                 uh, first = np.unique(hashes, return_index=True)
-                self.cache.put(ikey, (uh, keys[first], empty[first]))
+                self.cache.put(ikey, (uh, keys[first], empty[first]), schema, "minhash_rows")
             return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
 
         def fresh(subset: list[int] | None = None) -> MinHashBands:
@@ -410,7 +432,7 @@ class Context:
                     flush()
             flush()
             if hashes is not None:
-                self.artifact(hash_name, split, hash_params, lambda: hashes, disk=True)
+                self.artifact(hash_name, split, hash_params, lambda: hashes, disk=cache_schemas.row_hashes())
             return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
 
         return self.artifact("minhash", split, params, compute)
@@ -468,7 +490,7 @@ class Context:
 
         params = {"threshold": threshold, "field": field, "ngram": ngram, "char_ngram": char_ngram,
                   "num_perm": num_perm}
-        return self.artifact("near_duplicates", split, params, compute, disk=True)
+        return self.artifact("near_duplicates", split, params, compute, disk=cache_schemas.near_duplicates())
 
     def cross_matches(self, a: str, b: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
                       char_ngram: int = 5, num_perm: int = 128) -> CrossMatches:
@@ -512,7 +534,7 @@ class Context:
 
         params = {"against": a, "against_content": self.split_hash(a), "threshold": threshold, "field": field,
                   "ngram": ngram, "char_ngram": char_ngram, "num_perm": num_perm}
-        return self.artifact("cross_matches", b, params, compute, disk=True)
+        return self.artifact("cross_matches", b, params, compute, disk=_CROSS_MATCHES)
 
     def contamination_index(self, n: int = 13) -> tuple[Any, list[tuple[int, int]]]:
         """Every ``n``-word window of the contamination files' rows (``--contamination``): a
@@ -622,7 +644,7 @@ class Context:
 
         ds = self.datasets[split]
         return self.artifact("chars_per_token", split, {"tokenizer": tokenizer.identity, "sample": sample},
-                             lambda: chars_per_token(ds.texts, tokenizer, sample), disk=True)
+                             lambda: chars_per_token(ds.texts, tokenizer, sample), disk=cache_schemas.chars_per_token())
 
     def token_lengths(self, split: str, tokenizer: Any = None, limit: int | None = None) -> Any:
         """Token counts of every row of ``split`` rendered as the trainer sees it
@@ -634,7 +656,8 @@ class Context:
         ds = self.datasets[split]
         identity = tokenizer.identity if tokenizer is not None else "estimate"
         return self.artifact("token_lengths", split, {"tokenizer": identity, "limit": limit},
-                             lambda: token_lengths(ds.roles, ds.texts, tokenizer, limit=limit), disk=True)
+                             lambda: token_lengths(ds.roles, ds.texts, tokenizer, limit=limit),
+                             disk=cache_schemas.token_lengths())
 
     def preference_hashes(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """64-bit hashes of each row's normalised chosen side (its response) and rejected side, for
@@ -655,7 +678,7 @@ class Context:
                 rejected[part] = [h(t) if t else 0 for t in r]
             return chosen, rejected
 
-        return self.artifact("preference_hashes", split, {}, compute, disk=True)
+        return self.artifact("preference_hashes", split, {}, compute, disk=cache_schemas.preference_hashes())
 
     def label_noise(self, split: str, min_per_class: int = 10, max_rows: int = 50_000, folds: int = 5,
                     seed: int = 0) -> Any:
@@ -685,7 +708,7 @@ class Context:
             return LabelNoise(rows, classes, given, probs, thresholds, flagged, cv_rows)
 
         params = {"min_per_class": min_per_class, "max_rows": max_rows, "folds": folds, "seed": seed}
-        return self.artifact("label_noise", split, params, compute, disk=True)
+        return self.artifact("label_noise", split, params, compute, disk=cache_schemas.label_noise())
 
     def contamination_matches(self, split: str, n: int = 13) -> list[Any]:
         """Rows of ``split`` that share an ``n``-word window with a contamination file
@@ -704,7 +727,8 @@ class Context:
             return out
 
         files = tuple(f.content_hash for ds in self.contamination for f in ds.files)
-        return self.artifact("contamination_matches", split, {"n": n, "files": files}, compute, disk=True)
+        return self.artifact("contamination_matches", split, {"n": n, "files": files}, compute,
+                             disk=cache_schemas.contamination_matches())
 
     # -- relevance: embeddings, drift, languages (features.embed / drift / language; FT401-FT404) ----
     def relevance_sets(self) -> list[str]:
@@ -811,7 +835,7 @@ class Context:
             return Embeddings(vectors, rows, len(ds), embedder.backend, embedder.describe(), text)
 
         params = {"model": identity, "text": text, "texts": text_hash, "rows": len(rows), "seed": seed}
-        return self.artifact("embeddings", split, params, compute, disk=True)
+        return self.artifact("embeddings", split, params, compute, disk=cache_schemas.embeddings())
 
     def drift(self, a: str, b: str, model: str | None = None, *, text: str = "prompt", seed: int = 0) -> Any:
         """Set ``a`` against set ``b`` (split names or ``"reference"``) in the space of
@@ -831,7 +855,7 @@ class Context:
 
         params = {"against": b, "a": self._embedding_key(a, model, text, seed),
                   "b": self._embedding_key(b, model, text, seed), "seed": seed}
-        return self.artifact("drift", a, params, compute, disk=True)
+        return self.artifact("drift", a, params, compute, disk=cache_schemas.drift())
 
     def self_similarity(self, split: str, model: str | None = None, *, text: str = "prompt", seed: int = 0,
                         base: int = 10_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -855,7 +879,7 @@ class Context:
             return used, sims, pick[nearest]
 
         params = {"emb": self._embedding_key(split, model, text, seed), "base": base, "seed": seed}
-        return self.artifact("self_similarity", split, params, compute, disk=True)
+        return self.artifact("self_similarity", split, params, compute, disk=cache_schemas.self_similarity())
 
     def _embedding_key(self, split: str, model: str | None, text: str, seed: int) -> tuple[Any, ...]:
         encoder = self.embedding_model(model)
@@ -885,7 +909,7 @@ class Context:
 
         params = {"sample": sample, "seed": seed, "min_confidence": min_confidence, "min_chars": min_chars,
                   "columns": tuple(sorted(self.settings.dataset.columns.items()))}
-        return self.artifact("languages", split, params, compute, disk=True)
+        return self.artifact("languages", split, params, compute, disk=cache_schemas.languages())
 
     # -- building rows ----------------------------------------------------------------------------
     def row(self, split: str, i: int, code: str, text: str | None = None,

@@ -249,11 +249,11 @@ def test_ft602_rows_the_template_refuses_are_reported(tmp_path: Path, toks: dict
 def test_ft602_second_run_reads_the_cache(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(18, {5: (3, 100)})
     _, first = run(tmp_path, records, axolotl(toks["simple"]), "FT602", cache=True)
-    cached = list((tmp_path / ".ftlint_cache").rglob("*.pkl"))
+    cached = list((tmp_path / ".ftlint_cache").rglob("*.ftc"))
     assert cached
     _, second = run(tmp_path, records, axolotl(toks["simple"]), "FT602", cache=True)
     assert [f.message for f in first] == [f.message for f in second]
-    assert sorted((tmp_path / ".ftlint_cache").rglob("*.pkl")) == sorted(cached)
+    assert sorted((tmp_path / ".ftlint_cache").rglob("*.ftc")) == sorted(cached)
 
 
 # -- FT610 chat-template-missing -------------------------------------------------------------------

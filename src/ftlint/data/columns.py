@@ -206,7 +206,11 @@ class TextColumn(_Column):
         if data.isascii():  # byte offsets are character offsets: decode once, slice the str
             turns = list(map(data.decode("ascii").__getitem__, bounds))
         else:
-            turns = [data[b].decode("utf-8", "surrogatepass") for b in bounds]
+            bounds = list(bounds)
+            try:
+                turns = [data[b].decode("utf-8", "surrogatepass") for b in bounds]
+            except UnicodeDecodeError:  # only a file ftlint did not write (a tampered cache): never an error
+                turns = [data[b].decode("utf-8", "replace") for b in bounds]
         starts = np.asarray(rs[lo:hi + 1]) - t0
         per_row = np.diff(starts)
         k = int(per_row[0])

@@ -25,7 +25,8 @@ import numpy as np
 import orjson
 import xxhash
 
-from ftlint.cache import Cache, cache_key
+from ftlint.cache import MISS, Cache, cache_key
+from ftlint.data.cached import DATASET
 from ftlint.data.columns import CodedColumn, OptionalTextColumn, SpillError, TextColumn, save_text_columns
 from ftlint.data.dataset import Dataset, Malformed, SourceFile
 from ftlint.data.schema import CONSUMED_KEYS, FORMATS_BY_NAME, Format, Issue, apply_mapping, detect_format
@@ -451,8 +452,8 @@ def load_dataset_file(
         raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
     key = cache_key("dataset", LOADER_VERSION, content_hash, sorted(mapping.items()), forced_format,
                     path.suffix.lower())
-    cached = cache.get(key) if cache else None
-    if isinstance(cached, Dataset):
+    cached = cache.get(key, DATASET, "dataset") if cache else MISS
+    if cached is not MISS and cached.files[0].content_hash == content_hash:
         f = cached.files[0]
         f.path, f.abspath, f.split, f.split_source = shown, str(path.resolve()), split, split_source
         cached.split = split
@@ -470,12 +471,12 @@ def load_dataset_file(
         where = text_dir or tempfile.gettempdir()
         raise InputError(f"cannot write ftlint's temporary text file in {where}: {e.strerror or e} "
                          "(set TMPDIR to a folder with room)", shown) from None
-    if cache and cache.enabled:
+    if cache and cache.folder(key):
         try:  # the cache entry refers to a copy of the text file instead of embedding the text
-            save_text_columns([ds.texts, ds.rejected], lambda k: cache._path(key).with_suffix(f".text{k}"))
+            save_text_columns([ds.texts, ds.rejected], lambda k: cache.side_path(key, k))
         except OSError:
             return ds  # no room for the copy: no cache entry
-        cache.put(key, ds)
+        cache.put(key, ds, DATASET, "dataset")
     return ds
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftlint.cache import Int, Map, Rec, Seq, Spec, Str, Tup
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
@@ -59,6 +60,19 @@ def field_label(ds: Dataset, i: int, f: int, columns: tuple[str, ...]) -> str:
 SCAN_BLOCK = 32_768
 
 
+def _fields_exist(scan: PrivacyScan, ctx: Context, split: str | None) -> bool:
+    """Every hit of a scan read from the cache names a row, field and column that exist."""
+    roles = ctx.dataset(split or "train").roles
+    lowest = -1 - len(scan.columns)
+    return all(i == h.row and lowest <= h.field < len(roles[i]) for i, hits in scan.by_row.items() for h in hits)
+
+
+#: the scan's declared schema on disk (``n``: the split's rows)
+_HITS = Rec(FieldHits, row=Int(0, "n"), field=Int(), hits=Seq(Tup(Str, Str, Int(0), Int(0)), tuple=True))
+_SCAN_SCHEMA = Spec(Rec(PrivacyScan, by_row=Map(Int(0, "n"), Seq(_HITS)), columns=Seq(Str, tuple=True)),
+                    check=_fields_exist)
+
+
 def _collect(out: PrivacyScan, hits_by_text: dict[int, Any], owner: list[tuple[int, int]]) -> None:
     for t_idx, hits in sorted(hits_by_text.items()):
         i, f = owner[t_idx]
@@ -98,7 +112,7 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
         _collect(out, scan_texts(texts), owner)
         return out
 
-    return ctx.artifact("privacy_scan", split, {"version": 1}, compute, disk=True)
+    return ctx.artifact("privacy_scan", split, {"version": 1}, compute, disk=_SCAN_SCHEMA)
 
 
 def _plural(n: int, word: str) -> str:
