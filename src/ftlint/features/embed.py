@@ -561,12 +561,15 @@ def load_transformer(name: str, root: Path | None = None, *, max_length: int = 1
         ) from None
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(spec.path), local_files_only=True, trust_remote_code=False)
-        model = AutoModel.from_pretrained(str(spec.path), local_files_only=True, trust_remote_code=False)
+        # safetensors only: a pickled pytorch_model.bin is code, and ftlint never executes what it reads
+        model = AutoModel.from_pretrained(str(spec.path), local_files_only=True, trust_remote_code=False,
+                                          use_safetensors=True)
     except Exception as e:  # noqa: BLE001 - any loading problem is the user's model folder
         raise EmbedderUnavailable(
             f"cannot load embedding model '{name}': {type(e).__name__}: {str(e).splitlines()[0][:200]}",
             "point --embedding-model at a transformers encoder folder (config.json, tokenizer files, "
-            "model.safetensors); models that need custom code are not supported") from None
+            "model.safetensors); weights stored only as a pickle (pytorch_model.bin) and models that need "
+            "custom code are not loaded") from None
     if getattr(tokenizer, "pad_token", None) is None:  # decoder tokenizers: pad with eos (masked out)
         tokenizer.pad_token = getattr(tokenizer, "eos_token", None) or getattr(tokenizer, "unk_token", None)
         if tokenizer.pad_token is None:
