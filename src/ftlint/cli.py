@@ -411,12 +411,12 @@ def sample_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tupl
 
 
 def _lookup(reg: Any, ref: str) -> Any:
-    import difflib
+    from ftlint.registry import closest
 
     rule = reg.lookup(ref)
     if rule is None:
         known = [r.code for r in reg.rules] + [r.name for r in reg.rules]
-        close = difflib.get_close_matches(ref, known, n=1, cutoff=0.5)
+        close = closest(ref, known, cutoff=0.5)
         raise UsageError(f"no rule '{ref}'" + (f"; did you mean '{close[0]}'?" if close else "")
                          + " (see `ftlint rules`)")
     return rule

@@ -112,6 +112,21 @@ class Dataset:
         labels = self.labels[lo:hi] if len(self.labels) else none
         return list(map(_full_text, self.roles[lo:hi], self.texts[lo:hi], rejected, labels))
 
+    def unreadable_rows(self) -> list[int]:
+        """Rows (ascending) whose text is missing because their record could not be read as its
+        format: a record that is not an object, a missing key, or a value of the wrong type that left
+        a turn (or the rejected side) empty. Their text is not the record's, so two different broken
+        records must never count as duplicates of each other (they are FT002's)."""
+        out = []
+        for i, issues in self.issues.items():
+            if not any(x.kind in ("wrong-type", "missing-key") for x in issues):
+                continue
+            texts = self.texts[i]
+            rejected = self.rejected[i] if len(self.rejected) else None
+            if not texts or any(not t.strip() for t in texts) or (rejected is not None and not rejected.strip()):
+                out.append(i)
+        return sorted(out)
+
     @property
     def formats(self) -> list[str]:
         return sorted({f.format for f in self.files})

@@ -130,12 +130,18 @@ class SchemaMismatch(Rule):
                 )
 
 
+#: the key that holds a chat format's turns (what an empty conversation has empty)
+_TURNS_KEY = {"openai_chat": "messages", "sharegpt": "conversations", "kto": "messages"}
+
+
 class EmptyField(Rule):
-    """Empty or whitespace-only prompts, responses, message contents or preference sides.
+    """Empty or whitespace-only prompts, responses, message contents or preference sides, and
+    conversations with no turns at all.
 
     ## What it does
     Flags rows where a turn's text, the prompt, the response, or either side of a preference pair
-    is empty or only whitespace. Assistant turns that only carry tool calls are not empty.
+    is empty or only whitespace, and conversations whose list of turns is empty
+    (`{"messages": []}`). Assistant turns that only carry tool calls are not empty.
 
     ## Why it matters
     An empty response teaches the model to answer with nothing (or with the end-of-turn token
@@ -152,7 +158,7 @@ class EmptyField(Rule):
 
     code = "FT003"
     name = "empty-field"
-    summary = "Empty or whitespace-only prompts, responses, turns or preference sides"
+    summary = "Empty or whitespace-only prompts, responses, turns, preference sides or conversations"
     severity = Severity.ERROR
     fixable = True
 
@@ -163,8 +169,13 @@ class EmptyField(Rule):
             where_counts: dict[str, int] = defaultdict(int)
             for i in range(len(ds)):
                 roles, texts = ds.roles[i], ds.texts[i]
-                if not roles or any(x.kind in ("wrong-type", "missing-key") for x in ds.issues.get(i, ())):
+                if any(x.kind in ("wrong-type", "missing-key") for x in ds.issues.get(i, ())):
                     continue  # a value of the wrong type or a missing key is FT002's, not an empty field
+                if not roles:  # a conversation with no turns at all: {"messages": []}
+                    key = _TURNS_KEY.get(ds.format_of(i), "record")
+                    where_counts["conversation"] += 1
+                    rows.append(ctx.row(split, i, self.code, extra={"empty": [f"the conversation ('{key}' is [])"]}))
+                    continue
                 empty = [f"{ROLE_NAMES.get(r, r)} turn {k + 1}" for k, (r, t) in enumerate(zip(roles, texts))
                          if not t.strip()]
                 kind = ds.kind_of(i)

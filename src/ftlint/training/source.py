@@ -23,7 +23,9 @@ import yaml
 from ftlint.training.plan import (
     CommentedKey,
     ConfigValue,
+    INVALID_NOTE,
     DeprecatedKey,
+    InvalidValue,
     Origin,
     Provenance,
     TrainingConfigError,
@@ -344,6 +346,8 @@ class Reader:
 
     def __init__(self, source: ConfigSource) -> None:
         self.source = source
+        #: key path -> the value's problem (``training.values``, FT621): such a key reads as unset
+        self.invalid: dict[str, InvalidValue] = {}
 
     # raw access ---------------------------------------------------------------------------
     def get(self, key: str) -> Any:
@@ -403,8 +407,9 @@ class Reader:
         """The first of ``keys`` (aliases, in order of preference) that has a value.
 
         A present key with a null/empty value is unset: the default applies (origin DEFAULT) and
-        the null key is still listed in ``sources``.  A value that cannot be converted stays
-        unset with origin CONFIG and a note saying why.
+        the null key is still listed in ``sources``.  A value that cannot be converted, or that is
+        invalid for the framework (``self.invalid``, FT621), stays unset with origin CONFIG and a
+        note saying why: neither it nor the default is used.
         """
         names = (keys,) if isinstance(keys, str) else tuple(keys)
         null_sources: list[Provenance] = []
@@ -415,6 +420,9 @@ class Reader:
             if is_empty(raw):
                 null_sources.append(self.prov(name))
                 continue
+            bad = self.invalid.get(name)
+            if bad is not None:
+                return ConfigValue(None, Origin.CONFIG, (self.prov(name),), raw, f"{INVALID_NOTE}: {bad.message}")
             try:
                 converted = conv(raw)
             except (ValueError, TypeError, OverflowError) as exc:
