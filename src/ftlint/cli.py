@@ -185,14 +185,14 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
     )
     if write_baseline is not None:
+        from ftlint.suppress import baseline_summary
         from ftlint.suppress import write_baseline as write
 
         try:
             n = write(report, write_baseline)
         except OSError as e:
             raise UsageError(f"cannot write the baseline to {write_baseline}: {e.strerror or e}") from None
-        click.echo(f"ftlint: wrote {n} baseline entr{'y' if n == 1 else 'ies'} ({len(report.findings)} findings) "
-                   f"to {write_baseline}; `ftlint check` now reports only what is new", err=True)
+        click.echo(f"ftlint: {baseline_summary(report, n, write_baseline)}", err=True)
         sys.exit(2 if report.failed_rules else 0)
     if color == "auto":
         use_color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -139,6 +139,9 @@ class Context:
         self.timings: dict[str, float] = {}
         #: ftlint's own notices for FT9xx rules (e.g. a plugin pack that failed to load)
         self.notices: list[str] = []
+        #: files of the given directories that look like data but were not read, with why
+        #: (``data.load.skipped_files``: a compressed dataset, a symlink loop): FT001 reports them
+        self.skipped_inputs: list[tuple[str, str]] = []
         #: the run's suppressions (baseline, noqa, per-file-ignores), set by the engine
         self.suppressions: Any = None
         #: benchmark / held-out files that must not leak into training (``--contamination``, FT204)

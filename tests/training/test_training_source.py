@@ -74,7 +74,7 @@ def test_json_syntax_error_is_located(tmp_path: Path) -> None:
     assert str(info.value).startswith(f"{path}:4: could not parse JSON: ")
 
 
-@pytest.mark.parametrize("text, what", [("- a\n- b\n", "a list"), ("just text\n", "a str"), ("42\n", "a int")])
+@pytest.mark.parametrize("text, what", [("- a\n- b\n", "a list"), ("just text\n", "a string"), ("42\n", "a number")])
 def test_top_level_not_a_mapping(tmp_path: Path, text: str, what: str) -> None:
     path = write(tmp_path, "train.yaml", text)
     with pytest.raises(TrainingConfigError) as info:

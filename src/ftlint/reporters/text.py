@@ -104,7 +104,7 @@ def render(report: Report, options: RenderOptions) -> str:
     summary = (f"Found {total} finding{'s' if total != 1 else ''}: {s['error']} error, {s['warning']} warning, "
                f"{s['info']} info")
     if s.get("suppressed"):
-        summary += f" ({s['suppressed']} suppressed)"
+        summary += f" ({s['suppressed']} suppressed: baselined rows or findings, noqa, per-file-ignores)"
     summary += f". {ran} rules ran, {len(skipped)} skipped, {len(failed)} failed."
     if not total and not failed:
         summary = _style("All checks passed. ", options, fg="green", bold=True) + summary

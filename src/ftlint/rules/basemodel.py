@@ -332,6 +332,7 @@ class NoHeldOutTest(Rule):
             ds = ctx.dataset("train")
             location = Location(path=ds.files[0].path if len(ds.files) == 1 else None)
         yield self.finding(message, _test_fix(plan), location=location, escalate=bool(selection),
+                           escalated_by="the validation data also chooses the model",
                            split="train" if plan is None else None,
                            metrics={"validation": has_val, "model_selection": selection})
 

@@ -13,6 +13,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.features.lsh import clusters
 from ftlint.findings import Finding, Row
+from ftlint.grammar import with_article
 from ftlint.rule import Need, Rule, Severity
 
 
@@ -353,7 +354,7 @@ class BenchmarkContamination(Rule):
         n = len(ctx.dataset("train"))
         files = ", ".join(sorted(by_file))
         yield self.finding(
-            f"{len(rows):,} of {n:,} training examples ({len(rows) / n:.1%}) share a {n_words}-word sequence "
+            f"{len(rows):,} of {n:,} training examples ({len(rows) / n:.1%}) share {with_article(str(n_words))}-word sequence "
             f"with the contamination file{'s' if len(by_file) != 1 else ''} {files}",
             "Drop the listed training rows (or cut the shared passage out) before training, and filter the data "
             "source against every benchmark you will report.",

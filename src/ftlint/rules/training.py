@@ -19,6 +19,7 @@ import numpy as np
 from ftlint.context import Context
 from ftlint.data.load import display_path
 from ftlint.findings import Finding, Location
+from ftlint.grammar import with_article
 from ftlint.rule import Need, Rule, Severity, Skip
 
 #: stages trained on preference pairs (their learning rates are far lower than SFT's)
@@ -363,6 +364,7 @@ class MissingValidationSplit(Rule):
             f"the {label} config never evaluates on held-out data: {v.reason}; overfitting will go unseen",
             _validation_fix(plan),
             location=_validation_location(plan), escalate=True,
+            escalated_by="with a training config, a run that never evaluates is an error",
             metrics={"framework": plan.framework, "configured": v.configured, "methods": list(v.methods),
                      "commented_lines": [c.line for c in _commented_eval(plan)]},
         )
@@ -1097,7 +1099,7 @@ class DeprecatedOrUnknownKey(Rule):
             fix = (f"Rename it to `{uk.suggestion}`." if uk.suggestion
                    else f"Check the spelling against the {label} documentation, or remove it.")
             yield self.finding(
-                f"`{uk.key}` is not a {label} key{hint} Depending on the version it is ignored or makes the "
+                f"`{uk.key}` is not {with_article(label)} key{hint} Depending on the version it is ignored or makes the "
                 "trainer refuse the config",
                 fix, location=_at(plan, uk.key, uk.provenance.line),
                 metrics={"key": uk.key, "suggestion": uk.suggestion, "kind": "unknown"},

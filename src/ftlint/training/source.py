@@ -102,7 +102,11 @@ def read_config(path: Path) -> ConfigSource:
     """Parse ``path`` as YAML or JSON; raise TrainingConfigError with a located message."""
     shown = str(path)
     if not path_exists(path):
-        raise TrainingConfigError("training config not found", shown)
+        from ftlint.data.load import missing_reason
+
+        reason = missing_reason(path)
+        raise TrainingConfigError("training config not found" if reason.startswith("no such file")
+                                  else f"training config cannot be opened: {reason}", shown)
     if path.is_dir():
         raise TrainingConfigError("is a directory, not a training config file", shown)
     try:
@@ -132,7 +136,8 @@ def read_config(path: Path) -> ConfigSource:
         data, lines, dups = _parse_yaml(text, shown)
         fmt = "yaml"
     if not isinstance(data, Mapping):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        kind = "a list" if isinstance(data, list) else {str: "a string", int: "a number", float: "a number",
+                                                         bool: "a boolean"}.get(type(data), type(data).__name__)
         if data is None:
             raise TrainingConfigError("the training config is empty", shown, 1)
         raise TrainingConfigError(
