@@ -129,7 +129,8 @@ def test_files_skipped_in_a_directory_are_reported(work: Path) -> None:
 # -- encodings ---------------------------------------------------------------------------------------------------
 
 def test_latin1_bytes_get_one_summary_naming_the_encoding(work: Path) -> None:
-    lines = [json.dumps({"prompt": f"Café crème {i}", "completion": "très bien"}, ensure_ascii=False) for i in range(4)]
+    lines = [json.dumps({"prompt": f"Café crème {i}", "completion": "très bien"}, ensure_ascii=False)
+             for i in range(4)]
     (work / "train.jsonl").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
     finding = only(check("train.jsonl", "--select", "FT001"), "FT001")
     assert "4 records are not UTF-8 and the file looks like Latin-1" in finding["message"]

@@ -390,8 +390,8 @@ def run(
     ctx.progress = progress
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
-    ctx.skipped_inputs = skipped_files([*(paths or settings.dataset.train), *(validation or settings.dataset.validation),
-                                        *(test or settings.dataset.test)])
+    ctx.skipped_inputs = skipped_files([*(paths or settings.dataset.train),
+                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)])
     ctx.contamination = contamination_sets
     # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
     from ftlint.features.pii import privacy_redaction

@@ -168,8 +168,9 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
                 also = ""
                 if compressed:
                     shown = ", ".join(Path(n).name for n in compressed[:3]) + (", ..." if len(compressed) > 3 else "")
-                    also = (f"; it has compressed ones ({shown}): decompress them first (e.g. "
-                            f"`{compressed_hint(Path(compressed[0])).split('`')[1]}`); compressed input is not read yet")
+                    example = (compressed_hint(Path(compressed[0])) or "").split("`")[1]
+                    also = (f"; it has compressed ones ({shown}): decompress them first (e.g. `{example}`); "
+                            "compressed input is not read yet")
                 raise InputError(f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)}){also}", str(raw))
             out.extend(found)
         elif p.is_file():

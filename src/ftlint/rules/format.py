@@ -291,7 +291,8 @@ class ChatStructure(Rule):
                     if prompt_roles and prompt_roles.rstrip(SYSTEM)[-1:] not in (USER, TOOL):
                         problems.append("the preference prompt does not end with a user turn")
                 elif roles[-1] != ASSISTANT:
-                    problems.append(f"ends with {with_article(ROLE_NAMES.get(roles[-1], roles[-1]))} turn, not the assistant's")
+                    last = with_article(ROLE_NAMES.get(roles[-1], roles[-1]))
+                    problems.append(f"ends with {last} turn, not the assistant's")
                 if SYSTEM in roles[1:]:
                     problems.append(f"system message at turn {roles.index(SYSTEM, 1) + 1}, not first")
                 if fmt.strict_alternation:

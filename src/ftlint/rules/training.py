@@ -1099,8 +1099,8 @@ class DeprecatedOrUnknownKey(Rule):
             fix = (f"Rename it to `{uk.suggestion}`." if uk.suggestion
                    else f"Check the spelling against the {label} documentation, or remove it.")
             yield self.finding(
-                f"`{uk.key}` is not {with_article(label)} key{hint} Depending on the version it is ignored or makes the "
-                "trainer refuse the config",
+                f"`{uk.key}` is not {with_article(label)} key{hint} Depending on the version it is ignored or makes "
+                "the trainer refuse the config",
                 fix, location=_at(plan, uk.key, uk.provenance.line),
                 metrics={"key": uk.key, "suggestion": uk.suggestion, "kind": "unknown"},
             )
