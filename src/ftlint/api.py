@@ -16,6 +16,7 @@ from ftlint.data.load import (
     display_path,
     expand_paths,
     load_dataset_file,
+    skipped_files,
 )
 from ftlint.engine import run_rules
 from ftlint.errors import FtlintError, UsageError
@@ -272,6 +273,8 @@ def run(
     ctx.protected = protected
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
+    ctx.skipped_inputs = skipped_files([*(paths or settings.dataset.train),
+                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)])
     ctx.contamination = contamination_sets
     ctx.unavailable = sources.unavailable
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):

@@ -190,14 +190,14 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
                  *((rpath, f"the {rfmt} report (--report)") for rfmt, rpath in extra_reports)],
     )
     if write_baseline is not None:
+        from ftlint.suppress import baseline_summary
         from ftlint.suppress import write_baseline as write
 
         try:
             n = write(report, write_baseline)
         except OSError as e:
             raise UsageError(f"cannot write the baseline to {write_baseline}: {e.strerror or e}") from None
-        click.echo(f"ftlint: wrote {n} baseline entr{'y' if n == 1 else 'ies'} ({len(report.findings)} findings) "
-                   f"to {write_baseline}; `ftlint check` now reports only what is new", err=True)
+        click.echo(f"ftlint: {baseline_summary(report, n, write_baseline)}", err=True)
         sys.exit(2 if report.failed_rules else 0)
     if color == "auto":
         use_color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -419,12 +419,12 @@ def sample_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tupl
 
 
 def _lookup(reg: Any, ref: str) -> Any:
-    import difflib
+    from ftlint.registry import closest
 
     rule = reg.lookup(ref)
     if rule is None:
         known = [r.code for r in reg.rules] + [r.name for r in reg.rules]
-        close = difflib.get_close_matches(ref, known, n=1, cutoff=0.5)
+        close = closest(ref, known, cutoff=0.5)
         raise UsageError(f"no rule '{ref}'" + (f"; did you mean '{close[0]}'?" if close else "")
                          + " (see `ftlint rules`)")
     return rule

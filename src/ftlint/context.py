@@ -180,6 +180,9 @@ class Context:
         self.timings: dict[str, float] = {}
         #: ftlint's own notices for FT9xx rules (e.g. a plugin pack that failed to load)
         self.notices: list[str] = []
+        #: files of the given directories that look like data but were not read, with why
+        #: (``data.load.skipped_files``: a compressed dataset, a symlink loop): FT001 reports them
+        self.skipped_inputs: list[tuple[str, str]] = []
         #: the run's suppressions (baseline, noqa, per-file-ignores), set by the engine
         self.suppressions: Any = None
         #: benchmark / held-out files that must not leak into training (``--contamination``, FT204)
@@ -312,11 +315,38 @@ class Context:
         ds = self.dataset(split)
         get = self._text_getter(ds, field)
         idx: Sequence[int] = range(len(ds)) if rows is None else rows
+        bad = self.unreadable(split)
+        bad_set = set(bad.tolist()) if rows is not None and bad.size else set()
         for lo in range(0, len(idx), batch):
             if rows is None and field == "full":  # a range of rows: the columns are read as ranges
-                yield lo, canonical_batch(ds.full_texts(lo, lo + batch))
-                continue
-            yield lo, canonical_batch([get(int(i)) for i in idx[lo:lo + batch]])
+                texts = canonical_batch(ds.full_texts(lo, lo + batch))
+            else:
+                texts = canonical_batch([get(int(i)) for i in idx[lo:lo + batch]])
+            if bad.size:  # an unreadable row's partial text is no text at all (see :meth:`unreadable`)
+                if rows is None:
+                    a, b = np.searchsorted(bad, [lo, lo + len(texts)])
+                    for i in bad[a:b].tolist():
+                        texts[i - lo] = b""
+                elif bad_set:
+                    for k, i in enumerate(idx[lo:lo + batch]):
+                        if int(i) in bad_set:
+                            texts[k] = b""
+            yield lo, texts
+
+    def unreadable(self, split: str) -> np.ndarray:
+        """Positions (int64, ascending) of the rows whose text could not be read
+        (``Dataset.unreadable_rows``: a record of the wrong shape whose turns came out empty). They
+        are in no duplicate, leakage or label-conflict key: their normalised text is empty (no
+        MinHash band) and their row hash is unique to the row (:meth:`_unreadable_hashes`), so two
+        different broken records are never "copies" of each other."""
+        return self.artifact("unreadable_rows", split, {},
+                             lambda: np.asarray(self.dataset(split).unreadable_rows(), dtype=np.int64))
+
+    def _unreadable_hashes(self, split: str, bad: np.ndarray) -> np.ndarray:
+        ds = self.dataset(split)
+        h = xxhash.xxh3_64_intdigest
+        return np.fromiter((h(f"\x00ftlint unreadable row\x00{ds.path(i)}\x00{int(ds.index[i])}".encode(
+            "utf-8", "surrogatepass")) for i in bad.tolist()), dtype=np.uint64, count=bad.size)
 
     def normalized_text(self, split: str) -> list[str]:
         """NFKC, case-folded, whitespace-collapsed full text of every row (role markers kept).
@@ -330,6 +360,9 @@ class Context:
         out = np.empty(len(self.dataset(split)), dtype=np.uint64)
         for lo, texts in self.normalized_batches(split, field):
             out[lo:lo + len(texts)] = np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
+        bad = self.unreadable(split)
+        if bad.size:
+            out[bad] = self._unreadable_hashes(split, bad)
         return out
 
     def text_hashes(self, split: str) -> np.ndarray:
@@ -432,6 +465,9 @@ class Context:
                     flush()
             flush()
             if hashes is not None:
+                bad = self.unreadable(split)
+                if bad.size:
+                    hashes[bad] = self._unreadable_hashes(split, bad)
                 self.artifact(hash_name, split, hash_params, lambda: hashes, disk=cache_schemas.row_hashes())
             return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
 

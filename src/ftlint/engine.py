@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ftlint.context import Context
 from ftlint.findings import Finding, Redaction, RuleOutcome, key_fingerprint
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.rule import Need, Rule, Severity, Skip, escalation_note
 from ftlint.suppress import Suppressions
 
 NEED_SKIPS: dict[Need, tuple[str, str]] = {
@@ -76,7 +76,7 @@ def _relpath(path: str | None, root: Path) -> str | None:
         return path
     try:
         return Path(os.path.relpath(Path(path).resolve(), root)).as_posix()
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # another drive; a symlink loop (a skipped input)
         return path
 
 
@@ -127,6 +127,10 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
         for f in produced:
             if rule.severity_override is not None:
                 f.severity = rule.severity_override
+                if "escalated_from" in f.metrics:  # an override pins the level: nothing was escalated
+                    note = escalation_note(Severity.parse(f.metrics.pop("escalated_from")),
+                                           f.metrics.pop("escalated_by", ""))
+                    f.message = f.message.removesuffix(note)
             rel = _relpath(f.location.path, root)
             key = f.location.key or f.split or ""
             f.fingerprint = key_fingerprint(cls.code, rel, key)

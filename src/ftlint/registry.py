@@ -95,12 +95,23 @@ def _specificity(selector: str, rule: type[Rule]) -> int:
     return 0
 
 
+def closest(word: str, options: list[str], cutoff: float = 0.6) -> list[str]:
+    """The option closest to ``word`` (difflib's ratio, ties broken by the characters in the same
+    places: ``FT2O1`` is FT201, not FT621), as a list of zero or one."""
+    close = difflib.get_close_matches(word, options, n=5, cutoff=cutoff)
+    if not close:
+        return []
+    ratio = {c: difflib.SequenceMatcher(None, word, c).ratio() for c in close}
+    same = {c: sum(a == b for a, b in zip(word.upper(), c.upper())) for c in close}
+    return [max(close, key=lambda c: (ratio[c], same[c], [-ord(ch) for ch in c]))]
+
+
 def validate_selectors(selectors: list[str], reg: Registry, where: str) -> None:
     known = [r.code for r in reg.rules] + [r.name for r in reg.rules]
     for sel in selectors:
         if any(_specificity(sel, r) for r in reg.rules) or sel.upper() == "ALL":
             continue
-        close = difflib.get_close_matches(sel, known, n=1, cutoff=0.6)
+        close = closest(sel, known)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         if reg.failures:
             if where.startswith(("ignore", "per-file-ignores")):

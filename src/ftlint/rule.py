@@ -135,10 +135,13 @@ class Rule:
         total: int | None = None,
         metrics: dict[str, Any] | None = None,
         escalate: bool = False,
+        escalated_by: str | None = None,
         key: str | None = None,
         split: str | None = None,
     ) -> "Finding":
-        """Build a Finding of this rule; ``escalate`` raises the base severity one level."""
+        """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
+        message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
+        its value), since ``ftlint rules`` and SARIF show the base level."""
         from ftlint.findings import Affected, Finding, Location
 
         rows = rows or []
@@ -150,6 +153,10 @@ class Rule:
             else:
                 location = Location(path=None, line=None, key=key)
         sev = self.severity.escalated() if escalate else self.severity
+        if sev != self.severity:
+            why = escalated_by or self._escalation_reason()
+            message += escalation_note(self.severity, why)
+            metrics = {**(metrics or {}), "escalated_from": self.severity.label, "escalated_by": why}
         return Finding(
             code=self.code,
             name=self.name,
@@ -162,6 +169,14 @@ class Rule:
             metrics=metrics or {},
             split=split,
         )
+
+    def _escalation_reason(self) -> str:
+        """``the rule's `error-fraction` option (0.1)``: what raised this finding's severity."""
+        if not self.escalation:
+            return "the rule's escalation condition"
+        value = getattr(self.options, self.escalation, None)
+        shown = f" ({value:g})" if isinstance(value, float) else f" ({value:,})" if isinstance(value, int) else ""
+        return f"the rule's `{self.escalation.replace('_', '-')}` option{shown}"
 
     # -- documentation --------------------------------------------------------------------------
     @classmethod
@@ -187,6 +202,11 @@ class Rule:
             tname = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
             out.append((f.name.replace("_", "-"), default, tname, cls.option_help.get(f.name, "")))
         return out
+
+
+def escalation_note(base: Severity, why: str) -> str:
+    """The suffix of an escalated finding's message: `` (escalated from warning: <why>)``."""
+    return f" (escalated from {base.label}: {why})"
 
 
 class Skip(Exception):

@@ -147,6 +147,24 @@ def write_baseline(report: Report, path: Path) -> int:
     return len(data["entries"])
 
 
+def baseline_summary(report: Report, entries: int, path: Path | str) -> str:
+    """What ``ftlint baseline`` wrote, in the units ``ftlint check`` counts as "suppressed".
+
+    A finding lists the rows it affects; each row is one *item* of the baseline, and a finding
+    about a whole split or a config key (no rows) is one item. Identical items (the same row
+    content twice) share one *entry* with a count. ``check`` then counts every item it hides as
+    suppressed, so on unchanged data "N suppressed" is the item count written here."""
+    accepted = [f for f in report.findings if not f.code.startswith("FT9")]
+    rows = sum(len(f.rows) for f in accepted)
+    whole = sum(1 for f in accepted if not f.rows)
+    items = rows + whole
+    return (f"wrote {entries} baseline entr{'y' if entries == 1 else 'ies'} to {path}, accepting "
+            f"{len(accepted)} finding{'' if len(accepted) == 1 else 's'} as {items} item{'' if items == 1 else 's'} "
+            f"({rows} affected row{'' if rows == 1 else 's'} and {whole} finding{'' if whole == 1 else 's'} without "
+            "rows; identical rows share an entry, with a count); `ftlint check` now reports only what is new, and "
+            f"its \"suppressed\" count is in items ({items} on unchanged data)")
+
+
 @dataclass
 class NoqaComment:
     path: str

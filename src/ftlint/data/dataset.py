@@ -112,6 +112,29 @@ class Dataset:
         labels = self.labels[lo:hi] if len(self.labels) else none
         return list(map(_full_text, self.roles[lo:hi], self.texts[lo:hi], rejected, labels))
 
+    def unreadable_rows(self) -> list[int]:
+        """Rows (ascending) whose text is missing because their record could not be read as its
+        format: a record that is not an object, a missing key, or a value of the wrong type that left
+        a turn (or the rejected side) empty. Their text is not the record's, so two different broken
+        records must never count as duplicates of each other (they are FT002's)."""
+        candidates = sorted(i for i, issues in self.issues.items()
+                            if any(x.kind in ("wrong-type", "missing-key") for x in issues))
+        out = []
+        block = 4096  # the columns are read a block of rows at a time (one read of the text on disk)
+        k = 0
+        while k < len(candidates):
+            lo = candidates[k] - candidates[k] % block
+            hi = min(lo + block, len(self))
+            texts = self.texts[lo:hi]
+            rejected = self.rejected[lo:hi] if len(self.rejected) else [None] * (hi - lo)
+            while k < len(candidates) and candidates[k] < hi:
+                i = candidates[k]
+                t, r = texts[i - lo], rejected[i - lo]
+                if not t or any(not x.strip() for x in t) or (r is not None and not r.strip()):
+                    out.append(i)
+                k += 1
+        return out
+
     @property
     def formats(self) -> list[str]:
         return sorted({f.format for f in self.files})

@@ -10,15 +10,17 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 import csv
+import errno
 import io
 import json
 import os
 import re
+import shlex
 import sys
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ from ftlint.data.dataset import Dataset, Malformed, SourceFile
 from ftlint.data.schema import CONSUMED_KEYS, FORMATS_BY_NAME, Format, Issue, apply_mapping, detect_format
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
+from ftlint.grammar import plural
 
 SPLITS = ("train", "validation", "test")
 DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
@@ -43,7 +46,7 @@ VALIDATION_WORDS = {"val", "valid", "validation", "dev", "eval", "evaluation"}
 TEST_WORDS = {"test"}
 DETECT_SAMPLE = 200
 EXTRA_MAX_CHARS = 200
-LOADER_VERSION = 5
+LOADER_VERSION = 6
 #: share of records holding text from which the detected format extracts none: a detection failure
 HOLLOW_SHARE = 0.8
 #: keys whose string values are structure, not text (a role name, a part type)
@@ -54,7 +57,7 @@ def display_path(path: Path) -> str:
     """The path as shown in reports: relative to the working directory when below it."""
     try:
         return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if _below_cwd(path) else path.as_posix()
-    except ValueError:  # other drive on Windows
+    except (ValueError, RuntimeError, OSError):  # other drive on Windows; a symlink loop
         return path.as_posix()
 
 
@@ -62,7 +65,7 @@ def _below_cwd(path: Path) -> bool:
     try:
         path.resolve().relative_to(Path.cwd().resolve())
         return True
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):
         return False
 
 
@@ -93,27 +96,94 @@ def infer_split(path: Path) -> tuple[str, str] | None:
     return None
 
 
+#: compressed files: the command that decompresses one and keeps the original
+COMPRESSED = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd", ".zstd": "unzstd",
+              ".lz4": "unlz4", ".zip": "unzip", ".7z": "7z x", ".tgz": "tar xzf", ".tar": "tar xf"}
+
+
+def compressed_hint(path: Path) -> str | None:
+    """For a compressed file (``train.jsonl.gz``): what it is and the command that decompresses it."""
+    low = path.name.lower()
+    for suffix, command in COMPRESSED.items():
+        if low.endswith(suffix):
+            return (f"compressed file ({suffix[1:]}): decompress it first (`{command} {shlex.quote(str(path))}`); "
+                    "compressed input is not read yet")
+    return None
+
+
+def missing_reason(path: Path) -> str:
+    """Why ``path`` cannot be opened although it may be listed: a symlink loop, a broken symlink, or
+    no such file."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symlink loop: the link leads back to itself (too many levels of symbolic links)"
+        if os.path.islink(path):
+            return f"broken symlink: it points to {os.readlink(path)}, which does not exist"
+        if e.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"cannot open it: {e.strerror or e}"
+    return "no such file or directory"
+
+
+def _dataset_name(name: str) -> bool:
+    return name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(name) and not name.startswith(".")
+
+
+def skipped_files(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
+    """Files of the directories among ``paths`` that look like data but are not read, with why:
+    compressed datasets (``train.jsonl.gz``), and symlink loops or broken symlinks with a dataset
+    name. (:func:`expand_paths` leaves them out; the report must say so.)"""
+    out: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.is_dir():
+            continue
+        try:
+            children = sorted(p.iterdir())
+        except OSError:
+            continue
+        for c in children:
+            if c.name.startswith("."):
+                continue
+            hint = compressed_hint(c)
+            inner = c.name
+            for suffix in COMPRESSED:
+                if inner.lower().endswith(suffix):
+                    inner = inner[: -len(suffix)]
+                    break
+            shown = (PurePosixPath(display_path(p)) / c.name).as_posix()  # the link itself, not its target
+            if hint is not None and _dataset_name(inner) and c.is_file():
+                out.append((shown, hint))
+            elif _dataset_name(c.name) and os.path.islink(c) and not c.exists():
+                out.append((shown, missing_reason(c)))
+    return out
+
+
 def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Path]:
     """Files stay files; a directory expands, not recursively, to its dataset files."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if not p.exists():
-            raise InputError(f"no such file or directory", str(raw))
+            raise InputError(missing_reason(p), str(raw))
         if p.is_dir():
-            found = sorted(
-                c for c in p.iterdir()
-                if c.is_file() and c.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(c.name)
-                and not c.name.startswith(".")
-            )
+            found = sorted(c for c in p.iterdir() if c.is_file() and _dataset_name(c.name))
             if not found:
-                raise InputError(
-                    f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)})", str(raw)
-                )
+                compressed = [name for name, _ in skipped_files([p]) if compressed_hint(Path(name))]
+                also = ""
+                if compressed:
+                    shown = ", ".join(Path(n).name for n in compressed[:3]) + (", ..." if len(compressed) > 3 else "")
+                    example = (compressed_hint(Path(compressed[0])) or "").split("`")[1]
+                    also = (f"; it has compressed ones ({shown}): decompress them first (e.g. `{example}`); "
+                            "compressed input is not read yet")
+                raise InputError(f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)}){also}", str(raw))
             out.extend(found)
         elif p.is_file():
             if not p.name.lower().endswith(DATASET_SUFFIXES):
+                hint = compressed_hint(p)
                 raise InputError(
+                    f"not a dataset file: {hint}" if hint else
                     f"not a dataset file: expected one of {', '.join(DATASET_SUFFIXES)}"
                     " (a training config goes after --config)",
                     str(raw),
@@ -129,11 +199,66 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
 Item = tuple[int | None, Any, str | None, str]
 
 
+#: ``iconv -f`` names of the encodings :func:`encoding_guess` names
+ICONV_NAMES = {"Latin-1": "LATIN1", "Windows-1252": "CP1252"}
+_GUESS = re.compile(r"the bytes look like (?P<enc>[\w-]+)")
+
+
+def encoding_guess(data: bytes) -> str | None:
+    """The single-byte encoding that bytes which are not UTF-8 most likely are: "Windows-1252" when
+    they use its 0x80-0x9f characters, else "Latin-1", provided the non-ASCII bytes stand alone
+    between ASCII characters (accented letters of Western European text); None when they come in
+    runs (another script, or a multi-byte encoding)."""
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    if not high:
+        return None
+    alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 >= len(data) or data[i + 1] < 0x80))
+    if alone * 2 < len(high):
+        return None
+    if any(data[i] <= 0x9F for i in high):
+        try:
+            data.decode("cp1252")
+        except UnicodeDecodeError:
+            return None
+        return "Windows-1252"
+    return "Latin-1"
+
+
+def not_utf8_reason(what: str, data: bytes) -> str:
+    """``line is not valid UTF-8 (byte 0xe9 at column 7; the bytes look like Latin-1: 'é')``."""
+    try:
+        data.decode("utf-8")
+        return f"{what} is not valid UTF-8"
+    except UnicodeDecodeError as e:
+        pos = e.start
+    detail = f"byte 0x{data[pos]:02x} at column {pos + 1}" if what == "line" else f"byte 0x{data[pos]:02x}"
+    guess = encoding_guess(data)
+    if guess is not None:
+        char = data[pos:pos + 1].decode("cp1252" if guess == "Windows-1252" else "latin-1")
+        detail += f"; the bytes look like {guess}: {char!r}"
+    return f"{what} is not valid UTF-8 ({detail})"
+
+
+def encoding_of(reasons: Iterable[str]) -> tuple[int, str | None]:
+    """How many of these FT001 reasons are undecodable bytes, and the encoding most of them look like."""
+    n = 0
+    guesses: dict[str, int] = {}
+    for r in reasons:
+        if "not valid UTF-8" not in r:
+            continue
+        n += 1
+        m = _GUESS.search(r)
+        if m:
+            guesses[m.group("enc")] = guesses.get(m.group("enc"), 0) + 1
+    best = max(sorted(guesses), key=lambda k: guesses[k]) if guesses else None
+    return n, best
+
+
 def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
     try:
         return raw.decode("utf-8"), None
-    except UnicodeDecodeError as e:
-        return None, f"line is not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
+    except UnicodeDecodeError:
+        return None, not_utf8_reason("line", raw.rstrip(b"\r\n"))
 
 
 def _iter_jsonl(data: bytes | Iterable[bytes]) -> Iterator[Item]:
@@ -152,8 +277,31 @@ def _iter_jsonl(data: bytes | Iterable[bytes]) -> Iterator[Item]:
         try:
             yield lineno, orjson.loads(raw.rstrip(b"\r\n")), None, ""
         except orjson.JSONDecodeError as e:
-            msg = str(e).split(":")[0]
-            yield lineno, None, f"invalid JSON: {msg}", text or ""
+            constant = _json_constant(text or "")
+            msg = _constant_reason(constant) if constant else f"invalid JSON: {str(e).split(':')[0]}"
+            yield lineno, None, msg, text or ""
+
+
+#: JavaScript constants Python's json module reads but JSON does not allow
+_CONSTANTS = ("NaN", "Infinity", "-Infinity")
+
+
+def _json_constant(text: str) -> str | None:
+    """The constant (``NaN``, ``Infinity``, ``-Infinity``) that makes ``text`` invalid JSON, when
+    that is the only reason it is (Python's json reads them; JSON parsers such as orjson do not)."""
+    if not any(c in text for c in _CONSTANTS):
+        return None
+    found: list[str] = []
+    try:
+        json.loads(text, parse_constant=lambda c: found.append(c) or 0.0)
+    except (ValueError, RecursionError):
+        return None
+    return found[0] if found else None
+
+
+def _constant_reason(constant: str) -> str:
+    return (f"invalid JSON: {constant} is not a JSON value (pandas and Python's json write it for a missing or "
+            "infinite number); write null, or a number")
 
 
 def _iter_jsonl_file(path: Path, shown: str) -> Iterator[Item]:
@@ -179,7 +327,8 @@ def _iter_json(data: bytes) -> Iterator[Item]:
     if text.startswith("\ufeff"):
         text = text[1:]
     bad_bytes = [m.start() for m in _SURROGATE.finditer(text)]
-    dec = json.JSONDecoder()
+    constants: list[str] = []
+    dec = json.JSONDecoder(parse_constant=lambda c: constants.append(c) or 0.0)
     line, line_pos = 1, 0
 
     def line_at(p: int) -> int:
@@ -205,7 +354,11 @@ def _iter_json(data: bytes) -> Iterator[Item]:
         i = bisect.bisect_left(bad_bytes, start)
         if i < len(bad_bytes) and bad_bytes[i] < end:
             bad_line = text.count("\n", 0, bad_bytes[i]) + 1
-            return (bad_line, None, "record is not valid UTF-8", _clean(text[start:end])), end
+            return (bad_line, None, not_utf8_reason("record", text[start:end].encode("utf-8", "surrogateescape")),
+                    _clean(text[start:end])), end
+        if constants:
+            found, constants[:] = constants[0], []
+            return (start_line, None, _constant_reason(found), _clean(text[start:end])), end
         if _SURROGATE_ESCAPE.search(text, start, end):
             try:
                 orjson.dumps(obj)
@@ -273,10 +426,10 @@ def _iter_csv(data: bytes, delimiter: str, json_columns: frozenset[str] = frozen
             continue
         raw = delimiter.join(fields)
         if re.search("[\udc80-\udcff]", raw):
-            yield start, None, "row is not valid UTF-8", _clean(raw)
+            yield start, None, not_utf8_reason("row", raw.encode("utf-8", "surrogateescape")), _clean(raw)
             continue
         if len(fields) != len(header):
-            yield start, None, f"row has {len(fields)} fields, the header has {len(header)}", raw
+            yield start, None, f"row has {plural(len(fields), 'field')}, the header has {len(header)}", raw
             continue
         rec: dict[str, Any] = {}
         for k, v in zip(header, fields):

@@ -129,7 +129,11 @@ def _openai_messages(msgs: Any, key: str = "messages") -> tuple[str, list[str], 
             continue
         role = m.get("role")
         if not isinstance(role, str):
-            issues.append(Issue("missing-key", f"{key}[{i}] has no 'role'", "role"))
+            if role is None:
+                issues.append(Issue("missing-key", f"{key}[{i}] has no 'role'", "role"))
+            else:
+                issues.append(Issue("wrong-type", f"{key}[{i}] 'role' is {_tname(role)} ({_json_text(role)[:40]}), "
+                                                  "expected a string", "role"))
             code = UNKNOWN
         else:
             code = OPENAI_ROLES.get(role, UNKNOWN)
@@ -181,7 +185,11 @@ def _sharegpt_messages(msgs: Any, key: str = "conversations") -> tuple[str, list
             role, value = m.get("role"), m.get("content")
             rk, vk = "role", "content"
         if not isinstance(role, str):
-            issues.append(Issue("missing-key", f"{key}[{i}] has no '{rk}'", rk))
+            if role is None:
+                issues.append(Issue("missing-key", f"{key}[{i}] has no '{rk}'", rk))
+            else:
+                issues.append(Issue("wrong-type", f"{key}[{i}] '{rk}' is {_tname(role)} ({_json_text(role)[:40]}), "
+                                                  "expected a string", rk))
             code = UNKNOWN
         else:
             code = SHAREGPT_ROLES.get(role, UNKNOWN)

@@ -109,7 +109,7 @@ def render(report: Report, options: RenderOptions) -> str:
     summary = (f"Found {total} finding{'s' if total != 1 else ''}: {s['error']} error, {s['warning']} warning, "
                f"{s['info']} info")
     if s.get("suppressed"):
-        summary += f" ({s['suppressed']} suppressed)"
+        summary += f" ({s['suppressed']} suppressed: baselined rows or findings, noqa, per-file-ignores)"
     summary += f". {ran} rules ran, {len(skipped)} skipped, {len(failed)} failed."
     unseen = sum(i.role == "dataset" and i.extra.get("loadable") is False for i in report.inputs)
     if unseen:  # never "all passed" over data that was not read (FT013 ignored)

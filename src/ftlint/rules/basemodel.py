@@ -335,6 +335,7 @@ class NoHeldOutTest(Rule):
             ds = ctx.dataset("train")
             location = Location(path=ds.files[0].path if len(ds.files) == 1 else None)
         yield self.finding(message, _test_fix(plan), location=location, escalate=bool(selection),
+                           escalated_by="the validation data also chooses the model",
                            split="train" if plan is None else None,
                            metrics={"validation": has_val, "model_selection": selection})
 
@@ -543,6 +544,9 @@ class ContextWindowExceeded(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         plan = ctx.plan
         seq = plan.sequence
+        if seq.max_length.invalid:
+            raise Skip(f"`{seq.max_length.key}` in the training config is not a valid length (FT621 reports it)",
+                       f"fix `{seq.max_length.key}` as FT621 (invalid-config-value) says")
         if seq.unlimited or not seq.max_length.is_set or not seq.max_length.value:
             raise Skip("the training config sets no maximum sequence length",
                        f"set {LENGTH_KEYS.get(plan.framework, 'the maximum length')} in the config")

@@ -15,6 +15,7 @@ from ftlint.data.schema import TOOLS_DIGEST
 from ftlint.features.lsh import clusters
 from ftlint.features.text import normalize
 from ftlint.findings import Finding, Row
+from ftlint.grammar import with_article
 from ftlint.rule import Need, Rule, Severity
 
 
@@ -392,7 +393,8 @@ class BenchmarkContamination(Rule):
         n = len(ctx.dataset("train"))
         files = ", ".join(sorted(by_file))
         yield self.finding(
-            f"{len(rows):,} of {n:,} training examples ({len(rows) / n:.1%}) share a {n_words}-word sequence "
+            f"{len(rows):,} of {n:,} training examples ({len(rows) / n:.1%}) share "
+            f"{with_article(str(n_words))}-word sequence "
             f"with the contamination file{'s' if len(by_file) != 1 else ''} {files}",
             "Drop the listed training rows (or cut the shared passage out) before training, and filter the data "
             "source against every benchmark you will report.",

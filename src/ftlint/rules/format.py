@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from ftlint.context import Context
+from ftlint.data.load import ICONV_NAMES, encoding_of
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, SYSTEM, TOOL, UNKNOWN, USER
 from ftlint.findings import Finding, Location, Row, row_fingerprint
+from ftlint.grammar import with_article
 from ftlint.rule import Need, Rule, Severity
 
 SHOW = 5
@@ -28,7 +32,11 @@ class UnreadableRecord(Rule):
 
     ## What it does
     Reports every record of a readable dataset file that could not be parsed, with its line
-    number. The rest of the file is still read and checked.
+    number. The rest of the file is still read and checked. When records are not UTF-8, the
+    finding says which encoding the bytes look like (Latin-1, Windows-1252) and gives the
+    `iconv` command that converts the file. Files of a given directory that look like data but
+    were skipped (a compressed `train.jsonl.gz`, a symlink loop or a broken symlink) are reported
+    too, one finding each: their data was not checked.
 
     ## Why it matters
     Trainers either crash on the first broken record (after the GPUs are allocated) or skip it
@@ -66,12 +74,39 @@ class UnreadableRecord(Rule):
             for fid, rows in by_file.items():
                 f = ds.files[fid]
                 first = rows[0]
-                yield self.finding(
-                    f"{_plural(len(rows), 'record')} of {f.path} cannot be read"
-                    f" (first at line {first.line}: {first.extra['reason']})",
-                    "Repair or remove the reported records; each row below says what is wrong with it.",
-                    rows=rows, total=max(f.records, 1), split=split,
-                )
+                at = f"line {first.line}" if first.line else f"record {first.index + 1}"
+                message = (f"{_plural(len(rows), 'record')} of {f.path} cannot be read"
+                           f" (first at {at}: {first.extra['reason']})")
+                fix = "Repair or remove the reported records; each row below says what is wrong with it."
+                undecodable, encoding = encoding_of(r.extra["reason"] for r in rows)
+                if undecodable:
+                    out = shlex.quote(_utf8_name(f.path))
+                    if encoding is not None:
+                        message += (f"; {_plural(undecodable, 'record')} {_verb(undecodable, 'are', 'is')} not UTF-8 "
+                                    f"and the file looks like {encoding}")
+                        fix = (f"Convert the file to UTF-8: `iconv -f {ICONV_NAMES[encoding]} -t UTF-8 "
+                               f"{shlex.quote(f.path)} > {out}` (check a few converted rows), then use the "
+                               f"converted file. {fix}")
+                    else:
+                        message += f"; {_plural(undecodable, 'record')} {_verb(undecodable, 'are', 'is')} not UTF-8"
+                        fix = (f"Find the file's encoding (`file -i {shlex.quote(f.path)}`) and convert it to UTF-8: "
+                               f"`iconv -f <encoding> -t UTF-8 {shlex.quote(f.path)} > {out}`. {fix}")
+                yield self.finding(message, fix, rows=rows, total=max(f.records, 1), split=split,
+                                   metrics={"not_utf8": undecodable, "encoding": encoding} if undecodable else None)
+        for path, reason in ctx.skipped_inputs:
+            yield self.finding(
+                f"{path} was skipped: {reason}",
+                "Make the file readable (decompress it, or fix the link) and run ftlint again: the data in it "
+                "was not checked.",
+                location=Location(path=path, line=None, key="skipped"), affected=1, total=1,
+                metrics={"skipped": path, "reason": reason},
+            )
+
+
+def _utf8_name(path: str) -> str:
+    """``data/train.jsonl`` -> ``data/train.utf8.jsonl``: where the converted copy goes."""
+    p = PurePath(path)
+    return str(p.with_name(f"{p.stem}.utf8{p.suffix}"))
 
 
 class SchemaMismatch(Rule):
@@ -130,12 +165,18 @@ class SchemaMismatch(Rule):
                 )
 
 
+#: the key that holds a chat format's turns (what an empty conversation has empty)
+_TURNS_KEY = {"openai_chat": "messages", "sharegpt": "conversations", "kto": "messages"}
+
+
 class EmptyField(Rule):
-    """Empty or whitespace-only prompts, responses, message contents or preference sides.
+    """Empty or whitespace-only prompts, responses, message contents or preference sides, and
+    conversations with no turns at all.
 
     ## What it does
     Flags rows where a turn's text, the prompt, the response, or either side of a preference pair
-    is empty or only whitespace. Assistant turns that only carry tool calls are not empty.
+    is empty or only whitespace, and conversations whose list of turns is empty
+    (`{"messages": []}`). Assistant turns that only carry tool calls are not empty.
 
     ## Why it matters
     An empty response teaches the model to answer with nothing (or with the end-of-turn token
@@ -152,7 +193,7 @@ class EmptyField(Rule):
 
     code = "FT003"
     name = "empty-field"
-    summary = "Empty or whitespace-only prompts, responses, turns or preference sides"
+    summary = "Empty or whitespace-only prompts, responses, turns, preference sides or conversations"
     severity = Severity.ERROR
     fixable = True
 
@@ -163,8 +204,13 @@ class EmptyField(Rule):
             where_counts: dict[str, int] = defaultdict(int)
             for i in range(len(ds)):
                 roles, texts = ds.roles[i], ds.texts[i]
-                if not roles or any(x.kind in ("wrong-type", "missing-key") for x in ds.issues.get(i, ())):
+                if any(x.kind in ("wrong-type", "missing-key") for x in ds.issues.get(i, ())):
                     continue  # a value of the wrong type or a missing key is FT002's, not an empty field
+                if not roles:  # a conversation with no turns at all: {"messages": []}
+                    key = _TURNS_KEY.get(ds.format_of(i), "record")
+                    where_counts["conversation"] += 1
+                    rows.append(ctx.row(split, i, self.code, extra={"empty": [f"the conversation ('{key}' is [])"]}))
+                    continue
                 empty = [f"{ROLE_NAMES.get(r, r)} turn {k + 1}" for k, (r, t) in enumerate(zip(roles, texts))
                          if not t.strip()]
                 kind = ds.kind_of(i)
@@ -236,7 +282,8 @@ class ChatStructure(Rule):
                 problems: list[str] = []
                 if UNKNOWN in roles:
                     unknown = [x.detail for x in ds.issues.get(i, ()) if x.kind == "unknown-role"]
-                    problems.append(unknown[0] if unknown else "unknown role")
+                    if unknown:  # a role that is missing or not a string is FT002's (the record's shape)
+                        problems.append(unknown[0])
                 if ASSISTANT not in roles:
                     problems.append("no assistant turn")
                 elif fmt.kind == "preference":
@@ -244,7 +291,8 @@ class ChatStructure(Rule):
                     if prompt_roles and prompt_roles.rstrip(SYSTEM)[-1:] not in (USER, TOOL):
                         problems.append("the preference prompt does not end with a user turn")
                 elif roles[-1] != ASSISTANT:
-                    problems.append(f"ends with a {ROLE_NAMES.get(roles[-1], roles[-1])} turn, not the assistant's")
+                    last = with_article(ROLE_NAMES.get(roles[-1], roles[-1]))
+                    problems.append(f"ends with {last} turn, not the assistant's")
                 if SYSTEM in roles[1:]:
                     problems.append(f"system message at turn {roles.index(SYSTEM, 1) + 1}, not first")
                 if fmt.strict_alternation:
@@ -262,7 +310,7 @@ class ChatStructure(Rule):
                     errors.append(ctx.row(split, i, self.code, extra={"problems": problems},
                                           text=f"[{' > '.join(ROLE_NAMES.get(r, r) for r in roles)}] "
                                                + ds.full_text(i)))
-                elif USER not in roles and fmt.kind in ("chat", "kto"):
+                elif USER not in roles and UNKNOWN not in roles and fmt.kind in ("chat", "kto"):
                     no_user.append(ctx.row(split, i, self.code, extra={"problems": ["no user turn"]}))
             if errors:
                 yield self.finding(

@@ -133,6 +133,9 @@ class SequenceTooLong(Rule):
             eval_length = max_length
         else:
             seq = plan.sequence
+            if seq.max_length.invalid:
+                raise Skip(f"`{seq.max_length.key}` in the training config is not a valid length (FT621 reports it)",
+                           f"fix `{seq.max_length.key}` as FT621 (invalid-config-value) says")
             if seq.unlimited or getattr(seq.truncation, "value", seq.truncation) == "none":
                 raise Skip("no maximum length configured",
                            "nothing is truncated: the config sets no maximum sequence length")

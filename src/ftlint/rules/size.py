@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ftlint.context import Context
 from ftlint.findings import Finding, Location
@@ -14,8 +15,10 @@ class TooFewExamples(Rule):
     """The training split is too small for fine-tuning to generalise.
 
     ## What it does
-    Counts the readable training examples and reports a warning below `warn-below` (1,000) and an
-    error below `error-below` (100). An empty file is reported here too.
+    Counts the training examples and reports a warning below `warn-below` (1,000) and an error
+    below `error-below` (100). An empty file is reported here too. Examples, not records: a record
+    that cannot be read (FT001), does not match its file's format (FT002) or has no turns at all
+    (FT003) is not counted; the message says how many records were read.
 
     ## Why it matters
     A few hundred examples are enough for a model to memorise, not to learn a task: the run
@@ -50,14 +53,21 @@ class TooFewExamples(Rule):
         if "train" not in ctx.splits:
             return
         ds = ctx.dataset("train")
-        n = len(ds)
+        broken = _not_examples(ds)
+        n = len(ds) - broken
         if n >= self.options.warn_below:
             return
         path = ds.files[0].path if len(ds.files) == 1 else None
         if n == 0:
-            what = "has no readable examples" if ds.malformed else "is empty"
+            what = "has no readable examples" if ds.malformed or broken else "is empty"
         else:
             what = f"has only {n:,} example{'s' if n != 1 else ''}"
+        records = sum(f.records for f in ds.files)
+        if records != n:
+            parts = [f"{len(ds.malformed):,} unreadable"] if ds.malformed else []
+            if broken:
+                parts.append(f"{broken:,} not matching the format or with no turns")
+            what += f" ({records:,} record{'s' if records != 1 else ''}: {', '.join(parts)})"
         where = path or f"the train split ({len(ds.files)} files)"
         yield self.finding(
             f"{where} {what}; fine-tuning needs thousands of examples of the task, ideally tens of thousands "
@@ -66,8 +76,28 @@ class TooFewExamples(Rule):
             "for a deliberate smoke test set [rules.too-few-examples] warn-below / error-below.",
             location=Location(path=path, line=None, key=None),
             affected=n, total=max(n, 1), escalate=n < self.options.error_below, split="train",
-            metrics={"records": n, "warn_below": self.options.warn_below, "error_below": self.options.error_below},
+            metrics={"records": n, "examples": n, "records_read": records, "unreadable": len(ds.malformed),
+                     "not_examples": broken, "warn_below": self.options.warn_below,
+                     "error_below": self.options.error_below},
         )
+
+
+def _not_examples(ds: Any) -> int:
+    """Rows that are records but not examples: they do not match the file's format (FT002: a
+    record that is not an object, a missing key, a value of the wrong type) or have no turns at all
+    (FT003: ``{"messages": []}``). Unreadable records (FT001) are not rows at all."""
+    import numpy as np
+
+    from ftlint.data.columns import CodedColumn
+
+    bad = {i for i, issues in ds.issues.items() if any(x.kind != "unknown-role" for x in issues)}
+    roles = ds.roles
+    if isinstance(roles, CodedColumn):  # the loader's column: one code per row, no per-row lookups
+        empty = [c for c, v in enumerate(roles.values) if not v]
+        bad.update(np.flatnonzero(np.isin(roles.codes, empty)).tolist() if empty else ())
+    else:
+        bad.update(i for i, r in enumerate(roles) if not r)
+    return len(bad)
 
 
 class TooFewPerClass(Rule):

@@ -20,6 +20,7 @@ import numpy as np
 from ftlint.context import Context
 from ftlint.data.load import display_path
 from ftlint.findings import Finding, Location
+from ftlint.grammar import with_article
 from ftlint.rule import Need, Rule, Severity, Skip
 
 #: stages trained on preference pairs (their learning rates are far lower than SFT's)
@@ -123,6 +124,15 @@ def _raw(plan: Any, key: str) -> Any:
                 return None
             node = node[name]
     return node
+
+
+def _skip_invalid(*values: Any) -> None:
+    """Skip the rule when a value it needs is written but invalid for the framework: FT621 reports
+    it, and no rule reasons from it (nor from the default it does not get)."""
+    for value in values:
+        if value.invalid:
+            raise Skip(f"`{value.key}` in the training config is not a valid value (FT621 reports it)",
+                       f"fix `{value.key}` as FT621 (invalid-config-value) says")
 
 
 def _empty(value: Any) -> bool:
@@ -348,11 +358,14 @@ class MissingValidationSplit(Rule):
         if "validation" in ctx.splits and not _from_config(ctx, "validation"):
             return  # validation data was given on the command line / in the settings
         v = plan.validation
+        if not v.configured:
+            _skip_invalid(v.holdout)  # the share asked for is unreadable: not "0"
         label = _label(plan)
         yield self.finding(
             f"the {label} config never evaluates on held-out data: {v.reason}; overfitting will go unseen",
             _validation_fix(plan),
             location=_validation_location(plan), escalate=True,
+            escalated_by="with a training config, a run that never evaluates is an error",
             metrics={"framework": plan.framework, "configured": v.configured, "methods": list(v.methods),
                      "commented_lines": [c.line for c in _commented_eval(plan)]},
         )
@@ -411,6 +424,9 @@ class ValidationTooSmall(Rule):
             location = Location(path=ds.files[0].path if len(ds.files) == 1 else None)
             fix_key = "a bigger validation file"
             split: str | None = "validation"
+        elif plan is not None and plan.validation.holdout.invalid:
+            _skip_invalid(plan.validation.holdout)
+            return
         elif plan is not None and plan.validation.holdout.value and plan.validation.holdout.value > 0:
             holdout = plan.validation.holdout
             carved, fraction = _holdout(plan, rows)
@@ -616,6 +632,9 @@ class TooManyEpochs(Rule):
         opts = self.options
         rows = _train_rows(ctx, plan)
         fw = plan.framework
+        _skip_invalid(plan.max_steps)
+        if not plan.max_steps.value:
+            _skip_invalid(plan.epochs)
         epochs_key = _key(plan.epochs, _EPOCHS_KEY.get(fw, "epochs"))
         epochs = plan.epochs.value
         what = f"`{epochs_key}: {_num(epochs)}`" if epochs is not None else ""
@@ -711,6 +730,7 @@ class LearningRateOutOfRange(Rule):
         plan = _plan(ctx)
         o = self.options
         fw = plan.framework
+        _skip_invalid(plan.learning_rate_multiplier if fw == "openai" else plan.learning_rate)
         if fw == "openai":
             value = plan.learning_rate_multiplier
             if value.value is None:
@@ -796,6 +816,7 @@ class NoRegularization(Rule):
         plan = _plan(ctx)
         fw = plan.framework
         wd = plan.weight_decay
+        _skip_invalid(wd)
         if wd.value is None:
             return  # not exposed (OpenAI) or unreadable
         rows = _train_rows(ctx, plan)
@@ -1102,8 +1123,8 @@ class DeprecatedOrUnknownKey(Rule):
             fix = (f"Rename it to `{uk.suggestion}`." if uk.suggestion
                    else f"Check the spelling against the {label} documentation, or remove it.")
             yield self.finding(
-                f"`{uk.key}` is not a {label} key{hint} Depending on the version it is ignored or makes the "
-                "trainer refuse the config",
+                f"`{uk.key}` is not {with_article(label)} key{hint} Depending on the version it is ignored or makes "
+                "the trainer refuse the config",
                 fix, location=_at(plan, uk.key, uk.provenance.line),
                 metrics={"key": uk.key, "suggestion": uk.suggestion, "kind": "unknown"},
             )
@@ -1260,6 +1281,8 @@ class ScheduleInconsistent(Rule):
         if rows is None:
             raise Skip("the training set size is unknown (no loadable training data)",
                        "pass the training data, or a local copy of it")
+        _skip_invalid(plan.batch.per_device, plan.batch.gradient_accumulation, plan.batch.effective,
+                      plan.max_steps, plan.max_steps_per_epoch, *(() if plan.max_steps.value else (plan.epochs,)))
         batch = plan.batch.effective.value
         if not batch:
             return  # "auto" (OpenAI) or unknown
@@ -1343,10 +1366,82 @@ class ScheduleInconsistent(Rule):
             )
 
 
+# -- FT621 ---------------------------------------------------------------------------------------------
+
+class InvalidConfigValue(Rule):
+    """A training-config value of the wrong type or outside the range the framework accepts.
+
+    ## What it does
+    Checks the canonical numeric and boolean keys of each framework against what it accepts:
+    epochs, `max_steps`, learning rate, batch sizes and gradient accumulation, sequence length,
+    the held-out share (`val_set_size`, `val_size`, `test_split_size`), warmup, eval/save/logging
+    steps, evaluations per epoch, early-stopping patience, weight decay, LoRA rank/alpha/dropout,
+    the eval and save strategies and the boolean switches (Axolotl, HF Trainer, TRL,
+    LLaMA-Factory v0 and v1, torchtune, OpenAI hyperparameters with `auto`). One finding per
+    value, at its line: `val_set_size: "abc"` (not a number), `sequence_len: -5` (below 1),
+    `num_epochs: "three"`, `warmup_ratio: 1.5` (above 1), `micro_batch_size: 2.5` (not a whole
+    number), `load_in_4bit: maybe`. Epochs of 0 are accepted only with a positive `max_steps`.
+    An empty value (`key:` or `null`) means "unset" and is not reported.
+
+    No other rule uses an invalid value, nor the framework's default in its place: a rule that
+    needs it is skipped and says why (FT602 does not report rows "longer than sequence_len = -5";
+    FT104 does not read `val_set_size: "abc"` as 0).
+
+    Exit code 2 instead of a finding: a key that names the training data with a shape the
+    framework refuses when it loads the config (Axolotl `datasets: 5`, LLaMA-Factory
+    `dataset: {...}`, torchtune `dataset: "x"`, an OpenAI `training_file` that is not a string).
+    ftlint cannot tell which data the run trains on, so, as for a config that does not parse, it
+    stops with a one-line error at the key's line. Scalar values stay findings even where the
+    framework's own parser rejects them at load time (Axolotl's schema, TRL's argument parser, the
+    OpenAI API; the HF Trainer, LLaMA-Factory and torchtune fail later, or train with a wrong
+    value): the rest of the config and the data are still checkable, the finding is an error
+    (so `ftlint check` fails), and one run lists every bad value with its line.
+
+    ## Why it matters
+    A value of the wrong type either stops the job at start-up, after the queue wait and the
+    model download, or is coerced into something you did not mean (a share read as 0, a negative
+    length); in both cases ftlint's other checks of that value would be about a number nobody
+    chose.
+
+    ## Example
+    ```
+    val_set_size: "abc"
+    sequence_len: -5
+    num_epochs: "three"
+    ```
+
+    ## How to fix
+    Write the value the finding asks for: a number where a number is expected (unquoted, e.g.
+    `val_set_size: 0.05`), a whole number of tokens for the sequence length, `true`/`false` for a
+    switch. Remove the key (or leave it empty) to use the framework's default.
+    """
+
+    code = "FT621"
+    name = "invalid-config-value"
+    summary = "Training-config value of the wrong type or out of the framework's range"
+    severity = Severity.ERROR
+    requires = frozenset({Need.TRAINING_PLAN})
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        from ftlint.training.values import shown
+
+        plan = _plan(ctx)
+        label = _label(plan)
+        for bad in plan.invalid_values:
+            yield self.finding(
+                f"`{bad.key}: {shown(bad.raw)}` {bad.problem}: {label} expects {bad.expected}",
+                f"Set `{bad.key}` to {bad.expected.split(' (')[0]}, or remove it to use {label}'s default.",
+                location=_at(plan, bad.key, bad.provenance.line),
+                metrics={"key": bad.key, "value": bad.raw if isinstance(bad.raw, (str, int, float, bool)) else None,
+                         "expected": bad.expected, "problem": bad.problem},
+            )
+
+
 __all__ = [
     "DeprecatedOrUnknownKey",
     "EarlyStoppingMisconfigured",
     "EvaluatesOnTrainingData",
+    "InvalidConfigValue",
     "LearningRateOutOfRange",
     "MissingEarlyStopping",
     "MissingValidationSplit",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -89,4 +90,9 @@ def plan_from_source(source: ConfigSource, framework: str | None = None) -> Trai
     else:
         chosen = normalize_framework(framework, source.display)
         reason = f"framework {chosen!r} was given explicitly"
-    return _BUILDERS[chosen](Reader(source), chosen, reason)
+    from ftlint.training.values import check_values
+
+    reader = Reader(source)
+    invalid = check_values(reader, chosen)  # a dataset key of the wrong shape: TrainingConfigError
+    reader.invalid = {v.key: v for v in invalid}
+    return replace(_BUILDERS[chosen](reader, chosen, reason), invalid_values=invalid)

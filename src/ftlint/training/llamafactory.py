@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ftlint.grammar import with_article
 from ftlint.training._common import (
     as_mapping,
     columns_of,
@@ -208,7 +209,8 @@ def _method(reader: Reader) -> ConfigValue[str]:
     kind = reader.value("finetuning_type", to_str, "lora", default_note="not set: LLaMA-Factory's default (lora)")
     bits = reader.value("quantization_bit", to_int)
     if kind.value == "lora" and bits.value:
-        return reader.derived("qlora", ["finetuning_type", "quantization_bit"], f"LoRA on a {bits.value}-bit base")
+        return reader.derived("qlora", ["finetuning_type", "quantization_bit"],
+                              f"LoRA on {with_article(str(bits.value))}-bit base")
     return kind
 
 

@@ -80,6 +80,10 @@ class Origin(str, Enum):
     UNSET = "unset"  # absent and the framework has no default (or ftlint cannot know it)
 
 
+#: how the note of a ConfigValue whose written value is invalid (FT621) starts
+INVALID_NOTE = "invalid (FT621)"
+
+
 @dataclass(frozen=True)
 class ConfigValue(Generic[T]):
     """A normalised value with its provenance.
@@ -99,6 +103,11 @@ class ConfigValue(Generic[T]):
     @property
     def is_set(self) -> bool:
         return self.value is not None
+
+    @property
+    def invalid(self) -> bool:
+        """The config writes a value its framework does not accept (FT621): it is not used."""
+        return self.note.startswith(INVALID_NOTE)
 
     @property
     def is_default(self) -> bool:
@@ -330,6 +339,26 @@ class UnknownKey:
 
 
 @dataclass(frozen=True)
+class InvalidValue:
+    """A config value of the wrong type or outside the range its framework accepts (FT621).
+
+    ``expected`` says what the framework accepts (``"a whole number, 1 or more"``); ``problem``
+    what is wrong with the value as written, as a predicate (``"is below 1"``, ``"is a string"``).
+    The plan never uses such a value: the normalised :class:`ConfigValue` for the key is unset
+    (origin CONFIG) with a note."""
+
+    key: str
+    provenance: Provenance
+    raw: Any
+    expected: str
+    problem: str
+
+    @property
+    def message(self) -> str:
+        return f"the value {self.problem}; expected {self.expected}"
+
+
+@dataclass(frozen=True)
 class CommentedKey:
     """A commented-out line that looks like a known config key (``# val_size: 0.1``)."""
 
@@ -359,6 +388,8 @@ class TrainingPlan:
     ``problems`` are mistakes visible from the keys alone (an undefined LLaMA-Factory dataset, a
     test split inside a training mixture, ``packed`` without ``max_seq_len``); validation and
     early-stopping problems live on those sub-plans (``all_problems`` joins the three).
+    ``invalid_values`` lists the values of the wrong type or out of the framework's range
+    (``training.values``, FT621): none of them is used in the plan.
     ``raw`` is the parsed config (keys as strings); ``key_lines`` maps every key path to its line.
     """
 
@@ -396,6 +427,7 @@ class TrainingPlan:
     duplicate_keys: tuple[Provenance, ...] = ()
     problems: tuple[PlanProblem, ...] = ()
     notes: tuple[str, ...] = ()
+    invalid_values: tuple[InvalidValue, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
     #: other local files the config made ftlint read (LLaMA-Factory's ``dataset_info.json``): inputs

@@ -23,7 +23,9 @@ import yaml
 from ftlint.training.plan import (
     CommentedKey,
     ConfigValue,
+    INVALID_NOTE,
     DeprecatedKey,
+    InvalidValue,
     Origin,
     Provenance,
     TrainingConfigError,
@@ -100,7 +102,11 @@ def read_config(path: Path) -> ConfigSource:
     """Parse ``path`` as YAML or JSON; raise TrainingConfigError with a located message."""
     shown = str(path)
     if not path_exists(path):
-        raise TrainingConfigError("training config not found", shown)
+        from ftlint.data.load import missing_reason
+
+        reason = missing_reason(path)
+        raise TrainingConfigError("training config not found" if reason.startswith("no such file")
+                                  else f"training config cannot be opened: {reason}", shown)
     if path.is_dir():
         raise TrainingConfigError("is a directory, not a training config file", shown)
     try:
@@ -130,7 +136,8 @@ def read_config(path: Path) -> ConfigSource:
         data, lines, dups = _parse_yaml(text, shown)
         fmt = "yaml"
     if not isinstance(data, Mapping):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        kind = "a list" if isinstance(data, list) else {str: "a string", int: "a number", float: "a number",
+                                                         bool: "a boolean"}.get(type(data), type(data).__name__)
         if data is None:
             raise TrainingConfigError("the training config is empty", shown, 1)
         raise TrainingConfigError(
@@ -349,6 +356,8 @@ class Reader:
 
     def __init__(self, source: ConfigSource) -> None:
         self.source = source
+        #: key path -> the value's problem (``training.values``, FT621): such a key reads as unset
+        self.invalid: dict[str, InvalidValue] = {}
 
     # raw access ---------------------------------------------------------------------------
     def get(self, key: str) -> Any:
@@ -408,8 +417,9 @@ class Reader:
         """The first of ``keys`` (aliases, in order of preference) that has a value.
 
         A present key with a null/empty value is unset: the default applies (origin DEFAULT) and
-        the null key is still listed in ``sources``.  A value that cannot be converted stays
-        unset with origin CONFIG and a note saying why.
+        the null key is still listed in ``sources``.  A value that cannot be converted, or that is
+        invalid for the framework (``self.invalid``, FT621), stays unset with origin CONFIG and a
+        note saying why: neither it nor the default is used.
         """
         names = (keys,) if isinstance(keys, str) else tuple(keys)
         null_sources: list[Provenance] = []
@@ -420,6 +430,9 @@ class Reader:
             if is_empty(raw):
                 null_sources.append(self.prov(name))
                 continue
+            bad = self.invalid.get(name)
+            if bad is not None:
+                return ConfigValue(None, Origin.CONFIG, (self.prov(name),), raw, f"{INVALID_NOTE}: {bad.message}")
             try:
                 converted = conv(raw)
             except (ValueError, TypeError, OverflowError) as exc:
