@@ -161,7 +161,14 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-/:])([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63
                     r"((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24}))(?![A-Za-z0-9\-]|\.[A-Za-z0-9])")
 _DOC_DOMAINS = ("example.com", "example.org", "example.net", "example.edu", "domain.com", "yourdomain.com",
                 "your-domain.com", "yourcompany.com", "mydomain.com", "company.com", "website.com", "email.com",
-                "sample.com", "test.com", "acme.com", "foo.com", "bar.com", "foobar.com")
+                "sample.com", "test.com", "acme.com", "foo.com", "bar.com", "foobar.com", "mycompany.com",
+                "my-company.com", "ourcompany.com", "yourbusiness.com", "mybusiness.com", "mysite.com",
+                "yoursite.com", "mywebsite.com", "yourwebsite.com", "mystore.com", "yourstore.com")
+#: role accounts of an organisation (sales@, support@): not a person's address
+_ROLE_LOCALS = {"sales", "marketing", "offers", "support", "contact", "hello", "team", "hr", "billing", "help",
+                "service", "press", "media", "office", "jobs", "careers", "feedback", "orders", "newsletter",
+                "notifications", "security", "privacy", "legal", "webmaster", "postmaster", "abuse", "accounts",
+                "enquiries", "inquiries", "reservations", "bookings", "events", "partners", "promo", "deals"}
 _DOC_TLDS = ("example", "test", "invalid", "localhost", "local", "internal")
 _FILE_EXTS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "js", "ts", "jsx", "tsx",
               "css", "scss", "json", "yaml", "yml", "toml", "txt", "md", "html", "htm", "xml", "pdf", "zip", "gz",
@@ -180,8 +187,11 @@ def _email_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
         return False  # icon@2x.png, a.b@host.local
     if domain in _DOC_DOMAINS or any(domain.endswith("." + d) for d in _DOC_DOMAINS) or "example" in domain:
         return False
-    if local in _PLACEHOLDER_LOCALS or local.startswith("your") or "example" in local:
+    if local in _PLACEHOLDER_LOCALS or local.startswith("your") or "example" in local or local in _ROLE_LOCALS:
         return False
+    label = domain[: -len(tld) - 1].rsplit(".", 1)[-1]
+    if len(label) <= 1 and len(local) <= 2:
+        return False  # a@d.co, n1@x.co: toy inputs of a validation exercise, not someone's address
     if domain.endswith("users.noreply.github.com"):
         return False
     return not re.search(r"://[^\s/]*$", text[max(0, start - 200):start])  # user:pass@host in a URL
@@ -305,6 +315,10 @@ def _ipv4_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
     s = m.group(0)
     if s in _PUBLIC_RESOLVERS or _VERSION_CONTEXT.search(_before(text, start, 12)):
         return False
+    if text[end:end + 1] == "/" and text[end + 1:end + 3].strip()[:1].isdigit():
+        return False  # 157.240.0.0/16: a network range (routing data), not a host
+    if parts[3] == "0":
+        return False  # a network address, not a host's
     if int(parts[0]) < 10 and all(int(p) < 32 for p in parts) and not _IP_CONTEXT.search(_before(text, start, 40)):
         return False  # "upgrade to 2.10.3.1": small parts read as a version unless the text speaks of hosts
     return ipaddress.IPv4Address(s).is_global

@@ -202,8 +202,10 @@ class PersonalData(_PrivacyRule):
     numbers after *order*, *invoice*, *tracking*, *ISBN* or *ID*, git hashes, UUIDs and decimals.
     Documentation placeholders are not personal data and are not reported either (nor masked):
     addresses at the reserved example domains (`user@example.com`, `*.example`, `*.test`) and
-    placeholder mailboxes (`you@yourdomain.com`, `john.doe@...`), private, loopback and
-    documentation IP ranges, public resolvers (`8.8.8.8`), the fictional 555 phone exchange,
+    placeholder mailboxes (`you@yourdomain.com`, `john.doe@...`, `@mycompany.com`), an
+    organisation's role accounts (`sales@`, `support@`, `marketing@`), toy addresses of a
+    validation exercise (`a@d.co`), private, loopback and documentation IP ranges, network ranges
+    and network addresses (`157.240.0.0/16`), public resolvers (`8.8.8.8`), the fictional 555 phone exchange,
     example SSNs (`123-45-6789`), published test card numbers (`4111 1111 1111 1111`) and
     placeholder addresses (`123 Main Street`, `221B Baker Street`).
 
