@@ -282,6 +282,12 @@ class LikelyMislabeled(Rule):
     its class's threshold while another class is the most probable and reaches its own
     threshold. Each row shows `given_label`, `suggested_label` and `self_confidence`.
 
+    The classifier must know enough to call a label wrong: when its out-of-fold accuracy does not
+    close at least a third of the gap between always answering the largest class and 100% (76%
+    is not enough when 65% of the rows are 5-star reviews), the rule is skipped and says so. When
+    the labels are a rating scale (consecutive integers such as 1-5 stars), a neighbouring score
+    (4 for 5) is a judgement call and is not flagged.
+
     Above `max-rows` (50,000) labelled rows the cross-validation runs on a seeded random sample
     of that size and a model fitted on the sample predicts the other rows (which it never saw
     either), so the check stays around a minute at a million rows.
@@ -320,6 +326,7 @@ class LikelyMislabeled(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         ran = False
+        weak: list[str] = []
         for split in ctx.splits:
             info = ctx.labels(split)
             ds = ctx.dataset(split)
@@ -332,11 +339,25 @@ class LikelyMislabeled(Rule):
             noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
             if noise is None:
                 continue
+            # a classifier that barely beats always answering the largest class knows too little to
+            # call a label wrong: it must close at least a third of the gap between that and 100%
+            given_counts = np.bincount(np.asarray(noise.given, dtype=np.int64), minlength=len(noise.classes))
+            majority = float(given_counts.max()) / max(1, int(given_counts.sum()))
+            needed = majority + (1.0 - majority) / 3.0
+            if round(noise.accuracy, 6) < round(needed, 6):
+                weak.append(f"{split}: out-of-fold accuracy {noise.accuracy:.0%} against {majority:.0%} for always "
+                            f"answering '{noise.classes[int(given_counts.argmax())]}'")
+                continue
             ran = True
+            suggested = noise.probs.argmax(axis=1)
+            ordinal = _ordinal(noise.classes)
             flagged = np.flatnonzero(noise.flagged)
+            if ordinal is not None:  # ratings: a neighbouring score (4 for 5) is a judgement call, not an error
+                flagged = np.array([k for k in flagged.tolist()
+                                    if abs(ordinal[int(noise.given[k])] - ordinal[int(suggested[k])]) > 1],
+                                   dtype=np.int64)
             if not flagged.size:
                 continue
-            suggested = noise.probs.argmax(axis=1)
             rows = []
             for k in flagged.tolist():
                 i = int(noise.rows[k])
@@ -359,12 +380,28 @@ class LikelyMislabeled(Rule):
                     "thresholds": {c: round(float(t), 4) for c, t in zip(noise.classes, noise.thresholds, strict=True)},
                 },
             )
+        if not ran and weak:
+            raise Skip("the classifier is too weak to judge labels (" + "; ".join(weak) + ")",
+                       "give it more labelled rows per class, or review the labels by sampling them "
+                       "(`ftlint sample --n 100`)")
         if not ran:
             raise Skip(
                 f"needs at least {self.options.min_rows} labelled rows in 2 or more classes of "
                 f"{self.options.min_per_class}+ rows (KTO labels are not classes)",
                 "lower [rules.likely-mislabeled] min-rows / min-per-class for a small dataset",
             )
+
+
+def _ordinal(classes: list[str]) -> list[int] | None:
+    """The integer value of each class when the labels are a rating scale (consecutive integers such as
+    1-5 or 0-10), else None."""
+    try:
+        values = [int(c) for c in classes]
+    except (TypeError, ValueError):
+        return None
+    if len(values) < 3 or sorted(values) != list(range(min(values), min(values) + len(values))):
+        return None
+    return values
 
 
 class PreferencePairProblems(Rule):
