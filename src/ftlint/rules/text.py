@@ -240,6 +240,9 @@ class DegenerateText(Rule):
       deviations (scaled median absolute deviation) above the split's median and longer than
       `outlier-min-chars`, once the split has `outlier-min-rows` replies.
 
+    A degenerate reply on the side meant to be bad — the rejected reply of a preference pair, or
+    a KTO example labelled undesirable — is reported apart, as info: it is usually intended.
+
     ## Why it matters
     Looping text is what a generator produces when it runs away; trained on it, the model learns
     to loop. One enormous reply among short ones dominates the loss of its batch, gets
@@ -359,12 +362,39 @@ class DegenerateText(Rule):
                         shown.setdefault(i, text)
             if not problems:
                 continue
+
+            def meant_bad(i: int) -> bool:
+                """Only the rejected side of a preference pair, or a KTO row labelled undesirable: bad on purpose."""
+                if ds.kind_of(i) == "kto":
+                    return ds.labels[i] == "false" if ds.labels else False
+                return all(extras[i][k].get("side") == "rejected side" for k in ("repetition", "length_outlier")
+                           if k in extras[i])
+
             rows: list[Row] = []
+            meant: list[Row] = []
             for i in sorted(problems):
-                kinds.update(k for k in ("repetition", "length_outlier") if k in extras[i])
-                rows.append(ctx.row(split, i, self.code, text=shown[i], extra={
+                row = ctx.row(split, i, self.code, text=shown[i], extra={
                     "problems": problems[i], "kinds": [k for k in ("repetition", "length_outlier") if k in extras[i]],
-                    **extras[i]}))
+                    **extras[i]})
+                if meant_bad(i):
+                    meant.append(row)
+                    continue
+                kinds.update(k for k in ("repetition", "length_outlier") if k in extras[i])
+                rows.append(row)
+            if meant:
+                note = self.finding(
+                    f"{len(meant):,} degenerate {'reply' if len(meant) == 1 else 'replies'} of the {split} split "
+                    f"{'is' if len(meant) == 1 else 'are'} on the side meant to be bad (the rejected reply of a "
+                    f"preference pair, or a KTO example labelled undesirable). First: {meant[0].extra['problems'][0]}",
+                    "Usually fine: a rejected reply is meant to be worse. If the whole pair is broken (the chosen reply is "
+                    "degenerate too, or the rejected one is garbage rather than a plausible worse answer), drop it: "
+                    "pairs the model can tell apart from length or repetition alone teach it little.",
+                    rows=meant, total=len(ds), split=split, key="rejected",
+                    metrics={"meant_bad": len(meant)})
+                note.severity = Severity.INFO
+                yield note
+            if not rows:
+                continue
             parts = []
             if kinds["repetition"]:
                 parts.append(f"{kinds['repetition']:,} mostly repetition")
