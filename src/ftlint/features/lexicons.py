@@ -138,17 +138,46 @@ def group_pattern(terms: Sequence[str]) -> str:
     return r"(?i)\b(?:" + "|".join(alts) + r")\b"
 
 
+#: words that may stand capitalised before a term without making it part of a name ("The King said")
+_NOT_NAMES = frozenset("the a an this that these those our my his her their your its every each no one any "
+                       "dear young old".split())
+_NAME_LINKS = r"(?:of|des|de|du|la|le|van|von|der|da|di)"
+
+
+def _name_pattern(lexicon: Lexicon) -> re.Pattern[str] | None:
+    """A capitalised term right after a capitalised word (``Burger King``, ``Isle of Man``, ``Parc des
+    Princes``, ``Stephen King``): part of a proper name, not a mention of a person's gender."""
+    terms = sorted({t for ts in lexicon.groups.values() for t in ts if " " not in t}, key=len, reverse=True)
+    if not terms:
+        return None
+    alts = "|".join(re.escape(t[:1].upper() + t[1:]) for t in terms)
+    return re.compile(r"\b([A-Z][\w'’\-]*)(\s+" + _NAME_LINKS + r"\s+|\s+)(" + alts + r")\b")
+
+
+def _mask_names(text: str, pattern: re.Pattern[str]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1).lower() in _NOT_NAMES:
+            return m.group(0)
+        return m.group(1) + m.group(2) + "_" * len(m.group(3))
+
+    return pattern.sub(repl, text)
+
+
 def count_terms(texts: Sequence[str], lexicon: Lexicon) -> dict[str, np.ndarray]:
-    """Occurrences of each group's terms in each text: ``{group: int32 array of len(texts)}``."""
+    """Occurrences of each group's terms in each text: ``{group: int32 array of len(texts)}``. A
+    capitalised term inside a proper name (``Burger King``, ``Isle of Man``) is not counted."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(texts)
     out = {g: np.zeros(n, dtype=np.int32) for g in lexicon.groups}
     patterns = {g: group_pattern(terms) for g, terms in lexicon.groups.items() if terms}
+    names = _name_pattern(lexicon)
     batch = 65_536
     for lo in range(0, n, batch):
         part = texts[lo:lo + batch]
+        if names is not None:
+            part = [_mask_names(t, names) if isinstance(t, str) else t for t in part]
         try:
             arr = pa.array(part, pa.large_string())
         except (pa.ArrowException, UnicodeEncodeError, TypeError):
