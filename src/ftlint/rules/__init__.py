@@ -28,6 +28,7 @@ from ftlint.rules.labels import (
 from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSuppression
 from ftlint.rules.privacy import PersonalData, Secrets
 from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
+from ftlint.rules.replies import RefusalBoilerplate, ReplyLanguageMismatch, TruncatedReply
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
 from ftlint.rules.splits import SplitMismatch
@@ -55,6 +56,9 @@ BUILTIN_RULES = (
     InconsistentLabelFormat,
     UnfilledPlaceholders,
     DegenerateText,
+    TruncatedReply,
+    RefusalBoilerplate,
+    ReplyLanguageMismatch,
     TooFewExamples,
     TooFewPerClass,
     ClassImbalance,
