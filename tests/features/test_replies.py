@@ -41,9 +41,20 @@ def test_cut_replies(text: str, kind: str, strong: bool) -> None:
     "I am sad :(",
     "Order a 12\" pizza with extra cheese and olives on top",
     "Here it is:\n```python\nprint(1)\n```",
+    "See you at the meeting on Friday, and bring the slides.\n\nTalk soon,",
 ])
 def test_finished_replies(text: str) -> None:
     assert R.truncation(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    PROSE + "The usual dose is 500 mg",
+    PROSE + "That is where the name comes from",
+    PROSE + "It may take a while",
+])
+def test_a_missing_full_stop_is_only_a_sign_in_the_longest_replies(text: str) -> None:
+    cut = R.truncation(text)
+    assert cut is not None and not cut.strong
 
 
 def test_start_fragments() -> None:
@@ -77,6 +88,11 @@ def test_refusals(text: str, kind: str, lang: str) -> None:
     ("Unfortunately, I cannot determine the angle from two sides alone.", "Find the angle."),
     ("I'm sorry to hear that. Losing a pet is hard.", "My dog died."),
     ("反对观点可能是：你作为一个人工智能助手并没有提供足够的帮助。", "反对观点是什么？"),
+    ("I can't help but notice how much the city has changed since then.", "Describe your city."),
+    ("Sorry, I can't come tonight, I have to work late.", "Are you coming to the party?"),
+    ("I am an AI researcher and I don't think models understand language.", "What do you do?"),
+    ("我是一个人工智能研究员，我不认为模型真正理解语言。", "你是做什么的？"),
+    ("对不起，我今天不能来上班了，因为我发烧了。", "你今天来上班吗？"),
 ])
 def test_not_refusals(text: str, prompt: str) -> None:
     assert R.refusal(text, prompt) is None

@@ -122,14 +122,16 @@ def sentences(text: str, limit: int = 0) -> list[str]:
 
 #: words that cannot end an English sentence: a reply that stops on one was cut off
 _DANGLING_WORDS = frozenset(
-    "a an the of and or but nor because although whereas than my your our their its very into onto "
-    "while whether whose for with from".split()
+    "a an the of and or but nor because although whereas than my your our their its very into onto whether "
+    "whose".split()
 )
+#: words that cannot make a sentence on their own (“…dimensionality reduction. For”)
+_DANGLING_ALONE = _DANGLING_WORDS | frozenset("for with from while if when as to in on at by".split())
 #: lowercase words of one or two letters (a last token of two letters outside this list is a cut word)
 _SHORT_WORDS = frozenset(
     "a i an as at be by do go he if in is it me my no of oh ok on or so to up us we am hi ah ha ya yo "
-    "ex vs id tv pm ai ml uk eu un ie eg de la le el en et du da di il lo ma mr ms dr st nd rd th km kg cm mm "
-    "ft lb oz hz db".split()
+    "ex vs id tv pm ai ml uk eu un ie eg de la le el en et al du da di il lo ma pa mr ms dr st nd rd th km kg cm mm mg "
+    "ft lb oz yd mi hr hz db gb mb kb tb hp px pt em ns ad bc uh eh hm ox ax".split()
 )
 _LIST_ITEM_RE = re.compile(
     r"^\s*(?:[-*+•·▪●○◦–—]\s|\d+[.)、:：]|\(?\d+\)|[a-zA-Z][.)]\s|\(?[ivxIVX]+[.)]\s|[一二三四五六七八九十]+[、.．]|"
@@ -261,8 +263,8 @@ def truncation(text: str) -> Cut | None:
     if last.startswith("|") or last.count("|") >= 2:
         return None  # a table row
     if ch in ",，、:：":
-        if _VALEDICTION_RE.match(last):
-            return None  # "Best regards," / "此致，"
+        if _VALEDICTION_RE.match(last) or (ch in ",，" and "\n" in t and len(last.split()) <= 3 and len(last) <= 24):
+            return None  # "Best regards," / "此致，" / "Talk soon," alone on the letter's last line
         what = {",": "a comma", "，": "a comma", "、": "an enumeration comma", ":": "a colon", "：": "a colon"}[ch]
         return Cut("dangling-punctuation", f"the reply ends on {what}, in the middle of a sentence or list",
                    _tail(t))
@@ -298,10 +300,12 @@ def truncation(text: str) -> Cut | None:
     last_word = words[-1]
     lw = last_word.lower()
     english = fragment.isascii()  # the word lists are English; other languages have other short words
-    if english and last_word == lw and (lw in _DANGLING_WORDS or (len(lw) <= 2 and lw not in _SHORT_WORDS)):
+    unit = bool(re.search(r"\d\s*" + re.escape(last_word) + r"$", fragment))  # 500 mg, 3 ft
+    if english and last_word == lw and not unit and (
+            lw in _DANGLING_WORDS or (len(lw) <= 2 and lw not in _SHORT_WORDS)):
         what = f"on “{last_word}”" + (", in the middle of a word" if lw not in _DANGLING_WORDS else "")
         return Cut("mid-sentence", f"the last sentence stops {what}", _tail(t))
-    if english and len(words) == 1 and lw in _DANGLING_WORDS:
+    if english and len(words) == 1 and lw in _DANGLING_ALONE:
         return Cut("mid-sentence", f"the last sentence stops on “{last_word}”", _tail(t))
     if (ends and len(words) >= 2) or (not ends and len(words) >= 12):
         return Cut("mid-sentence", "the last sentence stops without its end", _tail(t), strong=False)
@@ -337,14 +341,19 @@ def starts_mid_sentence(text: str) -> Cut | None:
 
 # -- refusals and AI disclaimers (FT010) -----------------------------------------------------------------
 
+_AI_NOUN = (
+    r"(?:AI|A\.I\.|artificial[- ]intelligence|language[- ]model|LLM|chat\s?bot|virtual assistant|digital assistant|"
+    r"computer program|machine learning model|machine)"
+    r"(?:\s+(?:language\s+model|model|assistant|chatbot|system|program|bot))*"
+    # what follows the noun: a pause or a clause, not another noun ("an AI researcher")
+    r"(?=\s*(?:[,.;:!?)\u2014\u2013-]|$)|\s+(?:and|so|but|that|which|who|developed|trained|created|built|designed|"
+    r"made|programmed|like|with|without|I|here|by|from|in)\b)"
+)
 _EN_AI = (
     r"(?:\b(?:as|being)\s+(?:an?\s+)?(?:(?:text[- ]based|large|helpful|virtual|digital|responsible|friendly)\s+)*"
-    r"(?:AI|A\.I\.|artificial[- ]intelligence|language[- ]model|LLM|chatbot|chat\s?bot|virtual assistant|"
-    r"digital assistant|computer program|machine learning model)\b"
+    + _AI_NOUN +
     r"|\bI(?:'m|’m| am)\s+(?:just\s+|only\s+|merely\s+|simply\s+|not\s+a\s+human\W+(?:but\s+)?|a\s+)?(?:an?\s+)?"
-    r"(?:(?:text[- ]based|large|virtual|digital)\s+)*"
-    r"(?:AI|A\.I\.|artificial[- ]intelligence|language[- ]model|LLM|chatbot|virtual assistant|computer program|"
-    r"machine)\b)"
+    r"(?:(?:text[- ]based|large|virtual|digital)\s+)*" + _AI_NOUN + ")"
 )
 _EN_NEG = (
     r"\b(?:can(?:no|'|’)t|can not|cannot|unable|not able|not capable|incapable|(?:do|does)(?: not|n't|n’t)|"
@@ -356,26 +365,43 @@ _EN_NEG_RE = re.compile(_EN_NEG, re.I)
 _EN_APOLOGY_RE = re.compile(
     r"^\W*(?:(?:I(?:'m|’m| am)\s+(?:so\s+|very\s+|truly\s+|really\s+|terribly\s+)?sorry)|I\s+apologi[sz]e|"
     r"(?:my\s+)?apologies|sorry)\b", re.I)
+#: what a refusal declines to do (“I'm sorry, I can't come tonight” in a persona chat declines nothing asked)
+_EN_TASK_VERB = (
+    r"(?:help|assist|provide|answer|respond|fulfil+|comply|complete|generate|create|write|draw|design|make|produce|"
+    r"display|show|view|see|perceive|access|browse|search|retrieve|find|look up|read|process|perform|do (?:that|this|so)|"
+    r"give|share|offer|discuss|engage|participate|support|continue|predict|estimate|determine|evaluate|assess|rate|"
+    r"judge|summari[sz]e|translate|book|order|place|send|schedule|play|record|sing|physically|fetch|open|edit|"
+    r"manipulate|modify|identify|locate|recommend|suggest|reveal|disclose|comment|express|experience|feel|have)\b"
+)
 _EN_REFUSE_RE = re.compile(
-    r"\bI(?:(?:'|’)m| am)\s+(?:afraid\s+)?(?:unable|not able|not capable|not programmed|not in a position)\b|"
-    r"\bI\s+(?:can(?:no|'|’)t|can not|cannot|won't|won’t|will not|am unable|must decline|have to decline|"
-    r"(?:do not|don't|don’t) have (?:the\s+)?(?:ability|capability|capabilities|capacity|access|means|permission))\b",
+    r"\bI(?:(?:'|’)m| am)\s+(?:afraid\s+)?(?:unable|not able|not capable|not programmed|not in a position)\s+to\s+"
+    r"(?:\w+\s+){0,2}?" + _EN_TASK_VERB + "|"
+    r"\bI\s+(?:can(?:no|'|’)t|can not|cannot|won't|won’t|will not|must decline to|have to decline to)\s+"
+    r"(?:\w+\s+){0,2}?" + _EN_TASK_VERB + "(?!\\s+(?:but|it)\\b)|"
+    r"\bI\s+(?:do not|don't|don’t) have (?:the\s+)?(?:ability|capability|capabilities|capacity|access|means|permission)\b",
     re.I)
 _EN_BARE_REFUSAL_RE = re.compile(
     r"^\W*I\s+(?:can(?:no|'|’)t|can not|cannot|won't|won’t|will not|am unable to|(?:'|’)m unable to|must decline to)\s+"
     r"(?:help|assist|provide|fulfil+|comply|answer|complete|generate|create|write|perform|engage|support|"
-    r"participate|give|share|offer|browse|access|draw|display|view|see|process|do that|do this)\b", re.I)
+    r"participate|give|share|offer|browse|access|draw|display|view|see|process|do that|do this)\b"
+    r"(?!\s+(?:but|it)\b)", re.I)
 
 _ZH_AI = (
     r"(?:作为|身为|由于我是|因为我是|我是|我只是|我仅仅是|我不过是)\s*(?:一个|一名|一款|一位|个)?\s*"
     r"(?:基于文本的|文本|文字型?|大型|虚拟|聊天)?\s*(?:AI|人工智能|语言|聊天|文本|虚拟)?\s*"
-    r"(?:语言模型|模型|助手|助理|机器人|程序|系统|AI|人工智能)"
+    r"(?:语言模型|模型|助手|助理|机器人|程序|系统|AI|人工智能)+"
+    # what follows: a pause or what it cannot do, not another noun (我是一个人工智能研究员)
+    r"(?=\s*(?:[，,。.、；;！!？?：:）)]|$|我|无法|不|没|并|所以|因此|只|而|也|就|，))"
 )
 _ZH_NEG = r"(?:无法|不能|没有|不具备|不会|不可以|不可能|做不到|没办法|不是|并非|并不)"
 _ZH_AI_RE = re.compile(_ZH_AI, re.I)
 _ZH_NEG_RE = re.compile(_ZH_NEG)
 _ZH_APOLOGY_RE = re.compile(r"^\W*(?:我?(?:很|非常|十分|真的)?(?:抱歉|对不起|不好意思)|我(?:很|非常)?遗憾)")
-_ZH_REFUSE_RE = re.compile(r"(?:无法|不能|没办法|没有办法|做不到|不具备)")
+_ZH_TASK_VERB = (
+    r"(?:提供|回答|答复|完成|生成|创建|访问|执行|获取|查看|看到|浏览|绘制|制作|处理|帮助|帮|满足|确定|判断|建议|总结|"
+    r"评价|评估|评论|给出|找到|查找|识别|理解|读取|阅读|拿|做|进行|分析|翻译|预测|计算|搜索|预订|订购|发送|播放|录制)"
+)
+_ZH_REFUSE_RE = re.compile(r"(?:无法|不能|没办法|没有办法|做不到)[^，。！？,.!?]{0,12}?" + _ZH_TASK_VERB + r"|不具备")
 _ZH_BARE_REFUSAL_RE = re.compile(
     r"^\W*我(?:无法|不能|没有办法|没办法)(?:直接|实时|准确地?|为您|为你|帮您|帮你|在这里)*"
     r"(?:提供|回答|完成|生成|创建|访问|执行|获取|查看|看到|浏览|绘制|制作|处理|帮助|满足)")

@@ -53,9 +53,9 @@ class TruncatedReply(Rule):
       a bracket or quotation opened in its last line unclosed (`43. 锝(T`);
     - stops in the middle of a sentence of running text: on a word no English sentence ends with
       (`…a reminder of the importance of`, `…reduction. For`) or on a cut word (`…it may need to be
-      re`); or, for a reply that is also among the longest of its split (above the
-      `long-quantile` of their lengths: the generator's token limit), on any sentence without its
-      end (`…you want to invest in. While Bitcoin`);
+      re`); or, for a reply that is also among the longest of its split (at least `long-fraction`
+      of the words of its `long-quantile` reply: where a generator's token limit cuts), on any
+      sentence without its end (`…you want to invest in. While Bitcoin`);
     - starts with a lowercase fragment glued to punctuation (`e! Here is…`, `canvas,'' Soren
       replied`), the end of a sentence whose beginning was lost.
 
@@ -93,8 +93,9 @@ class TruncatedReply(Rule):
         "min_words": "replies with fewer words are not judged (a CJK character counts as half a word)",
         "min_rows": "fewest judged replies in a split before its norm is trusted",
         "min_clean_share": "share of a split's replies that must end cleanly before its replies are judged",
-        "long_quantile": "a reply that stops without the end of its sentence is reported when it is longer than "
-                         "this quantile of the split's reply lengths",
+        "long_quantile": "quantile of the split's reply lengths (in words) that marks its generation limit",
+        "long_fraction": "a reply that stops without the end of its sentence is reported when it has at least this "
+                         "fraction of the long-quantile's words",
         "check_starts": "also report replies that start with a lowercase fragment (“e! Here is…”)",
     }
 
@@ -103,7 +104,8 @@ class TruncatedReply(Rule):
         min_words: int = 8
         min_rows: int = 10
         min_clean_share: float = 0.7
-        long_quantile: float = 0.9
+        long_quantile: float = 0.99
+        long_fraction: float = 0.85
         check_starts: bool = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -112,23 +114,24 @@ class TruncatedReply(Rule):
         reasons: list[str] = []
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            lengths: list[int] = []
+            lengths: list[int] = []  # words of each judged reply
             clean = starts = 0
-            found: list[tuple[int, int, replies.Cut]] = []  # (row, length, cut)
+            found: list[tuple[int, int, replies.Cut]] = []  # (row, words, cut)
             for i in range(len(ds)):
                 if ds.last_assistant(i) < 0 or _undesirable(ds, i):
                     continue
                 text = ds.response(i)
-                if replies.word_count(text) < o.min_words:
+                words = replies.word_count(text)
+                if words < o.min_words:
                     continue
-                lengths.append(len(text))
+                lengths.append(words)
                 clean += replies.ends_cleanly(text)
                 starts += replies.starts_cleanly(text)
                 cut = replies.truncation(text)
                 if cut is None and o.check_starts:
                     cut = replies.starts_mid_sentence(text)
                 if cut is not None:
-                    found.append((i, len(text), cut))
+                    found.append((i, words, cut))
             n = len(lengths)
             if n < o.min_rows:
                 reasons.append(f"{split}: {_plural(n, 'reply', 'replies')} of {o.min_words}+ words "
@@ -140,19 +143,19 @@ class TruncatedReply(Rule):
                                f"(labels, short answers, code or lists: a cut reply cannot be told from a finished one)")
                 continue
             judged_any = True
-            long_chars = int(np.quantile(np.asarray(lengths), o.long_quantile))
+            long_words = int(o.long_fraction * float(np.quantile(np.asarray(lengths), o.long_quantile)))
             rows: list[Row] = []
             kinds: Counter[str] = Counter()
-            for i, chars, cut in found:
+            for i, words, cut in found:
                 start = cut.kind == "starts-mid-sentence"
                 if (start and start_share < o.min_clean_share) or (not start and end_share < o.min_clean_share):
                     continue
-                if not cut.strong and chars <= long_chars:
+                if not cut.strong and words < long_words:
                     continue
                 kinds[cut.kind] += 1
                 rows.append(ctx.row(split, i, self.code, text=cut.shown, extra={
-                    "kind": cut.kind, "detail": cut.detail, "excerpt": cut.shown, "chars": chars,
-                    "long": chars > long_chars,
+                    "kind": cut.kind, "detail": cut.detail, "excerpt": cut.shown, "words": words,
+                    "long": words >= long_words,
                 }))
             if not rows:
                 continue
@@ -167,7 +170,7 @@ class TruncatedReply(Rule):
                 rows=rows, total=len(ds), split=split,
                 metrics={"by_kind": dict(kinds), "clean_end_share": round(end_share, 4),
                          "clean_start_share": round(start_share, 4), "judged": n,
-                         "long_reply_chars": long_chars},
+                         "long_reply_words": long_words},
             )
         if not judged_any and reasons:
             raise Skip("no split has a clean-ending norm to judge replies against: " + "; ".join(reasons),
