@@ -281,8 +281,11 @@ class ReplyLanguageMismatch(Rule):
     For every row, identifies offline (with py3langid, as FT404 does) the language of the last
     user turn and of the reply (the final assistant turn), each without its code blocks, inline
     code, URLs and lines that read as code, and reports the rows where they differ. Only rows
-    where both sides have at least `min-letters` letters (a CJK character counts as two) and
-    both languages are identified with at least `min-confidence` are judged; variants of one
+    where both sides have at least `min-letters` letters (a CJK character counts as two; a prompt
+    in another script than its reply, such as a short Chinese instruction answered in English,
+    needs half) and both languages are identified with at least `min-confidence` are judged
+    (a cheap look at the script and the most common English words settles most rows before the
+    model is asked); variants of one
     language (Mandarin, Wu and Cantonese; Croatian, Serbian and Bosnian; Malay and Indonesian; …)
     count as one.
 
