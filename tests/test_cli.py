@@ -129,7 +129,8 @@ def test_clean_example_passes_every_rule(clean: Path) -> None:
     assert report["findings"] == []
     # labels found: every rule that needs only the data and its labels ran; the others were skipped
     # for an input this example does not give (a training config, a reference, a benchmark file, a
-    # sensitive column, preference pairs, enough rows for cross-validation), each saying how to enable it
+    # sensitive column, preference pairs, enough rows for cross-validation, generated replies to judge),
+    # each saying how to enable it
     outcomes = {r["code"]: r for r in report["rules"]}
     assert all(r["outcome"] in ("ran", "skipped") for r in report["rules"])
     for code in ("FT001", "FT002", "FT003", "FT006", "FT101", "FT102", "FT103", "FT105", "FT106",
@@ -140,7 +141,7 @@ def test_clean_example_passes_every_rule(clean: Path) -> None:
             assert r["reason"] and r["fix"], r
             assert any(word in r["reason"] for word in (
                 "training config", "reference", "benchmark", "sensitive", "preference", "labelled rows",
-                "base model", "tokenizer")), r
+                "base model", "tokenizer", "replies")), r
     assert {r["code"] for r in report["rules"]} == {r.code for r in load_registry().rules}
     splits = {i["path"]: (i["split"], i["records"]) for i in report["inputs"]}
     assert splits == {"train.jsonl": ("train", 66), "val.jsonl": ("validation", 21), "test.jsonl": ("test", 15)}

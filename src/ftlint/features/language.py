@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["UNDETERMINED", "Languages", "LanguageDetector", "detect_languages"]
+__all__ = ["UNDETERMINED", "Languages", "LanguageDetector", "detect_languages", "shared_detector"]
 
 UNDETERMINED = "und"
 #: characters of a text that the detector reads (its features saturate long before)
@@ -57,6 +57,21 @@ class LanguageDetector:
     def classify(self, text: str) -> tuple[str, float]:
         code, conf = self._ident.classify(text[:MAX_CHARS])
         return str(code), float(conf)
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Every language with its normalised probability, most likely first."""
+        return [(str(c), float(p)) for c, p in self._ident.rank(text[:MAX_CHARS])]
+
+
+_SHARED: LanguageDetector | None = None
+
+
+def shared_detector() -> LanguageDetector:
+    """One detector per process (loading the model takes about a second)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = LanguageDetector()
+    return _SHARED
 
 
 def _letters(text: str) -> int:

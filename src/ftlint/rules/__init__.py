@@ -29,6 +29,7 @@ from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSup
 from ftlint.rules.privacy import PersonalData, Secrets
 from ftlint.rules.runconfig import NoCheckpointSaved, TrustRemoteCode
 from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
+from ftlint.rules.replies import RefusalBoilerplate, ReplyLanguageMismatch, TruncatedReply
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
 from ftlint.rules.sources import DatasetNotAvailable
@@ -58,6 +59,9 @@ BUILTIN_RULES = (
     InconsistentLabelFormat,
     UnfilledPlaceholders,
     DegenerateText,
+    TruncatedReply,
+    RefusalBoilerplate,
+    ReplyLanguageMismatch,
     DatasetNotAvailable,
     TooFewExamples,
     TooFewPerClass,
