@@ -9,6 +9,7 @@ text of the rows to read, as YAML stubs to fill in; ``benchmarks/precision.py`` 
 
 from __future__ import annotations
 
+import functools
 import random
 import sys
 from dataclasses import dataclass
@@ -56,9 +57,11 @@ CONFIG_DATA = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def run(inp: Input, corpus: Path = CORPUS) -> Any:
     """The report of ``ftlint check --select ALL`` on one input (a config is checked alone, or with the
-    corpus file it trains on where :data:`CONFIG_DATA` names one)."""
+    corpus file it trains on where :data:`CONFIG_DATA` names one). Memoised: the corpus tests of the
+    whole suite share one check per input."""
     from ftlint.api import check
     from ftlint.settings import Settings
 
