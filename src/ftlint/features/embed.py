@@ -40,6 +40,7 @@ __all__ = [
     "Progress",
     "TEXT_FIELDS",
     "TFIDF_FIT_ROWS",
+    "TFIDF_SAMPLE_ROWS",
     "TfidfSvdEmbedder",
     "TransformerEmbedder",
     "hashed_ngram_counts",
@@ -49,8 +50,12 @@ __all__ = [
 ]
 
 INSTALL_HINT = "pip install 'ftlint[embeddings]'"
-#: rows (of all sets together) the TF-IDF + SVD embedder is fitted on; it then transforms every row
-TFIDF_FIT_ROWS = 20_000
+#: rows (of all sets together) the TF-IDF + SVD embedder is fitted on (a seeded sample, split evenly
+#: between the sets); its memory and time stay the same however large the data
+TFIDF_FIT_ROWS = 6_000
+#: rows of each set (split or reference) the TF-IDF + SVD embedder embeds: a seeded sample above it,
+#: so the drift and outlier rules take the same time and memory at a million rows as at 20,000
+TFIDF_SAMPLE_ROWS = 10_000
 #: which part of an example is embedded
 TEXT_FIELDS = ("prompt", "response", "full")
 
@@ -288,33 +293,88 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
 # -- TF-IDF + SVD ------------------------------------------------------------------------------------
 
 
+def _orthonormal(y: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """An orthonormal basis of the columns of ``y`` (QR in float64)."""
+    from scipy.linalg import qr
+
+    q, _ = qr(np.asarray(y, dtype=np.float64), mode="economic", check_finite=False)
+    return np.asarray(q)
+
+
 def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: int = 10,
-                                seed: int = 0) -> npt.NDArray[np.float32]:
+                                seed: int = 0, block: int = 8192) -> npt.NDArray[np.float32]:
     """The top ``k`` right singular vectors (rows of ``Vt``) of the sparse ``x`` (n x V, n < V
     usually), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
     the n-row side: only ``x @ dense`` and ``x.T @ dense`` touch the wide side, so the cost is a few
-    sparse passes plus QRs of n x (k + oversample) matrices."""
-    from scipy.linalg import eigh, qr
+    sparse passes plus QRs of n x (k + oversample) matrices.
+
+    Same vectors on every machine: the sparse products are scipy's own loops (no BLAS), every
+    dense step (QR, the small Gram matrix and its eigenvectors) runs in float64, whose last-bit
+    differences between BLAS kernels vanish when the result is stored as float32, and each
+    vector's sign is fixed (its largest entry positive). The wide (V-row) matrices stay float32
+    and are reduced ``block`` rows at a time."""
+    from ftlint.features.drift import single_threaded_blas
+
+    with single_threaded_blas():
+        return _randomized_svd(x, k, n_iter=n_iter, oversample=oversample, seed=seed, block=block)
+
+
+def _randomized_svd(x: Any, k: int, *, n_iter: int, oversample: int, seed: int, block: int) -> npt.NDArray[np.float32]:
+    from scipy.linalg import eigh
 
     n, v = x.shape
     width = min(k + oversample, n, v)
     rng = np.random.default_rng(seed)
-    xt = x.T.tocsr()
-    y = np.asarray(x @ rng.standard_normal((v, width), dtype=np.float32))
-    q, _ = qr(y, mode="economic", check_finite=False)
+    xt = x.T  # a CSC view of x: no copy
+    q = _orthonormal(x @ rng.standard_normal((v, width), dtype=np.float32))
     for _ in range(n_iter):
         z = np.asarray(xt @ q.astype(np.float32))
-        q, _ = qr(np.asarray(x @ z), mode="economic", check_finite=False)
-    b = np.ascontiguousarray(np.asarray(xt @ q.astype(np.float32), dtype=np.float64).T)  # q.T @ x
-    # the SVD of the short, wide b through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
-    evals, evecs = eigh(b @ b.T, check_finite=False)
-    top = np.argsort(evals)[::-1][:k]
+        q = _orthonormal(x @ z)
+    bt = np.asarray(xt @ q.astype(np.float32))  # (q.T @ x).T: V x width, float32
+    # the SVD of the short, wide b = bt.T through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
+    gram = np.zeros((width, width), dtype=np.float64)
+    for lo in range(0, v, block):
+        part = bt[lo:lo + block].astype(np.float64)
+        gram += part.T @ part
+    evals, evecs = eigh(gram, check_finite=False)
+    top = np.argsort(evals, kind="stable")[::-1][:k]
     sing = np.sqrt(np.maximum(evals[top], 0.0))
     keep = sing > sing[0] * 1e-6 if len(sing) and sing[0] > 0 else np.zeros(len(sing), dtype=bool)
+    u = evecs[:, top[keep]] / sing[keep][None, :]  # width x kept
     vt = np.zeros((k, v), dtype=np.float32)
-    vt[: int(keep.sum())] = ((evecs[:, top[keep]].T @ b) / sing[keep][:, None]).astype(np.float32)
+    kept = int(keep.sum())
+    for lo in range(0, v, block):
+        vt[:kept, lo:lo + block] = (bt[lo:lo + block].astype(np.float64) @ u).T
+    if kept:
+        from ftlint.features.drift import rounded
+
+        part = rounded(vt[:kept])
+        signs = np.where(part[np.arange(kept), np.argmax(np.abs(part), axis=1)] < 0, -1.0, 1.0)
+        vt[:kept] *= signs[:, None].astype(np.float32)
     return vt
 
+
+def _stack_csr(parts: list[Any], width: int) -> Any:
+    """The CSR matrices ``parts`` (same width) stacked, each part released once copied (so the
+    peak is one copy of the data, not two)."""
+    import scipy.sparse as sp
+
+    nnz = sum(p.nnz for p in parts)
+    rows = sum(p.shape[0] for p in parts)
+    index = np.int32 if nnz < np.iinfo(np.int32).max else np.int64
+    data = np.empty(nnz, dtype=np.float32)
+    indices = np.empty(nnz, dtype=index)
+    indptr = np.zeros(rows + 1, dtype=index)
+    at = r = 0
+    for j in range(len(parts)):
+        p = parts[j]
+        data[at:at + p.nnz] = p.data
+        indices[at:at + p.nnz] = p.indices
+        indptr[r + 1:r + 1 + p.shape[0]] = p.indptr[1:] + at
+        at += p.nnz
+        r += p.shape[0]
+        parts[j] = None
+    return sp.csr_matrix((data, indices, indptr), shape=(rows, width))
 
 
 @dataclass
@@ -328,7 +388,7 @@ class TfidfSvdEmbedder:
     max_bytes: int = 4000
     #: features kept: those in at least ``min_df`` fitted texts, at most ``max_vocab`` per half
     min_df: int = 2
-    max_vocab: int = 1 << 16
+    max_vocab: int = 1 << 14
     seed: int = 0
     batch_size: int = 512
     #: power iterations of the randomized SVD
@@ -344,7 +404,7 @@ class TfidfSvdEmbedder:
 
     @property
     def identity(self) -> str:
-        return (f"tfidf-svd v1 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
+        return (f"tfidf-svd v2 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
                 f"nf={self.n_features} max_bytes={self.max_bytes} min_df={self.min_df} "
                 f"vocab={self.max_vocab} seed={self.seed}")
 
@@ -357,18 +417,23 @@ class TfidfSvdEmbedder:
         return hashed_ngram_counts(texts, self.n_features, self.char_ngrams, self.word_ngrams, self.max_bytes)
 
     def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
-        """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample)."""
+        """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample).
+
+        Memory: the hashed counts of the texts (8 bytes per distinct n-gram of a text), then the
+        TF-IDF matrix on the kept vocabulary, built one batch at a time, and the float32
+        components (dims x vocabulary)."""
         import scipy.sparse as sp
 
         texts = list(texts)
         n = len(texts)
         parts = []
+        df = np.zeros(2 * self.n_features, dtype=np.int64)
         for s in range(0, n, self.batch_size):
-            parts.append(self._counts(texts[s:s + self.batch_size]))
+            c = self._counts(texts[s:s + self.batch_size])
+            df += np.bincount(c.indices, minlength=2 * self.n_features)
+            parts.append(c)
             if progress is not None:
                 progress.update(min(self.batch_size, n - s))
-        x = sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, 2 * self.n_features), dtype=np.float32)
-        df = np.bincount(x.indices, minlength=2 * self.n_features)
         keep = np.zeros(2 * self.n_features, dtype=bool)
         for half in (0, 1):
             lo, hi = half * self.n_features, (half + 1) * self.n_features
@@ -384,11 +449,17 @@ class TfidfSvdEmbedder:
         self._idf = (np.log((1.0 + n) / (1.0 + df[cols])) + 1.0).astype(np.float32)
         self._halves = (cols >= self.n_features).astype(np.int8)
         self.fitted_rows = n
-        tf = self._weighted(x)
+        del df
+        weighted = []
+        for j in range(len(parts)):  # each batch's counts are dropped once weighted
+            weighted.append(self._weighted(parts[j]))
+            parts[j] = None
+        tf = _stack_csr(weighted, len(self._idf))
         k = max(1, min(self.dims, tf.shape[0] - 1, tf.shape[1] - 1)) if min(tf.shape) > 1 else 1
         if tf.nnz == 0 or min(tf.shape) < 2:
             self._components = np.zeros((1, max(tf.shape[1], 1)), dtype=np.float32)
             return self
+        assert isinstance(tf, sp.csr_matrix)
         self._components = _top_right_singular_vectors(tf, k, n_iter=self.svd_iter, seed=self.seed)
         return self
 
