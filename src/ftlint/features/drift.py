@@ -14,7 +14,9 @@ own way, and each comes with a sentence that says what its number means:
   base set (coverage: how well the base set covers each query), and :func:`low_outliers`, the
   robust rule that flags the queries far less covered than is normal.
 
-Only numpy is needed at import time; scikit-learn is imported inside the classifier test.
+Only numpy is needed at import time; scipy's optimiser is imported inside the classifier test
+(a logistic regression written here: scikit-learn's import alone, which pulls in pandas and
+pyarrow, would take more memory than the rest of the drift rules).
 Inputs are float matrices ``(n, d)``; rows are expected L2-normalised for the cosine measures.
 
 **Determinism.** Every score that is ranked or compared with a threshold (similarities,
@@ -43,6 +45,7 @@ __all__ = [
     "centroid_cosine_distance",
     "compare",
     "domain_classifier_test",
+    "logistic_regression",
     "describe_auc",
     "low_outliers",
     "mmd_test",
@@ -50,6 +53,7 @@ __all__ = [
     "pca_2d",
     "rounded",
     "single_threaded_blas",
+    "stratified_folds",
     "subsample",
     "two_proportion_p",
 ]
@@ -58,8 +62,8 @@ FloatArray = npt.NDArray[np.floating]
 
 #: decimals every ranked or thresholded score is rounded to (see the module docstring)
 SCORE_DECIMALS = 6
-#: elements of one block of similarities (``nearest_similarity``): 4M float64 = 32 MiB
-BLOCK_ELEMENTS = 1 << 22
+#: elements of one block of similarities (``nearest_similarity``): 1M float64 = 8 MiB
+BLOCK_ELEMENTS = 1 << 20
 
 
 @contextmanager
@@ -152,6 +156,60 @@ def _auc(y: npt.NDArray[np.int8], s: FloatArray) -> float:
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
 
 
+def stratified_folds(y: npt.NDArray[np.integer], folds: int, seed: int) -> npt.NDArray[np.int32]:
+    """The test fold of each row: scikit-learn's ``StratifiedKFold(folds, shuffle=True,
+    random_state=seed)`` assignment, reproduced (each class dealt round-robin over the folds,
+    then shuffled with ``RandomState(seed)``, class by class in order of first appearance)."""
+    y = np.asarray(y)
+    _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+    _, class_perm = np.unique(first, return_inverse=True)
+    encoded = class_perm[inverse.ravel()]
+    order = np.sort(encoded)
+    n_classes = len(first)
+    allocation = np.asarray([np.bincount(order[i::folds], minlength=n_classes) for i in range(folds)])
+    rng = np.random.RandomState(seed)
+    test_folds = np.empty(len(y), dtype=np.int32)
+    for k in range(n_classes):
+        per_class = np.arange(folds).repeat(allocation[:, k])
+        rng.shuffle(per_class)
+        test_folds[encoded == k] = per_class
+    return test_folds
+
+
+def logistic_regression(x: FloatArray, y: npt.NDArray[np.integer], *, C: float = 1.0,
+                        max_iter: int = 1000, tol: float = 1e-4) -> FloatArray:
+    """Coefficients (the intercept last) of an L2-penalised logistic regression with balanced class
+    weights: scikit-learn's ``LogisticRegression(C=C, class_weight="balanced")`` objective (the
+    mean weighted log-loss plus ``|coef|^2 / (2 C n)``, the intercept not penalised), minimised
+    with L-BFGS-B from zero under the same stopping rules, in float64."""
+    from scipy.optimize import minimize
+
+    x = np.asarray(x, dtype=np.float64)
+    n, d = x.shape
+    target = (np.asarray(y) == 1).astype(np.float64)
+    counts = np.array([n - target.sum(), target.sum()])
+    sw = (n / (2.0 * counts))[target.astype(np.int64)]
+    sw /= sw.sum()
+    l2 = 1.0 / (C * n)
+
+    def loss_grad(beta: FloatArray) -> tuple[float, FloatArray]:
+        z = x @ beta[:d] + beta[d]
+        loss = np.logaddexp(0.0, z) - target * z
+        point = sw * (_sigmoid(z) - target)
+        grad = np.empty(d + 1)
+        grad[:d] = x.T @ point + l2 * beta[:d]
+        grad[d] = point.sum()
+        return float(sw @ loss) + 0.5 * l2 * float(beta[:d] @ beta[:d]), grad
+
+    res = minimize(loss_grad, np.zeros(d + 1), method="L-BFGS-B", jac=True,
+                   options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps})
+    return np.asarray(res.x, dtype=np.float64)
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
 def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed: int = 0,
                            max_rows: int | None = 5000, C: float = 1.0) -> ClassifierTest:
     """Cross-validated ROC AUC of a logistic regression that tells ``a``'s rows from ``b``'s.
@@ -160,13 +218,12 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
     are (embeddings share one scale); they are *not* standardised per feature: that would blow up
     the many low-variance components (an SVD's tail, noise) to the weight of the few that carry
     the topic, and a linear model on 40 + 40 rows then separates cooking questions from billing
-    questions with AUC 0.81 instead of 1.00. ``C`` is the inverse L2 penalty. The AUC is computed on the pooled
-    out-of-fold scores, so every row is scored by a model that never saw it: overfitting cannot
-    make two samples of one distribution look different (their AUC stays near 0.5, or below).
+    questions with AUC 0.81 instead of 1.00. ``C`` is the inverse L2 penalty; classes are
+    weighted to balance (:func:`logistic_regression`), folds stratified (:func:`stratified_folds`).
+    The AUC is computed on the pooled out-of-fold scores, so every row is scored by a model that
+    never saw it: overfitting cannot make two samples of one distribution look different (their
+    AUC stays near 0.5, or below).
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
     ra = subsample(len(a), max_rows, seed)
     rb = subsample(len(b), max_rows, seed + 1)
     xa, xb = np.asarray(a, dtype=np.float64)[ra], np.asarray(b, dtype=np.float64)[rb]
@@ -178,11 +235,12 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
     y = np.r_[np.zeros(n_a, dtype=np.int8), np.ones(n_b, dtype=np.int8)]
     scores = np.zeros(len(y), dtype=np.float64)
     fold_aucs = []
-    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for tr, te in skf.split(x, y):
-        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
-        clf.fit(x[tr], y[tr])
-        scores[te] = rounded(clf.predict_proba(x[te])[:, 1])
+    test_fold = stratified_folds(y, k, seed)
+    for f in range(k):
+        te = np.flatnonzero(test_fold == f)
+        tr = np.flatnonzero(test_fold != f)
+        beta = logistic_regression(x[tr], y[tr], C=C)
+        scores[te] = rounded(_sigmoid(x[te] @ beta[:-1] + beta[-1]))
         fold_aucs.append(_auc(y[te], scores[te]))
     return ClassifierTest(
         auc=_auc(y, scores), auc_std=float(np.std(fold_aucs)), folds=k, n_a=n_a, n_b=n_b,
@@ -243,7 +301,7 @@ def mmd_test(a: FloatArray, b: FloatArray, *, permutations: int = 200, seed: int
     z = np.vstack([xa, xb])
     d = _sq_dists(z)
     if gamma is None:
-        med = float(np.median(d[np.triu(np.ones(d.shape, dtype=bool), 1)]))
+        med = float(np.median(d[np.triu(np.ones(d.shape, dtype=bool), 1)], overwrite_input=True))
         gamma = 1.0 / med if med > 0 else 1.0
     d *= -gamma
     k = np.exp(d, out=d)

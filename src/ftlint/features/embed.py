@@ -304,7 +304,7 @@ def _orthonormal(y: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
 def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: int = 10,
                                 seed: int = 0, block: int = 8192) -> npt.NDArray[np.float32]:
     """The top ``k`` right singular vectors (rows of ``Vt``) of the sparse ``x`` (n x V, n < V
-    usually), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
+    usually; a scipy sparse matrix or :class:`_RowBlocks`), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
     the n-row side: only ``x @ dense`` and ``x.T @ dense`` touch the wide side, so the cost is a few
     sparse passes plus QRs of n x (k + oversample) matrices.
 
@@ -315,6 +315,8 @@ def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: 
     and are reduced ``block`` rows at a time."""
     from ftlint.features.drift import single_threaded_blas
 
+    if not isinstance(x, _RowBlocks):
+        x = _RowBlocks([x.tocsr()], x.shape[1])
     with single_threaded_blas():
         return _randomized_svd(x, k, n_iter=n_iter, oversample=oversample, seed=seed, block=block)
 
@@ -325,12 +327,12 @@ def _randomized_svd(x: Any, k: int, *, n_iter: int, oversample: int, seed: int, 
     n, v = x.shape
     width = min(k + oversample, n, v)
     rng = np.random.default_rng(seed)
-    xt = x.T  # a CSC view of x: no copy
-    q = _orthonormal(x @ rng.standard_normal((v, width), dtype=np.float32))
+    q = _orthonormal(x.dot(rng.standard_normal((v, width), dtype=np.float32)))
     for _ in range(n_iter):
-        z = np.asarray(xt @ q.astype(np.float32))
-        q = _orthonormal(x @ z)
-    bt = np.asarray(xt @ q.astype(np.float32))  # (q.T @ x).T: V x width, float32
+        z = x.tdot(q.astype(np.float32))
+        q = _orthonormal(x.dot(z))
+        del z
+    bt = x.tdot(q.astype(np.float32))  # (q.T @ x).T: V x width, float32
     # the SVD of the short, wide b = bt.T through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
     gram = np.zeros((width, width), dtype=np.float64)
     for lo in range(0, v, block):
@@ -345,36 +347,34 @@ def _randomized_svd(x: Any, k: int, *, n_iter: int, oversample: int, seed: int, 
     kept = int(keep.sum())
     for lo in range(0, v, block):
         vt[:kept, lo:lo + block] = (bt[lo:lo + block].astype(np.float64) @ u).T
-    if kept:
-        from ftlint.features.drift import rounded
-
-        part = rounded(vt[:kept])
-        signs = np.where(part[np.arange(kept), np.argmax(np.abs(part), axis=1)] < 0, -1.0, 1.0)
-        vt[:kept] *= signs[:, None].astype(np.float32)
+    del bt
+    for r in range(kept):  # the largest entry of each vector positive (float32: the same on every machine)
+        if vt[r, np.argmax(np.abs(vt[r]))] < 0:
+            vt[r] *= np.float32(-1.0)
     return vt
 
 
-def _stack_csr(parts: list[Any], width: int) -> Any:
-    """The CSR matrices ``parts`` (same width) stacked, each part released once copied (so the
-    peak is one copy of the data, not two)."""
-    import scipy.sparse as sp
+class _RowBlocks:
+    """The CSR matrices ``parts`` (same width) as one matrix stacked by rows, for the products the
+    SVD needs (``x @ dense`` and ``x.T @ dense``) without a stacked copy of the data."""
 
-    nnz = sum(p.nnz for p in parts)
-    rows = sum(p.shape[0] for p in parts)
-    index = np.int32 if nnz < np.iinfo(np.int32).max else np.int64
-    data = np.empty(nnz, dtype=np.float32)
-    indices = np.empty(nnz, dtype=index)
-    indptr = np.zeros(rows + 1, dtype=index)
-    at = r = 0
-    for j in range(len(parts)):
-        p = parts[j]
-        data[at:at + p.nnz] = p.data
-        indices[at:at + p.nnz] = p.indices
-        indptr[r + 1:r + 1 + p.shape[0]] = p.indptr[1:] + at
-        at += p.nnz
-        r += p.shape[0]
-        parts[j] = None
-    return sp.csr_matrix((data, indices, indptr), shape=(rows, width))
+    def __init__(self, parts: list[Any], width: int) -> None:
+        self.parts = parts
+        self.starts = np.cumsum([0] + [p.shape[0] for p in parts])
+        self.shape = (int(self.starts[-1]), width)
+        self.nnz = sum(int(p.nnz) for p in parts)
+
+    def dot(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        out = np.zeros((self.shape[0], dense.shape[1]), dtype=np.float32)
+        for p, lo in zip(self.parts, self.starts.tolist()):
+            out[lo:lo + p.shape[0]] = p @ dense
+        return out
+
+    def tdot(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        out = np.zeros((self.shape[1], dense.shape[1]), dtype=np.float32)
+        for p, lo in zip(self.parts, self.starts.tolist()):
+            out += p.T @ dense[lo:lo + p.shape[0]]  # p.T: a CSC view, no copy
+        return out
 
 
 @dataclass
@@ -390,7 +390,8 @@ class TfidfSvdEmbedder:
     min_df: int = 2
     max_vocab: int = 1 << 14
     seed: int = 0
-    batch_size: int = 512
+    #: texts hashed at once (the counts of a batch take ~80 bytes per n-gram while they are built)
+    batch_size: int = 256
     #: power iterations of the randomized SVD
     svd_iter: int = 3
     #: filled by :meth:`fit`
@@ -419,28 +420,24 @@ class TfidfSvdEmbedder:
     def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
         """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample).
 
-        Memory: the hashed counts of the texts (8 bytes per distinct n-gram of a text), then the
-        TF-IDF matrix on the kept vocabulary, built one batch at a time, and the float32
-        components (dims x vocabulary)."""
-        import scipy.sparse as sp
-
+        Two passes over the texts, one batch at a time: the document frequencies first, then the
+        TF-IDF matrix on the kept vocabulary (the texts are hashed twice rather than holding the
+        counts of every n-gram). Memory: that matrix (8 bytes per kept n-gram of a text) and the
+        float32 components (dims x vocabulary)."""
         texts = list(texts)
         n = len(texts)
-        parts = []
-        df = np.zeros(2 * self.n_features, dtype=np.int64)
+        df = np.zeros(2 * self.n_features, dtype=np.int32)
         for s in range(0, n, self.batch_size):
-            c = self._counts(texts[s:s + self.batch_size])
-            df += np.bincount(c.indices, minlength=2 * self.n_features)
-            parts.append(c)
+            features, counts = np.unique(self._counts(texts[s:s + self.batch_size]).indices, return_counts=True)
+            df[features] += counts.astype(np.int32)
             if progress is not None:
                 progress.update(min(self.batch_size, n - s))
         keep = np.zeros(2 * self.n_features, dtype=bool)
         for half in (0, 1):
             lo, hi = half * self.n_features, (half + 1) * self.n_features
             cand = np.flatnonzero(df[lo:hi] >= min(self.min_df, max(n, 1)))
-            if len(cand) > self.max_vocab:
-                top = np.argpartition(df[lo:hi][cand], len(cand) - self.max_vocab)[len(cand) - self.max_vocab:]
-                cand = cand[top]
+            if len(cand) > self.max_vocab:  # the most frequent; of equally frequent, the lowest feature
+                cand = np.sort(cand[np.argsort(-df[lo:hi][cand], kind="stable")[:self.max_vocab]])
             keep[lo + cand] = True
         cols = np.flatnonzero(keep)
         columns = np.full(2 * self.n_features, -1, dtype=np.int32)
@@ -450,16 +447,12 @@ class TfidfSvdEmbedder:
         self._halves = (cols >= self.n_features).astype(np.int8)
         self.fitted_rows = n
         del df
-        weighted = []
-        for j in range(len(parts)):  # each batch's counts are dropped once weighted
-            weighted.append(self._weighted(parts[j]))
-            parts[j] = None
-        tf = _stack_csr(weighted, len(self._idf))
+        weighted = [self._weighted(self._counts(texts[s:s + self.batch_size])) for s in range(0, n, self.batch_size)]
+        tf = _RowBlocks(weighted, len(self._idf))
         k = max(1, min(self.dims, tf.shape[0] - 1, tf.shape[1] - 1)) if min(tf.shape) > 1 else 1
         if tf.nnz == 0 or min(tf.shape) < 2:
             self._components = np.zeros((1, max(tf.shape[1], 1)), dtype=np.float32)
             return self
-        assert isinstance(tf, sp.csr_matrix)
         self._components = _top_right_singular_vectors(tf, k, n_iter=self.svd_iter, seed=self.seed)
         return self
 
