@@ -22,6 +22,10 @@ A case file looks like::
 
 ``raw`` (file text) can replace ``records`` to test unreadable input.
 
+``python -m ftlint.testing [CASE_FILE ...]`` prints every case's result (:func:`case_result`:
+outcome, findings, rows, messages, metrics) as JSON, e.g. to compare two machines or two BLAS
+kernels (the test suite does: tests/rules/test_case_determinism.py).
+
 Training-config rules add a config (written next to the data and passed as ``config=``)::
 
       - name: Axolotl with val_set_size 0

@@ -131,12 +131,12 @@ class TaskDrift(Rule):
 
     ## What it does
     Embeds the training examples and a reference sample of the task the model is trained for
-    (production prompts, the eval set, a hand-collected sample: `--reference`) into one space
-    (the built-in TF-IDF of word and character n-grams reduced with an SVD, fitted on a seeded
-    sample of 6,000 rows of both sides, embeds a seeded sample of 10,000 rows per side; a local
-    transformers encoder chosen with `--embedding-model` a seeded sample of `embedding-sample`
-    rows per side, 2,000 by default; a smaller side is embedded whole, and the finding says
-    what was sampled), then asks two questions:
+    (production prompts, the eval set, a hand-collected sample: `--reference`) into one space:
+    the built-in TF-IDF of word and character n-grams reduced with an SVD (fitted on a seeded
+    sample of 6,000 rows of both sides together) embeds a seeded sample of 10,000 rows per side;
+    a local transformers encoder chosen with `--embedding-model` embeds a seeded sample of
+    `embedding-sample` rows per side (2,000 by default). A smaller side is embedded whole, and
+    the finding says what was sampled. Then it asks two questions:
 
     - can a classifier tell the two apart? A logistic regression is trained to separate training
       from reference rows; its 5-fold cross-validated ROC AUC is 0.5 when it cannot and 1.0
