@@ -275,3 +275,134 @@ def test_unusable_embedding_model_is_exit_2(ftlint_cli: Any, write_jsonl: Any, t
     (tmp_path / "cwd" / "ftlint.toml").write_text('select = ["FT402"]\nembedding-model = "empty_model"\n')
     res = ftlint_cli("check", train)
     assert res.returncode == 2 and "ftlint.toml:2: embedding-model: " in res.stderr and "config.json" in res.stderr
+
+
+# -- determinism and bounded cost (issue 12: parts 1 and 6) ----------------------------------------------
+
+def test_equal_rows_get_equal_scores_and_the_first_base_row_wins() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((50, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    q = np.vstack([x[:7], x[3:4], x[10:20], x[3:4]])  # row 3 three times, at different block positions
+    base = np.vstack([x[20:], x[3:4], x[3:4]])  # and twice in the base (positions 30 and 31)
+    sims, nearest = drift.nearest_similarity(q, base, chunk=5)
+    assert sims[3] == sims[7] == sims[18] == 1.0 and nearest[[3, 7, 18]].tolist() == [30, 30, 30]
+    assert sims.dtype == np.float64 and np.array_equal(sims, np.round(sims, drift.SCORE_DECIMALS))
+    # blocks of any size give the same answer (memory is chunk x base, whatever the queries)
+    for chunk in (1, 3, None):
+        s2, n2 = drift.nearest_similarity(q, base, chunk=chunk)
+        assert np.array_equal(s2, sims) and np.array_equal(n2, nearest)
+
+
+def test_default_block_stays_within_the_block_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, int]] = []
+    real = drift._nearest_blocks
+
+    def spy(q: Any, xt: Any, *args: Any) -> None:
+        seen.append((args[-1], xt.shape[1]))
+        real(q, xt, *args)
+
+    monkeypatch.setattr(drift, "_nearest_blocks", spy)
+    monkeypatch.setattr(drift, "BLOCK_ELEMENTS", 1000)
+    x = np.eye(300, 8, dtype=np.float32)
+    drift.nearest_similarity(x, x[:200])
+    assert seen == [(5, 200)]  # 5 queries x 200 base rows per block, not all 300 queries at once
+
+
+def test_auc_counts_scores_equal_at_the_stated_precision_as_ties() -> None:
+    y = np.array([0, 1], dtype=np.int8)
+    assert drift._auc(y, np.array([0.5, 0.5 + 1e-12])) == 0.5  # a last-bit difference is a tie
+    assert drift._auc(y, np.array([0.5, 0.5 + 1e-5])) == 1.0
+
+
+def test_svd_components_have_a_fixed_sign() -> None:
+    texts = [f"how long to bake {w} in the oven" for w in ("bread", "cake", "pie", "ham", "fish")]
+    texts += [f"refund the invoice for {m}" for m in ("May", "June", "July", "March")]
+    comps = TfidfSvdEmbedder(dims=4).fit(texts)._components
+    top = comps[np.arange(len(comps)), np.argmax(np.abs(comps), axis=1)]
+    assert (top > 0).all()
+
+
+def _cooking(n: int) -> list[dict[str, str]]:
+    foods = ["bread", "cake", "pie", "ham", "fish", "rice", "soup", "stew", "curry", "pasta", "salad", "tart"]
+    asks = ["How long should I bake {f}?", "Which spices go best with {f}?", "Can I freeze leftover {f}?",
+            "What can I use instead of eggs in {f}?", "My {f} always comes out dry, why?"]
+    return [{"instruction": asks[i % 5].format(f=foods[(i * 7) % 12]) + f" (batch {i})", "output": "Taste it."}
+            for i in range(n)]
+
+
+def test_embedding_rules_share_one_seeded_sample_and_say_so(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftlint.features import embed
+
+    monkeypatch.setattr(embed, "TFIDF_SAMPLE_ROWS", 30)
+    calls: list[int] = []
+    real = TfidfSvdEmbedder.embed
+
+    def counting(self: Any, texts: Any, progress: Any = None) -> Any:
+        calls.append(len(texts))
+        return real(self, texts, progress)
+
+    monkeypatch.setattr(TfidfSvdEmbedder, "embed", counting)
+    train = _cooking(80) + [{"instruction": "segfault at 0x0 in libc.so.6 (core dumped) kernel: oom-killer", "output": "x"}]
+    val = [{"instruction": f"Why was I charged twice on invoice {i} for the {p} plan?", "output": "Billing."}
+           for i, p in enumerate(["Pro", "Team", "Basic", "Family", "Business"] * 10)]
+    tp, vp = tmp_path / "train.jsonl", tmp_path / "val.jsonl"
+    tp.write_text("".join(json.dumps(r) + "\n" for r in train), encoding="utf-8")
+    vp.write_text("".join(json.dumps(r) + "\n" for r in val), encoding="utf-8")
+    s = Settings(root=tmp_path, cache=False)
+    s.rules = {"off-topic-examples": {"min-rows": 10}}
+    report, ctx = run([tp], validation=[vp], settings=s, select=["FT402", "FT403"])
+    assert calls == [30, 30]  # train and validation embedded once each, for both rules
+    assert len(ctx.embeddings("train").rows) == 30 and ctx.embeddings("train").total == 81
+    drift_f = next(f for f in report.findings if f.code == "FT403")
+    assert "30 of 50 validation rows (a seeded sample)" in drift_f.message
+    assert "30 of 81 training rows (a seeded sample)" in drift_f.message
+    assert drift_f.metrics["rows_embedded"] == {"validation": 30, "train": 30}
+    assert drift_f.metrics["rows_total"] == {"validation": 50, "train": 81}
+    outcome = {o.code: o.outcome for o in report.outcomes}
+    assert outcome["FT402"] == "ran"
+    for f in (f for f in report.findings if f.code == "FT402"):
+        assert "(a seeded sample of 30 of the 81 training rows)" in f.message
+        assert f.metrics["sampled"] is True and f.metrics["rows_embedded"] == 30
+    # the sample depends only on the row count and the seed: a run of FT402 alone embeds the same rows
+    _, ctx2 = run([tp], settings=s, select=["FT402"])
+    assert np.array_equal(ctx2.embeddings("train").rows, ctx.embeddings("train").rows)
+
+
+def test_label_noise_compares_probabilities_at_the_stated_precision() -> None:
+    from ftlint.features.labelnoise import label_issues
+
+    # class 0's threshold is the mean of 0.45, 0.35 and 0.4 - 1e-12: 0.4 at 6 decimals. Row 2's own
+    # probability is below it by a rounding error only, so it is not a confident error (it was).
+    probs = np.array([[0.45, 0.55], [0.35, 0.65], [0.4 - 1e-12, 0.6 + 1e-12], [0.1, 0.9], [0.7, 0.3]])
+    flagged, thresholds = label_issues(probs, np.array([0, 0, 0, 1, 1]))
+    assert thresholds.tolist() == [0.4, 0.6]
+    assert flagged.tolist() == [False, True, False, False, True]
+
+
+def test_label_sets_disagree_only_when_two_share_nothing() -> None:
+    import time
+
+    from ftlint.rules.labels import labels_disagree
+
+    assert not labels_disagree([{0}, {0, 1}, {1, 0}])
+    assert labels_disagree([{0}, {0, 1}, {1}])
+    many = [{i % 2} | {2} for i in range(20_000)]  # 20,000 templated inputs, 2 distinct label sets
+    t = time.perf_counter()
+    assert not labels_disagree(many)
+    assert time.perf_counter() - t < 1.0  # every pair of 20,000 sets would be 2e8 comparisons
+
+
+def test_language_scores_do_not_depend_on_blas() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from ftlint.features.language import LanguageDetector
+
+    ours = LanguageDetector()
+    theirs = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    for text in ("The quick brown fox jumps over the lazy dog.", "Der schnelle braune Fuchs springt.",
+                 "这是一个用于测试语言识别的中文句子。", "El rápido zorro marrón salta sobre el perro."):
+        code, conf = ours.classify(text)
+        ref_code, ref_conf = theirs.classify(text)
+        assert code == ref_code and conf == round(conf, 6) and abs(conf - ref_conf) < 1e-5

@@ -790,14 +790,17 @@ class Context:
 
     def _embedding_plan(self, split: str, encoder: Any, text: str, sample: int | None,
                         seed: int) -> tuple[np.ndarray, str]:
-        """The rows of a set that are embedded (all for TF-IDF; a seeded sample of ``sample``, default
-        the settings' ``embedding-sample``, for an encoder) and the hash of their texts."""
+        """The rows of a set that are embedded: a seeded sample of ``sample`` rows (default: the
+        settings' ``embedding-sample`` for an encoder, ``TFIDF_SAMPLE_ROWS`` for the built-in TF-IDF;
+        every row of a smaller set), and the hash of their texts. The sample depends only on the
+        set's row count and the seed, so every rule that embeds a set shares one embedding."""
         from ftlint.features.drift import subsample
-        from ftlint.features.embed import row_text
+        from ftlint.features.embed import TFIDF_SAMPLE_ROWS, row_text
 
         def compute() -> tuple[np.ndarray, str]:
             ds = self.dataset(split)
-            k = sample if sample is not None else (None if encoder is None else self.settings.embedding_sample)
+            k = sample if sample is not None else (
+                TFIDF_SAMPLE_ROWS if encoder is None else self.settings.embedding_sample)
             rows = subsample(len(ds), k, seed)
             h = xxhash.xxh3_128()
             for i in rows.tolist():
@@ -848,9 +851,10 @@ class Context:
     def embeddings(self, split: str, model: str | None = None, *, text: str = "prompt",
                    sample: int | None = None, seed: int = 0) -> Any:
         """L2-normalised embeddings (``features.embed.Embeddings``) of a split or of ``"reference"``:
-        with the built-in TF-IDF + SVD (fitted on all the sets together) every row; with a
-        transformers ``model`` (default: the settings' ``embedding-model``) a seeded sample of
-        ``sample`` rows (default ``embedding-sample``, 2,000). ``text`` is what is embedded
+        of a seeded sample of ``sample`` rows (every row of a smaller set): with the built-in TF-IDF
+        + SVD (fitted on a sample of all the sets together) ``TFIDF_SAMPLE_ROWS`` (10,000) by
+        default; with a transformers ``model`` (default: the settings' ``embedding-model``)
+        ``embedding-sample`` (2,000) by default. ``text`` is what is embedded
         (``features.embed.row_text``: "prompt", "response" or "full"). Cached on disk, keyed by the
         model's identity, the hash of the embedded texts and the parameters (``--no-cache`` off)."""
         from ftlint.features.embed import Embeddings, row_text

@@ -22,6 +22,10 @@ A case file looks like::
 
 ``raw`` (file text) can replace ``records`` to test unreadable input.
 
+``python -m ftlint.testing [CASE_FILE ...]`` prints every case's result (:func:`case_result`:
+outcome, findings, rows, messages, metrics) as JSON, e.g. to compare two machines or two BLAS
+kernels (the test suite does: tests/rules/test_case_determinism.py).
+
 Training-config rules add a config (written next to the data and passed as ``config=``)::
 
       - name: Axolotl with val_set_size 0
@@ -222,3 +226,46 @@ def _match(case: RuleCase, f: Finding, e: dict[str, Any]) -> None:
 def cases_dir() -> Path:
     """Where the built-in rules' case files live (shipped with the package)."""
     return Path(__file__).parent / "rules" / "cases"
+
+
+def case_result(case: RuleCase, report: Report) -> dict[str, Any]:
+    """Everything a case's run says about its rule, as plain JSON values: the outcome (and skip
+    reason) and each finding's severity, message, fix, affected count, metrics and rows (path,
+    index, line and extra values), in report order. Two runs of one case agree exactly when these
+    are equal (e.g. under another BLAS kernel or thread count)."""
+    outcome = next((o for o in report.outcomes if o.code == case.rule), None)
+    findings = []
+    for f in report.findings:
+        if f.code != case.rule:
+            continue
+        findings.append({
+            "severity": f.severity.label, "message": f.message, "fix": f.fix,
+            "location": [f.location.path, f.location.line, f.location.key],
+            "affected": f.affected.count, "metrics": f.metrics,
+            "rows": [[r.path, r.split, r.index, r.line, r.extra] for r in f.rows],
+        })
+    return {"case": case.id, "outcome": outcome.outcome if outcome else None,
+            "reason": outcome.reason if outcome else None, "findings": findings}
+
+
+def dump_case_results(paths: list[Path] | None = None) -> list[dict[str, Any]]:
+    """Run every case of the case files ``paths`` (default: the built-in rules') and return
+    :func:`case_result` of each, with the scratch folder's path replaced by ``<case>`` (so runs in
+    different folders compare equal)."""
+    files = sorted(cases_dir().glob("*.yml")) if paths is None else paths
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for n, case in enumerate(c for p in files for c in load_cases(p)):
+            work = Path(d) / str(n)
+            work.mkdir()
+            result = case_result(case, run_case(case, work))
+            text = orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+            out.append(orjson.loads(text.replace(str(work), "<case>")))
+    return out
+
+
+if __name__ == "__main__":  # python -m ftlint.testing [CASE_FILE ...]: every case's result as JSON
+    import sys
+
+    _args = [Path(a) for a in sys.argv[1:]]
+    sys.stdout.write(orjson.dumps(dump_case_results(_args or None), option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -14,13 +14,24 @@ own way, and each comes with a sentence that says what its number means:
   base set (coverage: how well the base set covers each query), and :func:`low_outliers`, the
   robust rule that flags the queries far less covered than is normal.
 
-Only numpy is needed at import time; scikit-learn is imported inside the classifier test.
+Only numpy is needed at import time; scipy's optimiser is imported inside the classifier test
+(a logistic regression written here: scikit-learn's import alone, which pulls in pandas and
+pyarrow, would take more memory than the rest of the drift rules).
 Inputs are float matrices ``(n, d)``; rows are expected L2-normalised for the cosine measures.
+
+**Determinism.** Every score that is ranked or compared with a threshold (similarities,
+classifier scores, the projection) is computed in float64 and rounded to :data:`SCORE_DECIMALS`
+decimals (:func:`rounded`) before it is sorted or compared; ties then break by position (the
+rows are in (path, index) order). A float32 matrix product differs in its last bits with the
+BLAS kernel (Haswell, SkylakeX, Prescott...) and with a row's position in the block, so two
+copies of one text would otherwise rank by chance, differently on each machine.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,19 +41,51 @@ __all__ = [
     "ClassifierTest",
     "DriftResult",
     "MMDTest",
+    "SCORE_DECIMALS",
     "centroid_cosine_distance",
     "compare",
     "domain_classifier_test",
+    "logistic_regression",
     "describe_auc",
     "low_outliers",
     "mmd_test",
     "nearest_similarity",
     "pca_2d",
+    "rounded",
+    "single_threaded_blas",
+    "stratified_folds",
     "subsample",
     "two_proportion_p",
 ]
 
 FloatArray = npt.NDArray[np.floating]
+
+#: decimals every ranked or thresholded score is rounded to (see the module docstring)
+SCORE_DECIMALS = 6
+#: elements of one block of similarities (``nearest_similarity``): 1M float64 = 8 MiB
+BLOCK_ELEMENTS = 1 << 20
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the enclosed block with BLAS on one thread. The products and decompositions here are
+    small (a few thousand rows by 128): on a busy machine OpenBLAS's threads spin waiting for a
+    core and a 800 x 138 QR takes a second instead of 5 ms; one thread is also one summation
+    order, so no result depends on the thread count."""
+    try:
+        import scipy.linalg  # noqa: F401 - loads scipy's own BLAS now: a limit covers the libraries loaded
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - dependencies of scikit-learn
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def rounded(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """``x`` as float64, rounded to :data:`SCORE_DECIMALS` decimals (the precision at which scores
+    are compared: equal texts get equal scores on every machine)."""
+    return np.round(np.asarray(x, dtype=np.float64), SCORE_DECIMALS)
 
 
 def subsample(n: int, k: int | None, seed: int = 0) -> npt.NDArray[np.int64]:
@@ -94,7 +137,9 @@ def describe_auc(auc: float) -> str:
 
 
 def _auc(y: npt.NDArray[np.int8], s: FloatArray) -> float:
-    """ROC AUC with ties counted half (Mann-Whitney U), labels 0/1."""
+    """ROC AUC with ties counted half (Mann-Whitney U), labels 0/1; scores compared at
+    :data:`SCORE_DECIMALS` decimals."""
+    s = rounded(s)  # rows with equal vectors tie exactly, whatever the BLAS kernel
     pos = y == 1
     n1 = int(pos.sum())
     n0 = len(y) - n1
@@ -111,6 +156,60 @@ def _auc(y: npt.NDArray[np.int8], s: FloatArray) -> float:
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
 
 
+def stratified_folds(y: npt.NDArray[np.integer], folds: int, seed: int) -> npt.NDArray[np.int32]:
+    """The test fold of each row: scikit-learn's ``StratifiedKFold(folds, shuffle=True,
+    random_state=seed)`` assignment, reproduced (each class dealt round-robin over the folds,
+    then shuffled with ``RandomState(seed)``, class by class in order of first appearance)."""
+    y = np.asarray(y)
+    _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+    _, class_perm = np.unique(first, return_inverse=True)
+    encoded = class_perm[inverse.ravel()]
+    order = np.sort(encoded)
+    n_classes = len(first)
+    allocation = np.asarray([np.bincount(order[i::folds], minlength=n_classes) for i in range(folds)])
+    rng = np.random.RandomState(seed)
+    test_folds = np.empty(len(y), dtype=np.int32)
+    for k in range(n_classes):
+        per_class = np.arange(folds).repeat(allocation[:, k])
+        rng.shuffle(per_class)
+        test_folds[encoded == k] = per_class
+    return test_folds
+
+
+def logistic_regression(x: FloatArray, y: npt.NDArray[np.integer], *, C: float = 1.0,
+                        max_iter: int = 1000, tol: float = 1e-4) -> FloatArray:
+    """Coefficients (the intercept last) of an L2-penalised logistic regression with balanced class
+    weights: scikit-learn's ``LogisticRegression(C=C, class_weight="balanced")`` objective (the
+    mean weighted log-loss plus ``|coef|^2 / (2 C n)``, the intercept not penalised), minimised
+    with L-BFGS-B from zero under the same stopping rules, in float64."""
+    from scipy.optimize import minimize
+
+    x = np.asarray(x, dtype=np.float64)
+    n, d = x.shape
+    target = (np.asarray(y) == 1).astype(np.float64)
+    counts = np.array([n - target.sum(), target.sum()])
+    sw = (n / (2.0 * counts))[target.astype(np.int64)]
+    sw /= sw.sum()
+    l2 = 1.0 / (C * n)
+
+    def loss_grad(beta: FloatArray) -> tuple[float, FloatArray]:
+        z = x @ beta[:d] + beta[d]
+        loss = np.logaddexp(0.0, z) - target * z
+        point = sw * (_sigmoid(z) - target)
+        grad = np.empty(d + 1)
+        grad[:d] = x.T @ point + l2 * beta[:d]
+        grad[d] = point.sum()
+        return float(sw @ loss) + 0.5 * l2 * float(beta[:d] @ beta[:d]), grad
+
+    res = minimize(loss_grad, np.zeros(d + 1), method="L-BFGS-B", jac=True,
+                   options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps})
+    return np.asarray(res.x, dtype=np.float64)
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
 def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed: int = 0,
                            max_rows: int | None = 5000, C: float = 1.0) -> ClassifierTest:
     """Cross-validated ROC AUC of a logistic regression that tells ``a``'s rows from ``b``'s.
@@ -119,13 +218,12 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
     are (embeddings share one scale); they are *not* standardised per feature: that would blow up
     the many low-variance components (an SVD's tail, noise) to the weight of the few that carry
     the topic, and a linear model on 40 + 40 rows then separates cooking questions from billing
-    questions with AUC 0.81 instead of 1.00. ``C`` is the inverse L2 penalty. The AUC is computed on the pooled
-    out-of-fold scores, so every row is scored by a model that never saw it: overfitting cannot
-    make two samples of one distribution look different (their AUC stays near 0.5, or below).
+    questions with AUC 0.81 instead of 1.00. ``C`` is the inverse L2 penalty; classes are
+    weighted to balance (:func:`logistic_regression`), folds stratified (:func:`stratified_folds`).
+    The AUC is computed on the pooled out-of-fold scores, so every row is scored by a model that
+    never saw it: overfitting cannot make two samples of one distribution look different (their
+    AUC stays near 0.5, or below).
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
     ra = subsample(len(a), max_rows, seed)
     rb = subsample(len(b), max_rows, seed + 1)
     xa, xb = np.asarray(a, dtype=np.float64)[ra], np.asarray(b, dtype=np.float64)[rb]
@@ -137,11 +235,12 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
     y = np.r_[np.zeros(n_a, dtype=np.int8), np.ones(n_b, dtype=np.int8)]
     scores = np.zeros(len(y), dtype=np.float64)
     fold_aucs = []
-    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for tr, te in skf.split(x, y):
-        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
-        clf.fit(x[tr], y[tr])
-        scores[te] = clf.predict_proba(x[te])[:, 1]
+    test_fold = stratified_folds(y, k, seed)
+    for f in range(k):
+        te = np.flatnonzero(test_fold == f)
+        tr = np.flatnonzero(test_fold != f)
+        beta = logistic_regression(x[tr], y[tr], C=C)
+        scores[te] = rounded(_sigmoid(x[te] @ beta[:-1] + beta[-1]))
         fold_aucs.append(_auc(y[te], scores[te]))
     return ClassifierTest(
         auc=_auc(y, scores), auc_std=float(np.std(fold_aucs)), folds=k, n_a=n_a, n_b=n_b,
@@ -176,7 +275,10 @@ def _p(p: float, permutations: int) -> str:
 
 def _sq_dists(x: FloatArray) -> FloatArray:
     sq = np.einsum("ij,ij->i", x, x)
-    d = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)
+    d = x @ x.T  # in place from here: one n x n matrix
+    d *= -2.0
+    d += sq[:, None]
+    d += sq[None, :]
     np.maximum(d, 0.0, out=d)
     return d
 
@@ -199,10 +301,10 @@ def mmd_test(a: FloatArray, b: FloatArray, *, permutations: int = 200, seed: int
     z = np.vstack([xa, xb])
     d = _sq_dists(z)
     if gamma is None:
-        iu = np.triu_indices(len(z), k=1)
-        med = float(np.median(d[iu]))
+        med = float(np.median(d[np.triu(np.ones(d.shape, dtype=bool), 1)], overwrite_input=True))
         gamma = 1.0 / med if med > 0 else 1.0
-    k = np.exp(-gamma * d)
+    d *= -gamma
+    k = np.exp(d, out=d)
     total = float(k.sum())
     rowsum = k.sum(axis=1)
     diag = float(np.trace(k))
@@ -250,18 +352,21 @@ def centroid_cosine_distance(a: FloatArray, b: FloatArray) -> float:
 
 def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, same: bool = False,
                        self_index: npt.NDArray[np.int64] | None = None,
-                       chunk: int = 1024) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+                       chunk: int | None = None) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """For each query row, the mean cosine similarity of its ``k`` most similar rows of ``base``,
     and the position in ``base`` of the most similar one.
 
     Rows are expected L2-normalised (so a dot product is the cosine). With ``same`` the queries
     are the base itself and each row's own entry is left out (leave-one-out); ``self_index``
     does the same when the base is a subset of the queries: the position in ``base`` of each
-    query row (-1 when it is not in the base). Computed in chunks of ``chunk`` queries, so memory
-    stays at ``chunk x len(base)`` floats.
+    query row (-1 when it is not in the base). Similarities are computed in float64 and rounded
+    to :data:`SCORE_DECIMALS` decimals; of equally similar base rows the first is the nearest.
+    Computed in blocks of ``chunk`` queries (default: as many as keep a block within
+    :data:`BLOCK_ELEMENTS`), so memory stays at ``chunk x len(base)`` floats, whatever the
+    number of queries.
     """
-    q = np.asarray(queries, dtype=np.float32)
-    x = np.asarray(base, dtype=np.float32)
+    q = np.asarray(queries)
+    x = np.asarray(base, dtype=np.float64)
     nq, nb = len(q), len(x)
     if same:
         self_index = np.arange(nq, dtype=np.int64)
@@ -269,24 +374,34 @@ def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, sam
     kk = min(k, nb - (1 if excluding else 0))
     if kk < 1:
         raise ValueError("the base set is too small for a nearest-neighbour search")
+    if chunk is None:
+        chunk = max(1, min(4096, BLOCK_ELEMENTS // max(nb, 1)))
     sims = np.zeros(nq, dtype=np.float64)
     nearest = np.zeros(nq, dtype=np.int64)
+    xt = np.ascontiguousarray(x.T)
+    with single_threaded_blas():
+        _nearest_blocks(q, xt, sims, nearest, self_index if excluding else None, kk, chunk)
+    return rounded(sims), nearest
+
+
+def _nearest_blocks(q: FloatArray, xt: FloatArray, sims: FloatArray, nearest: npt.NDArray[np.int64],
+                    self_index: npt.NDArray[np.int64] | None, kk: int, chunk: int) -> None:
+    nq, nb = len(q), xt.shape[1]
     for s in range(0, nq, chunk):
         e = min(s + chunk, nq)
-        block = q[s:e] @ x.T
-        if excluding:
-            assert self_index is not None
+        block = np.asarray(q[s:e], dtype=np.float64) @ xt
+        np.round(block, SCORE_DECIMALS, out=block)
+        if self_index is not None:
             own = self_index[s:e]
             hit = np.flatnonzero(own >= 0)
             block[hit, own[hit]] = -np.inf
-        if kk < nb:
-            top = np.argpartition(block, nb - kk, axis=1)[:, nb - kk:]
+        best = np.argmax(block, axis=1)  # the first of equal maxima: the lowest base position
+        if kk == 1:
+            sims[s:e] = block[np.arange(e - s), best]
         else:
-            top = np.broadcast_to(np.arange(nb), (e - s, nb))
-        vals = np.take_along_axis(block, top, axis=1)
-        sims[s:e] = vals.mean(axis=1)
-        nearest[s:e] = top[np.arange(e - s), np.argmax(vals, axis=1)]
-    return sims, nearest
+            part = np.partition(block, nb - kk, axis=1)[:, nb - kk:]
+            sims[s:e] = part.mean(axis=1)
+        nearest[s:e] = best
 
 
 def low_outliers(scores: FloatArray, normal: FloatArray, *, z: float = 4.0,
@@ -325,6 +440,18 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
 # -- everything the drift rules report about two sets of embeddings ------------------------------------
 
 
+def _signs(v: FloatArray) -> FloatArray:
+    """+1 or -1 per row of ``v``: the sign that makes the row's largest entry (in absolute value,
+    at :data:`SCORE_DECIMALS` decimals; the first of equals) positive, 1 for a zero row. A
+    singular vector's sign is arbitrary; this fixes it the same way on every machine."""
+    v = rounded(v)
+    if v.size == 0:
+        return np.ones(len(v))
+    top = v[np.arange(len(v)), np.argmax(np.abs(v), axis=1)]
+    return np.where(top < 0, -1.0, 1.0)
+
+
+
 def pca_2d(x: FloatArray) -> tuple[FloatArray, FloatArray, float]:
     """Project the rows of ``x`` on its first two principal components: ``(mean, components (2, d),
     share of the variance they explain)``."""
@@ -336,6 +463,7 @@ def pca_2d(x: FloatArray) -> tuple[FloatArray, FloatArray, float]:
     _, sing, vt = np.linalg.svd(centered, full_matrices=False)
     comps = np.zeros((2, x.shape[1]))
     comps[: min(2, len(vt))] = vt[:2]
+    comps *= _signs(comps)[:, None]  # the sign of a singular vector is arbitrary (and kernel-dependent)
     total = float((sing ** 2).sum())
     return mean, comps, float((sing[:2] ** 2).sum() / total) if total > 0 else 0.0
 
@@ -374,6 +502,13 @@ def compare(a: FloatArray, b: FloatArray, *, names: tuple[str, str] = ("a", "b")
             max_classifier_rows: int = 5000, max_mmd_rows: int = 1000, permutations: int = 200,
             projection_points: int = 600) -> DriftResult:
     """Run every drift measure on the non-empty rows (non-zero vectors) of ``a`` and ``b``."""
+    with single_threaded_blas():
+        return _compare(a, b, names=names, seed=seed, max_classifier_rows=max_classifier_rows,
+                        max_mmd_rows=max_mmd_rows, permutations=permutations, projection_points=projection_points)
+
+
+def _compare(a: FloatArray, b: FloatArray, *, names: tuple[str, str], seed: int, max_classifier_rows: int,
+             max_mmd_rows: int, permutations: int, projection_points: int) -> DriftResult:
     a = np.asarray(a, dtype=np.float32)
     b = np.asarray(b, dtype=np.float32)
     used_a = np.flatnonzero(np.abs(a).sum(axis=1) > 0).astype(np.int64)

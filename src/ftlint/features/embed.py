@@ -40,6 +40,7 @@ __all__ = [
     "Progress",
     "TEXT_FIELDS",
     "TFIDF_FIT_ROWS",
+    "TFIDF_SAMPLE_ROWS",
     "TfidfSvdEmbedder",
     "TransformerEmbedder",
     "hashed_ngram_counts",
@@ -49,8 +50,12 @@ __all__ = [
 ]
 
 INSTALL_HINT = "pip install 'ftlint[embeddings]'"
-#: rows (of all sets together) the TF-IDF + SVD embedder is fitted on; it then transforms every row
-TFIDF_FIT_ROWS = 20_000
+#: rows (of all sets together) the TF-IDF + SVD embedder is fitted on (a seeded sample, split evenly
+#: between the sets); its memory and time stay the same however large the data
+TFIDF_FIT_ROWS = 6_000
+#: rows of each set (split or reference) the TF-IDF + SVD embedder embeds: a seeded sample above it,
+#: so the drift and outlier rules take the same time and memory at a million rows as at 20,000
+TFIDF_SAMPLE_ROWS = 10_000
 #: which part of an example is embedded
 TEXT_FIELDS = ("prompt", "response", "full")
 
@@ -288,33 +293,88 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
 # -- TF-IDF + SVD ------------------------------------------------------------------------------------
 
 
+def _orthonormal(y: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """An orthonormal basis of the columns of ``y`` (QR in float64)."""
+    from scipy.linalg import qr
+
+    q, _ = qr(np.asarray(y, dtype=np.float64), mode="economic", check_finite=False)
+    return np.asarray(q)
+
+
 def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: int = 10,
-                                seed: int = 0) -> npt.NDArray[np.float32]:
+                                seed: int = 0, block: int = 8192) -> npt.NDArray[np.float32]:
     """The top ``k`` right singular vectors (rows of ``Vt``) of the sparse ``x`` (n x V, n < V
-    usually), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
+    usually; a scipy sparse matrix or :class:`_RowBlocks`), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
     the n-row side: only ``x @ dense`` and ``x.T @ dense`` touch the wide side, so the cost is a few
-    sparse passes plus QRs of n x (k + oversample) matrices."""
-    from scipy.linalg import eigh, qr
+    sparse passes plus QRs of n x (k + oversample) matrices.
+
+    Same vectors on every machine: the sparse products are scipy's own loops (no BLAS), every
+    dense step (QR, the small Gram matrix and its eigenvectors) runs in float64, whose last-bit
+    differences between BLAS kernels vanish when the result is stored as float32, and each
+    vector's sign is fixed (its largest entry positive). The wide (V-row) matrices stay float32
+    and are reduced ``block`` rows at a time."""
+    from ftlint.features.drift import single_threaded_blas
+
+    if not isinstance(x, _RowBlocks):
+        x = _RowBlocks([x.tocsr()], x.shape[1])
+    with single_threaded_blas():
+        return _randomized_svd(x, k, n_iter=n_iter, oversample=oversample, seed=seed, block=block)
+
+
+def _randomized_svd(x: Any, k: int, *, n_iter: int, oversample: int, seed: int, block: int) -> npt.NDArray[np.float32]:
+    from scipy.linalg import eigh
 
     n, v = x.shape
     width = min(k + oversample, n, v)
     rng = np.random.default_rng(seed)
-    xt = x.T.tocsr()
-    y = np.asarray(x @ rng.standard_normal((v, width), dtype=np.float32))
-    q, _ = qr(y, mode="economic", check_finite=False)
+    q = _orthonormal(x.dot(rng.standard_normal((v, width), dtype=np.float32)))
     for _ in range(n_iter):
-        z = np.asarray(xt @ q.astype(np.float32))
-        q, _ = qr(np.asarray(x @ z), mode="economic", check_finite=False)
-    b = np.ascontiguousarray(np.asarray(xt @ q.astype(np.float32), dtype=np.float64).T)  # q.T @ x
-    # the SVD of the short, wide b through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
-    evals, evecs = eigh(b @ b.T, check_finite=False)
-    top = np.argsort(evals)[::-1][:k]
+        z = x.tdot(q.astype(np.float32))
+        q = _orthonormal(x.dot(z))
+        del z
+    bt = x.tdot(q.astype(np.float32))  # (q.T @ x).T: V x width, float32
+    # the SVD of the short, wide b = bt.T through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
+    gram = np.zeros((width, width), dtype=np.float64)
+    for lo in range(0, v, block):
+        part = bt[lo:lo + block].astype(np.float64)
+        gram += part.T @ part
+    evals, evecs = eigh(gram, check_finite=False)
+    top = np.argsort(evals, kind="stable")[::-1][:k]
     sing = np.sqrt(np.maximum(evals[top], 0.0))
     keep = sing > sing[0] * 1e-6 if len(sing) and sing[0] > 0 else np.zeros(len(sing), dtype=bool)
+    u = evecs[:, top[keep]] / sing[keep][None, :]  # width x kept
     vt = np.zeros((k, v), dtype=np.float32)
-    vt[: int(keep.sum())] = ((evecs[:, top[keep]].T @ b) / sing[keep][:, None]).astype(np.float32)
+    kept = int(keep.sum())
+    for lo in range(0, v, block):
+        vt[:kept, lo:lo + block] = (bt[lo:lo + block].astype(np.float64) @ u).T
+    del bt
+    for r in range(kept):  # the largest entry of each vector positive (float32: the same on every machine)
+        if vt[r, np.argmax(np.abs(vt[r]))] < 0:
+            vt[r] *= np.float32(-1.0)
     return vt
 
+
+class _RowBlocks:
+    """The CSR matrices ``parts`` (same width) as one matrix stacked by rows, for the products the
+    SVD needs (``x @ dense`` and ``x.T @ dense``) without a stacked copy of the data."""
+
+    def __init__(self, parts: list[Any], width: int) -> None:
+        self.parts = parts
+        self.starts = np.cumsum([0] + [p.shape[0] for p in parts])
+        self.shape = (int(self.starts[-1]), width)
+        self.nnz = sum(int(p.nnz) for p in parts)
+
+    def dot(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        out = np.zeros((self.shape[0], dense.shape[1]), dtype=np.float32)
+        for p, lo in zip(self.parts, self.starts.tolist()):
+            out[lo:lo + p.shape[0]] = p @ dense
+        return out
+
+    def tdot(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        out = np.zeros((self.shape[1], dense.shape[1]), dtype=np.float32)
+        for p, lo in zip(self.parts, self.starts.tolist()):
+            out += p.T @ dense[lo:lo + p.shape[0]]  # p.T: a CSC view, no copy
+        return out
 
 
 @dataclass
@@ -328,9 +388,10 @@ class TfidfSvdEmbedder:
     max_bytes: int = 4000
     #: features kept: those in at least ``min_df`` fitted texts, at most ``max_vocab`` per half
     min_df: int = 2
-    max_vocab: int = 1 << 16
+    max_vocab: int = 1 << 14
     seed: int = 0
-    batch_size: int = 512
+    #: texts hashed at once (the counts of a batch take ~80 bytes per n-gram while they are built)
+    batch_size: int = 256
     #: power iterations of the randomized SVD
     svd_iter: int = 3
     #: filled by :meth:`fit`
@@ -344,7 +405,7 @@ class TfidfSvdEmbedder:
 
     @property
     def identity(self) -> str:
-        return (f"tfidf-svd v1 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
+        return (f"tfidf-svd v2 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
                 f"nf={self.n_features} max_bytes={self.max_bytes} min_df={self.min_df} "
                 f"vocab={self.max_vocab} seed={self.seed}")
 
@@ -357,25 +418,26 @@ class TfidfSvdEmbedder:
         return hashed_ngram_counts(texts, self.n_features, self.char_ngrams, self.word_ngrams, self.max_bytes)
 
     def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
-        """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample)."""
-        import scipy.sparse as sp
+        """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample).
 
+        Two passes over the texts, one batch at a time: the document frequencies first, then the
+        TF-IDF matrix on the kept vocabulary (the texts are hashed twice rather than holding the
+        counts of every n-gram). Memory: that matrix (8 bytes per kept n-gram of a text) and the
+        float32 components (dims x vocabulary)."""
         texts = list(texts)
         n = len(texts)
-        parts = []
+        df = np.zeros(2 * self.n_features, dtype=np.int32)
         for s in range(0, n, self.batch_size):
-            parts.append(self._counts(texts[s:s + self.batch_size]))
+            features, counts = np.unique(self._counts(texts[s:s + self.batch_size]).indices, return_counts=True)
+            df[features] += counts.astype(np.int32)
             if progress is not None:
                 progress.update(min(self.batch_size, n - s))
-        x = sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, 2 * self.n_features), dtype=np.float32)
-        df = np.bincount(x.indices, minlength=2 * self.n_features)
         keep = np.zeros(2 * self.n_features, dtype=bool)
         for half in (0, 1):
             lo, hi = half * self.n_features, (half + 1) * self.n_features
             cand = np.flatnonzero(df[lo:hi] >= min(self.min_df, max(n, 1)))
-            if len(cand) > self.max_vocab:
-                top = np.argpartition(df[lo:hi][cand], len(cand) - self.max_vocab)[len(cand) - self.max_vocab:]
-                cand = cand[top]
+            if len(cand) > self.max_vocab:  # the most frequent; of equally frequent, the lowest feature
+                cand = np.sort(cand[np.argsort(-df[lo:hi][cand], kind="stable")[:self.max_vocab]])
             keep[lo + cand] = True
         cols = np.flatnonzero(keep)
         columns = np.full(2 * self.n_features, -1, dtype=np.int32)
@@ -384,7 +446,9 @@ class TfidfSvdEmbedder:
         self._idf = (np.log((1.0 + n) / (1.0 + df[cols])) + 1.0).astype(np.float32)
         self._halves = (cols >= self.n_features).astype(np.int8)
         self.fitted_rows = n
-        tf = self._weighted(x)
+        del df
+        weighted = [self._weighted(self._counts(texts[s:s + self.batch_size])) for s in range(0, n, self.batch_size)]
+        tf = _RowBlocks(weighted, len(self._idf))
         k = max(1, min(self.dims, tf.shape[0] - 1, tf.shape[1] - 1)) if min(tf.shape) > 1 else 1
         if tf.nnz == 0 or min(tf.shape) < 2:
             self._components = np.zeros((1, max(tf.shape[1], 1)), dtype=np.float32)

@@ -131,16 +131,21 @@ def label_issues(
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
     """``(flagged, thresholds)``: confident-learning flags of each row and the per-class thresholds
     (see the module docstring)."""
+    from ftlint.features.drift import rounded
+
     n, k = probs.shape
     thresholds = np.zeros(k, dtype=np.float64)
     for c in range(k):
         members = given == c
-        thresholds[c] = float(probs[members, c].mean()) if members.any() else 1.0
-    self_conf = probs[np.arange(n), given]
-    predicted = probs.argmax(axis=1)
+        thresholds[c] = float(np.mean(probs[members, c], dtype=np.float64)) if members.any() else 1.0
+    thresholds = rounded(thresholds)  # every comparison at SCORE_DECIMALS decimals
+    self_conf = rounded(probs[np.arange(n), given])
+    predicted = np.zeros(n, dtype=np.int64)  # of equal probabilities, the first class (sorted names)
+    for lo in range(0, n, 65536):
+        predicted[lo:lo + 65536] = rounded(probs[lo:lo + 65536]).argmax(axis=1)
     flagged = (
         (self_conf < thresholds[given])
         & (predicted != given)
-        & (probs[np.arange(n), predicted] >= thresholds[predicted])
+        & (rounded(probs[np.arange(n), predicted]) >= thresholds[predicted])
     )
     return flagged, thresholds

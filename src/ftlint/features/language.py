@@ -21,6 +21,8 @@ __all__ = ["UNDETERMINED", "Languages", "LanguageDetector", "detect_languages", 
 UNDETERMINED = "und"
 #: characters of a text that the detector reads (its features saturate long before)
 MAX_CHARS = 2000
+#: a detection's confidence is compared with ``min_confidence`` at this precision
+CONFIDENCE_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,37 @@ class Languages:
         return sum(c != UNDETERMINED for c in self.codes)
 
 
+def _identifier() -> Any:
+    """py3langid's identifier, scoring in float64 with numpy's own sums instead of a float32 BLAS
+    product (whose last bits depend on the BLAS kernel), so that no language wins by a rounding
+    error on one machine and loses on another."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    if not callable(getattr(LanguageIdentifier, "_sparse_score", None)):  # pragma: no cover - another version
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+    class Float64Identifier(LanguageIdentifier):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        def _sparse_score(self, visits: dict[int, int], table: Any) -> Any:
+            idx = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
+            counts = np.fromiter(visits.values(), dtype=np.float64, count=len(visits))
+            weighted = table[idx].astype(np.float64)
+            weighted *= np.log1p(counts)[:, None]
+            return weighted.sum(axis=0) + self.nb_pc.astype(np.float64)  # row after row: one order everywhere
+
+    return Float64Identifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
 class LanguageDetector:
     """py3langid's model, loaded once (about 0.9 s)."""
 
     def __init__(self) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        self._ident: Any = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self._ident: Any = _identifier()
 
     def classify(self, text: str) -> tuple[str, float]:
         code, conf = self._ident.classify(text[:MAX_CHARS])
-        return str(code), float(conf)
+        return str(code), round(float(conf), CONFIDENCE_DECIMALS)
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Every language with its normalised probability, most likely first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from ftlint.context import Context, LabelInfo, input_text
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import PROMPT_MISMATCH
 from ftlint.engine import NEED_SKIPS
+from ftlint.features.drift import rounded
 from ftlint.findings import Finding, Row
 from ftlint.rule import Need, Rule, Severity, Skip
 
@@ -126,6 +127,14 @@ def _ref(ds: Dataset, i: int) -> dict[str, Any]:
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def labels_disagree(label_sets: Iterable[set[int]]) -> bool:
+    """Whether two of the inputs' label sets share no label. Only the distinct sets are compared:
+    a cluster of thousands of templated inputs has a handful of them, so this stays linear in the
+    cluster's size (comparing every pair of inputs was quadratic)."""
+    sets = list({frozenset(s) for s in label_sets})
+    return any(not (a & b) for x, a in enumerate(sets) for b in sets[x + 1:])
 
 
 def _groups_by_key(keys: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
@@ -349,7 +358,8 @@ class LikelyMislabeled(Rule):
                             f"answering '{noise.classes[int(given_counts.argmax())]}'")
                 continue
             ran = True
-            suggested = noise.probs.argmax(axis=1)
+            # of equally probable classes (at SCORE_DECIMALS decimals), the first (sorted names)
+            suggested = rounded(noise.probs).argmax(axis=1)
             ordinal = _ordinal(noise.classes)
             flagged = np.flatnonzero(noise.flagged)
             if ordinal is not None:  # ratings: a neighbouring score (4 for 5) is a judgement call, not an error
@@ -539,8 +549,7 @@ class NearDuplicateConflicts(Rule):
                 by_input: dict[int, set[int]] = {}
                 for i in g:
                     by_input.setdefault(int(keys[i]), set()).add(int(ids[i]))
-                sets = list(by_input.values())
-                if any(not (a & b) for x, a in enumerate(sets) for b in sets[x + 1:]):
+                if labels_disagree(by_input.values()):
                     found.append(g)
             if not found:
                 continue

@@ -131,10 +131,12 @@ class TaskDrift(Rule):
 
     ## What it does
     Embeds the training examples and a reference sample of the task the model is trained for
-    (production prompts, the eval set, a hand-collected sample: `--reference`) into one space
-    (the built-in TF-IDF of word and character n-grams reduced with an SVD, fitted on both sides;
-    or a local transformers encoder chosen with `--embedding-model`, which embeds a seeded sample
-    of `embedding-sample` rows per side, 2,000 by default), then asks two questions:
+    (production prompts, the eval set, a hand-collected sample: `--reference`) into one space:
+    the built-in TF-IDF of word and character n-grams reduced with an SVD (fitted on a seeded
+    sample of 6,000 rows of both sides together) embeds a seeded sample of 10,000 rows per side;
+    a local transformers encoder chosen with `--embedding-model` embeds a seeded sample of
+    `embedding-sample` rows per side (2,000 by default). A smaller side is embedded whole, and
+    the finding says what was sampled. Then it asks two questions:
 
     - can a classifier tell the two apart? A logistic regression is trained to separate training
       from reference rows; its 5-fold cross-validated ROC AUC is 0.5 when it cannot and 1.0
@@ -217,16 +219,18 @@ class OffTopicExamples(Rule):
     ## What it does
     For each training example (its prompt by default; `text` = "response" or "full" to change),
     takes the cosine similarity of its nearest neighbour in the reference sample (`--reference`),
-    or, without a reference, among the other training examples (a seeded sample of up to
-    10,000), in the embedding space of FT401. Examples whose similarity is far below what is
-    normal for the training set, below `median - z x MAD` (z = 4; the MAD scaled to a standard
-    deviation and at least 5% of the median), are listed. Without a reference an example must
-    also be isolated: at least `isolation` (2) times farther from its nearest neighbour than that
-    neighbour is from its own (so a sparser sub-population is not flagged as a whole). With a
-    reference, an example is never
-    flagged when it is at least as close to the reference as the reference's own `floor-quantile`
-    (5%) least-covered row is to the rest of the reference. With an encoder
-    (`--embedding-model`), the seeded sample of `embedding-sample` rows is checked.
+    or, without a reference, among the other training examples, in the embedding space of FT401.
+    Examples whose similarity is far below what is normal for the training set, below
+    `median - z x MAD` (z = 4; the MAD scaled to a standard deviation and at least 5% of the
+    median), are listed. Without a reference an example must also be isolated: at least
+    `isolation` (2) times farther from its nearest neighbour than that neighbour is from its own
+    (so a sparser sub-population is not flagged as a whole). With a reference, an example is
+    never flagged when it is at least as close to the reference as the reference's own
+    `floor-quantile` (5%) least-covered row is to the rest of the reference.
+
+    Above 10,000 training rows (`embedding-sample` rows with an encoder) a seeded sample of that
+    many is checked, so the rule takes the same time and memory at a million rows as at 10,000;
+    the finding says how many rows were checked of how many.
 
     ## Why it matters
     A handful of examples about something else (scraped boilerplate, another project's data,
@@ -303,7 +307,8 @@ class OffTopicExamples(Rule):
                 extra["nearest_reference_index"] = int(ctx.dataset("reference").index[j])
             rows.append(ctx.row("train", i, self.code, extra=extra))
         med = float(np.median(sims))
-        checked = _sampled(ea, len(used), "training")
+        checked = (f"{len(used):,} checked (a seeded sample of {len(ea):,} of the {ea.total:,} training rows)"
+                   if ea.sampled else _sampled(ea, len(used), "training"))
         yield self.finding(
             f"{_plural(len(rows), 'training example')} of {checked} are outliers: their nearest neighbour in "
             f"{against} has cosine similarity below {threshold:.3f} (the median example's is {med:.3f}), "
@@ -313,7 +318,8 @@ class OffTopicExamples(Rule):
             rows=rows, total=len(used), split="train",
             metrics={"threshold": round(threshold, 4), "median_similarity": round(med, 4), "z": o.z,
                      "against": "reference" if ctx.reference is not None else "train",
-                     "rows_checked": int(len(used)), "rows_total": ds.__len__(), "backend": ea.backend,
+                     "rows_checked": int(len(used)), "rows_embedded": len(ea), "rows_total": ds.__len__(),
+                     "sampled": ea.sampled, "backend": ea.backend,
                      "model": ea.model, "text": ea.text},
         )
 
