@@ -226,7 +226,10 @@ class OffTopicExamples(Rule):
     `isolation` (2) times farther from its nearest neighbour than that neighbour is from its own
     (so a sparser sub-population is not flagged as a whole). With a reference, an example is
     never flagged when it is at least as close to the reference as the reference's own
-    `floor-quantile` (5%) least-covered row is to the rest of the reference.
+    `floor-quantile` (5%) least-covered row is to the rest of the reference. Without a reference,
+    when the median example's nearest neighbour is closer than `max-median` (0.95) — most examples
+    have a near-copy, as in generated tool-calling sets — an example without a copy is not an
+    outlier, and the rule is skipped with that reason.
 
     Above 10,000 training rows (`embedding-sample` rows with an encoder) a seeded sample of that
     many is checked, so the rule takes the same time and memory at a million rows as at 10,000;
@@ -259,6 +262,8 @@ class OffTopicExamples(Rule):
                           "the reference rows' similarity to each other",
         "min_rows": "rows with text needed to look for outliers at all",
         "text": "what is embedded: prompt (what the model is given), response, or full (every turn)",
+        "max_median": "without a reference, skip when the median nearest-neighbour similarity is above this (most "
+                      "examples have a near-copy)",
     }
 
     @dataclass
@@ -267,6 +272,7 @@ class OffTopicExamples(Rule):
         isolation: float = 2.0
         floor_quantile: float = 0.05
         min_rows: int = 20
+        max_median: float = 0.95
         text: str = "prompt"
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -288,6 +294,11 @@ class OffTopicExamples(Rule):
         if len(used) < max(o.min_rows, 3):
             raise Skip(f"too few training rows with text ({len(used):,}) to look for outliers",
                        "lower min-rows, or give more data")
+        if ctx.reference is None and float(np.median(sims)) > o.max_median:
+            raise Skip(f"most training examples have a near-copy (median nearest-neighbour similarity "
+                       f"{float(np.median(sims)):.3f} > {o.max_median:g}): one without a copy is not an outlier",
+                       "give a sample of the real task with --reference to look for off-topic examples, and "
+                       "deduplicate (FT201/FT202)")
         flagged, threshold = low_outliers(sims, sims, z=o.z, floor=floor)
         if ctx.reference is None:
             # isolated, not merely in a sparser part of the data: an example's distance to its nearest
