@@ -35,13 +35,14 @@ def test_findings_match_their_judgements(inp):
             continue
         seen.add(f.fingerprint)
         assert j["verdict"] != "FALSE", f"{inp.rel}: {f.code} was judged FALSE and came back: {j['reason']}"
-        judged_rows = {int(k) for k in (j.get("rows") or {})}
-        assert judged_rows <= {r.index for r in f.rows} or not f.rows, (
-            f"{inp.rel}: {f.code} no longer cites rows judged before: {sorted(judged_rows - {r.index for r in f.rows})}")
-        false_rows = sorted(int(k) for k, v in (j.get("rows") or {}).items() if v == "FALSE")
-        new_rows = set(cited_rows(f)) - judged_rows
+        verdicts = {int(k): v for k, v in (j.get("rows") or {}).items()}
+        cited = {r.index for r in f.rows}
+        lost = sorted(i for i, v in verdicts.items() if v == "TRUE" and i not in cited)
+        assert not lost, f"{inp.rel}: {f.code} no longer cites rows judged TRUE: {lost[:10]}"
+        back = sorted(i for i, v in verdicts.items() if v == "FALSE" and i in cited)
+        assert not back, f"{inp.rel}: {f.code} cites rows judged FALSE again: {back[:10]}"
+        new_rows = set(cited_rows(f)) - set(verdicts)
         assert not new_rows, f"{inp.rel}: {f.code} cites rows not judged yet: {sorted(new_rows)[:10]}"
-        del false_rows  # rows judged FALSE inside a TRUE finding count against precision, not the test
     assert not unjudged, (f"{inp.rel}: findings not judged yet (python -m tests.realdata.harness --stubs):\n"
                           + "\n".join(unjudged))
     gone = [j for (i, fp), j in JUDGED.items() if i == inp.rel and fp not in seen and j["verdict"] == "TRUE"]
