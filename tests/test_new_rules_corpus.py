@@ -56,29 +56,29 @@ CITED: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {
     },
     f"{LF}/data__dpo_en_demo.json": {
         # 7 (Java) and 171 (Terraform, "maximum_elastic_scale =") stop inside a code block never
-        # closed; 288 starts "canvas,'' Soren replied": the middle of a quotation
-        "FT009": ("warning", (7, 171, 288)),
+        # closed (288, which starts "canvas,'' Soren replied", continues a prompt that asks "Continue
+        # writing the following text" and ends mid-sentence: judged FALSE, not cited any more)
+        "FT009": ("warning", (7, 171)),
         # 142 "I apologize, but I cannot provide information on the personal details of individuals"
-        # (a birth date); 155 "I'm sorry but without any image ..., I am not able to find any
-        # parallelogram": refusals in the chosen side, 0.7% of the rows (info)
-        "FT010": ("info", (142, 155)),
+        # (a birth date), in the chosen side, 0.3% of the rows (info); 155's refusal is an earlier
+        # turn of the prompt history, which the pair does not train on (judged FALSE, not cited)
+        "FT010": ("info", (142,)),
     },
     f"{LF}/data__dpo_zh_demo.json": {
         # the chosen reply ends "祝你辩护愉快，" (a comma: the sign-off is cut), twice (a repeated row)
         "FT009": ("warning", (98, 208)),
         # 作为一个AI语言模型/作为人工智能 + 无法/没有 (159, 227, 229, 242, 261); 149 "对不起，我无法回答那个请求";
-        # 76 "我无法直接访问芝加哥建筑基金会的数据库，但…" (a disclaimer before its answer)
-        "FT010": ("warning", (76, 149, 159, 227, 229, 242, 261)),
+        # 76 "我无法直接访问芝加哥建筑基金会的数据库，但根据公开信息…" goes on to answer (judged FALSE, not cited)
+        "FT010": ("warning", (149, 159, 227, 229, 242, 261)),
     },
     f"{LF}/data__glaive_toolcall_en_demo.json": {
         # 51: "...dimensionality reduction. For"; 243: a Go snippet whose code block never closes (it
         # runs into 5,588 zeros)
         "FT009": ("warning", (51, 243)),
-        # "I'm sorry, but (as an AI,) I don't have the capability to / I'm unable to ..." for requests
-        # no tool serves (order a pizza, book a flight): refusals, 14% of the rows
-        "FT010": ("warning", (0, 22, 23, 29, 38, 55, 57, 59, 60, 106, 108, 125, 126, 128, 129, 134, 135, 139,
-                              141, 143, 159, 164, 183, 184, 206, 207, 208, 210, 213, 215, 219, 226, 236, 246,
-                              262, 266, 276, 278, 279, 288, 289, 294)),
+        # rows that offer no tools and refuse ("I'm sorry, but as an AI, I don't have the capability to
+        # ..."); the 37 rows that decline a request none of their tools serves (order a pizza, book a
+        # flight) teach tool-calling scope and are not cited (judged FALSE)
+        "FT010": ("warning", (0, 23, 57, 139, 183)),
     },
     f"{LF}/data__v1_sft_demo.jsonl": {
         # rows 50-499 are Alpaca rows: the same cuts as alpaca_en 124, 179, 269

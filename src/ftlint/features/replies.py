@@ -478,8 +478,16 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
         bare = (_ZH_BARE_REFUSAL_RE if zh else _EN_BARE_REFUSAL_RE).match(s)
         if (apology and refuses) or bare:
             partial = not apology and _BUT_RE.search(s[bare.end():] if bare else s)
+            rest = t[t.find(s) + len(s):].strip() if s in t else ""
+            if partial and len(rest) >= (ANSWER_AFTER_CHARS_ZH if zh else ANSWER_AFTER_CHARS):
+                return None  # "I can't query that database, but from public sources: <the answer>": a caveat
             return Refusal("disclaimer" if partial else "refusal", lang, s)
     return None
+
+
+#: characters of reply after a decline with a "but" ("I can't access X, but …") from which it answers after all
+ANSWER_AFTER_CHARS = 200
+ANSWER_AFTER_CHARS_ZH = 80
 
 
 # -- languages (FT011) --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ reply in another language than its prompt."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
-from ftlint.data.schema import ASSISTANT, USER
+from ftlint.data.schema import ASSISTANT, TOOL, TOOLS_DIGEST, USER
 from ftlint.features import replies
 from ftlint.findings import Finding, Row
 from ftlint.rule import Rule, Severity, Skip
@@ -37,6 +38,17 @@ def _last_user_turn(ds: Dataset, i: int, before: int) -> str:
     roles, texts = ds.roles[i], ds.texts[i]
     k = roles.rfind(USER, 0, max(before, 0))
     return texts[k] if k >= 0 else ""
+
+
+_CONTINUE_RE = re.compile(r"\b(?:continue|complete|finish)\b|续写|接着写|补全", re.I)
+
+
+def _continues(prompt: str) -> bool:
+    """A prompt that asks for a continuation, or ends mid-sentence itself: the reply may start mid-sentence."""
+    p = prompt.rstrip()
+    if not p:
+        return False
+    return bool(_CONTINUE_RE.search(p[:300])) or not replies.ends_cleanly(p)
 
 
 class TruncatedReply(Rule):
@@ -128,7 +140,7 @@ class TruncatedReply(Rule):
                 clean += replies.ends_cleanly(text)
                 starts += replies.starts_cleanly(text)
                 cut = replies.truncation(text)
-                if cut is None and o.check_starts:
+                if cut is None and o.check_starts and not _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
                     cut = replies.starts_mid_sentence(text)
                 if cut is not None:
                     found.append((i, words, cut))
@@ -239,13 +251,20 @@ class RefusalBoilerplate(Rule):
             rows: list[Row] = []
             kinds: Counter[str] = Counter()
             langs: Counter[str] = Counter()
+            tools = ds.extras.get(TOOLS_DIGEST)
             for i in range(len(ds)):
                 if _undesirable(ds, i):
                     continue
                 roles, texts = ds.roles[i], ds.texts[i]
+                if tools is not None and tools[i] and TOOL not in roles:
+                    continue  # tools offered, none called: declining what no tool serves is what the row teaches
+                preference = bool(ds.rejected) and ds.rejected[i] is not None
+                last = roles.rfind(ASSISTANT)
                 for k, role in enumerate(roles):
                     if role != ASSISTANT or not texts[k].strip():
                         continue
+                    if preference and k != last:
+                        continue  # a preference pair trains on its chosen reply, not on the history turns
                     r = replies.refusal(texts[k], _last_user_turn(ds, i, k))
                     if r is None:
                         continue
