@@ -196,6 +196,9 @@ def _iter_json(data: bytes) -> Iterator[Item]:
             obj, end = dec.raw_decode(text, start)
         except json.JSONDecodeError as e:
             return fail(e), -1
+        except RecursionError:  # json's decoder recurses once per level of nesting
+            return (start_line, None, "invalid JSON: a record is nested too deeply to read; the records after it "
+                    "could not be read", _clean(text[start: start + 120])), -1
         i = bisect.bisect_left(bad_bytes, start)
         if i < len(bad_bytes) and bad_bytes[i] < end:
             bad_line = text.count("\n", 0, bad_bytes[i]) + 1

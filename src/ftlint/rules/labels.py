@@ -319,7 +319,10 @@ class LikelyMislabeled(Rule):
         max_rows: int = 50_000
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        from ftlint.features.labelnoise import NoWords
+
         ran = False
+        no_words: list[str] = []
         for split in ctx.splits:
             info = ctx.labels(split)
             ds = ctx.dataset(split)
@@ -329,7 +332,11 @@ class LikelyMislabeled(Rule):
             usable = sum(c for c in counts.values() if c >= self.options.min_per_class)
             if usable < self.options.min_rows or sum(c >= self.options.min_per_class for c in counts.values()) < 2:
                 continue
-            noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
+            try:
+                noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
+            except NoWords:
+                no_words.append(split)
+                continue
             if noise is None:
                 continue
             ran = True
@@ -358,6 +365,12 @@ class LikelyMislabeled(Rule):
                     "out_of_fold_accuracy": round(noise.accuracy, 4),
                     "thresholds": {c: round(float(t), 4) for c, t in zip(noise.classes, noise.thresholds, strict=True)},
                 },
+            )
+        if not ran and no_words:
+            raise Skip(
+                f"the labelled texts of {', '.join(no_words)} have no words to learn a label from (empty, "
+                "punctuation or symbols only)",
+                "fill in the texts: a row with no words cannot teach its label either (FT003 lists empty rows)",
             )
         if not ran:
             raise Skip(
