@@ -335,7 +335,8 @@ def malformed_cases(rng: random.Random) -> list[FuzzCase]:
                         expect="either"))
     # a raw NUL byte: a text file with one binary byte, or a binary file
     out.append(FuzzCase("malformed/raw-nul/jsonl", "malformed",
-                        {"train.jsonl": b'{"prompt": "a\x00b", "completion": "c"}\n{"prompt": "d", "completion": "e"}\n'},
+                        {"train.jsonl": b'{"prompt": "a\x00b", "completion": "c"}\n'
+                                        b'{"prompt": "d", "completion": "e"}\n'},
                         ("train.jsonl",), expect="either"))
     out.append(FuzzCase("malformed/raw-nul-late/jsonl", "malformed",
                         {"train.jsonl": to_jsonl(records("prompt_completion", Texts(rng).triples(120)))
@@ -367,9 +368,32 @@ def malformed_cases(rng: random.Random) -> list[FuzzCase]:
     whole = to_parquet(records("prompt_completion", Texts(rng).triples(20)))
     out.append(FuzzCase("malformed/truncated/parquet", "malformed", {"train.parquet": whole[: len(whole) // 2]},
                         ("train.parquet",), expect="unusable"))
+    # random bytes overwritten in valid files of every container (a disk error, a bad upload)
+    for cont in CONTAINERS:
+        clean = serialise(records("chat", Texts(random.Random(rng.random())).triples(30)), cont)
+        for k in range(3):
+            data = bytearray(clean)
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            out.append(FuzzCase(f"malformed/bytes-overwritten/{cont}/{k}", "malformed", {f"train.{cont}": bytes(data)},
+                                (f"train.{cont}",), expect="either"))
+    out.append(FuzzCase("malformed/invalid-utf8-string-column/parquet", "malformed",
+                        {"train.parquet": _parquet_with_invalid_utf8()}, ("train.parquet",), expect="unusable"))
     out.append(FuzzCase("malformed/not-parquet/parquet", "malformed", {"train.parquet": b"PAR1 but not really"},
                         ("train.parquet",), expect="unusable"))
     return out
+
+
+def _parquet_with_invalid_utf8() -> bytes:
+    """A Parquet file whose string column holds bytes that are not UTF-8 (pyarrow writes it unchecked)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pa.array([b"What is tea?", b"bad \xff\xfe bytes"], type=pa.binary())
+    text = pa.Array.from_buffers(pa.string(), len(raw), raw.buffers())
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"prompt": text, "completion": pa.array(["A drink.", "x"])}), buf)
+    return buf.getvalue()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -572,7 +596,8 @@ BAD_VALUES: tuple[Any, ...] = (
 )
 
 
-def base_configs(train: str = "train.jsonl", val: str = "val.jsonl") -> dict[str, tuple[str, dict[str, Any], dict[str, bytes]]]:
+def base_configs(train: str = "train.jsonl", val: str = "val.jsonl"
+                 ) -> dict[str, tuple[str, dict[str, Any], dict[str, bytes]]]:
     """``{framework: (config file name, config, extra files)}``: small valid configs naming ``train``/``val``."""
     lf_info = json.dumps({"mytrain": {"file_name": f"../{train}"}, "myval": {"file_name": f"../{val}"}}).encode()
     return {

