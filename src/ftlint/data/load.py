@@ -351,6 +351,9 @@ def _iter_json(data: bytes) -> Iterator[Item]:
             obj, end = dec.raw_decode(text, start)
         except json.JSONDecodeError as e:
             return fail(e), -1
+        except RecursionError:  # json's decoder recurses once per level of nesting
+            return (start_line, None, "invalid JSON: a record is nested too deeply to read; the records after it "
+                    "could not be read", _clean(text[start: start + 120])), -1
         i = bisect.bisect_left(bad_bytes, start)
         if i < len(bad_bytes) and bad_bytes[i] < end:
             bad_line = text.count("\n", 0, bad_bytes[i]) + 1
@@ -447,13 +450,30 @@ def _iter_parquet(path: Path) -> Iterator[Item]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def one_line(e: BaseException) -> str:
+        return " ".join(str(e).split()) or type(e).__name__
+
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as e:
-        raise InputError(f"cannot read Parquet file: {e}", str(path)) from None
-    for batch in pf.iter_batches(batch_size=8192):
-        for rec in batch.to_pylist():
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise InputError(f"cannot read Parquet file: {one_line(e)}", str(path)) from None
+    done = 0
+    batches = pf.iter_batches(batch_size=8192)
+    while True:
+        try:  # a corrupt page, a bad string: the file cannot be read past it (the gate must not pass)
+            batch = next(batches, None)
+            if batch is None:
+                return
+            recs = batch.to_pylist()
+        except UnicodeDecodeError as e:
+            raise InputError(f"cannot read Parquet file after {done:,} rows: a string column holds bytes that are "
+                             f"not valid UTF-8 ({one_line(e)})", str(path)) from None
+        except (pa.ArrowException, OSError, ValueError) as e:
+            raise InputError(f"cannot read Parquet file after {done:,} rows: the file is corrupt ({one_line(e)})",
+                             str(path)) from None
+        for rec in recs:
             yield None, rec, None, ""
+        done += len(recs)
 
 
 # -- building the compact columns ------------------------------------------------------------------

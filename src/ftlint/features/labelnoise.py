@@ -31,7 +31,12 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LabelNoise", "label_issues", "out_of_sample_probabilities"]
+__all__ = ["LabelNoise", "NoWords", "label_issues", "out_of_sample_probabilities"]
+
+
+class NoWords(ValueError):
+    """The texts hold no word to model (all empty, punctuation or symbols): there is nothing to
+    predict a label from."""
 
 #: Texts predicted at once when the model trained on a sample scores the other texts.
 _PREDICT_BATCH: Final[int] = 50_000
@@ -110,7 +115,12 @@ def out_of_sample_probabilities(
     vec = _vectorizer()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        x = vec.fit_transform([texts[i] for i in sample.tolist()])
+        try:
+            x = vec.fit_transform([texts[i] for i in sample.tolist()])
+        except ValueError as e:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
+            if "empty vocabulary" not in str(e):
+                raise
+            raise NoWords("the texts have no words to model (all empty, punctuation or symbols)") from None
         y = labels[sample]
         present = np.unique(y)  # classes of the sample (all of them, by construction)
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

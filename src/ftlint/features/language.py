@@ -9,6 +9,7 @@ instructions such as "Calculate 5 x 3." are otherwise assigned to random small l
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +49,11 @@ class Languages:
         return sum(c != UNDETERMINED for c in self.codes)
 
 
+@functools.cache
 def _identifier() -> Any:
     """py3langid's identifier, scoring in float64 with numpy's own sums instead of a float32 BLAS
     product (whose last bits depend on the BLAS kernel), so that no language wins by a rounding
-    error on one machine and loses on another."""
+    error on one machine and loses on another. Loaded once per process (about 0.9 s; read-only)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     if not callable(getattr(LanguageIdentifier, "_sparse_score", None)):  # pragma: no cover - another version
@@ -71,7 +73,7 @@ def _identifier() -> Any:
 
 
 class LanguageDetector:
-    """py3langid's model, loaded once (about 0.9 s)."""
+    """py3langid's model, loaded once per process."""
 
     def __init__(self) -> None:
         self._ident: Any = _identifier()

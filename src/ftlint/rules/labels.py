@@ -334,8 +334,11 @@ class LikelyMislabeled(Rule):
         max_rows: int = 50_000
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        from ftlint.features.labelnoise import NoWords
+
         ran = False
         weak: list[str] = []
+        no_words: list[str] = []
         for split in ctx.splits:
             info = ctx.labels(split)
             ds = ctx.dataset(split)
@@ -345,7 +348,11 @@ class LikelyMislabeled(Rule):
             usable = sum(c for c in counts.values() if c >= self.options.min_per_class)
             if usable < self.options.min_rows or sum(c >= self.options.min_per_class for c in counts.values()) < 2:
                 continue
-            noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
+            try:
+                noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
+            except NoWords:
+                no_words.append(split)
+                continue
             if noise is None:
                 continue
             # a classifier that barely beats always answering the largest class knows too little to
@@ -394,6 +401,12 @@ class LikelyMislabeled(Rule):
             raise Skip("the classifier is too weak to judge labels (" + "; ".join(weak) + ")",
                        "give it more labelled rows per class, or review the labels by sampling them "
                        "(`ftlint sample --n 100`)")
+        if not ran and no_words:
+            raise Skip(
+                f"the labelled texts of {', '.join(no_words)} have no words to learn a label from (empty, "
+                "punctuation or symbols only)",
+                "fill in the texts: a row with no words cannot teach its label either (FT003 lists empty rows)",
+            )
         if not ran:
             raise Skip(
                 f"needs at least {self.options.min_rows} labelled rows in 2 or more classes of "

@@ -54,6 +54,8 @@ def _auto_int(value: Any) -> float:
     number = number_or_auto(value)
     if number != int(number):
         raise ValueError(f"expected a whole number, got {value!r}")
+    if abs(number) >= 2**63:
+        raise ValueError(f"expected a whole number below 2**63, got {value!r}")
     return number
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -269,16 +270,22 @@ def to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a number, got a boolean")
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        return float(value.strip())  # YAML 1.1 reads "3e-4" as a string
-    raise ValueError(f"expected a number, got {type(value).__name__}")
+        number = float(value)
+    elif isinstance(value, str):
+        number = float(value.strip())  # YAML 1.1 reads "3e-4" as a string
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(number):  # .nan / .inf / 1e999: no trainer runs with it, and no count follows from it
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
 
 
 def to_int(value: Any) -> int:
     number = to_float(value)
     if number != int(number):
         raise ValueError(f"expected a whole number, got {value!r}")
+    if abs(number) >= 2**63:  # no trainer counts that far; reports keep numbers in 64 bits
+        raise ValueError(f"expected a whole number below 2**63, got {value!r}")
     return int(number)
 
 
