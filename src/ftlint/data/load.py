@@ -31,7 +31,16 @@ from ftlint.cache import MISS, Cache, cache_key
 from ftlint.data.cached import DATASET
 from ftlint.data.columns import CodedColumn, OptionalTextColumn, SpillError, TextColumn, save_text_columns
 from ftlint.data.dataset import Dataset, Malformed, SourceFile
-from ftlint.data.schema import CONSUMED_KEYS, FORMATS_BY_NAME, Format, Issue, apply_mapping, detect_format
+from ftlint.data.schema import (
+    CONSUMED_KEYS,
+    FORMATS_BY_NAME,
+    LABEL_KEYS,
+    SCORE_COLUMNS,
+    Format,
+    Issue,
+    apply_mapping,
+    detect_format,
+)
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
 from ftlint.grammar import plural
@@ -531,7 +540,7 @@ class _Builder:
                     elif len(col) < row:
                         col.extend([None] * (row - len(col)))
                     col.append(v[:EXTRA_MAX_CHARS] if isinstance(v, str) else v)
-            if _holds_text(rec):
+            if _holds_text({k: v for k, v in rec.items() if _text_key(k, self.fmt)}):
                 self.with_text += 1
                 if not any(t.strip() for t in ex.texts) and not (ex.rejected or "").strip():
                     self.hollow += 1
@@ -570,6 +579,18 @@ class _Builder:
             issues=self.issues,
             malformed=malformed,
         )
+
+
+#: keys whose values are labels or schemas, not text a format extracts
+_NOT_TEXT_KEYS = frozenset({*LABEL_KEYS, *SCORE_COLUMNS, "tools"})
+
+
+def _text_key(key: Any, fmt: Format) -> bool:
+    """Whether a record's key holds text the format reads (so text there that comes out empty is a
+    detection failure); labels, scores, tool schemas and extra columns are not."""
+    if not isinstance(key, str) or key.lower() in _NOT_TEXT_KEYS:
+        return False
+    return key in CONSUMED_KEYS or key in fmt.consumed_keys
 
 
 def _holds_text(value: Any, depth: int = 0) -> bool:

@@ -477,6 +477,8 @@ class TfidfSvdEmbedder:
             raise RuntimeError("TfidfSvdEmbedder.embed before fit")
         texts = list(texts)
         out = np.zeros((len(texts), self._components.shape[0]), dtype=np.float32)
+        if self._idf is None or len(self._idf) == 0 or self._components.shape[1] != len(self._idf):
+            return out  # nothing was learnt (no n-gram occurs often enough): every text embeds to zero
         comp_t = self._components.T
         for s in range(0, len(texts), self.batch_size):
             batch = texts[s:s + self.batch_size]

@@ -120,6 +120,8 @@ class Spec:
             if value not in self.choices:
                 return "is not one of the accepted values", None
             return "", None
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return "is not a finite number", None
         try:
             number = to_float(raw)
         except (ValueError, TypeError, OverflowError):
