@@ -42,9 +42,10 @@ CITED: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {
         # mid-bracket); 185, 576 "e! Here is…", 332 "e, here's…": "Sure!" lost its first letters
         "FT009": ("warning", (43, 185, 332, 391, 492, 576, 806, 989)),
         # 作为/由于我是 一个人工智能/语言模型/文本机器人 + 无法/没有/不能 (AI disclaimers), and
-        # 抱歉/对不起/不好意思 + 无法 (32, 334, 465, 584, 628, 658, 686, 841) or a reply that opens with
+        # 抱歉/对不起/不好意思 + 无法 (32, 465, 584, 628, 658, 686, 841; 334 goes on to answer the blank, judged
+        # FALSE, not cited) or a reply that opens with
         # 我无法访问 (872): refusals
-        "FT010": ("warning", (4, 32, 46, 53, 76, 142, 145, 158, 186, 334, 347, 376, 381, 402, 415, 450, 465,
+        "FT010": ("warning", (4, 32, 46, 53, 76, 142, 145, 158, 186, 347, 376, 381, 402, 415, 450, 465,
                               470, 532, 545, 558, 570, 584, 628, 658, 659, 665, 686, 726, 753, 759, 841, 859,
                               872, 961, 967)),
         # English replies to Chinese instructions that ask for no English: "输出一段代码…" -> "Here is a
@@ -67,18 +68,18 @@ CITED: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {
     f"{LF}/data__dpo_zh_demo.json": {
         # the chosen reply ends "祝你辩护愉快，" (a comma: the sign-off is cut), twice (a repeated row)
         "FT009": ("warning", (98, 208)),
-        # 作为一个AI语言模型/作为人工智能 + 无法/没有 (159, 227, 229, 242, 261); 149 "对不起，我无法回答那个请求";
+        # 作为一个AI语言模型/作为人工智能 + 无法/没有 (159, 227, 229, 242, 261); 149 "对不起，我无法回答那个请求" is
+        # followed by an answer of its own and is no longer cited (judged DEBATABLE);
         # 76 "我无法直接访问芝加哥建筑基金会的数据库，但根据公开信息…" goes on to answer (judged FALSE, not cited)
-        "FT010": ("warning", (149, 159, 227, 229, 242, 261)),
+        "FT010": ("warning", (159, 227, 229, 242, 261)),
     },
     f"{LF}/data__glaive_toolcall_en_demo.json": {
         # 51: "...dimensionality reduction. For"; 243: a Go snippet whose code block never closes (it
         # runs into 5,588 zeros)
         "FT009": ("warning", (51, 243)),
-        # rows that offer no tools and refuse ("I'm sorry, but as an AI, I don't have the capability to
-        # ..."); the 37 rows that decline a request none of their tools serves (order a pizza, book a
-        # flight) teach tool-calling scope and are not cited (judged FALSE)
-        "FT010": ("warning", (0, 23, 57, 139, 183)),
+        # no FT010: every refusal here ("I'm sorry, but (as an AI,) I don't have the capability to order
+        # a pizza / book a flight") declines a request none of the row's tools serves, in rows that
+        # offer tools: tool-calling scope, the behaviour the data teaches (judged FALSE)
     },
     f"{LF}/data__v1_sft_demo.jsonl": {
         # rows 50-499 are Alpaca rows: the same cuts as alpaca_en 124, 179, 269

@@ -479,7 +479,7 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
         if (apology and refuses) or bare:
             partial = not apology and _BUT_RE.search(s[bare.end():] if bare else s)
             rest = t[t.find(s) + len(s):].strip() if s in t else ""
-            if partial and len(rest) >= (ANSWER_AFTER_CHARS_ZH if zh else ANSWER_AFTER_CHARS):
+            if (partial or zh) and len(rest) >= (ANSWER_AFTER_CHARS_ZH if zh else ANSWER_AFTER_CHARS):
                 return None  # "I can't query that database, but from public sources: <the answer>": a caveat
             return Refusal("disclaimer" if partial else "refusal", lang, s)
     return None
@@ -487,7 +487,7 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
 
 #: characters of reply after a decline with a "but" ("I can't access X, but …") from which it answers after all
 ANSWER_AFTER_CHARS = 200
-ANSWER_AFTER_CHARS_ZH = 80
+ANSWER_AFTER_CHARS_ZH = 50
 
 
 # -- languages (FT011) --------------------------------------------------------------------------------------

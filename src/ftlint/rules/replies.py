@@ -13,7 +13,7 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
-from ftlint.data.schema import ASSISTANT, TOOL, TOOLS_DIGEST, USER
+from ftlint.data.schema import ASSISTANT, TOOLS_DIGEST, USER
 from ftlint.features import replies
 from ftlint.findings import Finding, Row
 from ftlint.rule import Rule, Severity, Skip
@@ -195,7 +195,9 @@ class RefusalBoilerplate(Rule):
 
     ## What it does
     Reads every assistant turn (not the rejected side of a preference pair, where a refusal is
-    expected, nor a KTO completion labelled undesirable) and reports the rows whose reply opens,
+    expected, nor a KTO completion labelled undesirable, nor the history turns of a preference
+    pair's prompt, nor rows that offer tools: declining a request that no offered tool serves is
+    what tool-calling data teaches) and reports the rows whose reply opens,
     in its first two sentences, with:
 
     - an **AI disclaimer**: the model calling itself an AI, a language model or a chatbot and
@@ -256,8 +258,8 @@ class RefusalBoilerplate(Rule):
                 if _undesirable(ds, i):
                     continue
                 roles, texts = ds.roles[i], ds.texts[i]
-                if tools is not None and tools[i] and TOOL not in roles:
-                    continue  # tools offered, none called: declining what no tool serves is what the row teaches
+                if tools is not None and tools[i]:
+                    continue  # tools offered: declining what no tool serves is what tool-calling rows teach
                 preference = bool(ds.rejected) and ds.rejected[i] is not None
                 last = roles.rfind(ASSISTANT)
                 for k, role in enumerate(roles):
