@@ -1,8 +1,10 @@
 """Precision of ftlint's findings on the judged real-data suite (tests/realdata/judgements.yaml).
 
 By finding: TRUE / (TRUE + FALSE) over the findings judged (DEBATABLE counted apart). By cited row:
-the same over every row a judge read. Prints one table per rule and the totals; with --run, checks
-the corpus again and counts only the findings ftlint reports now.
+the same over every row a judge read. Prints one table per rule and the totals. Without --run it
+counts every judgement on file (what the rules reported when each was judged, FALSE findings that
+have since been fixed included); with --run it checks the corpus again and counts only the findings
+ftlint reports now and the rows they cite now.
 
     python benchmarks/precision.py [--run]
 """
@@ -21,15 +23,18 @@ from tests.realdata.harness import inputs, load_judgements, run  # noqa: E402
 def main() -> None:
     judged = load_judgements()
     keys = set(judged)
-    if "--run" in sys.argv:
-        keys = {(i.rel, f.fingerprint) for i in inputs() for f in run(i).findings} & set(judged)
+    cited: dict[tuple[str, str], set[int]] | None = None
+    if "--run" in sys.argv:  # only the findings ftlint reports now, and only the rows they cite now
+        cited = {(i.rel, f.fingerprint): {r.index for r in f.rows} for i in inputs() for f in run(i).findings}
+        keys = set(cited) & set(judged)
     by_rule: dict[str, Counter[str]] = defaultdict(Counter)
     for key in sorted(keys):
         j = judged[key]
         c = by_rule[j["code"]]
         c["f_" + j["verdict"]] += 1
-        for v in (j.get("rows") or {}).values():
-            c["r_" + v] += 1
+        for row, v in (j.get("rows") or {}).items():
+            if cited is None or int(row) in cited[key]:
+                c["r_" + v] += 1
 
     def prec(t: int, f: int) -> str:
         return f"{t / (t + f):.1%}" if t + f else "-"
