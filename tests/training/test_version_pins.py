@@ -61,10 +61,13 @@ def test_a_pin_of_5_reports_the_removal_with_the_5_replacement(tmp_path):
     assert "overwrite_output_dir" in found
 
 
-def test_llamafactory_declares_overwrite_output_dir_itself(tmp_path):
-    found = ft608(tmp_path, LF, None)
+def test_llamafactory_declares_overwrite_output_dir_itself_and_runs_transformers_4(tmp_path):
+    # LLaMA-Factory requires transformers<=4.57.1 itself: warmup_ratio is valid there, nothing to report
+    assert ft608(tmp_path, LF, None) == {}
+    # a repository that pins transformers 5 for it gets the removal
+    found = ft608(tmp_path / "t5", LF, "transformers>=5.0\n") if (tmp_path / "t5").mkdir() is None else {}
     assert "overwrite_output_dir" not in found
-    assert found["warmup_ratio"].severity.label == "info"
+    assert found["warmup_ratio"].severity.label == "warning"
 
 
 @pytest.mark.parametrize("text, allows4, allows5", [

@@ -1059,7 +1059,8 @@ class DeprecatedOrUnknownKey(Rule):
     `overwrite_output_dir`, ...) depend on the version that runs the config: ftlint reads the
     `transformers` pin of the config's repository (`requirements*.txt`, `pyproject.toml`,
     `setup.py`, `setup.cfg` or `environment.yml` beside the config or up to three folders
-    above). A pin below 5 reports nothing; a pin of 5 or later reports the removal with the
+    above; without one, the framework's own requirement where ftlint knows it: LLaMA-Factory
+    requires `transformers<=4.57.1`). A pin below 5 reports nothing; a pin of 5 or later reports the removal with the
     transformers 5 replacement; without a pin the finding is info and says which versions the
     advice assumes (`warmup_steps: 0.1` means a ratio on 5, but fails on 4.x).
 
@@ -1134,11 +1135,11 @@ class DeprecatedOrUnknownKey(Rule):
         """A key removed in one major version of a dependency (transformers 5) that earlier ones need:
         reported as removed only where the repository pins that version; not reported where it pins an
         earlier one; otherwise an info finding that says which versions the advice assumes."""
-        from ftlint.training.versions import find_pin
+        from ftlint.training.versions import find_pin, framework_pin
 
         package, major = dk.removed_in
-        if package not in pins:
-            pins[package] = find_pin(Path(plan.path), package)
+        if package not in pins:  # the repository's pin, else the framework's own requirement
+            pins[package] = find_pin(Path(plan.path), package) or framework_pin(plan.framework, package)
         pin = pins[package]
         allows_new = pin.allows_major(major) if pin is not None else None
         allows_old = pin.allows_major(major - 1) if pin is not None else None
@@ -1148,7 +1149,8 @@ class DeprecatedOrUnknownKey(Rule):
         if pin is not None and allows_new is False:
             return None  # the repository runs an earlier version, where the key is valid
         if pin is not None and allows_new and allows_old is False:
-            where = f" (the repository pins {package}{pin.spec} in {display_path(Path(pin.file))})"
+            source = pin.file if not Path(pin.file).exists() else display_path(Path(pin.file))
+            where = f" (the repository pins {package}{pin.spec} in {source})"
             return self.finding(dk.message.rstrip(".") + where, (dk.fix or "").split(";")[0] + ".",
                                 location=location, metrics=metrics)
         finding = self.finding(

@@ -56,3 +56,16 @@ def find_pin(config: Path, package: str, depth: int = 3) -> Pin | None:
             break
         folder = folder.parent
     return None
+
+
+#: what a framework itself requires of a dependency, where the config's repository pins nothing: the
+#: framework's own ``pyproject.toml``/``setup.py`` at the version the range was read from
+FRAMEWORK_PINS: dict[tuple[str, str], Pin] = {
+    ("llamafactory", "transformers"): Pin("transformers", "<=4.57.1",
+                                          "LLaMA-Factory's own requirements (pyproject.toml, late 2025)"),
+}
+
+
+def framework_pin(framework: str, package: str) -> Pin | None:
+    """The range a framework declares for ``package`` (see :data:`FRAMEWORK_PINS`), or None."""
+    return FRAMEWORK_PINS.get((framework, package))
