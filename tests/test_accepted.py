@@ -9,34 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from ftlint.cli import main
+from tests.cli_inprocess import check, cli, jsonl, work  # noqa: F401 - work is a fixture
 
 CHAT = [{"messages": [{"role": "user", "content": f"how do I cook dish number {i} with {i + 2} eggs?"},
                       {"role": "assistant", "content": f"recipe {i}: whisk {i + 2} eggs, then bake for {i} min"}]}
         for i in range(30)]
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def check(*args: str) -> dict[str, Any]:
-    res = cli("check", *args, "--isolated", "--no-cache", "--output-format", "json")
-    assert res.exit_code in (0, 1), res.output
-    return json.loads(res.stdout)
-
-
-def jsonl(path: Path, records: list[Any]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def findings(report: dict[str, Any], code: str) -> list[dict[str, Any]]:

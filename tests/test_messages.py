@@ -10,29 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from ftlint.cli import main
+from tests.cli_inprocess import check, cli, jsonl, work  # noqa: F401 - work is a fixture
 from ftlint.grammar import article, plural
 
 ROWS = [{"prompt": f"question {i} about baking bread at home", "completion": f"answer {i}: knead it longer"}
         for i in range(12)]
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def check(*args: str) -> dict[str, Any]:
-    res = cli("check", *args, "--isolated", "--no-cache", "--output-format", "json")
-    assert res.exit_code in (0, 1), res.output
-    return json.loads(res.stdout)
 
 
 def error_line(*args: str) -> str:
@@ -41,11 +24,6 @@ def error_line(*args: str) -> str:
     lines = res.output.strip().splitlines()
     assert len(lines) == 1, lines
     return lines[0]
-
-
-def jsonl(path: Path, records: list[Any]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def only(report: dict[str, Any], code: str) -> dict[str, Any]:
