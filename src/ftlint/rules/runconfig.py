@@ -12,6 +12,7 @@ from ftlint.context import Context
 from ftlint.data.load import display_path
 from ftlint.findings import Finding, Location
 from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.training.source import to_bool
 
 
 def _plan(ctx: Context) -> Any:
@@ -21,7 +22,11 @@ def _plan(ctx: Context) -> Any:
 
 
 def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"))
+    """Whether a config value reads as true, the way the adapters read booleans (``to_bool``)."""
+    try:
+        return to_bool(value)
+    except ValueError:
+        return False
 
 
 class NoCheckpointSaved(Rule):
