@@ -11,6 +11,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
+from ftlint.features.text import CJK_CHARS
 from ftlint.findings import printable
 
 # -- visible excerpts ---------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ _SQUARE_BEFORE = frozenset(")]!\\")  # a[i], f(x)[0], ![image], \[math\]
 _SQUARE_AFTER = frozenset("(:[")  # [link](url), [Label]: field, [a][b]
 # a cheap first test: does the text hold anything shaped like a candidate at all
 # CJK fill-in blanks: 【您的位置】, （您的姓名）, and XXX glued to a CJK word (XXX公司, 毕业于XXX大学)
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_CJK = CJK_CHARS
 _CJK_BRACKET_RE = re.compile(r"[【（](?P<inner>[^【】（）\n]{1,24})[】）]")
 _XXX_RE = re.compile(r"(?<![A-Za-z])X{3,}(?=[" + _CJK + r"])|(?<=[" + _CJK + r"])X{3,}(?![A-Za-z])")
 _CJK_CHAR_RE = re.compile(r"[" + _CJK + r"]")

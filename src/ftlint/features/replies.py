@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from ftlint.features.text import CJK_CHARS
+
 # -- shared helpers ---------------------------------------------------------------------------------------
 
 #: characters that end a sentence (Latin, CJK full-width, Arabic, Devanagari, ellipses)
@@ -24,7 +26,7 @@ CLOSERS = frozenset("\"'”’»)]}」』》〉）】〕`*_>|~")
 _OPENERS = "([{（【《「『〔"
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_RE = re.compile(f"[{CJK_CHARS}]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
 
