@@ -515,7 +515,6 @@ class _Builder:
         self.issues: dict[int, tuple[Issue, ...]] = {}
         #: records that hold text but whose converted example has none (the detection guard)
         self.hollow = 0
-        self.with_text = 0
         self.keys: Counter[str] = Counter()
 
     def add(self, index: int, line: int | None, rec: Any) -> None:
@@ -540,10 +539,9 @@ class _Builder:
                     elif len(col) < row:
                         col.extend([None] * (row - len(col)))
                     col.append(v[:EXTRA_MAX_CHARS] if isinstance(v, str) else v)
-            if _holds_text({k: v for k, v in rec.items() if _text_key(k, self.fmt)}):
-                self.with_text += 1
-                if not any(t.strip() for t in ex.texts) and not (ex.rejected or "").strip():
-                    self.hollow += 1
+            if not any(t.strip() for t in ex.texts) and not (ex.rejected or "").strip() and \
+                    _holds_text({k: v for k, v in rec.items() if _text_key(k, self.fmt)}):
+                self.hollow += 1  # the record holds text the format did not extract (walked only then)
             self.roles.append(ex.roles)
             self.texts.append(ex.texts)
             self.labels.append(ex.label)
@@ -610,7 +608,7 @@ def _hollow_guard(builder: _Builder, shown: str, keys: Sequence[str]) -> None:
     """Refuse a file whose detected format extracts no text from most records that hold some: every
     finding about it would be about empty rows that are not empty (a detection failure, not data)."""
     n = len(builder.index)
-    if not n or builder.hollow < HOLLOW_SHARE * n or builder.with_text < HOLLOW_SHARE * n:
+    if not n or builder.hollow < HOLLOW_SHARE * n:
         return
     fmt = builder.fmt
     raise FormatError(
