@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,19 +174,27 @@ def count_terms(texts: Sequence[str], lexicon: Lexicon) -> dict[str, np.ndarray]
     out = {g: np.zeros(n, dtype=np.int32) for g in lexicon.groups}
     patterns = {g: group_pattern(terms) for g, terms in lexicon.groups.items() if terms}
     names = _name_pattern(lexicon)
+    def arrow(part: Sequence[str]) -> Any:
+        try:
+            return pa.array(part, pa.large_string())
+        except (pa.ArrowException, UnicodeEncodeError, TypeError):
+            return pa.array([t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in part],
+                            pa.large_string())
+
     batch = 65_536
     for lo in range(0, n, batch):
         part = texts[lo:lo + batch]
-        if names is not None:
-            part = [_mask_names(t, names) if isinstance(t, str) else t for t in part]
-        try:
-            arr = pa.array(part, pa.large_string())
-        except (pa.ArrowException, UnicodeEncodeError, TypeError):
-            arr = pa.array([t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in part],
-                           pa.large_string())
+        arr = arrow(part)
         for g, pat in patterns.items():
-            counts = pc.count_substring_regex(arr, pat)
-            out[g][lo:lo + len(part)] = counts.to_numpy(zero_copy_only=False)
+            out[g][lo:lo + len(part)] = pc.count_substring_regex(arr, pat).to_numpy(zero_copy_only=False)
+        if names is None:
+            continue
+        # only the rows with a term are read again with proper names masked (the rest count 0 either way)
+        hit = np.flatnonzero(np.any([out[g][lo:lo + len(part)] for g in patterns], axis=0)) if patterns else []
+        if len(hit):
+            masked = arrow([_mask_names(part[k], names) if isinstance(part[k], str) else part[k] for k in hit])
+            for g, pat in patterns.items():
+                out[g][lo + hit] = pc.count_substring_regex(masked, pat).to_numpy(zero_copy_only=False)
     return out
 
 
