@@ -21,7 +21,7 @@ import xxhash
 
 from ftlint import cache_schemas
 from ftlint.cache import MISS, Arr, Cache, Rec, Spec, cache_key
-from ftlint.data.dataset import Dataset
+from ftlint.data.dataset import Dataset, _full_text
 from ftlint.features.text import normalize
 from ftlint.findings import Row, row_fingerprint, snippet
 from ftlint.settings import Settings
@@ -143,8 +143,6 @@ def varying_text(ds: Dataset, i: int, common: frozenset[int]) -> str:
         if role in PROMPT_ROLES:
             text = "\n\n".join(p for p in _paragraphs(text) if _segment_hash(p) not in common)
         kept.append(text)
-    from ftlint.data.dataset import _full_text
-
     return _full_text(roles, tuple(kept), ds.rejected[i] if ds.rejected else None, ds.labels[i] if ds.labels else None)
 
 
