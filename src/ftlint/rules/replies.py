@@ -16,6 +16,7 @@ from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, TOOLS_DIGEST, USER
 from ftlint.features import replies
 from ftlint.findings import Finding, Row
+from ftlint.grammar import plural
 from ftlint.rule import Rule, Severity, Skip
 
 
@@ -23,10 +24,6 @@ from ftlint.rule import Rule, Severity, Skip
 QUICK_CHARS = 200
 #: characters of each side that FT011 reads at all
 MAX_CHARS = 3000
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
 def _undesirable(ds: Dataset, i: int) -> bool:
@@ -146,7 +143,7 @@ class TruncatedReply(Rule):
                     found.append((i, words, cut))
             n = len(lengths)
             if n < o.min_rows:
-                reasons.append(f"{split}: {_plural(n, 'reply', 'replies')} of {o.min_words}+ words "
+                reasons.append(f"{split}: {plural(n, 'reply', 'replies')} of {o.min_words}+ words "
                                f"(a norm needs {o.min_rows})")
                 continue
             end_share, start_share = clean / n, starts / n
@@ -174,7 +171,7 @@ class TruncatedReply(Rule):
             first = rows[0]
             breakdown = ", ".join(f"{k} {n_}" for k, n_ in kinds.most_common())
             yield self.finding(
-                f"{_plural(len(rows), 'reply', 'replies')} of the {split} split "
+                f"{plural(len(rows), 'reply', 'replies')} of the {split} split "
                 f"{'looks' if len(rows) == 1 else 'look'} cut off ({breakdown}), while {end_share:.0%} of its "
                 f"replies end cleanly; row {first.index}: {first.extra['detail']}: “{first.extra['excerpt']}”",
                 "Regenerate these replies with a higher token limit, or drop them; check the step that produced "
@@ -282,7 +279,7 @@ class RefusalBoilerplate(Rule):
             share = len(rows) / len(ds)
             what = ", ".join(f"{n:,} {k.replace('-', ' ')}{'' if n == 1 else 's'}" for k, n in kinds.most_common())
             f = self.finding(
-                f"{_plural(len(rows), 'row')} of the {split} split ({share:.1%}) "
+                f"{plural(len(rows), 'row')} of the {split} split ({share:.1%}) "
                 f"{'has' if len(rows) == 1 else 'have'} a reply that refuses or disclaims ({what}); "
                 f"row {rows[0].index}: “{replies._head(rows[0].extra['phrase'], 120)}”",
                 "Drop these rows or regenerate their replies to answer directly; keep refusals only where refusing "
@@ -414,7 +411,7 @@ class ReplyLanguageMismatch(Rule):
                 continue
             top = ", ".join(f"{p} ({n:,})" for p, n in pairs.most_common(5))
             yield self.finding(
-                f"{_plural(len(rows), 'reply', 'replies')} of the {split} split {'is' if len(rows) == 1 else 'are'} "
+                f"{plural(len(rows), 'reply', 'replies')} of the {split} split {'is' if len(rows) == 1 else 'are'} "
                 f"in another language than {'its' if len(rows) == 1 else 'their'} prompt (prompt → reply: {top})",
                 "Translate these replies into the prompt's language, regenerate or drop them; if answering in "
                 "another language is the task, say so in the prompt (\"answer in English\").",
