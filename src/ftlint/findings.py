@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import xxhash
 
+from ftlint.chartspec import ChartSpec
 from ftlint.rule import Severity
 
 SNIPPET_CHARS = 160
@@ -57,6 +58,8 @@ class Finding:
     metrics: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     split: str | None = None
+    #: what to plot for this finding (typed specs, rendered by the HTML report; not in JSON output)
+    charts: list[ChartSpec] = field(default_factory=list)
 
     def sort_key(self) -> tuple[int, float, str, str, int]:
         """Ranking: severity, then affected fraction, then code (then location, for stability)."""
