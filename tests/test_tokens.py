@@ -339,7 +339,7 @@ def _axolotl(tmp_path: Path, base_model: str, extra: str = "") -> Path:
 
 
 def test_tokenizer_for_plan_reads_base_model_and_template(tmp_path: Path, dirs: dict[str, Path]) -> None:
-    from ftlint.training.plan import load_training_config
+    from ftlint.training import load_training_config
 
     plan = load_training_config(_axolotl(tmp_path, str(dirs["minilm_plain"]),
                                          "chat_template: jinja\nchat_template_jinja: \"{{ messages }}\"\n"))

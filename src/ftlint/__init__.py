@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from ftlint.findings import Finding, Location, Report, Row  # noqa: E402
-from ftlint.rule import Need, Rule, Severity  # noqa: E402
+from ftlint._version import __version__
+from ftlint.findings import Report
+from ftlint.model import Finding, Location, Row, Severity
+from ftlint.rule import Need, Rule
 
 
 def check(*args, **kwargs):  # type: ignore[no-untyped-def]

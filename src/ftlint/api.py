@@ -20,7 +20,8 @@ from ftlint.data.load import (
 )
 from ftlint.engine import run_rules
 from ftlint.errors import FtlintError, UsageError
-from ftlint.findings import InputInfo, Report, rank
+from ftlint.findings import Report, rank
+from ftlint.model import InputInfo
 from ftlint.outputs import Protected, guard_outputs
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
 from ftlint.settings import Settings, load_settings
@@ -42,7 +43,7 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     path = Path(config) if config else settings.training_config
     if path is None:
         return None, None
-    from ftlint.training.plan import TrainingConfigError, load_training_config
+    from ftlint.training import TrainingConfigError, load_training_config
 
     try:
         plan = load_training_config(path, framework or settings.framework)

@@ -69,7 +69,7 @@ class Unencodable(Exception):
 
 def cache_key(*parts: Any) -> str:
     """A stable key from the artifact name, its parameters and input content hashes."""
-    from ftlint import __version__
+    from ftlint._version import __version__
 
     h = xxhash.xxh3_128()
     h.update(f"ftlint {__version__} cache {FORMAT_VERSION}".encode())

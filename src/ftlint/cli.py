@@ -10,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ftlint import __version__
+from ftlint._version import __version__
 from ftlint.errors import FtlintError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])

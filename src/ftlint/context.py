@@ -23,7 +23,8 @@ from ftlint import cache_schemas
 from ftlint.cache import MISS, Arr, Cache, Rec, Spec, cache_key
 from ftlint.data.dataset import Dataset, _full_text
 from ftlint.features.text import normalize
-from ftlint.findings import Row, row_fingerprint, snippet
+from ftlint.findings import row_fingerprint, snippet
+from ftlint.model import Row
 from ftlint.settings import Settings
 
 T = TypeVar("T")

@@ -9,40 +9,10 @@ import traceback
 from pathlib import Path
 
 from ftlint.context import Context
-from ftlint.findings import Finding, Redaction, RuleOutcome, key_fingerprint
-from ftlint.rule import Need, Rule, Severity, Skip, escalation_note
+from ftlint.findings import Redaction, key_fingerprint
+from ftlint.model import Finding, RuleOutcome, Severity
+from ftlint.rule import Need, Rule, Skip, escalation_note
 from ftlint.suppress import Suppressions
-
-NEED_SKIPS: dict[Need, tuple[str, str]] = {
-    Need.DATASET: ("no dataset given", "pass dataset files or directories: `ftlint check data/train.jsonl`"),
-    Need.LABELS: (
-        "no labels detected",
-        "add a label column (label, category, label_int) or map one: [dataset.columns] label = \"<column>\"",
-    ),
-    Need.VALIDATION: (
-        "no validation split given",
-        "pass one with `--validation data/val.jsonl` or set [dataset] validation = [\"...\"] in ftlint.toml",
-    ),
-    Need.TRAINING_PLAN: (
-        "no training config given",
-        "pass the trainer's config with `--config train.yaml` or set training-config = \"...\" in ftlint.toml",
-    ),
-    Need.TRAINING_RUN: (
-        "the training config does not train (a prediction or evaluation job: do_train is false or unset)",
-        "check the config of the training run itself: `ftlint check --config train.yaml`",
-    ),
-    Need.REFERENCE: (
-        "no reference sample given",
-        "pass a sample of the real task with `--reference prod_prompts.jsonl` or set reference = \"...\" in "
-        "ftlint.toml; texts are embedded with the built-in TF-IDF unless `--embedding-model PATH` (or "
-        "embedding-model = \"PATH\") names a local transformers encoder",
-    ),
-    Need.CONTAMINATION: (
-        "no benchmark files given",
-        "pass benchmark or held-out files with `--contamination bench.jsonl` or set contamination = [\"...\"]",
-    ),
-}
-
 
 def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
     for need in sorted(rule.requires, key=lambda n: n.value):
@@ -96,7 +66,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
         cls = type(rule)
         need = missing_need(cls, ctx)
         if need is not None:
-            reason, fix = NEED_SKIPS[need]
+            reason, fix = need.reason, need.enable
             if need is Need.DATASET and ctx.unavailable:
                 names = ", ".join(dict.fromkeys(str(u.ref.hub_id or u.ref.name) for u in ctx.unavailable))
                 reason, fix = (f"no dataset was read: {names} is not available locally (FT013)",
@@ -156,4 +126,4 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
     return EngineResult(findings, outcomes, suppressed, errors)
 
 
-__all__ = ["EngineResult", "NEED_SKIPS", "Severity", "missing_need", "run_rules"]
+__all__ = ["EngineResult", "Severity", "missing_need", "run_rules"]

@@ -1,4 +1,4 @@
-"""Finding, Row, Location, Report: the values every reporter renders."""
+"""Report, fingerprints, redaction and printable text; Finding, Row and Location live in :mod:`ftlint.model`."""
 
 from __future__ import annotations
 
@@ -11,89 +11,10 @@ from typing import Any
 import orjson
 import xxhash
 
-from ftlint.chartspec import ChartSpec
-from ftlint.rule import Severity
+# re-exported for callers outside ftlint that still import them from here
+from ftlint.model import Affected, Finding, InputInfo, Location, Row, RuleOutcome, Severity  # noqa: F401
 
 SNIPPET_CHARS = 160
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a finding points: a dataset line or a config key."""
-
-    path: str | None
-    line: int | None = None
-    key: str | None = None
-
-
-@dataclass
-class Row:
-    """One affected row, identified by ``(path, index)``."""
-
-    path: str
-    split: str
-    index: int
-    line: int | None
-    fingerprint: str
-    snippet: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Affected:
-    count: int
-    fraction: float
-
-
-@dataclass
-class Finding:
-    code: str
-    name: str
-    severity: Severity
-    message: str
-    fix: str
-    location: Location
-    rows: list[Row] = field(default_factory=list)
-    affected: Affected = Affected(0, 0.0)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    fingerprint: str = ""
-    split: str | None = None
-    #: what to plot for this finding (typed specs, rendered by the HTML report; not in JSON output)
-    charts: list[ChartSpec] = field(default_factory=list)
-
-    def sort_key(self) -> tuple[int, float, str, str, int]:
-        """Ranking: severity, then affected fraction, then code (then location, for stability)."""
-        return (
-            -int(self.severity),
-            -self.affected.fraction,
-            self.code,
-            self.location.path or "",
-            self.location.line or 0,
-        )
-
-
-@dataclass
-class RuleOutcome:
-    """What happened to one rule in a run: ran, skipped (with why and how to enable) or failed."""
-
-    code: str
-    name: str
-    outcome: str  # "ran" | "skipped" | "failed"
-    reason: str | None = None
-    fix: str | None = None
-    seconds: float = 0.0
-    findings: int = 0
-
-
-@dataclass
-class InputInfo:
-    path: str
-    role: str  # dataset | training_config | reference | contamination
-    split: str | None = None
-    format: str | None = None
-    records: int | None = None
-    split_source: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

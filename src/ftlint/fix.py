@@ -28,7 +28,8 @@ import orjson
 from ftlint.context import Context
 from ftlint.data.dataset import SourceFile
 from ftlint.errors import UsageError
-from ftlint.findings import Finding, Report
+from ftlint.findings import Report
+from ftlint.model import Finding
 from ftlint.outputs import Protected, guard_output
 from ftlint.settings import Settings
 

@@ -10,7 +10,8 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from ftlint.errors import PluginError, SettingsError, UsageError
-from ftlint.rule import Rule, RuleDefinitionError, Severity
+from ftlint.model import Severity
+from ftlint.rule import Rule, RuleDefinitionError, specificity
 
 ENTRY_POINT_GROUP = "ftlint.rules"
 
@@ -83,18 +84,6 @@ def load_registry(plugins: bool = True) -> Registry:
 
 # -- selection -------------------------------------------------------------------------------------
 
-def _specificity(selector: str, rule: type[Rule]) -> int:
-    """How specifically ``selector`` names ``rule``: 0 no match, else larger is more specific."""
-    s = selector.strip()
-    if s.upper() == "ALL":
-        return 1
-    if s.lower() == rule.name:
-        return 100
-    if rule.code.startswith(s.upper()) and s[:1].isalpha():
-        return 2 + len(s)
-    return 0
-
-
 def closest(word: str, options: list[str], cutoff: float = 0.6) -> list[str]:
     """The option closest to ``word`` (difflib's ratio, ties broken by the characters in the same
     places: ``FT2O1`` is FT201, not FT621), as a list of zero or one."""
@@ -109,7 +98,7 @@ def closest(word: str, options: list[str], cutoff: float = 0.6) -> list[str]:
 def validate_selectors(selectors: list[str], reg: Registry, where: str) -> None:
     known = [r.code for r in reg.rules] + [r.name for r in reg.rules]
     for sel in selectors:
-        if any(_specificity(sel, r) for r in reg.rules) or sel.upper() == "ALL":
+        if any(specificity(sel, r) for r in reg.rules) or sel.upper() == "ALL":
             continue
         close = closest(sel, known)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -131,10 +120,10 @@ def select_rules(reg: Registry, select: list[str] | None, extend_select: list[st
     base = list(select) if select is not None else []
     chosen = []
     for rule in reg.rules:
-        sel = max([_specificity(s, rule) for s in base + list(extend_select)] or [0])
+        sel = max([specificity(s, rule) for s in base + list(extend_select)] or [0])
         if select is None and rule.default:
             sel = max(sel, 1)  # the default selection: every rule marked default, as ALL would
-        ign = max([_specificity(s, rule) for s in ignore] or [0])
+        ign = max([specificity(s, rule) for s in ignore] or [0])
         if sel and sel > ign:
             chosen.append(rule)
     return sorted(chosen, key=lambda r: r.code)

@@ -1,4 +1,4 @@
-"""The Rule base class, its Options, Severity and the Needs a rule declares."""
+"""The Rule base class, its Options and the Needs a rule declares (Severity lives in ftlint.model)."""
 
 from __future__ import annotations
 
@@ -8,48 +8,60 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ftlint.model import Affected, Finding, Location, Row, Severity
+
 if TYPE_CHECKING:  # pragma: no cover
     from ftlint.context import Context
-    from ftlint.findings import Finding, Location, Row
-
-
-class Severity(enum.IntEnum):
-    """Finding severity. Higher is worse; ``error`` means training would be wasted or harmful."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    def escalated(self) -> "Severity":
-        return Severity(min(self.value + 1, Severity.ERROR.value))
-
-    @classmethod
-    def parse(cls, value: str) -> "Severity":
-        """Parse ``error|warning|info`` (and the CI words ``high|medium|low``)."""
-        key = str(value).strip().lower()
-        aliases = {"high": "error", "medium": "warning", "low": "info", "note": "info", "warn": "warning"}
-        key = aliases.get(key, key)
-        try:
-            return cls[key.upper()]
-        except KeyError:
-            raise ValueError(f"unknown severity {value!r} (expected error, warning or info)") from None
 
 
 class Need(enum.Enum):
-    """What a rule requires to run; the engine skips it (with the reason) when missing."""
+    """What a rule requires to run; the engine skips it when missing, with the need's ``reason``
+    and ``enable`` (how to give the rule what it needs)."""
 
-    DATASET = "dataset"
-    LABELS = "labels"
-    VALIDATION = "validation"
-    TRAINING_PLAN = "training_plan"
+    reason: str
+    enable: str
+
+    def __new__(cls, value: str, reason: str, enable: str) -> "Need":
+        need = object.__new__(cls)
+        need._value_ = value
+        need.reason = reason
+        need.enable = enable
+        return need
+
+    DATASET = ("dataset", "no dataset given", "pass dataset files or directories: `ftlint check data/train.jsonl`")
+    LABELS = (
+        "labels",
+        "no labels detected",
+        "add a label column (label, category, label_int) or map one: [dataset.columns] label = \"<column>\"",
+    )
+    VALIDATION = (
+        "validation",
+        "no validation split given",
+        "pass one with `--validation data/val.jsonl` or set [dataset] validation = [\"...\"] in ftlint.toml",
+    )
+    TRAINING_PLAN = (
+        "training_plan",
+        "no training config given",
+        "pass the trainer's config with `--config train.yaml` or set training-config = \"...\" in ftlint.toml",
+    )
     #: the training config, when one is given, runs training (not a predict- or eval-only job)
-    TRAINING_RUN = "training_run"
-    REFERENCE = "reference"
-    CONTAMINATION = "contamination"
+    TRAINING_RUN = (
+        "training_run",
+        "the training config does not train (a prediction or evaluation job: do_train is false or unset)",
+        "check the config of the training run itself: `ftlint check --config train.yaml`",
+    )
+    REFERENCE = (
+        "reference",
+        "no reference sample given",
+        "pass a sample of the real task with `--reference prod_prompts.jsonl` or set reference = \"...\" in "
+        "ftlint.toml; texts are embedded with the built-in TF-IDF unless `--embedding-model PATH` (or "
+        "embedding-model = \"PATH\") names a local transformers encoder",
+    )
+    CONTAMINATION = (
+        "contamination",
+        "no benchmark files given",
+        "pass benchmark or held-out files with `--contamination bench.jsonl` or set contamination = [\"...\"]",
+    )
 
 
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{3}$")
@@ -142,8 +154,6 @@ class Rule:
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
         its value), since ``ftlint rules`` and SARIF show the base level."""
-        from ftlint.findings import Affected, Finding, Location
-
         rows = rows or []
         count = affected if affected is not None else len(rows)
         fraction = (count / total) if total else (1.0 if count else 0.0)
@@ -207,6 +217,19 @@ class Rule:
 def escalation_note(base: Severity, why: str) -> str:
     """The suffix of an escalated finding's message: `` (escalated from warning: <why>)``."""
     return f" (escalated from {base.label}: {why})"
+
+
+def specificity(selector: str, rule: type[Rule]) -> int:
+    """How specifically ``selector`` (a code, a code prefix, a rule name or ``ALL``) names ``rule``:
+    0 no match, else larger is more specific. Rule selection and per-file ignores both use it."""
+    s = selector.strip()
+    if s.upper() == "ALL":
+        return 1
+    if s.lower() == rule.name:
+        return 100
+    if rule.code.startswith(s.upper()) and s[:1].isalpha():
+        return 2 + len(s)
+    return 0
 
 
 class Skip(Exception):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.errors import SettingsError
-from ftlint.rule import Severity
+from ftlint.model import Severity
 
 SETTINGS_FILES = (".ftlint.toml", "ftlint.toml", "pyproject.toml")
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from ftlint.data.load import DATASET_SUFFIXES, SPLITS, display_path, expand_paths, infer_split
 from ftlint.errors import FtlintError, InputError, UsageError
-from ftlint.findings import InputInfo
+from ftlint.model import InputInfo
 from ftlint.settings import Settings
 
 #: a training config's dataset role -> ftlint's split

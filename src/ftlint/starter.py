@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlint import __version__
+from ftlint._version import __version__
 from ftlint.errors import UsageError
 from ftlint.outputs import Protected, guard_output
 
@@ -46,7 +46,7 @@ def discover(root: Path) -> Found:
     """Datasets (split from the file name, as ``ftlint check`` infers it) and training configs
     (files a config adapter recognises) in ``root`` and one level below."""
     from ftlint.data.load import infer_split, is_dataset_file
-    from ftlint.training.plan import TrainingConfigError, load_training_config
+    from ftlint.training import TrainingConfigError, load_training_config
 
     found = Found()
     for p in _candidates(root):

@@ -15,7 +15,9 @@ from typing import Any
 import orjson
 
 from ftlint.errors import SettingsError
-from ftlint.findings import Affected, Finding, Report
+from ftlint.findings import Report
+from ftlint.model import Affected, Finding
+from ftlint.rule import specificity
 
 BASELINE_NAME = ".ftlint-baseline.json"
 BASELINE_VERSION = 1
@@ -116,7 +118,7 @@ class Baseline:
 
 
 def baseline_dict(report: Report, manual: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    from ftlint import __version__
+    from ftlint._version import __version__
 
     counts: Counter[tuple[str, str | None, str, str]] = Counter()
     for f in report.findings:
@@ -225,10 +227,8 @@ class Suppressions:
     def per_file_ignored(self, code: str, rule: Any, rel: str | None) -> bool:
         if not rel or not self.per_file_ignores:
             return False
-        from ftlint.registry import _specificity
-
         for pattern, selectors in self.per_file_ignores.items():
             if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
-                if any(_specificity(s, rule) for s in selectors):
+                if any(specificity(s, rule) for s in selectors):
                     return True
         return False

@@ -54,7 +54,8 @@ from typing import Any
 import orjson
 import yaml
 
-from ftlint.findings import Finding, Report
+from ftlint.findings import Report
+from ftlint.model import Finding
 
 
 @dataclass

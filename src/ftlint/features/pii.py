@@ -42,7 +42,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ftlint.findings import Finding, Redaction
+from ftlint.findings import Redaction
+from ftlint.model import Finding
 
 PII = "pii"
 SECRET = "secret"

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ftlint.findings import Report
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    color: bool = False
-    fail_on: str = "error"
-    max_rows: int = 5
-    verbose: bool = False
-    statistics: bool = False
+from ftlint.reporters._common import RenderOptions  # re-exported: callers import it from here
 
 
 Renderer = Callable[[Report, RenderOptions], str]

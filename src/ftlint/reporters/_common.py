@@ -1,4 +1,4 @@
-"""Helpers shared by the machine-readable reporters."""
+"""What every reporter shares: RenderOptions, and helpers for the machine-readable formats."""
 
 from __future__ import annotations
 
@@ -13,9 +13,19 @@ from typing import Any
 
 import orjson
 
-from ftlint.findings import UNSAFE_NON_C0, Finding, Report, has_unsafe_utf8, printable, printable_report
+from ftlint.findings import UNSAFE_NON_C0, Report, has_unsafe_utf8, printable, printable_report
+from ftlint.model import Finding
 
-__all__ = ["dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
+__all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    fail_on: str = "error"
+    max_rows: int = 5
+    verbose: bool = False
+    statistics: bool = False
 
 
 def fallback_path(report: Report) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftlint.findings import Report, printable_report
-from ftlint.reporters import RenderOptions
+from ftlint.reporters._common import RenderOptions
 
 
 def render(report: Report, options: RenderOptions) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 from ftlint.findings import Report, printable_report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import location_of
-from ftlint.rule import Severity
+from ftlint.model import Severity
+from ftlint.reporters._common import RenderOptions, location_of
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 SHOWN_PER_LEVEL = 10  # GitHub shows 10 annotations per level per step and drops the rest

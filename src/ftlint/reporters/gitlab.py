@@ -7,9 +7,8 @@ from typing import Any
 import orjson
 
 from ftlint.findings import Report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import dumps_json, location_of, repo_path
-from ftlint.rule import Severity
+from ftlint.model import Severity
+from ftlint.reporters._common import RenderOptions, dumps_json, location_of, repo_path
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 

@@ -27,10 +27,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftlint import __version__
-from ftlint.findings import Finding, Report, Row, printable_report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import location_of
+from ftlint._version import __version__
+from ftlint.findings import Report, printable_report
+from ftlint.model import Finding, Row
+from ftlint.reporters._common import RenderOptions, location_of
 
 TEMPLATE = "report.html.j2"
 DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/rules/{code}.md"

@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 
-from ftlint import __version__
-from ftlint.findings import Finding, Report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import dumps_json
+from ftlint._version import __version__
+from ftlint.findings import Report
+from ftlint.model import Finding
+from ftlint.reporters._common import RenderOptions, dumps_json
 
 SCHEMA_VERSION = 1
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ftlint.findings import Report, printable, printable_report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import location_of
+from ftlint.reporters._common import RenderOptions, location_of
 
 
 def _clean(text: str) -> str:

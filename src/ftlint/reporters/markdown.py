@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ftlint import __version__
+from ftlint._version import __version__
 from ftlint.findings import Report, printable_report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import location_of
+from ftlint.reporters._common import RenderOptions, location_of
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 

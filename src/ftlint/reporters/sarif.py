@@ -7,11 +7,10 @@ from typing import Any
 
 import orjson
 
-from ftlint import __version__
+from ftlint._version import __version__
 from ftlint.findings import Report
-from ftlint.reporters import RenderOptions
-from ftlint.reporters._common import dumps_json, location_of, rule_help
-from ftlint.rule import Severity
+from ftlint.model import Severity
+from ftlint.reporters._common import RenderOptions, dumps_json, location_of, rule_help
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ftlint/ftlint"

@@ -6,10 +6,10 @@ from collections import defaultdict
 
 import click
 
-from ftlint import __version__
-from ftlint.findings import Finding, Report, printable_report
-from ftlint.reporters import RenderOptions
-from ftlint.rule import Severity
+from ftlint._version import __version__
+from ftlint.findings import Report, printable_report
+from ftlint.model import Finding, Severity
+from ftlint.reporters._common import RenderOptions
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.errors import SettingsError
-from ftlint.findings import Finding, Location
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.sequence import LENGTH_KEYS, TOKENIZER_FIX
 from ftlint.rules.training import LORA_METHODS, _anchor, _at, _at_value, _config_path, _label, _num, _raw, _train_rows
 

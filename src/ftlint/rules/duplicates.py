@@ -14,9 +14,9 @@ from ftlint.data.dataset import Dataset
 from ftlint.data.schema import TOOLS_DIGEST
 from ftlint.features.lsh import clusters
 from ftlint.features.text import normalize
-from ftlint.findings import Finding, Row
 from ftlint.grammar import with_article
-from ftlint.rule import Need, Rule, Severity
+from ftlint.model import Finding, Row, Severity
+from ftlint.rule import Need, Rule
 
 
 def exact_groups(hashes: np.ndarray) -> list[list[int]]:

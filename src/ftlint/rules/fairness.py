@@ -19,8 +19,8 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.errors import SettingsError
-from ftlint.findings import Finding, Location
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Need, Rule, Skip
 
 SPLIT = "train"
 #: column names that suggest a sensitive attribute (FT504's suggestion)

@@ -11,9 +11,10 @@ from pathlib import PurePath
 from ftlint.context import Context
 from ftlint.data.load import ICONV_NAMES, encoding_of
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, SYSTEM, TOOL, UNKNOWN, USER
-from ftlint.findings import Finding, Location, Row, row_fingerprint
+from ftlint.findings import row_fingerprint
 from ftlint.grammar import with_article
-from ftlint.rule import Need, Rule, Severity
+from ftlint.model import Finding, Location, Row, Severity
+from ftlint.rule import Need, Rule
 
 SHOW = 5
 

@@ -14,10 +14,9 @@ import numpy as np
 from ftlint.context import Context, LabelInfo, input_text
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import PROMPT_MISMATCH
-from ftlint.engine import NEED_SKIPS
 from ftlint.features.drift import rounded
-from ftlint.findings import Finding, Row
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Row, Severity
+from ftlint.rule import Need, Rule, Skip
 
 
 def label_key(value: str) -> str:
@@ -213,8 +212,7 @@ class ConflictingLabels(Rule):
                 applicable = True
                 yield from self._swaps(ctx, split, ds, np.flatnonzero(pref))
         if not applicable:
-            reason, fix = NEED_SKIPS[Need.LABELS]
-            raise Skip(f"{reason} and no preference pairs", fix)
+            raise Skip(f"{Need.LABELS.reason} and no preference pairs", Need.LABELS.enable)
 
     def _labels(self, ctx: Context, split: str, ds: Dataset, info: LabelInfo) -> Iterator[Finding]:
         ids, names = _label_ids(info.values)

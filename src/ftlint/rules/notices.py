@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ftlint.context import Context
-from ftlint.findings import Finding, Location
-from ftlint.rule import Rule, Severity
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Rule
 
 
 class PluginLoadFailed(Rule):

@@ -17,8 +17,8 @@ from ftlint.cache import Int, Map, Rec, Seq, Spec, Str, Tup
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
-from ftlint.findings import Finding, Row
-from ftlint.rule import Rule, Severity
+from ftlint.model import Finding, Row, Severity
+from ftlint.rule import Rule
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.features.drift import describe_auc, low_outliers, two_proportion_p
-from ftlint.findings import Finding, Row
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Row, Severity
+from ftlint.rule import Need, Rule, Skip
 
 #: rules that embed text (an --embedding-model that cannot be loaded stops the run before them)
 EMBEDDING_RULES = ("FT401", "FT402", "FT403")

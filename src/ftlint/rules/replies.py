@@ -15,9 +15,9 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, TOOLS_DIGEST, USER
 from ftlint.features import replies
-from ftlint.findings import Finding, Row
 from ftlint.grammar import plural
-from ftlint.rule import Rule, Severity, Skip
+from ftlint.model import Finding, Row, Severity
+from ftlint.rule import Rule, Skip
 
 
 #: characters of each side that the quick same-language check reads

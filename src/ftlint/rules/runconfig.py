@@ -10,8 +10,8 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.data.load import display_path
-from ftlint.findings import Finding, Location
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Need, Rule, Skip
 from ftlint.training.source import to_bool
 
 

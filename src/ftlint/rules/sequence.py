@@ -10,8 +10,8 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME
-from ftlint.findings import Finding, Location
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Need, Rule, Skip
 
 SHOW = 5
 

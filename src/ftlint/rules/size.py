@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftlint.context import Context
-from ftlint.findings import Finding, Location
-from ftlint.rule import Need, Rule, Severity
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Need, Rule
 
 
 class TooFewExamples(Rule):

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftlint.context import Context
-from ftlint.findings import Finding, Location
-from ftlint.rule import Rule, Severity
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Rule
 
 
 def _folder(name: str) -> str:

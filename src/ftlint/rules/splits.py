@@ -11,8 +11,8 @@ import numpy as np
 from ftlint.context import Context, contamination_text
 from ftlint.data.dataset import Dataset
 from ftlint.features.text import normalize
-from ftlint.findings import Finding, Location, Row
-from ftlint.rule import Need, Rule, Severity
+from ftlint.model import Finding, Location, Row, Severity
+from ftlint.rule import Need, Rule
 
 #: Chat-template and prompt-format markers that show a text was rendered for one model family.
 TEMPLATE_MARKERS = (

@@ -14,8 +14,8 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, ROLE_NAMES, TOOL
 from ftlint.features import quality
-from ftlint.findings import Finding, Row
-from ftlint.rule import Rule, Severity
+from ftlint.model import Finding, Row, Severity
+from ftlint.rule import Rule
 
 
 def _plural(n: int, word: str) -> str:

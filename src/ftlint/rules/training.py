@@ -19,9 +19,9 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.load import display_path
-from ftlint.findings import Finding, Location
 from ftlint.grammar import with_article
-from ftlint.rule import Need, Rule, Severity, Skip
+from ftlint.model import Finding, Location, Severity
+from ftlint.rule import Need, Rule, Skip
 
 #: stages trained on preference pairs (their learning rates are far lower than SFT's)
 PREFERENCE_STAGES = frozenset({"dpo", "ipo", "orpo", "kto", "simpo"})

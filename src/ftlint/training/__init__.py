@@ -27,10 +27,10 @@ from ftlint.training.plan import (
     Truncation,
     UnknownKey,
     ValidationPlan,
-    load_training_config,
     parse_split,
     splits_overlap,
 )
+from ftlint.training._build import load_training_config
 
 __all__ = [
     "FRAMEWORKS",

@@ -1,4 +1,4 @@
-"""Framework detection and dispatch to the adapters (behind ``load_training_config``)."""
+"""Framework detection and dispatch to the adapters: :func:`load_training_config`."""
 
 from __future__ import annotations
 
@@ -75,6 +75,16 @@ def detect_framework(source: ConfigSource) -> tuple[str, str]:
         source.display,
         1,
     )
+
+
+def load_training_config(path: Path | str, framework: str | None = None) -> TrainingPlan:
+    """Read a training config and normalise it into a :class:`TrainingPlan`.
+
+    ``framework`` forces an adapter (one of :data:`FRAMEWORKS`); otherwise the framework is
+    detected from the keys.  Raises :class:`TrainingConfigError` for a missing, unreadable,
+    unparseable or unrecognisable file, or an unknown ``framework`` name.
+    """
+    return build_plan(Path(path), framework)
 
 
 def build_plan(path: Path, framework: str | None) -> TrainingPlan:

@@ -7,7 +7,7 @@ HF Trainer, TRL, Axolotl, LLaMA-Factory, torchtune and OpenAI jobs.  Every norma
 :class:`ConfigValue` that remembers where it came from (:class:`Provenance`: file, key path,
 1-based line), so a rule can point its finding at the exact line of the user's config.
 
-The entry point is :func:`load_training_config`.  An unusable config raises
+The entry point is :func:`ftlint.training.load_training_config`.  An unusable config raises
 :class:`TrainingConfigError` with a located, one-line message.
 """
 
@@ -541,15 +541,3 @@ def splits_overlap(first: str, second: str) -> bool | None:
             if low < high:
                 return True
     return None if undecided else False
-
-
-def load_training_config(path: Path | str, framework: str | None = None) -> TrainingPlan:
-    """Read a training config and normalise it into a :class:`TrainingPlan`.
-
-    ``framework`` forces an adapter (one of :data:`FRAMEWORKS`); otherwise the framework is
-    detected from the keys.  Raises :class:`TrainingConfigError` for a missing, unreadable,
-    unparseable or unrecognisable file, or an unknown ``framework`` name.
-    """
-    from ftlint.training import _build  # local import: the adapters import this module
-
-    return _build.build_plan(Path(path), framework)

@@ -1,0 +1,121 @@
+"""The values every layer shares: Severity, Location, Row, Affected, Finding, RuleOutcome, InputInfo.
+
+A leaf module: it imports nothing from ftlint but :mod:`ftlint.chartspec`, so rules, features,
+the engine, settings and reporters can all use it without importing one another.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftlint.chartspec import ChartSpec
+
+
+class Severity(enum.IntEnum):
+    """Finding severity. Higher is worse; ``error`` means training would be wasted or harmful."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    def escalated(self) -> "Severity":
+        return Severity(min(self.value + 1, Severity.ERROR.value))
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        """Parse ``error|warning|info`` (and the CI words ``high|medium|low``)."""
+        key = str(value).strip().lower()
+        aliases = {"high": "error", "medium": "warning", "low": "info", "note": "info", "warn": "warning"}
+        key = aliases.get(key, key)
+        try:
+            return cls[key.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (expected error, warning or info)") from None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: a dataset line or a config key."""
+
+    path: str | None
+    line: int | None = None
+    key: str | None = None
+
+
+@dataclass
+class Row:
+    """One affected row, identified by ``(path, index)``."""
+
+    path: str
+    split: str
+    index: int
+    line: int | None
+    fingerprint: str
+    snippet: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Affected:
+    count: int
+    fraction: float
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    fix: str
+    location: Location
+    rows: list[Row] = field(default_factory=list)
+    affected: Affected = Affected(0, 0.0)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+    split: str | None = None
+    #: what to plot for this finding (typed specs, rendered by the HTML report; not in JSON output)
+    charts: list[ChartSpec] = field(default_factory=list)
+
+    def sort_key(self) -> tuple[int, float, str, str, int]:
+        """Ranking: severity, then affected fraction, then code (then location, for stability)."""
+        return (
+            -int(self.severity),
+            -self.affected.fraction,
+            self.code,
+            self.location.path or "",
+            self.location.line or 0,
+        )
+
+
+@dataclass
+class RuleOutcome:
+    """What happened to one rule in a run: ran, skipped (with why and how to enable) or failed."""
+
+    code: str
+    name: str
+    outcome: str  # "ran" | "skipped" | "failed"
+    reason: str | None = None
+    fix: str | None = None
+    seconds: float = 0.0
+    findings: int = 0
+
+
+@dataclass
+class InputInfo:
+    path: str
+    role: str  # dataset | training_config | reference | contamination
+    split: str | None = None
+    format: str | None = None
+    records: int | None = None
+    split_source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RuleOutcome", "Severity"]
