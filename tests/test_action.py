@@ -349,3 +349,13 @@ jobs:
     assert proc.returncode == 1
     assert 'input "no-such-input" is not defined in action "ftlint"' in proc.stdout
     assert 'property "no-such-output" is not defined' in proc.stdout
+
+
+def test_the_readme_snippet_uses_the_actions_inputs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### GitHub Action\n"):]
+    snippet = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    assert re.search(r"uses: ftlint/ftlint@v[\d.]+", snippet)
+    # the snippet, with the action taken from this checkout, passes actionlint against action.yml
+    proc = _lint(tmp_path, re.sub(r"uses: ftlint/ftlint@v[\d.]+", "uses: ./", snippet))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
