@@ -1,9 +1,12 @@
-"""``check()``: the one entry point the CLI and tests use."""
+"""``check()``: the documented Python API (``ftlint.check``), which the command line calls too;
+``run()`` also returns the run's :class:`~ftlint.context.Context` (``ftlint fix`` repairs from it)."""
 
 from __future__ import annotations
 
+import copy
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -311,10 +314,140 @@ def run(
     return report, ctx
 
 
-def check(paths: Sequence[str | Path] = (), **kwargs: Any) -> Report:
-    """Lint datasets (and a training config) and return the ranked :class:`Report` (the
-    arguments are :func:`run`'s).
+#: what names data or a file in :func:`check`: a path (``str`` or any ``os.PathLike``), or several
+PathArg = str | os.PathLike[str]
+PathsArg = PathArg | Iterable[PathArg] | None
 
-    Raises :class:`~ftlint.errors.FtlintError` for unusable input (exit code 2).
+
+def _paths(value: PathsArg, what: str) -> list[str | Path]:
+    """One path or several, as a list: a ``str`` is one path (never its characters); ``str`` items
+    stay ``str`` (a ``hf://`` or ``s3://`` name must keep its ``//``), other path-likes become Paths."""
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)):
+        value = [value]
+    out: list[str | Path] = []
+    try:
+        items = list(value)
+    except TypeError:
+        raise UsageError(f"{what}: expected a path or a list of paths, not {type(value).__name__}") from None
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, os.PathLike):
+            out.append(Path(os.fspath(item)))
+        else:
+            raise UsageError(f"{what}: expected a path (str or pathlib.Path), not {type(item).__name__}")
+    return out
+
+
+def _selectors(value: str | Iterable[str] | None, what: str) -> list[str] | None:
+    """Rule selectors as the command line takes them: ``"FT0,FT201"``, ``["FT0", "FT201"]``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise UsageError(f"{what}: expected rule codes, prefixes or names as strings, not {type(item).__name__}")
+        out.extend(x.strip() for x in item.split(",") if x.strip())
+    return out
+
+
+def check(
+    paths: PathsArg = None,
+    *,
+    validation: PathsArg = None,
+    test: PathsArg = None,
+    config: PathArg | None = None,
+    select: str | Iterable[str] | None = None,
+    ignore: str | Iterable[str] | None = None,
+    extend_select: str | Iterable[str] | None = None,
+    settings: Settings | PathArg | None = None,
+    framework: str | None = None,
+    reference: PathsArg = None,
+    contamination: PathsArg = None,
+    embedding_model: str | None = None,
+    baseline: PathArg | None = None,
+    use_baseline: bool = True,
+    cache: bool = True,
+    no_cache: bool = False,
+    plugins: bool = True,
+    progress: bool = False,
+    charts: bool = True,
+    outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
+) -> Report:
+    """Lint datasets (and a training config), as ``ftlint check`` does, and return the :class:`Report`.
+
+    ::
+
+        import ftlint
+        report = ftlint.check("data/train.jsonl", validation="data/val.jsonl", config="train.yaml",
+                              select="FT0,FT2")
+        report.findings          # ranked: errors first
+        report.to_pandas()       # one row per finding
+        report.to_json()         # the text of --output-format json
+        report.exit_code("warning")
+        report                   # in Jupyter: the HTML report, inline
+
+    Every path argument takes one path or a list of them, as ``str`` or ``pathlib.Path``:
+
+    * ``paths``: dataset files or directories (file names saying ``val``/``test`` go to that split);
+      with none, the data the training config or the settings name is checked;
+    * ``validation``, ``test``: data for those splits (``--validation``, ``--test``);
+    * ``config``: the training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job);
+      ``framework`` when detection from its keys is wrong;
+    * ``reference``, ``contamination``: a sample of the real task (FT401-FT404) and benchmark files
+      that must not leak into training (FT204); ``embedding_model``: a local encoder for FT401-FT403.
+
+    ``select``, ``ignore``, ``extend_select`` take rule codes, prefixes or names, as a list or a
+    comma-separated string (``"FT0,FT201"``, ``"ALL"``). ``settings`` is a
+    :class:`~ftlint.settings.Settings`, the path of a settings file (``ftlint.toml``,
+    ``pyproject.toml``), or None: the settings file found from the working directory, as the
+    command line finds it (a Settings object passed in is not modified). ``baseline`` is a baseline
+    file (default: ``.ftlint-baseline.json`` in the project root when present; ``use_baseline=False``
+    ignores it). ``cache=False`` neither reads nor writes ``.ftlint_cache/`` (``no_cache=True`` is
+    the same). ``plugins=False`` loads no third-party rule packs.
+
+    For the command line: ``progress`` (progress on stderr), ``charts`` (the HTML report's plot
+    data; keep it on for ``report.to_html()``), ``outputs`` (files the caller will write, refused
+    if they are inputs: see :func:`run`).
+
+    Raises :class:`~ftlint.errors.FtlintError` for unusable input (the command line's exit code 2),
+    one of: :class:`~ftlint.errors.InputError` (a missing path, a file that is not text),
+    :class:`~ftlint.errors.FormatError` (records whose format cannot be recognised),
+    :class:`~ftlint.errors.SettingsError` (invalid settings, an unparseable training config),
+    :class:`~ftlint.errors.UsageError` (an unknown rule selector, a bad argument),
+    :class:`~ftlint.errors.PluginError` (clashing or broken rule packs),
+    :class:`~ftlint.errors.OutputError` (an output that is one of the inputs). Malformed records in
+    a readable file are findings (FT001), not errors.
     """
-    return run(paths, **kwargs)[0]
+    if settings is None or isinstance(settings, Settings):
+        settings = copy.copy(settings) if settings is not None else load_settings()
+    elif isinstance(settings, (str, os.PathLike)):
+        settings = load_settings(Path(os.fspath(settings)), discover=False)
+    else:
+        raise UsageError(f"settings: expected a Settings object or the path of a settings file, "
+                         f"not {type(settings).__name__}")
+    return run(
+        _paths(paths, "paths"),
+        validation=_paths(validation, "validation"),
+        test=_paths(test, "test"),
+        contamination=_paths(contamination, "contamination"),
+        reference=_paths(reference, "reference"),
+        embedding_model=embedding_model,
+        progress=progress,
+        config=Path(os.fspath(config)) if config is not None else None,
+        framework=framework,
+        settings=settings,
+        select=_selectors(select, "select"),
+        extend_select=_selectors(extend_select, "extend_select"),
+        ignore=_selectors(ignore, "ignore"),
+        no_cache=no_cache or not cache,
+        plugins=plugins,
+        baseline=Path(os.fspath(baseline)) if baseline is not None else None,
+        use_baseline=use_baseline,
+        charts=charts,
+        outputs=outputs,
+    )[0]

@@ -42,13 +42,84 @@ class Report:
     def failed_rules(self) -> list[RuleOutcome]:
         return [o for o in self.outcomes if o.outcome == "failed"]
 
-    def exit_code(self, fail_on: Severity | None) -> int:
-        """0: nothing at or above ``fail_on``; 1: something is; 2: a rule failed (a bug)."""
+    def exit_code(self, fail_on: Severity | str | None = Severity.ERROR) -> int:
+        """The command line's exit code for this report: 0: nothing at or above ``fail_on``;
+        1: something is; 2: a rule failed (a bug). ``fail_on`` is a :class:`Severity`, its name
+        (``"error"``, ``"warning"``, ``"info"``; also ``"high"``, ``"medium"``, ``"low"``), or
+        ``"never"``/None (exit 1 never)."""
+        if isinstance(fail_on, str):
+            from ftlint.settings import parse_fail_on
+
+            fail_on = parse_fail_on(fail_on, "fail_on")
         if self.failed_rules:
             return 2
         if fail_on is None:
             return 0
         return 1 if any(f.severity >= fail_on for f in self.findings) else 0
+
+    # -- the Python API's views (:func:`ftlint.check`) --------------------------------------------
+
+    #: the columns of :meth:`to_pandas`, in order
+    PANDAS_COLUMNS = ("code", "name", "severity", "message", "fix", "path", "line", "key", "affected_count",
+                      "affected_fraction", "split", "fingerprint")
+
+    def to_pandas(self) -> Any:
+        """The findings as a ``pandas.DataFrame``, one row per finding, ranked as reported:
+        ``code``, ``name``, ``severity`` (ordered categorical ``info < warning < error``), ``message``,
+        ``fix``, ``path`` and ``line`` (the finding's own location, else its first affected row's;
+        ``line`` is a nullable integer), ``key`` (a config key), ``affected_count``,
+        ``affected_fraction``, ``split`` and ``fingerprint``. The text is the data's exact text (as
+        in ``to_json()``); the affected rows themselves are in ``finding.rows``."""
+        import pandas as pd
+
+        records = []
+        for f in self.findings:
+            first = f.rows[0] if f.rows else None
+            records.append((f.code, f.name, f.severity.label, f.message, f.fix,
+                            f.location.path or (first.path if first else None),
+                            f.location.line or (first.line if first else None),
+                            f.location.key, f.affected.count, f.affected.fraction, f.split, f.fingerprint))
+        df = pd.DataFrame.from_records(records, columns=list(self.PANDAS_COLUMNS))
+        df["severity"] = pd.Categorical(df["severity"], categories=[s.label for s in sorted(Severity)],
+                                        ordered=True)
+        df["line"] = df["line"].astype("Int64")
+        df["affected_count"] = df["affected_count"].astype("int64")
+        df["affected_fraction"] = df["affected_fraction"].astype("float64")
+        return df
+
+    def to_json(self) -> str:
+        """The report as ``ftlint check --output-format json`` writes it (schema_version 1)."""
+        from ftlint.reporters import RenderOptions
+        from ftlint.reporters.jsonfmt import render
+
+        return render(self, RenderOptions())
+
+    def to_html(self) -> str:
+        """The self-contained HTML page of ``ftlint check --output-format html`` (its plots need
+        the run's chart data: ``ftlint.check(..., charts=True)``, the default)."""
+        from ftlint.reporters import RenderOptions
+        from ftlint.reporters.html import render
+
+        return render(self, RenderOptions())
+
+    def _repr_html_(self) -> str:
+        """Jupyter's inline view: the same HTML page (:meth:`to_html`) in a sandboxed ``iframe``,
+        so that its styles and its Content-Security-Policy stay its own."""
+        import html
+
+        return ('<iframe class="ftlint-report" sandbox="allow-popups allow-popups-to-escape-sandbox" '
+                'style="width: 100%; height: 640px; border: 1px solid #d0d7de; border-radius: 6px; resize: vertical;" '
+                f'title="ftlint report" srcdoc="{html.escape(self.to_html(), quote=True)}"></iframe>')
+
+    def __repr__(self) -> str:
+        s = self.summary
+        datasets = [i.path for i in self.inputs if i.role == "dataset"]
+        configs = [i.path for i in self.inputs if i.role == "training_config"]
+        shown = ", ".join(printable(p) for p in [*datasets, *configs][:4])
+        more = len(datasets) + len(configs) - 4
+        return (f"<ftlint Report: {len(self.findings)} findings ({s['error']} error, {s['warning']} warning, "
+                f"{s['info']} info, {s['suppressed']} suppressed) in {shown or 'no input'}"
+                + (f" and {more} more" if more > 0 else "") + ">")
 
 
 # -- fingerprints ---------------------------------------------------------------------------------
