@@ -739,12 +739,13 @@ class MethodChoice(Rule):
         lora = plan.lora
         r, alpha = lora.r.value, lora.alpha.value
         rkey = lora.r.key or "lora_r"
+        alpha_key = adapter.key("lora.alpha") or "lora_alpha"
         if r is not None and (r < opts.min_rank or r > opts.max_rank):
             direction = "too small to hold the change" if r < opts.min_rank else "large enough to overfit, with " \
                                                                                   "little gain over a lower rank"
             yield self.finding(
                 f"LoRA rank `{rkey}: {r}` is outside {opts.min_rank}-{opts.max_rank}: {direction}",
-                f"Set `{rkey}` to 8-64 (16 is a common start) and `{adapter.key('lora.alpha') or 'lora_alpha'}` to 1-2x it.",
+                f"Set `{rkey}` to 8-64 (16 is a common start) and `{alpha_key}` to 1-2x it.",
                 location=at_value(plan, lora.r, rkey), metrics={"rank": r},
             )
         if r and alpha is not None:

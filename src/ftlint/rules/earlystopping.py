@@ -79,7 +79,8 @@ class MissingEarlyStopping(Rule):
                                   "run_val_every_n_steps", "validation_file", "learning_rate", "optimizer.lr",
                                   "training_file"], epochs_key)
         finding = self.finding(message, adapter.early_stopping_recipe(), location=location,
-                               metrics={"framework": plan.framework, "supported_in_config": supported, "epochs": epochs})
+                               metrics={"framework": plan.framework, "supported_in_config": supported,
+                                        "epochs": epochs})
         if not supported:
             finding.severity = Severity.INFO  # nothing to switch on in this framework's config: a notice
         yield finding

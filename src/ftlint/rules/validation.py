@@ -19,7 +19,6 @@ from ftlint.rules.config_common import (
     at_provenance,
     at_value,
     carved_holdout,
-    framework_label,
     require_plan,
     skip_invalid,
     split_from_config,

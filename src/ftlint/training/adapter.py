@@ -329,7 +329,7 @@ class FrameworkAdapter:
     def truncation(self, plan: TrainingPlan) -> str:
         """What the framework does with a row longer than the maximum length (a
         :class:`~ftlint.training.plan.Truncation` value, or ``packed_split``)."""
-        return str(getattr(plan.sequence.truncation, "value", plan.sequence.truncation))
+        return plan.sequence.truncation.value
 
     def truncation_note(self, plan: TrainingPlan, truncation: str) -> str:
         """The key that decides the truncation, said after its consequence ("": nothing to add)."""
@@ -377,5 +377,5 @@ def stamp_keys(plan: TrainingPlan, adapter: FrameworkAdapter) -> TrainingPlan:
     return replace(plan, **top)
 
 
-__all__ = ["CANONICAL_FIELDS", "EVAL_KEYS", "EVAL_WHY", "point_at_repaired", "EvaluationEditRequest", "FrameworkAdapter", "ReportedMetric", "anchor",
-           "ranges", "stamp_keys"]
+__all__ = ["CANONICAL_FIELDS", "EVAL_KEYS", "EVAL_WHY", "EvaluationEditRequest", "FrameworkAdapter", "ReportedMetric",
+           "anchor", "point_at_repaired", "ranges", "stamp_keys"]

@@ -34,7 +34,8 @@ class ConfigEdit:
 
     def describe(self) -> str:
         """One line for ``ftlint fix``'s summary: ```key: value` (why)``."""
-        return (f"remove `{self.key}`" if self.remove else f"`{self.key}: {yaml_scalar(self.value)}`") + f" ({self.why})"
+        what = f"remove `{self.key}`" if self.remove else f"`{self.key}: {yaml_scalar(self.value)}`"
+        return f"{what} ({self.why})"
 
 
 def yaml_scalar(value: Any) -> str:
