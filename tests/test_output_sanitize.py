@@ -28,10 +28,8 @@ from ftlint.cli import main
 from ftlint.features.quality import visible
 import orjson
 
+from ftlint.printable import _UNSAFE_LINE_RE, UNSAFE_UTF8_RE, _maybe_unsafe
 from ftlint.findings import (
-    _UNSAFE_LINE_RE,
-    UNSAFE_UTF8_RE,
-    _maybe_unsafe,
     Affected,
     Finding,
     InputInfo,

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftlint.cache import CACHE_DIR_NAME, Cache
 from ftlint.charts import chart_data
@@ -29,6 +29,10 @@ from ftlint.outputs import Protected, guard_outputs
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
 from ftlint.settings import Settings, load_settings
 from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
+
+if TYPE_CHECKING:
+    from ftlint.training.plan import TrainingPlan
+
 
 #: dataset-not-available: runs whenever a named dataset was not seen, unless ignored explicitly
 NOT_AVAILABLE = "FT013"
@@ -67,7 +71,7 @@ def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | No
     return path
 
 
-def _suppressions(settings: Settings, plan: Any, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
+def _suppressions(settings: Settings, plan: TrainingPlan | None, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
     """Baseline (``--baseline``, the settings' ``baseline``, or ``.ftlint-baseline.json`` in the project
     root when present), ``# ftlint: noqa`` comments in the training config, per-file-ignores."""
     base: Baseline | None = None

@@ -12,6 +12,7 @@ import click
 
 from ftlint._version import __version__
 from ftlint.errors import FtlintError, UsageError
+from ftlint.training.plan import FRAMEWORKS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,7 +101,7 @@ def main() -> None:
                    "settings' sensitive = [...]).")
 @click.option("--config", "config", type=click.Path(path_type=Path),
               help="The training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job).")
-@click.option("--framework", type=click.Choice(["hf", "trl", "axolotl", "llamafactory", "torchtune", "openai"]),
+@click.option("--framework", type=click.Choice(list(FRAMEWORKS)),
               help="Training framework, when detection from the config's keys is wrong.")
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
@@ -260,7 +261,7 @@ def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
               help="A benchmark file: training rows sharing text with it are dropped (FT204; repeatable).")
 @click.option("--config", "config", type=click.Path(path_type=Path),
               help="The training config; a patched copy is written next to the data.")
-@click.option("--framework", type=click.Choice(["hf", "trl", "axolotl", "llamafactory", "torchtune", "openai"]),
+@click.option("--framework", type=click.Choice(list(FRAMEWORKS)),
               help="Training framework, when detection from the config's keys is wrong.")
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path), help="ftlint's own settings file.")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")

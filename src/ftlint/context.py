@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 import xxhash
@@ -26,6 +26,9 @@ from ftlint.features.text import normalize
 from ftlint.findings import row_fingerprint, snippet
 from ftlint.model import Row
 from ftlint.settings import Settings
+
+if TYPE_CHECKING:
+    from ftlint.training.plan import TrainingPlan
 
 T = TypeVar("T")
 
@@ -168,7 +171,7 @@ class Context:
         datasets: dict[str, Dataset],
         settings: Settings,
         cache: Cache | None = None,
-        plan: Any = None,
+        plan: TrainingPlan | None = None,
         reference: Dataset | None = None,
     ) -> None:
         self.datasets = datasets
@@ -666,7 +669,7 @@ class Context:
                 return BaseModelLoad(None, "the training config names no base model" if self.plan is not None
                                      else "no training config given", None)
             search = [Path(self.settings.root)]
-            if self.plan is not None and getattr(self.plan, "path", None) is not None:
+            if self.plan is not None:
                 search.append(Path(self.plan.path).parent)
             return read_base_model(model, search, self.tokenizer(name))
 

@@ -15,7 +15,6 @@ import io
 import json
 import math
 import os
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,10 @@ from ftlint.findings import Report
 from ftlint.model import Finding
 from ftlint.outputs import Protected, guard_output
 from ftlint.settings import Settings
+from ftlint.training.adapter import EvaluationEditRequest
+from ftlint.training.adapters import adapter_for
+from ftlint.training.patch import ConfigEdit
+from ftlint.training.plan import DatasetRef, TrainingPlan
 
 DEFAULT_OUTPUT_DIR = "ftlint-fixed"
 #: rules whose findings ``ftlint fix`` repairs (FT104/FT601 are repaired from the training plan)
@@ -458,7 +461,7 @@ def planned_outputs(options: FixOptions) -> Planned:
     the carved split's file included, before writing)."""
     from ftlint.data.load import display_path
 
-    def outputs(assignment: dict[str, list[tuple[Path, str]]], plan: Any) -> list[tuple[Path, str]]:
+    def outputs(assignment: dict[str, list[tuple[Path, str]]], plan: TrainingPlan | None) -> list[tuple[Path, str]]:
         what = "a repaired file (--output-dir)"
         out = [(options.output_dir / _out_name(display_path(p)), what)
                for files in assignment.values() for p, _ in files]
@@ -496,93 +499,6 @@ def _guard_outputs(outputs: list[Path], protected: Protected) -> None:
 
 # -- the training config -------------------------------------------------------------------------
 
-_SCALAR_LINE = re.compile(r"^(?P<head>\s*(?:-\s+)?(?P<key>[A-Za-z_][\w.-]*)\s*:)(?P<value>[^#\n]*?)"
-                          r"(?P<comment>\s+#.*)?$")
-
-
-def _yaml_scalar(value: Any) -> str:
-    import yaml
-
-    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
-    return text[:-4].strip() if text.endswith("\n...") or text.endswith(" ...") else text.removesuffix("...").strip()
-
-
-@dataclass
-class _Edit:
-    """A key path to set (``None``: remove) in the training config."""
-
-    key: str
-    value: Any
-    why: str
-    remove: bool = False
-
-
-def _set_path(data: Any, key: str, value: Any, remove: bool) -> None:
-    from ftlint.training.source import split_key
-
-    parts = split_key(key)
-    cur = data
-    for p in parts[:-1]:
-        cur = cur[p]
-    if remove:
-        if isinstance(cur, dict):
-            cur.pop(parts[-1], None)
-    else:
-        cur[parts[-1]] = value
-
-
-def _patch_yaml_text(text: str, edits: list[_Edit], key_lines: dict[str, int]) -> str:
-    """Edit the YAML text line by line so comments and layout stay: a scalar key on its line is
-    rewritten in place, a removed key is commented out, new keys are appended in one block."""
-    lines = text.splitlines()
-    appended: list[str] = []
-    for e in edits:
-        ln = key_lines.get(e.key)
-        top = "." not in e.key and "[" not in e.key
-        if ln is not None:
-            m = _SCALAR_LINE.match(lines[ln - 1])
-            if m is not None and m.group("value").strip():
-                if e.remove:
-                    indent = re.match(r"\s*", lines[ln - 1]).group(0)  # type: ignore[union-attr]
-                    lines[ln - 1] = f"{indent}# {lines[ln - 1].strip()}  # ftlint fix: removed ({e.why})"
-                else:
-                    lines[ln - 1] = (f"{m.group('head')} {_yaml_scalar(e.value)}"
-                                     f"{m.group('comment') or ''}  # ftlint fix: {e.why}")
-                continue
-            if not top:
-                raise ValueError(f"cannot edit {e.key} in place")
-            # a block value: comment the key and its indented lines out, then append the new value
-            start = ln - 1
-            indent = len(lines[start]) - len(lines[start].lstrip())
-            end = start + 1
-            while end < len(lines) and (not lines[end].strip()
-                                        or len(lines[end]) - len(lines[end].lstrip()) > indent):
-                end += 1
-            for k in range(start, end):
-                if lines[k].strip():
-                    lines[k] = "# " + lines[k]
-            if e.remove:
-                continue
-        elif e.remove:
-            continue
-        elif not top:
-            raise ValueError(f"cannot add {e.key} in place")
-        block = _yaml_block(e.key, e.value)
-        appended.append(f"# {e.why}")
-        appended.extend(block)
-    out = "\n".join(lines)
-    if appended:
-        out = out.rstrip("\n") + "\n\n# --- added by ftlint fix ---\n" + "\n".join(appended)
-    return out + "\n"
-
-
-def _yaml_block(key: str, value: Any) -> list[str]:
-    import yaml
-
-    return yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False, allow_unicode=True,
-                          width=10_000).rstrip("\n").splitlines()
-
-
 def _rel(path: Path) -> str:
     """How the patched config names an output file: relative to the working directory, where the
     trainer is started (Axolotl and HF resolve relative data paths there)."""
@@ -592,25 +508,19 @@ def _rel(path: Path) -> str:
         return path.resolve().as_posix()
 
 
-def _steps(n_train: int, plan: Any) -> int:
+def _steps(n_train: int, plan: TrainingPlan) -> int:
     """Evaluation interval: about four evaluations per epoch."""
     eff = plan.batch.effective.value or plan.batch.per_device.value or 8
     per_epoch = max(1, math.ceil(n_train / max(1, int(eff))))
     return max(1, per_epoch // 4)
 
 
-_EVAL_WHY = "evaluate during training, at each checkpoint (about 4 times per epoch when no interval was set)"
-
-
-def config_edits(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
-                 options: FixOptions) -> tuple[list[_Edit], list[str]]:
+def config_edits(plan: TrainingPlan, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
+                 options: FixOptions) -> tuple[list[ConfigEdit], list[str]]:
     """The key edits that make the run evaluate on held-out data and stop early, in the
-    framework's own keys (see shared reference config-keys.md), plus notes for what a config
-    cannot express. ``outputs`` maps a split to ``(input abspath, output path)`` pairs."""
-    fw = plan.framework
-    raw = plan.raw
-    edits: list[_Edit] = []
-    notes: list[str] = []
+    framework's own keys (its adapter's :meth:`~ftlint.training.adapter.FrameworkAdapter.evaluation_edits`),
+    plus notes for what a config cannot express. ``outputs`` maps a split to ``(input abspath, output
+    path)`` pairs."""
     # only what the config itself says: a framework default (HF save_steps 500) is no interval the user chose
     steps = plan.validation.eval_steps.value if plan.validation.eval_steps.from_config else None
     save = plan.early_stopping.save_steps.value if plan.early_stopping.save_steps.from_config else None
@@ -620,122 +530,34 @@ def config_edits(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train:
         eval_steps = int(save)  # keep the config's checkpoint interval: evaluate at each save
     else:
         eval_steps = _steps(n_train, plan)
-    save_ok = bool(save and save >= 1 and int(save) % eval_steps == 0)
-    val_files = [out for _, out in outputs.get("validation", [])]
 
-    def point(refs: Any, split: str) -> None:
-        by_input = dict(outputs.get(split, []))
-        for ref in refs:
-            if ref.path is None or ref.provenance is None:
-                continue
-            out = by_input.get(str(Path(ref.path).resolve()))
-            if out is not None:
-                edits.append(_Edit(ref.provenance.key, _rel(out), "the repaired copy"))
+    def repaired(ref: DatasetRef, split: str) -> str | None:
+        out = dict(outputs.get(split, [])).get(str(Path(ref.path).resolve())) if ref.path is not None else None
+        return _rel(out) if out is not None else None
 
-    if fw == "axolotl":
-        point(plan.train_datasets, "train")
-        point(plan.eval_datasets, "validation")
-        if not plan.validation.configured:
-            if val_files and plan.train_datasets:
-                entry = {k: v for k, v in dict(plan.train_datasets[0].entry).items()
-                         if k not in ("path", "data_files", "split", "shards")}
-                tests = [{"path": _rel(p), **entry, "split": "train"} for p in val_files]
-                edits.append(_Edit("test_datasets", tests, "held-out data: the validation file ftlint fix wrote"))
-            else:
-                edits.append(_Edit("val_set_size", 0.05, "hold out 5% of the training data for evaluation"))
-        for key in ("evals_per_epoch", "saves_per_epoch"):
-            if key in raw:
-                edits.append(_Edit(key, None, "Axolotl early stopping needs eval_steps/save_steps instead",
-                                   remove=True))
-        if "eval_strategy" in raw and str(raw.get("eval_strategy")).lower() == "no":
-            edits.append(_Edit("eval_strategy", "steps", "evaluate during training"))
-        edits.append(_Edit("eval_steps", eval_steps, _EVAL_WHY))
-        if not save_ok:
-            edits.append(_Edit("save_steps", eval_steps, "save at each evaluation (a multiple of eval_steps)"))
-        edits.append(_Edit("early_stopping_patience", options.early_stopping_patience,
-                           "stop after this many evaluations without improvement"))
-    elif fw in ("hf", "trl") or (fw == "llamafactory" and plan.variant != "v1"):
-        if fw in ("hf", "trl") and "train_file" in raw:
-            point(plan.train_datasets, "train")
-            point(plan.eval_datasets, "validation")
-            if val_files and "validation_file" not in raw:
-                edits.append(_Edit("validation_file", _rel(val_files[0]), "held-out data: the validation file "
-                                   "ftlint fix wrote"))
-        elif not plan.validation.configured:
-            if fw == "llamafactory":
-                edits.append(_Edit("val_size", 0.1, "hold out 10% of `dataset` for evaluation"))
-            elif "dataset_mixture" in raw:
-                edits.append(_Edit("dataset_mixture.test_split_size", 0.05, "hold out 5% for evaluation"))
-            elif fw == "trl" and "datasets" in raw:
-                edits.append(_Edit("test_split_size", 0.05, "hold out 5% for evaluation"))
-            else:
-                notes.append("evaluation reads the dataset's `dataset_test_split` split (default 'test'): make "
-                             "sure the dataset has it and that it is not trained on")
-        if outputs.get("train") and "train_file" not in raw:
-            notes.append(f"the {fw} config names its data through "
-                         f"{'the dataset_info.json registry' if fw == 'llamafactory' else 'a dataset id'}: point "
-                         "it at the repaired files yourself")
-        strategy = "eval_strategy" if "evaluation_strategy" not in raw else "evaluation_strategy"
-        edits.append(_Edit(strategy, "steps", "evaluate during training"))
-        edits.append(_Edit("eval_steps", eval_steps, _EVAL_WHY))
-        edits.append(_Edit("save_strategy", "steps", "must match the evaluation strategy"))
-        if not save_ok:
-            edits.append(_Edit("save_steps", eval_steps, "a multiple of eval_steps"))
-        if fw == "hf":
-            edits.append(_Edit("do_eval", True, "run the evaluation"))
-        edits.append(_Edit("load_best_model_at_end", True, "keep the best checkpoint, not the last"))
-        edits.append(_Edit("metric_for_best_model", "eval_loss", "what 'best' means"))
-        edits.append(_Edit("greater_is_better", False, "a lower eval loss is better"))
-        if fw == "llamafactory":
-            edits.append(_Edit("early_stopping_steps", options.early_stopping_patience,
-                               "stop after this many evaluations without improvement"))
-        else:
-            notes.append("HF/TRL early stopping is a callback: add "
-                         f"`trainer.add_callback(EarlyStoppingCallback(early_stopping_patience="
-                         f"{options.early_stopping_patience}))` to the training script (the config now has its "
-                         "prerequisites)")
-    else:
-        notes.append(f"{fw} configs cannot be patched for evaluation and early stopping by ftlint fix: "
-                     + ("torchtune has no early stopping; add `dataset_val` and `run_val_every_n_steps` by hand"
-                        if fw == "torchtune" else
-                        "upload the repaired files and pass the validation file's id as `validation_file`"
-                        if fw == "openai" else "see `ftlint rule FT104` and `ftlint rule FT601`"))
+    request = EvaluationEditRequest(
+        eval_steps=eval_steps, save_ok=bool(save and save >= 1 and int(save) % eval_steps == 0),
+        patience=options.early_stopping_patience,
+        validation_files=tuple(_rel(out) for _, out in outputs.get("validation", [])),
+        repaired=repaired, rewrote_train=bool(outputs.get("train")))
+    edits, notes = adapter_for(plan).evaluation_edits(plan, request)
     # a key set twice (eval_steps already there, say): the last edit wins
-    uniq: dict[str, _Edit] = {}
+    uniq: dict[str, ConfigEdit] = {}
     for e in edits:
         uniq[e.key] = e
     return list(uniq.values()), notes
 
 
-def patch_training_config(plan: Any, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
+def patch_training_config(plan: TrainingPlan, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
                           options: FixOptions, out_path: Path) -> ConfigPatch | None:
-    """A patched copy of the training config (YAML keeps its comments; JSON is re-dumped)."""
-    import copy
-
-    import yaml
-
+    """A patched copy of the training config (its adapter patches the file: YAML keeps its
+    comments; JSON is re-dumped)."""
     edits, notes = config_edits(plan, outputs, n_train, options)
     src = Path(plan.path)
     if not edits:
         return ConfigPatch(src, out_path, src.read_text(encoding="utf-8-sig"), [], notes) if notes else None
-    data = copy.deepcopy(dict(plan.raw))
-    for e in edits:
-        _set_path(data, e.key, e.value, e.remove)
-    text = src.read_text(encoding="utf-8-sig")
-    if src.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        new = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    else:
-        try:
-            new = _patch_yaml_text(text, edits, dict(plan.key_lines))
-            ok = yaml.safe_load(new) == data
-        except (ValueError, yaml.YAMLError, IndexError):
-            ok = False
-        if not ok:  # the line edit could not express it: write the data itself (comments lost)
-            new = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
-            notes.append("the config was re-written from its parsed data: its comments are not kept")
-    changes = [(f"remove `{e.key}`" if e.remove else f"`{e.key}: {_yaml_scalar(e.value)}`") + f" ({e.why})"
-               for e in edits]
-    return ConfigPatch(src, out_path, new, changes, notes)
+    new, patch_notes = adapter_for(plan).patch_config(plan, edits)
+    return ConfigPatch(src, out_path, new, [e.describe() for e in edits], notes + patch_notes)
 
 
 # -- the whole fix --------------------------------------------------------------------------------

@@ -13,9 +13,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftlint.errors import OutputError
+
+if TYPE_CHECKING:
+    from ftlint.training.plan import TrainingPlan
+
 
 #: the settings file names ftlint discovers (kept in step with ``ftlint.settings.SETTINGS_FILES``)
 _SETTINGS_NAMES = (".ftlint.toml", "ftlint.toml", "pyproject.toml")
@@ -59,7 +63,7 @@ class Protected:
         self._by_identity: dict[tuple[int, int], str] = {}
 
     @classmethod
-    def for_run(cls, settings: Any, assignment: Mapping[str, Sequence[tuple[Path, str]]], plan: Any = None,
+    def for_run(cls, settings: Any, assignment: Mapping[str, Sequence[tuple[Path, str]]], plan: TrainingPlan | None = None,
                 baseline: Path | None = None) -> Protected:
         """Every file a ``check`` / ``fix`` / ``sample`` run reads: the datasets of each split, the
         reference sample and contamination files, the training config and what it names, the
@@ -126,14 +130,14 @@ class Protected:
             if isinstance(value, Path):
                 self.add(value, f"the {name} lexicon named by the settings")
 
-    def add_plan(self, plan: Any) -> None:
+    def add_plan(self, plan: TrainingPlan | None) -> None:
         """The training config, the datasets and registries it names (LLaMA-Factory's
         ``dataset_info.json``), and any other existing file one of its values names."""
         if plan is None:
             return
         config = Path(plan.path)
         self.add(config, "the training config")
-        for path in getattr(plan, "files", ()):
+        for path in plan.files:
             self.add(path, "a file the training config reads")
         for ref in (*plan.train_datasets, *plan.eval_datasets, *plan.test_datasets):
             if ref.path is None:

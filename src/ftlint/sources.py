@@ -24,12 +24,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftlint.data.load import DATASET_SUFFIXES, SPLITS, display_path, expand_paths, infer_split
 from ftlint.errors import FtlintError, InputError, UsageError
 from ftlint.model import InputInfo
 from ftlint.settings import Settings
+
+if TYPE_CHECKING:
+    from ftlint.training.plan import DatasetRef, TrainingPlan
+
 
 #: a training config's dataset role -> ftlint's split
 ROLE_SPLIT = {"train": "train", "eval": "validation", "test": "test"}
@@ -137,7 +141,7 @@ def gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
 
 # -- the training config ---------------------------------------------------------------------------------
 
-def _config_where(plan: Any, ref: Any) -> tuple[str, str, int | None, str | None]:
+def _config_where(plan: TrainingPlan, ref: DatasetRef) -> tuple[str, str, int | None, str | None]:
     """("training config train.yaml:3 datasets[0].path", file, line, key) of a dataset reference."""
     file = display_path(Path(plan.path))
     prov = ref.provenance
@@ -172,14 +176,14 @@ def _tried(ref: Any) -> str:
     return f" (looked in {' and '.join(seen)})" if seen else ""
 
 
-def _located(ref: Any, plan: Any, message: str) -> InputError:
+def _located(ref: DatasetRef, plan: TrainingPlan, message: str) -> InputError:
     """An error about a config's dataset, located at the config line that names it."""
     _, file, line, key = _config_where(plan, ref)
     return InputError(f"{key + ': ' if key else ''}{message}; fix the path in the training config, or pass the "
                       "data on the command line (it replaces the config's)", file, line)
 
 
-def _loader_files(ref: Any, plan: Any) -> tuple[list[Path], str | None]:
+def _loader_files(ref: DatasetRef, plan: TrainingPlan) -> tuple[list[Path], str | None]:
     """``path: json`` + ``data_files: [...]`` (HF ``load_dataset("json", data_files=...)``): the local
     files, resolved like the trainer would (working directory first, then the config's folder)."""
     found: list[Path] = []
@@ -198,7 +202,7 @@ def _loader_files(ref: Any, plan: Any) -> tuple[list[Path], str | None]:
     return found, via
 
 
-def _config_files(ref: Any, plan: Any) -> tuple[list[Path], str | None] | None:
+def _config_files(ref: DatasetRef, plan: TrainingPlan) -> tuple[list[Path], str | None] | None:
     """The local files of one reference; None when it lives elsewhere. Raises the located error
     for a local dataset that cannot be found or is not one ftlint reads."""
     from ftlint.training.plan import DatasetKind
@@ -237,7 +241,7 @@ def _shown(ref: Any) -> str:
 
 # -- all three -----------------------------------------------------------------------------------------
 
-def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Any, config_from_cli: bool) -> Sources:
+def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: TrainingPlan | None, config_from_cli: bool) -> Sources:
     """Decide each split's source (see the module docstring) and the files to load; ``cli`` is
     :func:`command_line_splits`."""
     refs: dict[str, list[Any]] = {s: [] for s in SPLITS}

@@ -20,7 +20,10 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ftlint.training.plan import TrainingPlan
 
 #: config.json keys that hold the context window, in the order they are trusted
 WINDOW_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx",
@@ -298,9 +301,9 @@ def chars_per_token(texts: Sequence[Sequence[str]], handle: Any, sample: int = 2
     return CharsPerToken(chars, tokens, unknown, len(positions), len(texts))
 
 
-def base_model_name(plan: Any) -> str | None:
+def base_model_name(plan: TrainingPlan | None) -> str | None:
     """The base model a training config fine-tunes (torchtune: its checkpoint directory)."""
-    bm = getattr(getattr(plan, "base_model", None), "value", None)
+    bm = plan.base_model.value if plan is not None else None
     return bm.strip() if isinstance(bm, str) and bm.strip() else None
 
 

@@ -33,6 +33,9 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from ftlint.training.adapters import adapter_for
+from ftlint.training.plan import TrainingPlan
+
 #: ftlint's one-letter roles (see ``ftlint.data.schema``) as chat-template roles
 ROLE_FOR = {"s": "system", "u": "user", "a": "assistant", "t": "tool", "?": "user"}
 
@@ -221,22 +224,20 @@ def byte_level_info(tokenizer: Any) -> ByteLevelInfo:
     return ByteLevelInfo(True, normalizer=kind, prefix_space=prefix_space)
 
 
-def template_from_plan(plan: Any, search_dirs: Sequence[Path] = ()) -> tuple[str | None, str, str]:
+def template_from_plan(plan: TrainingPlan | None, search_dirs: Sequence[Path] = ()) -> tuple[str | None, str, str]:
     """The chat template the training config sets: ``(jinja or None, source, note)``.
 
     An inline Jinja template (alignment-handbook / Axolotl ``chat_template_jinja``) or a file
     (TRL ``chat_template_path``) is returned; a template *name* (Axolotl ``llama3``,
-    LLaMA-Factory ``qwen3_nothink``) cannot be rendered by ftlint and comes back as a note.
+    LLaMA-Factory ``qwen3_nothink``) cannot be rendered by ftlint and comes back as a note. Where the
+    framework keeps its template is its adapter's business (``chat_template_setting``).
     """
     if plan is None:
         return None, "", ""
-    cv = getattr(plan, "chat_template", None)
-    value = getattr(cv, "value", None)
-    raw = getattr(plan, "raw", {}) or {}
-    key = getattr(cv, "key", None) or "chat_template"
-    if value == "jinja" and isinstance(raw.get("chat_template_jinja"), str):
-        return raw["chat_template_jinja"], "config (chat_template_jinja)", ""
-    if not value or not isinstance(value, str):
+    value, key, inline = adapter_for(plan).chat_template_setting(plan)
+    if inline:
+        return value, f"config ({key})", ""
+    if not value:
         return None, "", ""
     if _JINJA.search(value):
         return value, f"config ({key})", ""
@@ -295,23 +296,18 @@ def _specials_added(tok: Any) -> int:
         return 0
 
 
-def plan_tokenizer_name(plan: Any) -> str | None:
-    """The tokenizer a training config trains with: an explicit tokenizer key, else the base model."""
-    raw = getattr(plan, "raw", {}) or {}
-    for key in ("tokenizer_config", "tokenizer_name_or_path", "tokenizer_name"):
-        v = raw.get(key)
-        if isinstance(v, str) and v.strip():
-            return v.strip()
-    bm = getattr(getattr(plan, "base_model", None), "value", None)
-    return bm if isinstance(bm, str) and bm.strip() else None
+def plan_tokenizer_name(plan: TrainingPlan | None) -> str | None:
+    """The tokenizer a training config trains with (its adapter says where the config names it:
+    an explicit tokenizer key, else the base model)."""
+    return adapter_for(plan).tokenizer_name(plan) if plan is not None else None
 
 
-def tokenizer_for_plan(plan: Any, root: Path | None = None, name: str | None = None) -> TokenizerLoad:
+def tokenizer_for_plan(plan: TrainingPlan | None, root: Path | None = None, name: str | None = None) -> TokenizerLoad:
     """The tokenizer of the plan's base model (or ``name``), with the config's chat template."""
     search: list[Path] = []
     if root is not None:
         search.append(Path(root))
-    if plan is not None and getattr(plan, "path", None) is not None:
+    if plan is not None:
         search.append(Path(plan.path).parent)
     name = name or plan_tokenizer_name(plan)
     if not name:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ftlint.findings import Report
-from ftlint.reporters._common import RenderOptions  # re-exported: callers import it from here
+from ftlint.reporters._common import (
+    RenderOptions,  # re-exported: callers import it from here
+)
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 
-Renderer = Callable[[Report, RenderOptions], str]
+Renderer = Callable[["Report", RenderOptions], str]
 
 
 def get_renderer(name: str) -> Renderer:
-    from ftlint.reporters import concise, github, gitlab, html, jsonfmt, junit, markdown, sarif, text
+    from ftlint.reporters import (
+        concise,
+        github,
+        gitlab,
+        html,
+        jsonfmt,
+        junit,
+        markdown,
+        sarif,
+        text,
+    )
 
     table: dict[str, Renderer] = {
         "full": text.render,

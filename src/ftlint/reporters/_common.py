@@ -9,12 +9,15 @@ import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ftlint.findings import UNSAFE_NON_C0, Report, has_unsafe_utf8, printable, printable_report
 from ftlint.model import Finding
+from ftlint.printable import UNSAFE_NON_C0, has_unsafe_utf8, printable, printable_report
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 __all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
 

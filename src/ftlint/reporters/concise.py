@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from ftlint.findings import Report, printable_report
+from typing import TYPE_CHECKING
+
+from ftlint.printable import printable_report
 from ftlint.reporters._common import RenderOptions
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 
 def render(report: Report, options: RenderOptions) -> str:

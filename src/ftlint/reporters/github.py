@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from ftlint.findings import Report, printable_report
 from ftlint.model import Severity
+from ftlint.printable import printable_report
 from ftlint.reporters._common import RenderOptions, location_of
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 SHOWN_PER_LEVEL = 10  # GitHub shows 10 annotations per level per step and drops the rest

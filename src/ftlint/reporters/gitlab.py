@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ftlint.findings import Report
 from ftlint.model import Severity
 from ftlint.reporters._common import RenderOptions, dumps_json, location_of, repo_path
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 

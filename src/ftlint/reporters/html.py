@@ -25,12 +25,15 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftlint._version import __version__
-from ftlint.findings import Report, printable_report
 from ftlint.model import Finding, Row
+from ftlint.printable import printable_report
 from ftlint.reporters._common import RenderOptions, location_of
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 TEMPLATE = "report.html.j2"
 DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/rules/{code}.md"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ftlint._version import __version__
-from ftlint.findings import Report
 from ftlint.model import Finding
 from ftlint.reporters._common import RenderOptions, dumps_json
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 SCHEMA_VERSION = 1
 

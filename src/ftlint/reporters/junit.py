@@ -4,9 +4,13 @@ a skipped one per rule that could not run, an error per rule that crashed."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
-from ftlint.findings import Report, printable, printable_report
+from ftlint.printable import printable, printable_report
 from ftlint.reporters._common import RenderOptions, location_of
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 
 def _clean(text: str) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ftlint._version import __version__
-from ftlint.findings import Report, printable_report
+from ftlint.printable import printable_report
 from ftlint.reporters._common import RenderOptions, location_of
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ftlint._version import __version__
-from ftlint.findings import Report
 from ftlint.model import Severity
 from ftlint.reporters._common import RenderOptions, dumps_json, location_of, rule_help
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ftlint/ftlint"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import click
 
 from ftlint._version import __version__
-from ftlint.findings import Report, printable_report
 from ftlint.model import Finding, Severity
+from ftlint.printable import printable_report
 from ftlint.reporters._common import RenderOptions
+
+if TYPE_CHECKING:
+    from ftlint.findings import Report
 
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 

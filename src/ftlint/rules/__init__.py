@@ -10,7 +10,9 @@ from ftlint.rules.basemodel import (
     NoHeldOutTest,
     TokenizerLanguageFit,
 )
+from ftlint.rules.configkeys import DeprecatedOrUnknownKey, InvalidConfigValue, NoPretrainedBase
 from ftlint.rules.duplicates import BenchmarkContamination, ExactDuplicates, NearDuplicates, SplitLeakage
+from ftlint.rules.earlystopping import EarlyStoppingMisconfigured, MissingEarlyStopping
 from ftlint.rules.fairness import (
     DemographicTermSkew,
     GroupUnderrepresented,
@@ -18,6 +20,7 @@ from ftlint.rules.fairness import (
     UnauditedSensitiveContent,
 )
 from ftlint.rules.format import ChatStructure, EmptyField, SchemaMismatch, UnreadableRecord
+from ftlint.rules.hyperparameters import LearningRateOutOfRange, NoRegularization, ScheduleInconsistent, TooManyEpochs
 from ftlint.rules.labels import (
     ConflictingLabels,
     InconsistentLabelFormat,
@@ -35,20 +38,7 @@ from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
 from ftlint.rules.sources import DatasetNotAvailable
 from ftlint.rules.splits import SplitMismatch
 from ftlint.rules.text import DegenerateText, EncodingProblems, UnfilledPlaceholders
-from ftlint.rules.training import (
-    DeprecatedOrUnknownKey,
-    EarlyStoppingMisconfigured,
-    EvaluatesOnTrainingData,
-    InvalidConfigValue,
-    LearningRateOutOfRange,
-    MissingEarlyStopping,
-    MissingValidationSplit,
-    NoPretrainedBase,
-    NoRegularization,
-    ScheduleInconsistent,
-    TooManyEpochs,
-    ValidationTooSmall,
-)
+from ftlint.rules.validation import EvaluatesOnTrainingData, MissingValidationSplit, ValidationTooSmall
 
 BUILTIN_RULES = (
     UnreadableRecord,

@@ -14,10 +14,23 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.errors import SettingsError
-from ftlint.model import Finding, Location, Severity
+from ftlint.model import Finding, Location
 from ftlint.rule import Need, Rule, Skip
-from ftlint.rules.sequence import LENGTH_KEYS, TOKENIZER_FIX
-from ftlint.rules.training import LORA_METHODS, _anchor, _at, _at_value, _config_path, _label, _num, _raw, _train_rows
+from ftlint.model import Severity
+from ftlint.rules.config_common import (
+    LORA_METHODS,
+    anchor,
+    at,
+    at_value,
+    config_path,
+    framework_label,
+    num,
+    require_plan,
+    trained_rows,
+)
+from ftlint.rules.sequence import TOKENIZER_FIX
+from ftlint.training.adapters import adapter_for
+from ftlint.training.plan import TrainingPlan
 
 SAMPLE_FIX = ("`ftlint sample --n 100 -o review/` writes a stratified sample (by label, length and group) as JSONL "
               "and as a CSV with empty rating columns, to compare the base and the fine-tuned model's outputs side "
@@ -104,52 +117,20 @@ class SelectedMetric:
     line: int | None
 
 
-def selected_metrics(plan: Any) -> list[SelectedMetric]:
+def selected_metrics(plan: TrainingPlan) -> list[SelectedMetric]:
     """The metrics the run selects or reports, with the keys that turn them on."""
     out: list[SelectedMetric] = []
     mfb = plan.early_stopping.metric_for_best_model
     if mfb.is_set and isinstance(mfb.value, str):
         key = mfb.key or "metric_for_best_model"
         out.append(SelectedMetric(mfb.value, metric_kind(mfb.value), key, mfb.line))
-    fw = plan.framework
-    if fw == "axolotl" and _raw(plan, "do_causal_lm_eval") is True:
-        names = _raw(plan, "eval_causal_lm_metrics")
-        key = "eval_causal_lm_metrics" if names is not None else "do_causal_lm_eval"
-        if not isinstance(names, list):
-            names = ["sacrebleu", "comet", "ter", "chrf"]  # Axolotl's default list
-        for n in names:
-            if isinstance(n, str):
-                out.append(SelectedMetric(n, metric_kind(n), key, plan.key_lines.get(key)))
-    if fw == "llamafactory":
-        if _raw(plan, "compute_accuracy") is True:
-            out.append(SelectedMetric("token accuracy (compute_accuracy)", "accuracy", "compute_accuracy",
-                                      plan.key_lines.get("compute_accuracy")))
-        if _raw(plan, "predict_with_generate") is True:
-            line = plan.key_lines.get("predict_with_generate")
-            out += [SelectedMetric("BLEU-4 (predict_with_generate)", "bleu", "predict_with_generate", line),
-                    SelectedMetric("ROUGE (predict_with_generate)", "rouge", "predict_with_generate", line)]
+    for m in adapter_for(plan).reported_metrics(plan):
+        out.append(SelectedMetric(m.name, m.kind or metric_kind(m.name), m.key, plan.key_lines.get(m.key)))
     return out
 
 
-def _metric_fix(plan: Any, task: str, suggestion: str) -> str:
-    fw = plan.framework
-    if fw in ("hf", "trl"):
-        how = (f"compute {suggestion} in a `compute_metrics` function passed to the trainer (generate, then compare "
-               "with the references) and select it with `metric_for_best_model` (e.g. `eval_f1_macro`, "
-               "`greater_is_better: true`)")
-    elif fw == "axolotl":
-        how = ("Axolotl's generation metrics are `do_causal_lm_eval: true` with `eval_causal_lm_metrics` (sacrebleu, "
-               "chrf, ter, comet, perplexity); " + ("they fit translation only, so " if task != "translation" else "")
-               + f"measure {suggestion} on the held-out set after training")
-    elif fw == "llamafactory":
-        how = ("LLaMA-Factory's `compute_accuracy: true` is token accuracy and `predict_with_generate: true` gives "
-               f"BLEU-4 and ROUGE; measure {suggestion} on the predictions `do_predict: true` writes "
-               "(generated_predictions.jsonl)")
-    elif fw == "torchtune":
-        how = (f"torchtune reports the loss only: measure {suggestion} after training (e.g. `tune run eleuther_eval` "
-               "with a custom task, or a script over the held-out set)")
-    else:
-        how = f"measure {suggestion} on held-out data after the job (OpenAI Evals or a script)"
+def _metric_fix(plan: TrainingPlan, task: str, suggestion: str) -> str:
+    how = adapter_for(plan).metric_recipe(task, suggestion)
     return how[0].upper() + how[1:] + ". " + SAMPLE_FIX
 
 
@@ -194,7 +175,7 @@ class EvalMetricMismatch(Rule):
         imbalance_ratio: float = 3.0
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = ctx.plan
+        plan = require_plan(ctx)
         info = _task(ctx)
         task = info.task
         if task == "preference":
@@ -202,7 +183,7 @@ class EvalMetricMismatch(Rule):
         flavour = "translation" if task == "chat" and info.translation else task
         metrics = selected_metrics(plan)
         kinds = {m.kind for m in metrics}
-        label = _label(plan)
+        label = framework_label(plan)
         base = {"task": task, "task_source": info.source, "metrics": [m.name for m in metrics]}
         if task == "classification":
             if kinds & FITTING["classification"] or "other" in kinds:
@@ -215,8 +196,8 @@ class EvalMetricMismatch(Rule):
                           else "accuracy (and macro-F1 if the classes are imbalanced)")
             shown = ", ".join(m.name for m in metrics) or "eval_loss"
             m = next((x for x in metrics), None)
-            location = (_at(plan, m.key, m.line) if m is not None else
-                        _anchor(plan, ["metric_for_best_model", "eval_strategy", "val_set_size", "val_size",
+            location = (at(plan, m.key, m.line) if m is not None else
+                        anchor(plan, ["metric_for_best_model", "eval_strategy", "val_set_size", "val_size",
                                        "eval_dataset"], "metric_for_best_model"))
             yield self.finding(
                 f"a classification task ({_task_note(info)}) measured only by {shown}: the {label} run never "
@@ -236,30 +217,18 @@ class EvalMetricMismatch(Rule):
         yield self.finding(
             f"{names} does not measure {what} ({_task_note(info)}): free-form outputs can be right in many "
             f"wordings, so use {suggestion.split(' (')[0]}",
-            _metric_fix(plan, flavour, suggestion), location=_at(plan, wrong[0].key, wrong[0].line),
+            _metric_fix(plan, flavour, suggestion), location=at(plan, wrong[0].key, wrong[0].line),
             metrics={**base, "flavour": flavour, "mismatched": [m.name for m in wrong]},
         )
 
 
 # -- FT614 ---------------------------------------------------------------------------------------------
 
-def _test_fix(plan: Any | None) -> str:
+def _test_fix(plan: TrainingPlan | None) -> str:
     head = ("Keep 5-10% of the examples aside as a test file that is never trained on, early-stopped on or used to "
             "pick a checkpoint, and pass it with `--test test.jsonl` (or [dataset] test = [\"test.jsonl\"]). ")
-    fw = plan.framework if plan is not None else ""
-    if fw in ("hf", "trl"):
-        tail = ("Measure the final model on it once: HF `test_file` with `do_predict: true`, or `trainer.evaluate("
-                "test_dataset)` after training.")
-    elif fw == "axolotl":
-        tail = ("Axolotl's `test_datasets` are evaluated during training (they are validation data): keep the test "
-                "file out of the config and evaluate the final model on it afterwards.")
-    elif fw == "llamafactory":
-        tail = ("After training, run a second LLaMA-Factory job with `do_predict: true`, `predict_with_generate: "
-                "true` and `eval_dataset: <the test set>` on the saved adapter.")
-    elif fw == "torchtune":
-        tail = "After training, evaluate the final checkpoint on it (a script, or `tune run eleuther_eval`)."
-    elif fw == "openai":
-        tail = "After the job, run the fine-tuned model on it (OpenAI Evals or a script)."
+    if plan is not None:
+        tail = adapter_for(plan).test_recipe()
     else:
         tail = "Measure the final model on it once, after every choice is made."
     return head + tail + " " + SAMPLE_FIX
@@ -326,11 +295,11 @@ class NoHeldOutTest(Rule):
         else:
             message = "no test split: nothing is kept aside to measure the final model on"
         if plan is not None:
-            location = _anchor(plan, ["early_stopping_patience", "early_stopping_steps", "load_best_model_at_end",
+            location = anchor(plan, ["early_stopping_patience", "early_stopping_steps", "load_best_model_at_end",
                                       "metric_for_best_model", "val_set_size", "val_size", "eval_dataset",
                                       "validation_file", "test_split_size", "dataset_val"], None)
             if location.key is None:
-                location = Location(path=_config_path(plan), line=None, key=None)
+                location = Location(path=config_path(plan), line=None, key=None)
         else:
             ds = ctx.dataset("train")
             location = Location(path=ds.files[0].path if len(ds.files) == 1 else None)
@@ -438,7 +407,7 @@ class BaseModelTaskMismatch(Rule):
             _families(self.families)  # a malformed table is a settings error (exit 2), not a failed rule
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = ctx.plan
+        plan = require_plan(ctx)
         name = (plan.base_model.value or "") if plan.base_model.is_set else ""
         if not name:
             raise Skip("the training config names no base model", "set the base model (FT609)")
@@ -446,7 +415,7 @@ class BaseModelTaskMismatch(Rule):
             raise Skip("no training data to measure the task on", "pass the training data")
         info = ctx.task()
         share = float(info.metrics.get("code_share", 0.0))
-        location = _at_value(plan, plan.base_model, plan.base_model.key)
+        location = at_value(plan, plan.base_model, None)
         low = name.lower()
         metrics = {"base_model": name, "code_share": share, "sampled_rows": info.sampled, "task": info.task}
         opts = self.options
@@ -473,13 +442,13 @@ class BaseModelTaskMismatch(Rule):
             break
         yield from self._classification(ctx, plan, info, name, location)
 
-    def _classification(self, ctx: Context, plan: Any, info: Any, name: str, location: Location
+    def _classification(self, ctx: Context, plan: TrainingPlan, info: Any, name: str, location: Location
                         ) -> Iterator[Finding]:
         if info.task != "classification" or info.generative_labels:
             return
         stage = str(plan.stage.value or "").lower()
         head_keys = ("num_labels", "problem_type", "task_type", "lora_task_type")
-        if stage in ("classification", "rm", "reward") or any(_raw(plan, k) not in (None, "", "CAUSAL_LM")
+        if stage in ("classification", "rm", "reward") or any(plan.get(k) not in (None, "", "CAUSAL_LM")
                                                                for k in head_keys):
             return
         load = ctx.base_model()
@@ -504,9 +473,9 @@ class BaseModelTaskMismatch(Rule):
 
 # -- FT616 ---------------------------------------------------------------------------------------------
 
-def _rope_keys(plan: Any) -> list[str]:
+def _rope_keys(plan: TrainingPlan) -> list[str]:
     return [k for k in ("rope_scaling", "model.rope_scaling", "rope_scaling.type", "rope_scaling.factor")
-            if _raw(plan, k) not in (None, "", False)]
+            if plan.get(k) not in (None, "", False)]
 
 
 class ContextWindowExceeded(Rule):
@@ -542,21 +511,21 @@ class ContextWindowExceeded(Rule):
     requires = frozenset({Need.TRAINING_PLAN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = ctx.plan
+        plan = require_plan(ctx)
         seq = plan.sequence
         if seq.max_length.invalid:
             raise Skip(f"`{seq.max_length.key}` in the training config is not a valid length (FT621 reports it)",
                        f"fix `{seq.max_length.key}` as FT621 (invalid-config-value) says")
         if seq.unlimited or not seq.max_length.is_set or not seq.max_length.value:
             raise Skip("the training config sets no maximum sequence length",
-                       f"set {LENGTH_KEYS.get(plan.framework, 'the maximum length')} in the config")
+                       f"set {adapter_for(plan).key('sequence.max_length') or 'the maximum length'} in the config")
         facts = _model_facts(ctx, "its context window")
         if facts.context_window is None:
             raise Skip(f"the files of {facts.describe()} state no context window", MODEL_FIX)
         if _rope_keys(plan):
             return
         window = int(facts.context_window)
-        key = seq.max_length.key or LENGTH_KEYS.get(plan.framework, "max_length")
+        key = seq.max_length.key or "max_length"
         for what, value in (("", seq.max_length), ("evaluation ", seq.eval_max_length)):
             if not value.is_set or not value.value or int(value.value) <= window:
                 continue
@@ -570,7 +539,7 @@ class ContextWindowExceeded(Rule):
                 f"Set `{vkey}: {window:,}` or less, pick a base model with a longer context, or extend the window on "
                 "purpose with RoPE scaling (Axolotl `rope_scaling: {type: yarn, factor: "
                 f"{max(2, -(-length // window))}}}`, LLaMA-Factory `rope_scaling: yarn`).",
-                location=_at_value(plan, value, vkey),
+                location=at_value(plan, value, vkey),
                 metrics={"max_length": length, "context_window": window, "window_source": facts.window_key,
                          "base_model": facts.name},
             )
@@ -657,7 +626,7 @@ class TokenizerLanguageFit(Rule):
                          "at all")
         sample = f" (measured on {cpt.rows:,} of {cpt.of:,} rows)" if cpt.rows < cpt.of else ""
         if plan is not None and plan.base_model.is_set:
-            location = _at_value(plan, plan.base_model, plan.base_model.key)
+            location = at_value(plan, plan.base_model, None)
         else:
             location = Location(path=None)
         yield self.finding(
@@ -677,16 +646,6 @@ _TARGET_FIX = ("Name the target modules: Axolotl `lora_target_linear: true` (or 
                "v_proj, o_proj, gate_proj, up_proj, down_proj]`), HF/TRL `lora_target_modules: all-linear`, "
                "LLaMA-Factory `lora_target: all`, torchtune `lora_attn_modules: [q_proj, k_proj, v_proj, output_proj]` "
                "with `apply_lora_to_mlp: true`.")
-_RANK_KEY = {"axolotl": "lora_r", "hf": "lora_r", "trl": "lora_r", "llamafactory": "lora_rank",
-             "torchtune": "model.lora_rank"}
-_ALPHA_KEY = {"axolotl": "lora_alpha", "hf": "lora_alpha", "trl": "lora_alpha", "llamafactory": "lora_alpha",
-              "torchtune": "model.lora_alpha"}
-_LORA_SWITCH = {"axolotl": "`adapter: lora` with `lora_r: 16`, `lora_alpha: 32`, `lora_target_linear: true`",
-                "hf": "PEFT (`LoraConfig(r=16, lora_alpha=32, target_modules=\"all-linear\")` in the script)",
-                "trl": "`use_peft: true` with `lora_r: 16`, `lora_alpha: 32`, `lora_target_modules: all-linear`",
-                "llamafactory": "`finetuning_type: lora` with `lora_rank: 16`, `lora_target: all`",
-                "torchtune": "a LoRA recipe (`lora_finetune_single_device`) with a `lora_*` model builder",
-                "openai": "a smaller model, or more data (OpenAI chooses the method itself)"}
 
 
 class MethodChoice(Rule):
@@ -740,16 +699,16 @@ class MethodChoice(Rule):
         max_alpha_ratio: float = 4.0
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = ctx.plan
+        plan = require_plan(ctx)
         method = str(plan.method.value or "").lower()
         if method == "full":
             yield from self._full(ctx, plan)
         elif method in LORA_METHODS:
             yield from self._lora(plan)
 
-    def _full(self, ctx: Context, plan: Any) -> Iterator[Finding]:
+    def _full(self, ctx: Context, plan: TrainingPlan) -> Iterator[Finding]:
         opts = self.options
-        rows = _train_rows(ctx, plan)
+        rows = trained_rows(ctx, plan)
         if rows is None:
             raise Skip("the training set size is unknown (no loadable training data)", "pass the training data")
         if rows >= opts.min_rows:
@@ -762,55 +721,54 @@ class MethodChoice(Rule):
             return
         how = "counted from its weights" if facts.parameters_exact else "estimated from config.json"
         size = f"{params / 1e9:.1f}B"
-        fw = plan.framework
         yield self.finding(
             f"full fine-tuning of {facts.name} ({size} parameters, {how}) on {rows:,} training rows: every weight is "
             f"updated from little data, with optimizer state for all {size} parameters (about {params * 16 / 2**30:,.0f} "
             "GiB in mixed precision)",
-            f"Use LoRA: {_LORA_SWITCH.get(fw, 'a LoRA adapter')}. It trains well under 1% of the parameters, "
+            f"Use LoRA: {adapter_for(plan).lora_recipe()}. It trains well under 1% of the parameters, "
             "overfits and forgets less on small data, and needs a fraction of the memory; keep full fine-tuning for "
             f"datasets of {opts.min_rows:,}+ rows.",
-            location=_at_value(plan, plan.method, plan.method.key or "finetuning_type") if plan.method.from_config
-            else _at_value(plan, plan.base_model, plan.base_model.key),
+            location=at_value(plan, plan.method, plan.method.key or "finetuning_type") if plan.method.from_config
+            else at_value(plan, plan.base_model, None),
             metrics={"parameters": params, "parameters_exact": facts.parameters_exact, "train_rows": rows,
                      "method": "full"},
         )
 
-    def _lora(self, plan: Any) -> Iterator[Finding]:
+    def _lora(self, plan: TrainingPlan) -> Iterator[Finding]:
         opts = self.options
-        fw = plan.framework
+        adapter = adapter_for(plan)
         lora = plan.lora
         r, alpha = lora.r.value, lora.alpha.value
-        rkey = lora.r.key or _RANK_KEY.get(fw, "lora_r")
+        rkey = lora.r.key or "lora_r"
+        alpha_key = adapter.key("lora.alpha") or "lora_alpha"
         if r is not None and (r < opts.min_rank or r > opts.max_rank):
             direction = "too small to hold the change" if r < opts.min_rank else "large enough to overfit, with " \
                                                                                   "little gain over a lower rank"
             yield self.finding(
                 f"LoRA rank `{rkey}: {r}` is outside {opts.min_rank}-{opts.max_rank}: {direction}",
-                f"Set `{rkey}` to 8-64 (16 is a common start) and `{_ALPHA_KEY.get(fw, 'lora_alpha')}` to 1-2x it.",
-                location=_at_value(plan, lora.r, rkey), metrics={"rank": r},
+                f"Set `{rkey}` to 8-64 (16 is a common start) and `{alpha_key}` to 1-2x it.",
+                location=at_value(plan, lora.r, rkey), metrics={"rank": r},
             )
         if r and alpha is not None:
             ratio = float(alpha) / float(r)
             if ratio < opts.min_alpha_ratio or ratio > opts.max_alpha_ratio:
-                akey = lora.alpha.key or _ALPHA_KEY.get(fw, "lora_alpha")
+                akey = lora.alpha.key or "lora_alpha"
                 effect = "much weaker" if ratio < opts.min_alpha_ratio else "much stronger"
                 yield self.finding(
-                    f"LoRA alpha/rank is {_num(alpha)}/{r} = {ratio:g}, outside {opts.min_alpha_ratio:g}-"
+                    f"LoRA alpha/rank is {num(alpha)}/{r} = {ratio:g}, outside {opts.min_alpha_ratio:g}-"
                     f"{opts.max_alpha_ratio:g}: the update is scaled by alpha/rank, so it acts like a {effect} "
                     "learning rate",
                     f"Set `{akey}` to {r}-{2 * r} (1-2x the rank).",
-                    location=_at_value(plan, lora.alpha, akey), metrics={"rank": r, "alpha": alpha,
+                    location=at_value(plan, lora.alpha, akey), metrics={"rank": r, "alpha": alpha,
                                                                          "ratio": round(ratio, 4)},
                 )
         if lora.target_modules.value is None:
-            tkey = {"axolotl": "lora_target_modules", "llamafactory": "lora_target",
-                    "torchtune": "model.lora_attn_modules"}.get(fw, "lora_target_modules")
+            tkey = adapter.key("lora.target_modules") or "lora_target_modules"
             yield self.finding(
-                f"LoRA with no target modules ({_label(plan)}): PEFT falls back to its per-architecture default, "
+                f"LoRA with no target modules ({adapter.label}): PEFT falls back to its per-architecture default, "
                 "on Llama-style models only the attention query and value projections, which learns less than "
                 "LoRA on all linear layers",
-                _TARGET_FIX, location=_anchor(plan, [tkey, "adapter", "use_peft", "finetuning_type"], tkey),
+                _TARGET_FIX, location=anchor(plan, [tkey, "adapter", "use_peft", "finetuning_type"], tkey),
                 metrics={"method": plan.method.value},
             )
 

@@ -10,15 +10,12 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.data.load import display_path
-from ftlint.model import Finding, Location, Severity
-from ftlint.rule import Need, Rule, Skip
+from ftlint.model import Finding, Location
+from ftlint.rule import Need, Rule
+from ftlint.model import Severity
+from ftlint.rules.config_common import require_plan
+from ftlint.training.adapters import adapter_for
 from ftlint.training.source import to_bool
-
-
-def _plan(ctx: Context) -> Any:
-    if ctx.plan is None:  # pragma: no cover - the engine skips rules that need a plan
-        raise Skip("no training config given")
-    return ctx.plan
 
 
 def _truthy(value: Any) -> bool:
@@ -63,11 +60,11 @@ class NoCheckpointSaved(Rule):
     requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = _plan(ctx)
+        plan = require_plan(ctx)
         value = plan.early_stopping.save_strategy
         raw = value.raw if value.raw is not None else value.value
         if not (isinstance(raw, str) and raw.strip().lower() == "no") or not value.from_config:
-            raw_top = plan.raw.get("save_strategy") if isinstance(plan.raw, dict) else None
+            raw_top = plan.get("save_strategy")
             if not (isinstance(raw_top, str) and raw_top.strip().lower() == "no"):
                 return
         prov = value.provenance
@@ -76,13 +73,7 @@ class NoCheckpointSaved(Rule):
         epochs = plan.epochs.value
         length = (f"{plan.max_steps.value:,} steps" if plan.max_steps.is_set and plan.max_steps.value > 0
                   else f"{epochs:g} epoch{'s' if epochs != 1 else ''}" if epochs else "the whole run")
-        if plan.framework == "axolotl":
-            fix = ("Save during the run: remove `save_strategy: \"no\"` and set `saves_per_epoch: 1` (or "
-                   "`save_steps` equal to `eval_steps`), with `save_total_limit: 2`.")
-        else:
-            fix = ("Save during the run: `save_strategy: steps` with `save_steps` equal to `eval_steps` (or "
-                   "`save_strategy: epoch`), `save_total_limit: 2`, and `load_best_model_at_end: true` to end "
-                   "on the best checkpoint.")
+        fix = adapter_for(plan).checkpoint_recipe()
         yield self.finding(
             f"`{key}: \"no\"`: the run saves no checkpoint during {length}; a crash loses all of it, and if "
             "it overfits there is no earlier checkpoint to go back to",
@@ -127,7 +118,7 @@ class TrustRemoteCode(Rule):
     requires = frozenset({Need.TRAINING_PLAN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = _plan(ctx)
+        plan = require_plan(ctx)
         raw = plan.raw if isinstance(plan.raw, dict) else {}
         keys = [k for k in ("trust_remote_code", "model.trust_remote_code") if k in plan.key_lines or k in raw]
         value = raw.get("trust_remote_code")

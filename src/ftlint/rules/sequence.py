@@ -10,26 +10,14 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME
-from ftlint.model import Finding, Location, Severity
+from ftlint.model import Finding, Location
 from ftlint.rule import Need, Rule, Skip
+from ftlint.model import Severity
+from ftlint.rules.config_common import require_plan
+from ftlint.training.adapters import adapter_for
+from ftlint.training.plan import ConfigValue, TrainingPlan
 
 SHOW = 5
-
-FRAMEWORK_NAMES = {
-    "hf": "the HF Trainer",
-    "trl": "TRL",
-    "axolotl": "Axolotl",
-    "llamafactory": "LLaMA-Factory",
-    "torchtune": "torchtune",
-    "openai": "OpenAI",
-}
-LENGTH_KEYS = {
-    "hf": "max_seq_length",
-    "trl": "max_length",
-    "axolotl": "sequence_len",
-    "llamafactory": "cutoff_len",
-    "torchtune": "tokenizer.max_seq_len",
-}
 NO_CONFIG_FIX = ("pass the trainer's config with `--config train.yaml` (or set training-config = \"...\" in "
                  "ftlint.toml), or set [rules.sequence-too-long] max-length = N")
 TOKENIZER_FIX = ("make the base model's tokenizer available offline: point the config's base model at a local "
@@ -45,12 +33,12 @@ def _chat_rows(ctx: Context, split: str) -> list[int]:
     return [i for i in range(len(ds)) if int(ds.file_id[i]) in chat_files and ASSISTANT in ds.roles[i]]
 
 
-def _fw(plan: Any) -> str:
-    return FRAMEWORK_NAMES.get(getattr(plan, "framework", ""), "the trainer")
+def _fw(plan: TrainingPlan | None) -> str:
+    return adapter_for(plan).trainer_name if plan is not None else "the trainer"
 
 
-def _config_location(plan: Any, value: Any, fallback_key: str | None) -> Location:
-    prov = getattr(value, "provenance", None)
+def _config_location(plan: TrainingPlan | None, value: ConfigValue[Any], fallback_key: str | None) -> Location:
+    prov = value.provenance
     if prov is not None:
         return Location(path=prov.file, line=prov.line, key=prov.key)
     if plan is not None:
@@ -139,23 +127,20 @@ class SequenceTooLong(Rule):
             if seq.unlimited or getattr(seq.truncation, "value", seq.truncation) == "none":
                 raise Skip("no maximum length configured",
                            "nothing is truncated: the config sets no maximum sequence length")
+            length_key = adapter_for(plan).key("sequence.max_length")
             if not seq.max_length.is_set or not seq.max_length.value:
                 raise Skip("no maximum length configured",
-                           f"set {LENGTH_KEYS.get(plan.framework, 'the maximum length')} in the config, or "
+                           f"set {length_key or 'the maximum length'} in the config, or "
                            "[rules.sequence-too-long] max-length = N")
             max_length = int(seq.max_length.value)
-            key_name = seq.max_length.key or LENGTH_KEYS.get(plan.framework, "max length")
-            location = _config_location(plan, seq.max_length, LENGTH_KEYS.get(plan.framework))
+            key_name = seq.max_length.key or "max length"
+            location = _config_location(plan, seq.max_length, length_key)
             eval_length = int(seq.eval_max_length.value) if seq.eval_max_length.is_set else max_length
             if seq.is_default:
                 default_note = f" ({_fw(plan)}'s default: the config does not set it)"
         if plan is not None:
-            truncation = getattr(plan.sequence.truncation, "value", plan.sequence.truncation)
+            truncation = adapter_for(plan).truncation(plan)  # what the framework does with an over-long row
             mask_history = bool(plan.loss_mask.mask_history.value)
-            strategy = str((plan.raw or {}).get("packing_strategy") or "bfd")
-            if plan.framework == "trl" and plan.packing.value and strategy.replace("-", "_") in ("wrapped",
-                                                                                                 "bfd_split"):
-                truncation = "packed_split"
 
         load = ctx.tokenizer(opts.tokenizer or None) if (opts.tokenizer or plan is not None) else None
         handle = load.handle if load is not None else None
@@ -210,10 +195,8 @@ class SequenceTooLong(Rule):
                             "lose their context)",
             "provider": f"{fw} truncates them to the model's limit",
         }.get(truncation, "what the trainer does with them is unknown (counted as cut at the end)")
-        strategy_src = getattr(getattr(plan, "sequence", None), "truncation_source", None)
-        if truncation in ("drop", "raise", "keep_start") and plan is not None and plan.framework == "axolotl":
-            how = " defaults to" if getattr(strategy_src, "is_default", False) else ":"
-            consequence += f" (excess_length_strategy{how} {'truncate' if truncation == 'keep_start' else truncation})"
+        if plan is not None:
+            consequence += adapter_for(plan).truncation_note(plan, truncation)
         if truncation == "raise":
             loss = ""
         elif truncation == "packed_split":
@@ -292,18 +275,16 @@ class ChatTemplateMissing(Rule):
     requires = frozenset({Need.DATASET, Need.TRAINING_PLAN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = ctx.plan
+        plan = require_plan(ctx)
         if "train" not in ctx.splits:
             return
         chat = _chat_rows(ctx, "train")
         if not chat:
             return
-        if plan.framework in ("torchtune", "openai"):
+        adapter = adapter_for(plan)
+        if not adapter.uses_hf_chat_template:
             raise Skip(f"{_fw(plan)} formats conversations itself, not with a Hugging Face chat template")
-        ct = plan.chat_template
-        value = ct.value if isinstance(ct.value, str) else None
-        if value and not (value == "tokenizer_default" or (value == "jinja"
-                                                            and not (plan.raw or {}).get("chat_template_jinja"))):
+        if adapter.sets_chat_template(plan):
             return  # the config sets a template (inline, a file, a name, or a fallback)
         load = ctx.tokenizer()
         if load.handle is None:
@@ -313,8 +294,7 @@ class ChatTemplateMissing(Rule):
             return
         ds = ctx.dataset("train")
         fw = _fw(plan)
-        keys = {"trl": "chat_template_path", "axolotl": "chat_template (or chat_template_jinja)",
-                "llamafactory": "template", "hf": "a chat template"}.get(plan.framework, "a chat template")
+        keys = adapter.chat_template_hint
         rows = [ctx.row("train", i, self.code) for i in chat[:SHOW]]
         yield self.finding(
             f"the training data is chat ({_plural(len(chat), 'conversation')}), but {handle.describe()} has no "
@@ -376,16 +356,10 @@ class LossMaskProblems(Rule):
         sample_rows: int = 32
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        plan = ctx.plan
-        lm = plan.loss_mask
-        mode = None
-        if plan.framework == "trl" and lm.assistant_only_loss.value:
-            mode = "trl"
-        elif plan.framework == "axolotl" and lm.train_on_inputs.value is False and any(
-                (r.format or "").startswith("chat_template") for r in plan.train_datasets):
-            mode = "axolotl"
-        elif plan.framework == "llamafactory" and lm.train_on_inputs.value is False:
-            raise Skip("LLaMA-Factory masks with its own named templates, which ftlint cannot render")
+        plan = require_plan(ctx)
+        mode, cannot = adapter_for(plan).assistant_mask(plan)  # "generation" markers or "eot_tokens"
+        if cannot:
+            raise Skip(cannot)
         if mode is None or "train" not in ctx.splits:
             return
         chat = _chat_rows(ctx, "train")
@@ -398,16 +372,16 @@ class LossMaskProblems(Rule):
         if not handle.chat_template:
             raise Skip("the tokenizer has no chat template and the config sets none (see FT610)")
         sample = chat[: max(1, self.options.sample_rows)]
-        if mode == "trl":
-            yield from self._trl(ctx, handle, sample)
+        if mode == "generation":
+            yield from self._generation_mask(ctx, handle, sample)
         else:
-            yield from self._axolotl(ctx, handle, sample)
+            yield from self._eot_tokens(ctx, handle, sample)
 
-    # -- TRL: assistant_only_loss -----------------------------------------------------------------
-    def _trl(self, ctx: Context, handle: Any, sample: list[int]) -> Iterator[Finding]:
+    # -- TRL: assistant_only_loss with {% generation %} markers --------------------------------------
+    def _generation_mask(self, ctx: Context, handle: Any, sample: list[int]) -> Iterator[Finding]:
         from ftlint.features.tokens import has_generation_markers, messages_of
 
-        plan = ctx.plan
+        plan = require_plan(ctx)
         where = _config_location(plan, plan.loss_mask.assistant_only_loss, "assistant_only_loss")
         ds = ctx.dataset("train")
         template_of = handle.describe_template()
@@ -475,17 +449,17 @@ class LossMaskProblems(Rule):
             )
 
     # -- Axolotl: chat_template datasets, eot_tokens -----------------------------------------------
-    def _axolotl(self, ctx: Context, handle: Any, sample: list[int]) -> Iterator[Finding]:
+    def _eot_tokens(self, ctx: Context, handle: Any, sample: list[int]) -> Iterator[Finding]:
         from ftlint.features.tokens import messages_of
 
-        plan = ctx.plan
-        raw = plan.raw or {}
+        plan = require_plan(ctx)
+        trainer = _fw(plan)
         tok = handle.tokenizer
         eos = getattr(tok, "eos_token", None)
-        configured = raw.get("eot_tokens")
+        configured = plan.get("eot_tokens")
         eot_tokens = [str(t) for t in configured] if isinstance(configured, list) else ([eos] if eos else [])
         entries = [r.entry for r in plan.train_datasets if (r.format or "").startswith("chat_template")]
-        settings = [str(e.get("train_on_eot", e.get("train_on_eos", raw.get("train_on_eot", "turn")))).lower()
+        settings = [str(e.get("train_on_eot", e.get("train_on_eos", plan.get("train_on_eot", "turn")))).lower()
                     for e in entries] or ["turn"]
         specials = sorted(_special_strings(tok), key=len, reverse=True)
         ds = ctx.dataset("train")
@@ -509,11 +483,11 @@ class LossMaskProblems(Rule):
         elif isinstance(configured, list):
             why = f"eot_tokens lists {', '.join(eot_tokens) or 'nothing'}"
         elif eos:
-            why = f"eot_tokens is not set, so Axolotl trains only the EOS token {eos}"
+            why = f"eot_tokens is not set, so {trainer} trains only the EOS token {eos}"
         else:
-            why = "eot_tokens is not set and the tokenizer has no EOS token, so Axolotl trains no end-of-turn token"
+            why = f"eot_tokens is not set and the tokenizer has no EOS token, so {trainer} trains no end-of-turn token"
         where = (Location(path=plan.file, line=plan.key_lines.get("eot_tokens"), key="eot_tokens")
-                 if "eot_tokens" in raw else _config_location(plan, plan.base_model, "base_model"))
+                 if "eot_tokens" in plan.raw else _config_location(plan, plan.base_model, "base_model"))
         yield self.finding(
             f"{handle.describe_template()} ends assistant turns with {term}, but {why}: the "
             f"end-of-turn token is never trained in {len(untrained)} of {_plural(len(sample), 'checked example')}, "

@@ -3,6 +3,12 @@
 ``load_training_config(path, framework=None)`` detects the framework (HF Trainer, TRL /
 alignment-handbook, Axolotl, LLaMA-Factory, torchtune, OpenAI jobs) from the keys and normalises
 the config; every value keeps its provenance (file, key path, line).
+
+Everything ftlint knows about one framework (its keys and defaults, the recipes fixes quote, where
+its tokenizer and chat template come from, how it truncates long rows, how to patch its config)
+lives in that framework's adapter: ``ftlint.training.adapters.adapter_for(plan)`` (the protocol is
+``ftlint.training.adapter.FrameworkAdapter``). Code outside this package never branches on a
+framework's name.
 """
 
 from ftlint.training.plan import (

@@ -8,6 +8,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ftlint.training import axolotl, hf, llamafactory, openai, torchtune
+from ftlint.training.adapter import stamp_keys
+from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import FRAMEWORKS, TrainingConfigError, TrainingPlan
 from ftlint.training.source import ConfigSource, Reader, read_config
 
@@ -105,4 +107,5 @@ def plan_from_source(source: ConfigSource, framework: str | None = None) -> Trai
     reader = Reader(source)
     invalid = check_values(reader, chosen)  # a dataset key of the wrong shape: TrainingConfigError
     reader.invalid = {v.key: v for v in invalid}
-    return replace(_BUILDERS[chosen](reader, chosen, reason), invalid_values=invalid)
+    plan = replace(_BUILDERS[chosen](reader, chosen, reason), invalid_values=invalid)
+    return stamp_keys(plan, adapter_for(plan))  # every canonical value names its key, defaults included

@@ -7,6 +7,13 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from ftlint.training.adapter import (
+    EVAL_WHY,
+    EvaluationEditRequest,
+    FrameworkAdapter,
+    ReportedMetric,
+    point_at_repaired,
+)
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -30,6 +37,7 @@ from ftlint.training.plan import (
     UnknownKey,
     ValidationPlan,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Deprecation,
     Reader,
@@ -40,6 +48,13 @@ from ftlint.training.source import (
     to_str_tuple,
     to_strategy,
 )
+
+#: Axolotl's defaults for the canonical fields (``src/axolotl/utils/schemas``)
+DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "epochs": 1.0, "batch.per_device": 1, "batch.gradient_accumulation": 1, "weight_decay": 0.0,
+    "sequence.max_length": 512, "lora.dropout": 0.0, "lr_scheduler": "cosine", "packing": False,
+    "early_stopping.load_best_model_at_end": False,
+})
 
 _MARKERS = frozenset(
     {
@@ -140,14 +155,14 @@ def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
     data = reader.source.data
     stage = _stage(reader)
     method = _method(reader)
-    epochs = reader.value("num_epochs", to_float, 1.0)
+    epochs = reader.value("num_epochs", to_float, DEFAULTS["epochs"])
     max_steps = reader.value("max_steps", to_int)
     learning_rate = reader.value("learning_rate", to_float)
     if not learning_rate.is_set and not learning_rate.note:
         learning_rate = replace(learning_rate, note="learning_rate is required by Axolotl")
 
-    per_device = reader.value("micro_batch_size", to_int, 1)
-    accumulation = reader.value("gradient_accumulation_steps", to_int, 1)
+    per_device = reader.value("micro_batch_size", to_int, DEFAULTS["batch.per_device"])
+    accumulation = reader.value("gradient_accumulation_steps", to_int, DEFAULTS["batch.gradient_accumulation"])
     batch = effective_batch(reader, per_device, accumulation)
     total = reader.value("batch_size", to_int)
     if total.is_set:
@@ -198,15 +213,15 @@ def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         max_steps_per_epoch=ConfigValue(),
         learning_rate=learning_rate,
         learning_rate_multiplier=ConfigValue(),
-        lr_scheduler=reader.value("lr_scheduler", to_str, "cosine"),
+        lr_scheduler=reader.value("lr_scheduler", to_str, DEFAULTS["lr_scheduler"]),
         warmup_ratio=reader.value("warmup_ratio", to_float),
         warmup_steps=reader.value("warmup_steps", to_float),
         batch=batch,
         sequence=_sequence(reader),
         lora=_lora(reader) if method.value in ("lora", "qlora") else LoraPlan(),
-        weight_decay=reader.value("weight_decay", to_float, 0.0),
+        weight_decay=reader.value("weight_decay", to_float, DEFAULTS["weight_decay"]),
         chat_template=chat_template,
-        packing=reader.value("sample_packing", to_bool, False),
+        packing=reader.value("sample_packing", to_bool, DEFAULTS["packing"]),
         validation=validation,
         early_stopping=early,
         loss_mask=_loss_mask(reader, train),
@@ -263,13 +278,14 @@ def _lora(reader: Reader) -> LoraPlan:
     return LoraPlan(
         r=reader.value("lora_r", to_int),
         alpha=reader.value("lora_alpha", to_float),
-        dropout=reader.value("lora_dropout", to_float, 0.0),
+        dropout=reader.value("lora_dropout", to_float, DEFAULTS["lora.dropout"]),
         target_modules=targets,
     )
 
 
 def _sequence(reader: Reader) -> SequencePlan:
-    length = reader.value("sequence_len", to_int, 512, default_note="not set: Axolotl's default sequence_len (512)")
+    length = reader.value("sequence_len", to_int, DEFAULTS["sequence.max_length"],
+                          default_note="not set: Axolotl's default sequence_len (512)")
     strategy = reader.value(
         "excess_length_strategy", to_str, "drop", default_note="not set: Axolotl drops rows longer than sequence_len"
     )
@@ -400,7 +416,7 @@ def _early_stopping(reader: Reader, validation: ValidationPlan) -> EarlyStopping
     patience = reader.value("early_stopping_patience", to_int)
     save_steps = reader.value("save_steps", to_float)
     eval_steps = validation.eval_steps
-    load_best = reader.value("load_best_model_at_end", to_bool, False)
+    load_best = reader.value("load_best_model_at_end", to_bool, DEFAULTS["early_stopping.load_best_model_at_end"])
     requested = bool(patience.value and patience.value > 0)
     problems: list[PlanProblem] = []
     if requested:
@@ -474,3 +490,125 @@ def _loss_mask(reader: Reader, train: tuple[DatasetRef, ...]) -> LossMaskPlan:
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The adapter
+
+
+class AxolotlAdapter(FrameworkAdapter):
+    """Axolotl: early stopping in the config (``early_stopping_patience``), rows longer than
+    ``sequence_len`` dropped by default, generation metrics with ``do_causal_lm_eval``."""
+
+    name = "axolotl"
+    LABEL = "Axolotl"
+    TRAINER_NAME = "Axolotl"
+    KEYS = MappingProxyType({
+        "base_model": "base_model", "method": "adapter", "epochs": "num_epochs", "max_steps": "max_steps",
+        "learning_rate": "learning_rate", "learning_rate_multiplier": None, "lr_scheduler": "lr_scheduler",
+        "warmup_ratio": "warmup_ratio", "warmup_steps": "warmup_steps", "weight_decay": "weight_decay",
+        "batch.per_device": "micro_batch_size", "batch.gradient_accumulation": "gradient_accumulation_steps",
+        "sequence.max_length": "sequence_len", "lora.r": "lora_r", "lora.alpha": "lora_alpha",
+        "lora.dropout": "lora_dropout", "lora.target_modules": "lora_target_modules",
+        "validation.holdout": "val_set_size", "validation.eval_strategy": "eval_strategy",
+        "validation.eval_steps": "eval_steps", "early_stopping.patience": "early_stopping_patience",
+        "early_stopping.load_best_model_at_end": "load_best_model_at_end",
+        "early_stopping.metric_for_best_model": "metric_for_best_model",
+        "early_stopping.save_strategy": "save_strategy", "early_stopping.save_steps": "save_steps",
+        "chat_template": "chat_template", "packing": "sample_packing",
+    })
+    DEFAULTS = DEFAULTS
+    can_stop_early = True
+    chat_template_hint = "chat_template (or chat_template_jinja)"
+    base_model_example = "meta-llama/Llama-3.2-1B"
+
+    def validation_recipe(self, plan: TrainingPlan) -> str:
+        v = plan.validation
+        fix = ("Set `val_set_size: 0.05` (the share of the training data held out for evaluation) or list "
+               "held-out files under `test_datasets:`; Axolotl then evaluates `evals_per_epoch` times per epoch "
+               "(or every `eval_steps`).")
+        if v.configured:
+            fix = ("Make the evaluation run: set `evals_per_epoch: 4` or `eval_steps` (with "
+                   "`eval_strategy: steps`).")
+        if v.eval_strategy.from_config and v.eval_strategy.value == "no":
+            fix += f" Remove `eval_strategy: no` (line {v.eval_strategy.line})."
+        return fix
+
+    def validation_keys(self, plan: TrainingPlan) -> tuple[str, ...]:
+        return ("val_set_size", "eval_strategy", "evaluation_strategy", "test_datasets", "datasets")
+
+    def early_stopping_recipe(self, patience: int = 3) -> str:
+        return (f"Add `early_stopping_patience: {patience}` (stop after {patience} evaluations without improvement) "
+                "and set both `eval_steps` and `save_steps`, save_steps a multiple of eval_steps (Axolotl rejects "
+                "the patience otherwise; `evals_per_epoch`/`saves_per_epoch` do not count); it needs "
+                "`val_set_size` > 0 or `test_datasets`.")
+
+    def best_checkpoint_recipe(self) -> str:
+        return ("Set `eval_steps: N` and `save_steps` to a multiple of N (instead of `evals_per_epoch` / "
+                "`saves_per_epoch`), keep `val_set_size` > 0 or `test_datasets`, or remove "
+                "`early_stopping_patience`.")
+
+    def checkpoint_recipe(self) -> str:
+        return ("Save during the run: remove `save_strategy: \"no\"` and set `saves_per_epoch: 1` (or "
+                "`save_steps` equal to `eval_steps`), with `save_total_limit: 2`.")
+
+    def held_out_recipe(self) -> str:
+        return "Evaluate on held-out rows: `val_set_size: 0.05`, or `test_datasets` that are not in `datasets`."
+
+    def test_recipe(self) -> str:
+        return ("Axolotl's `test_datasets` are evaluated during training (they are validation data): keep the test "
+                "file out of the config and evaluate the final model on it afterwards.")
+
+    def reported_metrics(self, plan: TrainingPlan) -> list[ReportedMetric]:
+        if plan.get("do_causal_lm_eval") is not True:
+            return []
+        names = plan.get("eval_causal_lm_metrics")
+        key = "eval_causal_lm_metrics" if names is not None else "do_causal_lm_eval"
+        if not isinstance(names, list):
+            names = ["sacrebleu", "comet", "ter", "chrf"]  # Axolotl's default list
+        return [ReportedMetric(n, key) for n in names if isinstance(n, str)]
+
+    def metric_recipe(self, task: str, suggestion: str) -> str:
+        return ("Axolotl's generation metrics are `do_causal_lm_eval: true` with `eval_causal_lm_metrics` (sacrebleu, "
+                "chrf, ter, comet, perplexity); " + ("they fit translation only, so " if task != "translation" else "")
+                + f"measure {suggestion} on the held-out set after training")
+
+    def lora_recipe(self) -> str:
+        return "`adapter: lora` with `lora_r: 16`, `lora_alpha: 32`, `lora_target_linear: true`"
+
+    def truncation_note(self, plan: TrainingPlan, truncation: str) -> str:
+        if truncation not in ("drop", "raise", "keep_start"):
+            return ""
+        how = " defaults to" if plan.sequence.truncation_source.is_default else ":"
+        return f" (excess_length_strategy{how} {'truncate' if truncation == 'keep_start' else truncation})"
+
+    def assistant_mask(self, plan: TrainingPlan) -> tuple[str | None, str]:
+        if plan.loss_mask.train_on_inputs.value is False and any(
+                (r.format or "").startswith("chat_template") for r in plan.train_datasets):
+            return "eot_tokens", ""
+        return None, ""
+
+    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
+                         ) -> tuple[list[ConfigEdit], list[str]]:
+        edits = point_at_repaired(plan, request)
+        if not plan.validation.configured:
+            if request.validation_files and plan.train_datasets:
+                entry = {k: v for k, v in dict(plan.train_datasets[0].entry).items()
+                         if k not in ("path", "data_files", "split", "shards")}
+                tests = [{"path": p, **entry, "split": "train"} for p in request.validation_files]
+                edits.append(ConfigEdit("test_datasets", tests, "held-out data: the validation file ftlint fix wrote"))
+            else:
+                edits.append(ConfigEdit("val_set_size", 0.05, "hold out 5% of the training data for evaluation"))
+        for key in ("evals_per_epoch", "saves_per_epoch"):
+            if key in plan.raw:
+                edits.append(ConfigEdit(key, None, "Axolotl early stopping needs eval_steps/save_steps instead",
+                                        remove=True))
+        if "eval_strategy" in plan.raw and str(plan.raw.get("eval_strategy")).lower() == "no":
+            edits.append(ConfigEdit("eval_strategy", "steps", "evaluate during training"))
+        edits.append(ConfigEdit("eval_steps", request.eval_steps, EVAL_WHY))
+        if not request.save_ok:
+            edits.append(ConfigEdit("save_steps", request.eval_steps,
+                                    "save at each evaluation (a multiple of eval_steps)"))
+        edits.append(ConfigEdit("early_stopping_patience", request.patience,
+                                "stop after this many evaluations without improvement"))
+        return edits, []

@@ -13,6 +13,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from ftlint.training.adapter import EVAL_WHY, EvaluationEditRequest, FrameworkAdapter, point_at_repaired
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -46,6 +47,7 @@ from ftlint.training.plan import (
     Truncation,
     ValidationPlan,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Deprecation,
     Reader,
@@ -183,6 +185,20 @@ _DEFAULT_LR: Mapping[str, float] = MappingProxyType(
 )
 _EVAL_SPLIT_WORDS = ("test", "valid", "eval", "dev")
 
+#: ``TrainingArguments``' defaults for the canonical fields (``sequence.max_length``: run_glue's, for
+#: the example scripts; the Trainer itself leaves it to the script)
+HF_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "epochs": 3.0, "learning_rate": 5e-5, "batch.per_device": 8, "batch.gradient_accumulation": 1,
+    "lr_scheduler": "linear", "warmup_ratio": 0.0, "warmup_steps": 0.0, "weight_decay": 0.0,
+    "validation.eval_strategy": "no", "early_stopping.save_strategy": "steps", "early_stopping.save_steps": 500.0,
+    "early_stopping.load_best_model_at_end": False, "lora.r": 16, "lora.alpha": 32.0, "lora.dropout": 0.05,
+    "sequence.max_length": 128,
+})
+#: TRL's (``SFTConfig``; the learning rate is the SFT one, other trainers' are in ``_DEFAULT_LR``)
+TRL_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    **HF_DEFAULTS, "learning_rate": _DEFAULT_LR["sft"], "sequence.max_length": 1024, "packing": False,
+})
+
 
 def detect(data: Mapping[str, Any], is_json: bool) -> tuple[str, str] | None:
     """("trl"|"hf", reason) when the keys look like an HF/TRL config."""
@@ -222,12 +238,13 @@ def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
     method = _method(reader, is_trl)
     peft = method.value in ("lora", "qlora")
 
-    epochs = reader.value("num_train_epochs", to_float, 3.0)
+    epochs = reader.value("num_train_epochs", to_float, HF_DEFAULTS["epochs"])
     max_steps = positive_steps(reader.value("max_steps", to_int))
-    lr_default = _DEFAULT_LR.get(stage_name, 2e-5) if is_trl else 5e-5
+    lr_default = _DEFAULT_LR.get(stage_name, TRL_DEFAULTS["learning_rate"]) if is_trl else HF_DEFAULTS["learning_rate"]
     learning_rate = reader.value("learning_rate", to_float, lr_default)
-    per_device = reader.value(("per_device_train_batch_size", "per_gpu_train_batch_size"), to_int, 8)
-    accumulation = reader.value("gradient_accumulation_steps", to_int, 1)
+    per_device = reader.value(("per_device_train_batch_size", "per_gpu_train_batch_size"), to_int,
+                              HF_DEFAULTS["batch.per_device"])
+    accumulation = reader.value("gradient_accumulation_steps", to_int, HF_DEFAULTS["batch.gradient_accumulation"])
     batch = effective_batch(reader, per_device, accumulation)
     batch = _with_eval_batch(batch, reader.value(("per_device_eval_batch_size", "per_gpu_eval_batch_size"), to_int, 8))
 
@@ -241,7 +258,7 @@ def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         chat_template = ConfigValue(
             None, Origin.UNSET, chat_template.sources, None, "not set: the tokenizer's own chat template is used"
         )
-    packing = reader.value("packing", to_bool, False) if is_trl else reader.value("packing", to_bool)
+    packing = reader.value("packing", to_bool, TRL_DEFAULTS["packing"]) if is_trl else reader.value("packing", to_bool)
 
     deprecated = reader.deprecated_keys(_deprecations(framework, stage_name))
     deprecated += _value_deprecations(reader)
@@ -264,13 +281,13 @@ def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         max_steps_per_epoch=ConfigValue(),
         learning_rate=learning_rate,
         learning_rate_multiplier=ConfigValue(),
-        lr_scheduler=reader.value("lr_scheduler_type", to_str, "linear"),
-        warmup_ratio=reader.value("warmup_ratio", to_float, 0.0),
-        warmup_steps=reader.value("warmup_steps", to_float, 0.0),
+        lr_scheduler=reader.value("lr_scheduler_type", to_str, HF_DEFAULTS["lr_scheduler"]),
+        warmup_ratio=reader.value("warmup_ratio", to_float, HF_DEFAULTS["warmup_ratio"]),
+        warmup_steps=reader.value("warmup_steps", to_float, HF_DEFAULTS["warmup_steps"]),
         batch=batch,
         sequence=sequence,
         lora=lora,
-        weight_decay=reader.value("weight_decay", to_float, 0.0),
+        weight_decay=reader.value("weight_decay", to_float, HF_DEFAULTS["weight_decay"]),
         chat_template=chat_template,
         packing=packing,
         validation=validation,
@@ -400,9 +417,9 @@ def _lora(reader: Reader) -> LoraPlan:
     elif targets.value and len(targets.value) == 1 and targets.value[0] in ("all-linear", "all_linear", "all"):
         targets = ConfigValue(("all-linear",), targets.origin, targets.sources, targets.raw)
     return LoraPlan(
-        r=reader.value("lora_r", to_int, 16),
-        alpha=reader.value("lora_alpha", to_float, 32.0),
-        dropout=reader.value("lora_dropout", to_float, 0.05),
+        r=reader.value("lora_r", to_int, HF_DEFAULTS["lora.r"]),
+        alpha=reader.value("lora_alpha", to_float, HF_DEFAULTS["lora.alpha"]),
+        dropout=reader.value("lora_dropout", to_float, HF_DEFAULTS["lora.dropout"]),
         target_modules=targets,
     )
 
@@ -427,7 +444,8 @@ def _sequence_trl(reader: Reader, stage: str) -> SequencePlan:
         )
     else:
         max_length = ConfigValue(
-            1024, Origin.DEFAULT, max_length.sources, None, "not set: TRL's default max_length (1024)"
+            TRL_DEFAULTS["sequence.max_length"], Origin.DEFAULT, max_length.sources, None,
+            "not set: TRL's default max_length (1024)"
         )
     mode = reader.value("truncation_mode", to_str)
     if unlimited:
@@ -462,7 +480,7 @@ def _sequence_trl(reader: Reader, stage: str) -> SequencePlan:
 
 def _sequence_hf(reader: Reader) -> SequencePlan:
     script = bool(set(reader.source.data) & {"task_name", "train_file", "validation_file", "pad_to_max_length"})
-    default = 128 if script else None
+    default = HF_DEFAULTS["sequence.max_length"] if script else None
     note = "run_glue's default max_seq_length (128)" if script else "set by the training script"
     value = reader.value(
         ("max_seq_length", "max_length", "block_size", "max_source_length"),
@@ -486,7 +504,8 @@ def _datasets_and_validation(
     methods: list[str] = []
     holdout: ConfigValue[float] = ConfigValue()
 
-    eval_strategy = reader.value(("eval_strategy", "evaluation_strategy"), to_strategy, "no")
+    eval_strategy = reader.value(("eval_strategy", "evaluation_strategy"), to_strategy,
+                                 HF_DEFAULTS["validation.eval_strategy"])
     eval_steps = reader.value("eval_steps", to_float)
     if not eval_steps.is_set and eval_strategy.value == "steps":
         eval_steps = ConfigValue(None, Origin.DEFAULT, eval_steps.sources, None, "not set: defaults to logging_steps")
@@ -654,14 +673,14 @@ def _old_mixer(reader: Reader, train: list[DatasetRef], evals: list[DatasetRef])
 
 
 def _early_stopping(reader: Reader, validation: ValidationPlan) -> EarlyStoppingPlan:
-    load_best = reader.value("load_best_model_at_end", to_bool, False)
+    load_best = reader.value("load_best_model_at_end", to_bool, HF_DEFAULTS["early_stopping.load_best_model_at_end"])
     metric = reader.value("metric_for_best_model", to_str)
     if load_best.value and not metric.is_set:
         metric = ConfigValue(
             "loss", Origin.DEFAULT, metric.sources, None, "load_best_model_at_end defaults it to 'loss'"
         )
-    save_strategy = reader.value("save_strategy", to_strategy, "steps")
-    save_steps = reader.value("save_steps", to_float, 500.0)
+    save_strategy = reader.value("save_strategy", to_strategy, HF_DEFAULTS["early_stopping.save_strategy"])
+    save_steps = reader.value("save_steps", to_float, HF_DEFAULTS["early_stopping.save_steps"])
     eval_steps = validation.eval_steps
     if not eval_steps.is_set:
         eval_steps = reader.value("logging_steps", to_float)
@@ -721,3 +740,187 @@ def _loss_mask(reader: Reader, is_trl: bool, stage: str) -> LossMaskPlan:
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The adapters
+
+
+class TrainerArgumentsAdapter(FrameworkAdapter):
+    """What frameworks built on ``TrainingArguments`` share (HF Trainer, TRL, LLaMA-Factory v0):
+    eval/save strategies that must match, ``load_best_model_at_end``, ``metric_for_best_model``."""
+
+    #: the config names local files with train_file/validation_file (else datasets by id or name)
+    def _reads_data_files(self, plan: TrainingPlan) -> bool:
+        return "train_file" in plan.raw
+
+    def _holdout_edit(self, plan: TrainingPlan) -> ConfigEdit | str:
+        """The edit that carves evaluation data, or a note when the config cannot carve any."""
+        if "dataset_mixture" in plan.raw:
+            return ConfigEdit("dataset_mixture.test_split_size", 0.05, "hold out 5% for evaluation")
+        return ("evaluation reads the dataset's `dataset_test_split` split (default 'test'): make sure the dataset "
+                "has it and that it is not trained on")
+
+    _data_through = "a dataset id"
+    _needs_do_eval = False
+    #: the config key of early stopping's patience (None: a callback added in Python)
+    _patience_key: str | None = None
+
+    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
+                         ) -> tuple[list[ConfigEdit], list[str]]:
+        raw = plan.raw
+        edits: list[ConfigEdit] = []
+        notes: list[str] = []
+        if self._reads_data_files(plan):
+            edits += point_at_repaired(plan, request)
+            if request.validation_files and "validation_file" not in raw:
+                edits.append(ConfigEdit("validation_file", request.validation_files[0],
+                                        "held-out data: the validation file ftlint fix wrote"))
+        elif not plan.validation.configured:
+            carve = self._holdout_edit(plan)
+            if isinstance(carve, ConfigEdit):
+                edits.append(carve)
+            else:
+                notes.append(carve)
+        if request.rewrote_train and "train_file" not in raw:
+            notes.append(f"the {self.name} config names its data through {self._data_through}: point it at the "
+                         "repaired files yourself")
+        strategy = "eval_strategy" if "evaluation_strategy" not in raw else "evaluation_strategy"
+        edits.append(ConfigEdit(strategy, "steps", "evaluate during training"))
+        edits.append(ConfigEdit("eval_steps", request.eval_steps, EVAL_WHY))
+        edits.append(ConfigEdit("save_strategy", "steps", "must match the evaluation strategy"))
+        if not request.save_ok:
+            edits.append(ConfigEdit("save_steps", request.eval_steps, "a multiple of eval_steps"))
+        if self._needs_do_eval:
+            edits.append(ConfigEdit("do_eval", True, "run the evaluation"))
+        edits.append(ConfigEdit("load_best_model_at_end", True, "keep the best checkpoint, not the last"))
+        edits.append(ConfigEdit("metric_for_best_model", "eval_loss", "what 'best' means"))
+        edits.append(ConfigEdit("greater_is_better", False, "a lower eval loss is better"))
+        if self._patience_key is not None:
+            edits.append(ConfigEdit(self._patience_key, request.patience,
+                                    "stop after this many evaluations without improvement"))
+        else:
+            notes.append("HF/TRL early stopping is a callback: add "
+                         f"`trainer.add_callback(EarlyStoppingCallback(early_stopping_patience="
+                         f"{request.patience}))` to the training script (the config now has its "
+                         "prerequisites)")
+        return edits, notes
+
+
+class HFAdapter(TrainerArgumentsAdapter):
+    """The HF Trainer (``TrainingArguments`` and the transformers example scripts): PEFT, early
+    stopping and the loss mask live in the training script."""
+
+    name = "hf"
+    LABEL = "HF Trainer"
+    TRAINER_NAME = "the HF Trainer"
+    KEYS = MappingProxyType({
+        "base_model": "model_name_or_path", "method": "use_peft", "epochs": "num_train_epochs",
+        "max_steps": "max_steps", "learning_rate": "learning_rate", "learning_rate_multiplier": None,
+        "lr_scheduler": "lr_scheduler_type", "warmup_ratio": "warmup_ratio", "warmup_steps": "warmup_steps",
+        "weight_decay": "weight_decay", "batch.per_device": "per_device_train_batch_size",
+        "batch.gradient_accumulation": "gradient_accumulation_steps", "sequence.max_length": "max_seq_length",
+        "lora.r": "lora_r", "lora.alpha": "lora_alpha", "lora.dropout": "lora_dropout",
+        "lora.target_modules": "lora_target_modules", "validation.holdout": "validation_split_percentage",
+        "validation.eval_strategy": "eval_strategy", "validation.eval_steps": "eval_steps",
+        "early_stopping.patience": None, "early_stopping.load_best_model_at_end": "load_best_model_at_end",
+        "early_stopping.metric_for_best_model": "metric_for_best_model",
+        "early_stopping.save_strategy": "save_strategy", "early_stopping.save_steps": "save_steps",
+        "chat_template": "chat_template", "packing": "packing",
+    })
+    DEFAULTS = HF_DEFAULTS
+    can_stop_early = True
+    early_stopping_in_code = True
+    builds_from_config_name = True
+    _needs_do_eval = True
+
+    def model_chosen_in_script(self, plan: TrainingPlan) -> bool:
+        return self.variant == "trainer"
+
+    def validation_recipe(self, plan: TrainingPlan) -> str:
+        v = plan.validation
+        if "dataset_mixture" in plan.raw:
+            fix = ("Set `dataset_mixture.test_split_size` (a share such as 0.05, or a row count) and "
+                   "`eval_strategy: steps` with `eval_steps`.")
+        elif self._reads_datasets_list and "datasets" in plan.raw:
+            fix = "Set `test_split_size` (a share such as 0.05) and `eval_strategy: steps` with `eval_steps`."
+        elif "dataset_name" in plan.raw:
+            split = plan.validation.test_split.value or "test"
+            fix = ("Set `eval_strategy: steps` (or `epoch`) with `eval_steps`; the evaluation data is the "
+                   f"`dataset_test_split` split ('{split}') of `dataset_name`: check the dataset has that split "
+                   "and that it is not trained on.")
+        else:
+            fix = ("Set `validation_file` (or `validation_split_percentage`) and `eval_strategy: steps` "
+                   "(or `do_eval: true`).")
+        if v.eval_strategy.from_config and v.eval_strategy.value == "no":
+            fix += f" `eval_strategy` is 'no' on line {v.eval_strategy.line}."
+        return fix
+
+    #: TRL reads a top-level ``datasets`` list (carved with ``test_split_size``)
+    _reads_datasets_list = False
+
+    def validation_keys(self, plan: TrainingPlan) -> tuple[str, ...]:
+        return ("eval_strategy", "evaluation_strategy", "dataset_mixture.test_split_size", "test_split_size",
+                "dataset_test_split", "validation_file", "do_eval", "dataset_mixture", "dataset_name", "datasets",
+                "train_file")
+
+    def early_stopping_recipe(self, patience: int = 3) -> str:
+        return ("Early stopping is a callback added in Python: "
+                f"`trainer.add_callback(EarlyStoppingCallback(early_stopping_patience={patience}))`; the config must "
+                "set `load_best_model_at_end: true`, `metric_for_best_model: eval_loss` and the same "
+                "`eval_strategy` and `save_strategy` (`save_steps` a multiple of `eval_steps`).")
+
+    def test_recipe(self) -> str:
+        return ("Measure the final model on it once: HF `test_file` with `do_predict: true`, or `trainer.evaluate("
+                "test_dataset)` after training.")
+
+    def metric_recipe(self, task: str, suggestion: str) -> str:
+        return (f"compute {suggestion} in a `compute_metrics` function passed to the trainer (generate, then compare "
+                "with the references) and select it with `metric_for_best_model` (e.g. `eval_f1_macro`, "
+                "`greater_is_better: true`)")
+
+    def lora_recipe(self) -> str:
+        return "PEFT (`LoraConfig(r=16, lora_alpha=32, target_modules=\"all-linear\")` in the script)"
+
+
+class TRLAdapter(HFAdapter):
+    """TRL (its CLI configs and alignment-handbook recipes): ``max_length`` with a truncation mode,
+    packing, ``assistant_only_loss``."""
+
+    name = "trl"
+    TRAINER_NAME = "TRL"
+    KEYS = MappingProxyType({**HFAdapter.KEYS, "sequence.max_length": "max_length",
+                             "validation.holdout": "test_split_size", "chat_template": "chat_template_path"})
+    DEFAULTS = TRL_DEFAULTS
+    chat_template_hint = "chat_template_path"
+    _needs_do_eval = False
+    _reads_datasets_list = True
+
+    @property
+    def label(self) -> str:
+        return "alignment-handbook (TRL)" if self.variant == "alignment-handbook" else "TRL"
+
+    def model_chosen_in_script(self, plan: TrainingPlan) -> bool:
+        return False
+
+    def _holdout_edit(self, plan: TrainingPlan) -> ConfigEdit | str:
+        if "dataset_mixture" not in plan.raw and "datasets" in plan.raw:
+            return ConfigEdit("test_split_size", 0.05, "hold out 5% for evaluation")
+        return super()._holdout_edit(plan)
+
+    def early_stopping_recipe(self, patience: int = 3) -> str:
+        return super().early_stopping_recipe(patience) + (
+            " The `trl` CLI cannot add callbacks: at least set `load_best_model_at_end: true` so the best "
+            "checkpoint, not the last, is kept.")
+
+    def lora_recipe(self) -> str:
+        return "`use_peft: true` with `lora_r: 16`, `lora_alpha: 32`, `lora_target_modules: all-linear`"
+
+    def truncation(self, plan: TrainingPlan) -> str:
+        strategy = str(plan.get("packing_strategy") or "bfd")
+        if plan.packing.value and strategy.replace("-", "_") in ("wrapped", "bfd_split"):
+            return "packed_split"  # over-long rows are split across packed sequences
+        return super().truncation(plan)
+
+    def assistant_mask(self, plan: TrainingPlan) -> tuple[str | None, str]:
+        return ("generation", "") if plan.loss_mask.assistant_only_loss.value else (None, "")

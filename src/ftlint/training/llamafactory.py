@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -25,7 +26,14 @@ from ftlint.training._common import (
     stage_from_path,
     str_or_none,
 )
-from ftlint.training.hf import HF_DEPRECATED
+from ftlint.training.adapter import (
+    EvaluationEditRequest,
+    FrameworkAdapter,
+    ReportedMetric,
+    anchor,
+    ranges,
+)
+from ftlint.training.hf import HF_DEPRECATED, TrainerArgumentsAdapter
 from ftlint.training.known_keys import (
     LLAMAFACTORY_KEYS,
     LLAMAFACTORY_V1_KEYS,
@@ -40,11 +48,13 @@ from ftlint.training.plan import (
     LossMaskPlan,
     Origin,
     PlanProblem,
+    Provenance,
     SequencePlan,
     TrainingPlan,
     Truncation,
     ValidationPlan,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Reader,
     path_exists,
@@ -99,6 +109,19 @@ LLAMAFACTORY_DEPRECATED = {k: v for k, v in HF_DEPRECATED.items() if k not in LL
 KNOWN_KEYS: frozenset[str] = frozenset(LLAMAFACTORY_KEYS | TRANSFORMERS_KEYS | set(HF_DEPRECATED))
 KNOWN_V1_KEYS: frozenset[str] = LLAMAFACTORY_V1_KEYS
 
+#: LLaMA-Factory's defaults for the canonical fields: v0 (``hparams``) and v1
+DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "method": "lora", "epochs": 3.0, "learning_rate": 5e-5, "lr_scheduler": "linear", "warmup_ratio": 0.0,
+    "warmup_steps": 0.0, "weight_decay": 0.0, "batch.per_device": 8, "batch.gradient_accumulation": 1,
+    "sequence.max_length": 2048, "lora.r": 8, "lora.dropout": 0.0, "lora.target_modules": ("all",),
+    "validation.holdout": 0.0, "validation.eval_strategy": "no", "early_stopping.save_strategy": "steps",
+    "early_stopping.save_steps": 500.0, "early_stopping.load_best_model_at_end": False,
+})
+V1_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "epochs": 3.0, "learning_rate": 1e-4, "batch.per_device": 1, "sequence.max_length": 2048, "lora.r": 8,
+    "lora.alpha": 16.0, "lora.dropout": 0.05, "lora.target_modules": ("all",), "packing": False,
+})
+
 _SPLIT_NOTE = (
     "cutoff_len is shared between prompt and response: when both are long, each is cut in proportion "
     "(a response shorter than half of cutoff_len is kept whole and the prompt is cut)"
@@ -132,8 +155,9 @@ def _build_v0(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
     data = reader.source.data
     stage = _stage(reader)
     method = _method(reader)
-    per_device = reader.value("per_device_train_batch_size", to_int, 8)
-    batch = effective_batch(reader, per_device, reader.value("gradient_accumulation_steps", to_int, 1))
+    per_device = reader.value("per_device_train_batch_size", to_int, DEFAULTS["batch.per_device"])
+    batch = effective_batch(reader, per_device, reader.value("gradient_accumulation_steps", to_int,
+                                                    DEFAULTS["batch.gradient_accumulation"]))
     batch = replace(batch, eval_per_device=reader.value("per_device_eval_batch_size", to_int, 8))
     train, evals, problems, notes, registry = _v0_datasets(reader, stage.value or "sft")
     validation = _validation(reader, evals)
@@ -155,24 +179,25 @@ def _build_v0(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         model_builder=ConfigValue(),
         method=method,
         stage=stage,
-        epochs=reader.value("num_train_epochs", to_float, 3.0),
+        epochs=reader.value("num_train_epochs", to_float, DEFAULTS["epochs"]),
         max_steps=positive_steps(reader.value("max_steps", to_int)),
         max_steps_per_epoch=ConfigValue(),
-        learning_rate=reader.value("learning_rate", to_float, 5e-5),
+        learning_rate=reader.value("learning_rate", to_float, DEFAULTS["learning_rate"]),
         learning_rate_multiplier=ConfigValue(),
-        lr_scheduler=reader.value("lr_scheduler_type", to_str, "linear"),
-        warmup_ratio=reader.value("warmup_ratio", to_float, 0.0),
-        warmup_steps=reader.value("warmup_steps", to_float, 0.0),
+        lr_scheduler=reader.value("lr_scheduler_type", to_str, DEFAULTS["lr_scheduler"]),
+        warmup_ratio=reader.value("warmup_ratio", to_float, DEFAULTS["warmup_ratio"]),
+        warmup_steps=reader.value("warmup_steps", to_float, DEFAULTS["warmup_steps"]),
         batch=batch,
         sequence=SequencePlan(
             max_length=reader.value(
-                "cutoff_len", to_int, 2048, default_note="not set: LLaMA-Factory's default cutoff_len (2048)"
+                "cutoff_len", to_int, DEFAULTS["sequence.max_length"],
+                default_note="not set: LLaMA-Factory's default cutoff_len (2048)",
             ),
             truncation=Truncation.SPLIT,
             note=_SPLIT_NOTE,
         ),
         lora=_lora_v0(reader) if method.value in ("lora", "qlora") else LoraPlan(),
-        weight_decay=reader.value("weight_decay", to_float, 0.0),
+        weight_decay=reader.value("weight_decay", to_float, DEFAULTS["weight_decay"]),
         chat_template=template,
         packing=packing,
         validation=validation,
@@ -206,7 +231,8 @@ def _stage(reader: Reader) -> ConfigValue[str]:
 
 
 def _method(reader: Reader) -> ConfigValue[str]:
-    kind = reader.value("finetuning_type", to_str, "lora", default_note="not set: LLaMA-Factory's default (lora)")
+    kind = reader.value("finetuning_type", to_str, DEFAULTS["method"],
+                        default_note="not set: LLaMA-Factory's default (lora)")
     bits = reader.value("quantization_bit", to_int)
     if kind.value == "lora" and bits.value:
         return reader.derived("qlora", ["finetuning_type", "quantization_bit"],
@@ -215,7 +241,7 @@ def _method(reader: Reader) -> ConfigValue[str]:
 
 
 def _lora_v0(reader: Reader) -> LoraPlan:
-    rank = reader.value("lora_rank", to_int, 8)
+    rank = reader.value("lora_rank", to_int, DEFAULTS["lora.r"])
     alpha = reader.value("lora_alpha", to_float)
     if not alpha.is_set and rank.value is not None:
         alpha = ConfigValue(
@@ -225,10 +251,11 @@ def _lora_v0(reader: Reader) -> LoraPlan:
             None,
             "not set: LLaMA-Factory uses lora_rank * 2",
         )
-    targets: ConfigValue[tuple[str, ...]] = reader.value("lora_target", to_str_tuple, ("all",))
+    targets: ConfigValue[tuple[str, ...]] = reader.value("lora_target", to_str_tuple, DEFAULTS["lora.target_modules"])
     if targets.value == ("all",):
         targets = replace(targets, value=("all-linear",))
-    return LoraPlan(r=rank, alpha=alpha, dropout=reader.value("lora_dropout", to_float, 0.0), target_modules=targets)
+    return LoraPlan(r=rank, alpha=alpha, dropout=reader.value("lora_dropout", to_float, DEFAULTS["lora.dropout"]),
+                    target_modules=targets)
 
 
 def _registry(reader: Reader) -> tuple[Mapping[str, Any] | None, Path | None, str, list[PlanProblem]]:
@@ -360,8 +387,9 @@ def _resolve_name(
 
 
 def _validation(reader: Reader, evals: tuple[DatasetRef, ...]) -> ValidationPlan:
-    holdout = reader.value("val_size", to_float, 0.0, default_note="not set: LLaMA-Factory's default val_size (0.0)")
-    strategy = reader.value(("eval_strategy", "evaluation_strategy"), to_strategy, "no")
+    holdout = reader.value("val_size", to_float, DEFAULTS["validation.holdout"],
+                           default_note="not set: LLaMA-Factory's default val_size (0.0)")
+    strategy = reader.value(("eval_strategy", "evaluation_strategy"), to_strategy, DEFAULTS["validation.eval_strategy"])
     eval_steps = reader.value("eval_steps", to_float)
     do_eval = reader.value("do_eval", to_bool, False)
     methods: list[str] = []
@@ -418,14 +446,14 @@ def _validation(reader: Reader, evals: tuple[DatasetRef, ...]) -> ValidationPlan
 
 def _early_stopping(reader: Reader, validation: ValidationPlan, stage: str) -> EarlyStoppingPlan:
     patience = reader.value("early_stopping_steps", to_int)
-    load_best = reader.value("load_best_model_at_end", to_bool, False)
+    load_best = reader.value("load_best_model_at_end", to_bool, DEFAULTS["early_stopping.load_best_model_at_end"])
     metric = reader.value("metric_for_best_model", to_str)
     if load_best.value and not metric.is_set:
         metric = ConfigValue(
             "loss", Origin.DEFAULT, metric.sources, None, "load_best_model_at_end defaults it to 'loss'"
         )
-    save_strategy = reader.value("save_strategy", to_strategy, "steps")
-    save_steps = reader.value("save_steps", to_float, 500.0)
+    save_strategy = reader.value("save_strategy", to_strategy, DEFAULTS["early_stopping.save_strategy"])
+    save_steps = reader.value("save_steps", to_float, DEFAULTS["early_stopping.save_steps"])
     eval_steps = (
         validation.eval_steps if validation.eval_steps.is_set else reader.value("logging_steps", to_float, 500.0)
     )
@@ -475,13 +503,14 @@ def _build_v1(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
             ["peft_config.name"] + (["quant_config"] if quant else []),
             f"peft_config.name: {peft_name}",
         )
-        targets: ConfigValue[tuple[str, ...]] = reader.value("peft_config.target_modules", to_str_tuple, ("all",))
+        targets: ConfigValue[tuple[str, ...]] = reader.value("peft_config.target_modules", to_str_tuple,
+                                                                    V1_DEFAULTS["lora.target_modules"])
         if targets.value == ("all",):
             targets = replace(targets, value=("all-linear",))
         lora = LoraPlan(
-            r=reader.value("peft_config.r", to_int, 8),
-            alpha=reader.value("peft_config.lora_alpha", to_float, 16.0),
-            dropout=reader.value("peft_config.lora_dropout", to_float, 0.05),
+            r=reader.value("peft_config.r", to_int, V1_DEFAULTS["lora.r"]),
+            alpha=reader.value("peft_config.lora_alpha", to_float, V1_DEFAULTS["lora.alpha"]),
+            dropout=reader.value("peft_config.lora_dropout", to_float, V1_DEFAULTS["lora.dropout"]),
             target_modules=targets,
         )
     else:
@@ -495,7 +524,7 @@ def _build_v1(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         if path_stage
         else ConfigValue("sft", Origin.DEFAULT, (), None, "v1 picks the trainer on the command line; assumed sft")
     )
-    micro = reader.value("micro_batch_size", to_int, 1)
+    micro = reader.value("micro_batch_size", to_int, V1_DEFAULTS["batch.per_device"])
     global_batch = reader.value("global_batch_size", to_int)
     batch = effective_batch(reader, micro, ConfigValue(1, Origin.DEFAULT))
     if global_batch.is_set:
@@ -524,17 +553,18 @@ def _build_v1(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         model_builder=ConfigValue(),
         method=method,
         stage=stage,
-        epochs=reader.value("num_train_epochs", to_float, 3.0),
+        epochs=reader.value("num_train_epochs", to_float, V1_DEFAULTS["epochs"]),
         max_steps=positive_steps(reader.value("max_steps", to_int)),
         max_steps_per_epoch=ConfigValue(),
-        learning_rate=reader.value("learning_rate", to_float, 1e-4),
+        learning_rate=reader.value("learning_rate", to_float, V1_DEFAULTS["learning_rate"]),
         learning_rate_multiplier=ConfigValue(),
         lr_scheduler=reader.value("lr_scheduler_config.name", to_str),
         warmup_ratio=ConfigValue(),
         warmup_steps=ConfigValue(),
         batch=batch,
         sequence=SequencePlan(
-            max_length=reader.value("cutoff_len", to_int, 2048, default_note="not set: v1 default cutoff_len (2048)"),
+            max_length=reader.value("cutoff_len", to_int, V1_DEFAULTS["sequence.max_length"],
+                                    default_note="not set: v1 default cutoff_len (2048)"),
             truncation=Truncation.UNKNOWN,
         ),
         lora=lora,
@@ -542,7 +572,7 @@ def _build_v1(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
         chat_template=reader.value("template", to_str),
         packing=reader.derived(reader.get("batching_strategy") == "padding_free", ["batching_strategy"])
         if reader.is_set("batching_strategy")
-        else ConfigValue(False, Origin.DEFAULT),
+        else ConfigValue(V1_DEFAULTS["packing"], Origin.DEFAULT),
         validation=validation,
         early_stopping=EarlyStoppingPlan(note="LLaMA-Factory v1 has no early-stopping keys"),
         loss_mask=LossMaskPlan(note="v1 masks according to the dataset converter"),
@@ -633,3 +663,155 @@ def _v1_datasets(reader: Reader, key: str, role: str) -> tuple[tuple[DatasetRef,
                 )
             )
     return tuple(refs), []
+
+
+# --------------------------------------------------------------------------------------------
+# The adapter
+
+
+class LlamaFactoryAdapter(TrainerArgumentsAdapter):
+    """LLaMA-Factory: v0 configs (``TrainingArguments`` plus its own keys, ``early_stopping_steps``,
+    ``cutoff_len`` shared between prompt and response) and v1 configs (``model``, ``peft_config``,
+    no evaluation schedule or early-stopping keys)."""
+
+    name = "llamafactory"
+    TRAINER_NAME = "LLaMA-Factory"
+    KEYS = MappingProxyType({
+        "base_model": "model_name_or_path", "method": "finetuning_type", "epochs": "num_train_epochs",
+        "max_steps": "max_steps", "learning_rate": "learning_rate", "learning_rate_multiplier": None,
+        "lr_scheduler": "lr_scheduler_type", "warmup_ratio": "warmup_ratio", "warmup_steps": "warmup_steps",
+        "weight_decay": "weight_decay", "batch.per_device": "per_device_train_batch_size",
+        "batch.gradient_accumulation": "gradient_accumulation_steps", "sequence.max_length": "cutoff_len",
+        "lora.r": "lora_rank", "lora.alpha": "lora_alpha", "lora.dropout": "lora_dropout",
+        "lora.target_modules": "lora_target", "validation.holdout": "val_size",
+        "validation.eval_strategy": "eval_strategy", "validation.eval_steps": "eval_steps",
+        "early_stopping.patience": "early_stopping_steps",
+        "early_stopping.load_best_model_at_end": "load_best_model_at_end",
+        "early_stopping.metric_for_best_model": "metric_for_best_model",
+        "early_stopping.save_strategy": "save_strategy", "early_stopping.save_steps": "save_steps",
+        "chat_template": "template", "packing": "packing",
+    })
+    V1_KEYS = MappingProxyType({
+        **{field: None for field in KEYS},
+        "base_model": "model", "method": "peft_config.name", "epochs": "num_train_epochs", "max_steps": "max_steps",
+        "learning_rate": "learning_rate", "lr_scheduler": "lr_scheduler_config.name",
+        "weight_decay": "optim_config.weight_decay", "batch.per_device": "micro_batch_size",
+        "sequence.max_length": "cutoff_len", "lora.r": "peft_config.r", "lora.alpha": "peft_config.lora_alpha",
+        "lora.dropout": "peft_config.lora_dropout", "lora.target_modules": "peft_config.target_modules",
+        "chat_template": "template", "packing": "batching_strategy",
+    })
+    DEFAULTS = DEFAULTS
+    builds_from_config_name = True
+    chat_template_hint = "template"
+    _data_through = "the dataset_info.json registry"
+    _patience_key = "early_stopping_steps"
+
+    def __init__(self, variant: str = "v0") -> None:
+        super().__init__(variant)
+        self.v1 = variant == "v1"
+        self.can_stop_early = not self.v1
+        if self.v1:
+            self.base_model_example = "Qwen/Qwen3-4B"
+
+    @property
+    def label(self) -> str:
+        return "LLaMA-Factory v1" if self.v1 else "LLaMA-Factory"
+
+    @property
+    def keys(self) -> Mapping[str, str | None]:
+        return self.V1_KEYS if self.v1 else self.KEYS
+
+    @property
+    def defaults(self) -> Mapping[str, Any]:
+        return V1_DEFAULTS if self.v1 else DEFAULTS
+
+    def samples_cap(self, plan: TrainingPlan) -> int | None:
+        cap = plan.get("max_samples")
+        return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
+
+    def _reads_data_files(self, plan: TrainingPlan) -> bool:
+        return False
+
+    def _holdout_edit(self, plan: TrainingPlan) -> ConfigEdit | str:
+        return ConfigEdit("val_size", 0.1, "hold out 10% of `dataset` for evaluation")
+
+    def validation_recipe(self, plan: TrainingPlan) -> str:
+        if self.v1:
+            return "Set `eval_dataset:` to a dataset registry YAML of held-out examples (e.g. data/v1_eval.yaml)."
+        v = plan.validation
+        if v.configured:
+            fix = ("Set `eval_strategy: steps` with `eval_steps: 500` (or `do_eval: true`): the evaluation data "
+                   "is configured but never used.")
+        else:
+            fix = ("Set `val_size: 0.1` (a share held out from `dataset`) or `eval_dataset: <name>` (not both: "
+                   "LLaMA-Factory refuses that), with `eval_strategy: steps`, `eval_steps: 500` and "
+                   "`per_device_eval_batch_size`.")
+        commented = self.commented_eval(plan)
+        if commented and not v.configured:
+            shown = ", ".join(f"`{c.text}`" for c in commented[:3]) + (", ..." if len(commented) > 3 else "")
+            fix += (f" The config ships its eval block commented out on lines {ranges(c.line for c in commented)} "
+                    f"({shown}): uncomment `val_size` or `eval_dataset`, plus `eval_strategy` and `eval_steps`.")
+        return fix
+
+    def validation_keys(self, plan: TrainingPlan) -> tuple[str, ...]:
+        if self.v1:
+            return ("eval_dataset", "train_dataset")
+        return ("val_size", "eval_dataset", "eval_strategy", "evaluation_strategy", "do_eval")
+
+    def validation_anchor(self, plan: TrainingPlan) -> Provenance:
+        keys = self.validation_keys(plan)
+        if self.v1 or any(key in plan.key_lines for key in keys):
+            return anchor(plan, keys)
+        commented = self.commented_eval(plan)
+        if commented:  # LLaMA-Factory ships its examples with the eval block commented out
+            return Provenance(plan.file, commented[0].key, commented[0].line)
+        return anchor(plan, ["dataset"])
+
+    def early_stopping_recipe(self, patience: int = 3) -> str:
+        if self.v1:
+            return ("LLaMA-Factory v1 has no early-stopping keys: evaluate on an `eval_dataset`, save checkpoints "
+                    "regularly and keep the one with the lowest validation loss; lower `num_train_epochs` or set "
+                    "`max_steps` when the validation loss turns up.")
+        return (f"Add `early_stopping_steps: {patience}` with `load_best_model_at_end: true`, "
+                "`metric_for_best_model: eval_loss`, `eval_strategy: steps` and `save_strategy: steps` "
+                "(`save_steps` a multiple of `eval_steps`), and evaluation data (`val_size` or `eval_dataset`).")
+
+    def best_checkpoint_recipe(self) -> str:
+        return ("Use the same `eval_strategy` and `save_strategy` (both `steps` or both `epoch`), with `save_steps` a "
+                "multiple of `eval_steps`; early stopping also needs `load_best_model_at_end: true`, "
+                "`metric_for_best_model` and evaluation data (`val_size` or `eval_dataset`).")
+
+    def held_out_recipe(self) -> str:
+        return "Evaluate on held-out rows: `val_size: 0.1`, or an `eval_dataset` that is not in `dataset`."
+
+    def test_recipe(self) -> str:
+        return ("After training, run a second LLaMA-Factory job with `do_predict: true`, `predict_with_generate: "
+                "true` and `eval_dataset: <the test set>` on the saved adapter.")
+
+    def reported_metrics(self, plan: TrainingPlan) -> list[ReportedMetric]:
+        out: list[ReportedMetric] = []
+        if plan.get("compute_accuracy") is True:
+            out.append(ReportedMetric("token accuracy (compute_accuracy)", "compute_accuracy", "accuracy"))
+        if plan.get("predict_with_generate") is True:
+            out += [ReportedMetric("BLEU-4 (predict_with_generate)", "predict_with_generate", "bleu"),
+                    ReportedMetric("ROUGE (predict_with_generate)", "predict_with_generate", "rouge")]
+        return out
+
+    def metric_recipe(self, task: str, suggestion: str) -> str:
+        return ("LLaMA-Factory's `compute_accuracy: true` is token accuracy and `predict_with_generate: true` gives "
+                f"BLEU-4 and ROUGE; measure {suggestion} on the predictions `do_predict: true` writes "
+                "(generated_predictions.jsonl)")
+
+    def lora_recipe(self) -> str:
+        return "`finetuning_type: lora` with `lora_rank: 16`, `lora_target: all`"
+
+    def assistant_mask(self, plan: TrainingPlan) -> tuple[str | None, str]:
+        if plan.loss_mask.train_on_inputs.value is False:
+            return None, "LLaMA-Factory masks with its own named templates, which ftlint cannot render"
+        return None, ""
+
+    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
+                         ) -> tuple[list[ConfigEdit], list[str]]:
+        if self.v1:  # no evaluation schedule or early-stopping keys to write
+            return FrameworkAdapter.evaluation_edits(self, plan, request)
+        return super().evaluation_edits(plan, request)

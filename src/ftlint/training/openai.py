@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ftlint.training._common import dataset_ref
+from ftlint.training.adapter import CANONICAL_FIELDS, EvaluationEditRequest, FrameworkAdapter
 from ftlint.training.known_keys import OPENAI_HYPERPARAMETER_KEYS, OPENAI_KEYS
 from ftlint.training.plan import (
     BatchPlan,
@@ -28,6 +29,7 @@ from ftlint.training.plan import (
     UnknownKey,
     ValidationPlan,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import Deprecation, Reader, number_or_auto, to_str
 
 _FILE_ID = re.compile(r"^file-[A-Za-z0-9_\-]+$")
@@ -188,3 +190,57 @@ def _file(reader: Reader, key: str, role: str) -> tuple[DatasetRef, ...]:
             ),
         )
     return (dataset_ref(reader, name, role, key, force_local=True),)
+
+
+# --------------------------------------------------------------------------------------------
+# The adapter
+
+
+class OpenAIAdapter(FrameworkAdapter):
+    """OpenAI fine-tuning jobs: hyperparameters only (``n_epochs``, ``batch_size``,
+    ``learning_rate_multiplier``, each ``auto`` by default); the service formats conversations,
+    truncates to the model's limit, and has no early stopping."""
+
+    name = "openai"
+    LABEL = "OpenAI fine-tuning job"
+    TRAINER_NAME = "OpenAI"
+    KEYS = MappingProxyType({
+        **{field: None for field in CANONICAL_FIELDS},
+        "base_model": "model", "method": "method.type", "epochs": "hyperparameters.n_epochs",
+        "learning_rate_multiplier": "hyperparameters.learning_rate_multiplier",
+        "batch.per_device": "hyperparameters.batch_size",
+    })
+    DEFAULTS = MappingProxyType({})  # "auto": OpenAI picks them per job
+    learning_rate_is_multiplier = True
+    uses_hf_chat_template = False
+    base_model_example = "gpt-4o-mini-2024-07-18"
+
+    def validation_recipe(self, plan: TrainingPlan) -> str:
+        return ("Upload a held-out JSONL (5-10% of the examples, no copies of training rows) and pass its id as "
+                "`validation_file`; OpenAI then reports the validation loss of each epoch.")
+
+    def validation_keys(self, plan: TrainingPlan) -> tuple[str, ...]:
+        return ("validation_file", "training_file")
+
+    def early_stopping_recipe(self, patience: int = 3) -> str:
+        return ("OpenAI fine-tuning has no early stopping. Pass a `validation_file`, watch the validation loss "
+                "of each epoch in the job's metrics and use the checkpoint of the best epoch (the job keeps "
+                "checkpoints of its last epochs: `client.fine_tuning.jobs.checkpoints.list`); rerun with a "
+                "lower `n_epochs` if the loss rises early.")
+
+    def held_out_recipe(self) -> str:
+        return "Pass a different, held-out file as `validation_file` (OpenAI: the same data must not be in both)."
+
+    def test_recipe(self) -> str:
+        return "After the job, run the fine-tuned model on it (OpenAI Evals or a script)."
+
+    def metric_recipe(self, task: str, suggestion: str) -> str:
+        return f"measure {suggestion} on held-out data after the job (OpenAI Evals or a script)"
+
+    def lora_recipe(self) -> str:
+        return "a smaller model, or more data (OpenAI chooses the method itself)"
+
+    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
+                         ) -> tuple[list[ConfigEdit], list[str]]:
+        return [], ["openai configs cannot be patched for evaluation and early stopping by ftlint fix: upload the "
+                    "repaired files and pass the validation file's id as `validation_file`"]

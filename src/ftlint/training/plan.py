@@ -22,6 +22,47 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+_KEY_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def split_key(key: str) -> list[str | int]:
+    """``"datasets[0].path"`` -> ``["datasets", 0, "path"]``."""
+    parts: list[str | int] = []
+    for name, index in _KEY_TOKEN.findall(key):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def join_key(prefix: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{prefix}[{part}]"
+    return f"{prefix}.{part}" if prefix else part
+
+
+class _Missing(Enum):
+    MISSING = "missing"
+
+
+#: Returned by :func:`lookup` (and :meth:`~ftlint.training.source.Reader.get`) for a key that is
+#: not in the file at all.
+MISSING = _Missing.MISSING
+
+
+def lookup(data: Any, key: str) -> Any:
+    """The raw value at a key path of parsed config data, or :data:`MISSING`."""
+    node: Any = data
+    for part in split_key(key):
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return MISSING
+            node = node[part]
+        else:
+            if not isinstance(node, Mapping) or part not in node:
+                return MISSING
+            node = node[part]
+    return node
+
+
 #: The framework names accepted by ``load_training_config(framework=...)`` and used in
 #: ``TrainingPlan.framework``.
 FRAMEWORKS: tuple[str, ...] = ("hf", "trl", "axolotl", "llamafactory", "torchtune", "openai")
@@ -91,7 +132,9 @@ class ConfigValue(Generic[T]):
     ``value`` is the normalised value (None when unset or unreadable); ``raw`` is the value as
     written in the file (``"auto"``, ``"3e-4"``, ``None`` for a null).  ``sources`` lists where
     the keys that decided it appear in the file, *including keys whose value is null* (so a rule
-    can say "run_val_every_n_steps is null on line 59").
+    can say "run_val_every_n_steps is null on line 59").  ``name`` is the framework's canonical
+    key for the value (``num_epochs``, ``optimizer.lr``), stamped by the framework's adapter, so
+    :attr:`key` names the key to write even when a default applies and nothing is in the file.
     """
 
     value: T | None = None
@@ -99,6 +142,7 @@ class ConfigValue(Generic[T]):
     sources: tuple[Provenance, ...] = ()
     raw: Any = None
     note: str = ""
+    name: str | None = None
 
     @property
     def is_set(self) -> bool:
@@ -127,7 +171,9 @@ class ConfigValue(Generic[T]):
 
     @property
     def key(self) -> str | None:
-        return self.sources[0].key if self.sources else None
+        """The key as written in the file (the first source), else the framework's canonical key
+        (:attr:`name`); None for a value the framework has no key for."""
+        return self.sources[0].key if self.sources else self.name
 
 
 class DatasetKind(str, Enum):
@@ -459,6 +505,12 @@ class TrainingPlan:
         if self.framework in ("llamafactory", "hf") and (flag("do_predict") or flag("do_eval")):
             return False
         return True
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The raw value at a key path of the config as written (``default`` when absent): the
+        same walk the adapters' reader makes, so rules never re-walk :attr:`raw` themselves."""
+        found = lookup(self.raw, key)
+        return default if found is MISSING else found
 
     def where(self, key: str) -> Provenance:
         """The provenance of any key path in the raw config (line None if absent)."""

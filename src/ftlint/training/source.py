@@ -15,49 +15,28 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
 from ftlint.training.plan import (
+    INVALID_NOTE,
+    MISSING,
     CommentedKey,
     ConfigValue,
-    INVALID_NOTE,
     DeprecatedKey,
     InvalidValue,
     Origin,
     Provenance,
     TrainingConfigError,
     UnknownKey,
+    join_key,
+    lookup,
+    split_key,
 )
 
 T = TypeVar("T")
-
-
-class _Missing(Enum):
-    MISSING = "missing"
-
-
-#: Returned by :meth:`Reader.get` for a key that is not in the file at all.
-MISSING = _Missing.MISSING
-
-_KEY_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def split_key(key: str) -> list[str | int]:
-    """``"datasets[0].path"`` -> ``["datasets", 0, "path"]``."""
-    parts: list[str | int] = []
-    for name, index in _KEY_TOKEN.findall(key):
-        parts.append(int(index) if index else name)
-    return parts
-
-
-def join_key(prefix: str, part: str | int) -> str:
-    if isinstance(part, int):
-        return f"{prefix}[{part}]"
-    return f"{prefix}.{part}" if prefix else part
 
 
 @dataclass(frozen=True)
@@ -369,17 +348,7 @@ class Reader:
     # raw access ---------------------------------------------------------------------------
     def get(self, key: str) -> Any:
         """The raw value at a key path, or MISSING."""
-        node: Any = self.source.data
-        for part in split_key(key):
-            if isinstance(part, int):
-                if not isinstance(node, list) or part >= len(node):
-                    return MISSING
-                node = node[part]
-            else:
-                if not isinstance(node, Mapping) or part not in node:
-                    return MISSING
-                node = node[part]
-        return node
+        return lookup(self.source.data, key)
 
     def has(self, key: str) -> bool:
         """The key is written in the file (even with a null value)."""

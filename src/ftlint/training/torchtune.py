@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from ftlint.training.adapter import EvaluationEditRequest, FrameworkAdapter, anchor
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -27,11 +28,13 @@ from ftlint.training.plan import (
     LossMaskPlan,
     Origin,
     PlanProblem,
+    Provenance,
     SequencePlan,
     TrainingPlan,
     Truncation,
     ValidationPlan,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Reader,
     to_bool,
@@ -70,6 +73,10 @@ _OPTIMIZER_DEFAULTS: Mapping[str, tuple[float, float]] = MappingProxyType(
         "SGD": (1e-3, 0.0),
     }
 )
+
+#: torchtune's defaults for the canonical fields (the learning rate and weight decay are the
+#: optimizer's: ``_OPTIMIZER_DEFAULTS``)
+DEFAULTS: Mapping[str, Any] = MappingProxyType({"batch.gradient_accumulation": 1, "lora.dropout": 0.0})
 
 
 def _has_component(value: Any, seen: set[int], depth: int = 0) -> str | None:
@@ -124,7 +131,9 @@ def build(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
     optimizer = _short(str_or_none(reader.get("optimizer._component_")))
     lr_default, wd_default = _OPTIMIZER_DEFAULTS.get(optimizer, (None, None))
     batch = effective_batch(
-        reader, reader.value("batch_size", to_int), reader.value("gradient_accumulation_steps", to_int, 1)
+        reader,
+        reader.value("batch_size", to_int),
+        reader.value("gradient_accumulation_steps", to_int, DEFAULTS["batch.gradient_accumulation"]),
     )
     batch = replace(batch, eval_per_device=reader.value("batch_size_val", to_int))
 
@@ -335,7 +344,7 @@ def _lora(reader: Reader) -> LoraPlan:
     return LoraPlan(
         r=reader.value("model.lora_rank", to_int),
         alpha=reader.value("model.lora_alpha", to_float),
-        dropout=reader.value("model.lora_dropout", to_float, 0.0),
+        dropout=reader.value("model.lora_dropout", to_float, DEFAULTS["lora.dropout"]),
         target_modules=targets,
     )
 
@@ -378,3 +387,83 @@ def _validation(reader: Reader, evals: tuple[DatasetRef, ...], recipe: str | Non
         ),
         sources=sources,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The adapter
+
+
+class TorchtuneAdapter(FrameworkAdapter):
+    """torchtune: recipes configured with ``_component_`` blocks; no early stopping, validation
+    only in the distributed recipes, weights from ``checkpointer.checkpoint_files``, conversations
+    formatted by the model's own tokenizer (not a Hugging Face chat template)."""
+
+    name = "torchtune"
+    LABEL = "torchtune"
+    TRAINER_NAME = "torchtune"
+    KEYS = MappingProxyType({
+        "base_model": "checkpointer.checkpoint_dir", "method": "model._component_", "epochs": "epochs",
+        "max_steps": None, "learning_rate": "optimizer.lr", "learning_rate_multiplier": None,
+        "lr_scheduler": "lr_scheduler._component_", "warmup_ratio": None,
+        "warmup_steps": "lr_scheduler.num_warmup_steps", "weight_decay": "optimizer.weight_decay",
+        "batch.per_device": "batch_size", "batch.gradient_accumulation": "gradient_accumulation_steps",
+        "sequence.max_length": "tokenizer.max_seq_len", "lora.r": "model.lora_rank", "lora.alpha": "model.lora_alpha",
+        "lora.dropout": "model.lora_dropout", "lora.target_modules": "model.lora_attn_modules",
+        "validation.holdout": None, "validation.eval_strategy": None, "validation.eval_steps": "run_val_every_n_steps",
+        "early_stopping.patience": None, "early_stopping.load_best_model_at_end": None,
+        "early_stopping.metric_for_best_model": None, "early_stopping.save_strategy": None,
+        "early_stopping.save_steps": None, "chat_template": "tokenizer.prompt_template", "packing": "dataset.packed",
+    })
+    DEFAULTS = DEFAULTS
+    uses_hf_chat_template = False
+    weights_key = "checkpointer.checkpoint_files"
+
+    def validation_recipe(self, plan: TrainingPlan) -> str:
+        fix = ("Define `dataset_val:` (e.g. the training builder with `split: train[95%:]`, and "
+               "`split: train[:95%]` on `dataset`) and set `run_val_every_n_steps: <N>`.")
+        if plan.validation.configured:
+            line = plan.key_lines.get("run_val_every_n_steps")
+            at = f" (line {line})" if line else ""
+            fix = (f"Set `run_val_every_n_steps` to a number of steps, e.g. `run_val_every_n_steps: 100`{at}; "
+                   "null means validation never runs.")
+        if self.variant and "single_device" in str(self.variant):
+            fix += (f" The single-device recipes ({self.variant}) do not run validation at all: use the "
+                    "distributed recipe (`tune run --nproc_per_node 1 lora_finetune_distributed --config ...`) "
+                    "or evaluate the saved checkpoints on held-out data.")
+        return fix
+
+    def validation_keys(self, plan: TrainingPlan) -> tuple[str, ...]:
+        return ("run_val_every_n_steps", "dataset_val", "dataset")
+
+    def early_stopping_recipe(self, patience: int = 3) -> str:
+        return ("torchtune has no early stopping. Get the effect by hand: validate regularly (`dataset_val` with "
+                "`run_val_every_n_steps`, in the distributed recipes), keep the checkpoint torchtune saves at the "
+                "end of each epoch, and use the one with the lowest validation loss; lower `epochs` (or cap "
+                "`max_steps_per_epoch`) once you see where the validation loss turns up.")
+
+    def held_out_recipe(self) -> str:
+        return ("Slice the splits so they do not overlap: `dataset.split: train[:95%]` and "
+                "`dataset_val.split: train[95%:]`.")
+
+    def test_recipe(self) -> str:
+        return "After training, evaluate the final checkpoint on it (a script, or `tune run eleuther_eval`)."
+
+    def metric_recipe(self, task: str, suggestion: str) -> str:
+        return (f"torchtune reports the loss only: measure {suggestion} after training (e.g. `tune run eleuther_eval` "
+                "with a custom task, or a script over the held-out set)")
+
+    def weights_recipe(self) -> str:
+        return ("Download the model (`tune download <hf-model> --output-dir <dir>`) and set "
+                "`checkpointer.checkpoint_dir: <dir>` and `checkpointer.checkpoint_files: [model.safetensors]`.")
+
+    def weights_anchor(self, plan: TrainingPlan) -> Provenance:
+        return anchor(plan, ["checkpointer.checkpoint_files", "checkpointer.checkpoint_dir", "checkpointer",
+                             "model._component_"], "checkpointer.checkpoint_files")
+
+    def lora_recipe(self) -> str:
+        return "a LoRA recipe (`lora_finetune_single_device`) with a `lora_*` model builder"
+
+    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
+                         ) -> tuple[list[ConfigEdit], list[str]]:
+        return [], ["torchtune configs cannot be patched for evaluation and early stopping by ftlint fix: torchtune "
+                    "has no early stopping; add `dataset_val` and `run_val_every_n_steps` by hand"]

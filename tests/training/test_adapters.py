@@ -1,0 +1,185 @@
+"""The framework adapter protocol: every adapter answers every canonical field, the plan's values
+carry their framework's key even where a default applies, the early-stopping recipe is each
+framework's own, config patches keep comments, and no code outside ``ftlint/training`` branches on a
+framework's name."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import ftlint
+from ftlint.training import FRAMEWORKS, load_training_config
+from ftlint.training.adapter import CANONICAL_FIELDS, EvaluationEditRequest, FrameworkAdapter
+from ftlint.training.adapters import ADAPTERS, adapter_for
+from ftlint.training.patch import ConfigEdit
+
+SRC = Path(ftlint.__file__).resolve().parent
+
+#: (framework, variant) of every adapter a plan can get, with a minimal config of it
+MINIMAL = {
+    ("axolotl", "sft"): ("ax.yaml", "base_model: m/x\ndatasets:\n  - path: org/x\n    type: chat_template\n"),
+    ("hf", "example-script"): ("hf.json", '{"model_name_or_path": "gpt2", "train_file": "t.jsonl", "do_train": true}'),
+    ("trl", "trl"): ("trl.yaml", "model_name_or_path: m/x\ndataset_name: org/x\n"),
+    ("llamafactory", "v0"): ("lf.yaml", "model_name_or_path: m/x\nstage: sft\ndataset: org/x\n"),
+    ("llamafactory", "v1"): ("lf1.yaml", "model: m/x\ntrain_dataset: d.yaml\nmicro_batch_size: 2\ncutoff_len: 64\n"),
+    ("torchtune", "recipe"): ("tt.yaml", "model:\n  _component_: torchtune.models.llama3_2.lora_llama3_2_1b\n"
+                                         "dataset:\n  _component_: torchtune.datasets.alpaca_dataset\n"
+                                         "optimizer:\n  _component_: torch.optim.AdamW\n"),
+    ("openai", "jobs.create"): ("job.json", '{"model": "gpt-4o-mini-2024-07-18", "training_file": "file-abc"}'),
+}
+
+
+def _plan(tmp_path: Path, framework: str, variant: str):  # noqa: ANN202 - a TrainingPlan
+    name, text = MINIMAL[(framework, variant)]
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return load_training_config(tmp_path / name)
+
+
+def _value(plan, field: str):  # noqa: ANN001, ANN202
+    owner, _, attr = field.rpartition(".")
+    return getattr(getattr(plan, owner) if owner else plan, attr)
+
+
+def test_one_adapter_per_framework() -> None:
+    assert set(ADAPTERS) == set(FRAMEWORKS)
+    for name, cls in ADAPTERS.items():
+        assert issubclass(cls, FrameworkAdapter) and cls.name == name
+
+
+@pytest.mark.parametrize(("framework", "variant"), sorted(MINIMAL))
+def test_every_adapter_answers_every_canonical_field(framework: str, variant: str) -> None:
+    adapter = adapter_for(framework, variant)
+    assert set(adapter.keys) == set(CANONICAL_FIELDS), f"{adapter!r}: {set(adapter.keys) ^ set(CANONICAL_FIELDS)}"
+    for field in CANONICAL_FIELDS:
+        key = adapter.key(field)
+        assert key is None or (isinstance(key, str) and key), (framework, field)
+    assert set(adapter.defaults) <= set(CANONICAL_FIELDS)
+    assert adapter.label and adapter.trainer_name
+    with pytest.raises(KeyError):
+        adapter.key("num_epochs")  # a framework's key is no canonical field
+
+
+@pytest.mark.parametrize(("framework", "variant"), sorted(MINIMAL))
+def test_plan_values_carry_their_key_when_a_default_applies(tmp_path: Path, framework: str, variant: str) -> None:
+    plan = _plan(tmp_path, framework, variant)
+    adapter = adapter_for(plan)
+    assert (plan.framework, plan.variant) == (framework, variant) and adapter.variant == variant
+    for field in CANONICAL_FIELDS:
+        value = _value(plan, field)
+        if value.sources:
+            continue  # written (or null) in the file: the key as written
+        assert value.key == adapter.key(field), (framework, field, value)
+        if field in adapter.defaults and value.is_default and field != "lora.target_modules":  # normalised: all-linear
+            assert value.value == adapter.default(field), (framework, field)
+
+
+def test_default_keys_are_the_frameworks_own(tmp_path: Path) -> None:
+    """What rules used to map per framework: epochs, learning rate, batch size, weight decay, dropout."""
+    ax = _plan(tmp_path, "axolotl", "sft")
+    assert (ax.epochs.key, ax.epochs.value, ax.epochs.is_default) == ("num_epochs", 1.0, True)
+    assert (ax.batch.per_device.key, ax.weight_decay.key, ax.sequence.max_length.key) == (
+        "micro_batch_size", "weight_decay", "sequence_len")
+    tt = _plan(tmp_path, "torchtune", "recipe")
+    assert (tt.learning_rate.key, tt.learning_rate.value) == ("optimizer.lr", 1e-3)  # AdamW's default
+    assert (tt.weight_decay.key, tt.lora.dropout.key, tt.epochs.key) == (
+        "optimizer.weight_decay", "model.lora_dropout", "epochs")
+    v1 = _plan(tmp_path, "llamafactory", "v1")
+    assert (v1.weight_decay.key, v1.lora.dropout.key, v1.lora.alpha.key) == (
+        "optim_config.weight_decay", "peft_config.lora_dropout", "peft_config.lora_alpha")
+    oa = _plan(tmp_path, "openai", "jobs.create")
+    assert (oa.epochs.key, oa.batch.per_device.key, oa.learning_rate.key) == (
+        "hyperparameters.n_epochs", "hyperparameters.batch_size", None)
+
+
+def test_early_stopping_recipe_per_framework() -> None:
+    recipe = {name: adapter_for(name, variant).early_stopping_recipe(patience=5)
+              for name, variant in (("axolotl", "sft"), ("llamafactory", "v0"), ("hf", "trainer"), ("trl", "trl"),
+                                    ("torchtune", "recipe"), ("openai", ""))}
+    assert "`early_stopping_patience: 5`" in recipe["axolotl"] and "`save_steps`" in recipe["axolotl"]
+    assert "`early_stopping_steps: 5`" in recipe["llamafactory"]
+    assert "`load_best_model_at_end: true`" in recipe["llamafactory"]
+    assert "EarlyStoppingCallback(early_stopping_patience=5)" in recipe["hf"]
+    assert recipe["trl"].startswith(recipe["hf"]) and "`trl` CLI cannot add callbacks" in recipe["trl"]
+    assert recipe["torchtune"].startswith("torchtune has no early stopping") and "`epochs`" in recipe["torchtune"]
+    assert recipe["openai"].startswith("OpenAI fine-tuning has no early stopping")
+    assert "`n_epochs`" in recipe["openai"]
+    assert "no early-stopping keys" in adapter_for("llamafactory", "v1").early_stopping_recipe()
+    assert [n for n in FRAMEWORKS if adapter_for(n, "").can_stop_early] == ["hf", "trl", "axolotl", "llamafactory"]
+    assert not adapter_for("llamafactory", "v1").can_stop_early
+
+
+def test_ft601_quotes_the_adapters_recipe(tmp_path: Path) -> None:
+    from ftlint.api import check
+    from ftlint.settings import settings_from_dict
+
+    name, text = MINIMAL[("axolotl", "sft")]
+    (tmp_path / name).write_text(text + "num_epochs: 3\nval_set_size: 0.05\n", encoding="utf-8")
+    settings = settings_from_dict({}, tmp_path)
+    settings.cache = False
+    (finding,) = [f for f in check([], config=tmp_path / name, settings=settings, select=["FT601"]).findings
+                  if f.code == "FT601"]
+    assert finding.fix == adapter_for("axolotl", "sft").early_stopping_recipe()
+    assert (finding.location.key, finding.location.line) == ("num_epochs", 5)
+
+
+def test_evaluation_edits_and_patch_keep_comments(tmp_path: Path) -> None:
+    path = tmp_path / "ax.yaml"
+    path.write_text("# my run\nbase_model: m/x  # the base\ndatasets:\n  - path: org/x\n    type: chat_template\n"
+                    "evals_per_epoch: 4\n", encoding="utf-8")
+    plan = load_training_config(path)
+    adapter = adapter_for(plan)
+    edits, notes = adapter.evaluation_edits(plan, EvaluationEditRequest(eval_steps=10, save_ok=False, patience=2))
+    assert [(e.key, e.value, e.remove) for e in edits] == [
+        ("val_set_size", 0.05, False), ("evals_per_epoch", None, True), ("eval_steps", 10, False),
+        ("save_steps", 10, False), ("early_stopping_patience", 2, False)]
+    assert notes == []
+    text, notes = adapter.patch_config(plan, edits)
+    assert text.startswith("# my run\nbase_model: m/x  # the base\n") and notes == []
+    assert "# evals_per_epoch: 4  # ftlint fix: removed" in text and "\nearly_stopping_patience: 2\n" in text
+    # a config that cannot be patched says so instead
+    edits, notes = adapter_for("torchtune", "recipe").evaluation_edits(
+        plan, EvaluationEditRequest(eval_steps=10, save_ok=False, patience=2))
+    assert edits == [] and "run_val_every_n_steps" in notes[0]
+    assert ConfigEdit("eval_steps", 10, "why").describe() == "`eval_steps: 10` (why)"
+
+
+def _framework_branches(path: Path) -> list[str]:
+    """``framework == ...`` / ``!=`` / ``in`` in the text, and comparisons with (or tables keyed by)
+    framework names in the syntax tree."""
+    text = path.read_text(encoding="utf-8")
+    found = [f"{path}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+             for m in re.finditer(r"\b(?:framework|fw)\s*(?:==|!=|\bnot\s+in\b|\bin\b)", text)]
+    names = set(FRAMEWORKS)
+
+    def is_name(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant):
+            return node.value in names
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(is_name(e) for e in node.elts)
+        return False
+
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Compare) and any(is_name(n) for n in (node.left, *node.comparators)):
+            found.append(f"{path}:{node.lineno}: compares with a framework name")
+        elif isinstance(node, ast.Dict) and sum(1 for k in node.keys if k is not None and is_name(k)) >= 2:
+            found.append(f"{path}:{node.lineno}: a table keyed by framework names")
+    return found
+
+
+def test_no_framework_branch_outside_training() -> None:
+    """Framework knowledge lives in the adapters (``ftlint/training``): rules, fix and features ask
+    the plan and its adapter."""
+    found = [hit for path in sorted(SRC.rglob("*.py")) if "training" not in path.relative_to(SRC).parts
+             for hit in _framework_branches(path)]
+    assert found == []
+
+
+def test_the_branch_check_sees_a_branch(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text('def f(plan):\n    if plan.framework == "axolotl":\n        return 1\n'
+                   '    keys = {"hf": "a", "trl": "b"}\n    return fw in ("torchtune", "openai")\n', encoding="utf-8")
+    assert len(_framework_branches(bad)) == 5
