@@ -169,8 +169,8 @@ class Redaction:
         return text
 
     def deep(self, value: Any) -> Any:
-        """``value`` with every string in it masked, dict keys included (data that no finding
-        carries, such as the HTML report's chart data). Two keys that mask to the same text stay
+        """``value`` with every string in it masked, dict keys included (chart specs: the HTML
+        report's labels and group names are data). Two keys that mask to the same text stay
         apart (``[EMAIL]``, ``[EMAIL] #2``), so no count is lost to a collision."""
         if not self.patterns:
             return value
@@ -187,8 +187,13 @@ class Redaction:
                     key = f"{key} #{n}"
                 out[key] = self.deep(v)
             return out
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(self.deep(v) for v in value)
         if isinstance(value, (list, tuple, set, frozenset)):
             return [self.deep(v) for v in value]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a chart spec
+            return dataclasses.replace(value, **{f.name: self.deep(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value) if f.init})
         return value
 
     def apply(self, finding: Finding) -> Finding:
@@ -214,6 +219,7 @@ class Redaction:
             fix=self(finding.fix),
             rows=rows,
             metrics=red_value(finding.metrics),
+            charts=[self.deep(c) for c in finding.charts],
         )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ftlint.chartspec import ChartSpec
     from ftlint.context import Context
     from ftlint.findings import Finding, Location, Row
 
@@ -138,10 +139,12 @@ class Rule:
         escalated_by: str | None = None,
         key: str | None = None,
         split: str | None = None,
+        charts: "list[ChartSpec] | None" = None,
     ) -> "Finding":
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
-        its value), since ``ftlint rules`` and SARIF show the base level."""
+        its value), since ``ftlint rules`` and SARIF show the base level. ``charts``: what the HTML
+        report plots for it (:mod:`ftlint.chartspec`)."""
         from ftlint.findings import Affected, Finding, Location
 
         rows = rows or []
@@ -168,6 +171,7 @@ class Rule:
             affected=Affected(count=count, fraction=round(fraction, 6)),
             metrics=metrics or {},
             split=split,
+            charts=charts or [],
         )
 
     def _escalation_reason(self) -> str:
