@@ -106,8 +106,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
     #: the rule classes that were selected for this run (their docs feed SARIF, JUnit, HTML)
     rules: list[Any] = field(default_factory=list)
-    #: data for the HTML report's plots that findings do not carry (``ftlint.charts.chart_data``)
-    charts: dict[str, Any] = field(default_factory=dict)
+    #: report-wide plots that no finding carries (lengths per split, labels, groups): typed specs the
+    #: engine computes (``ftlint.charts.report_charts``); the HTML report draws them, JSON leaves them out
+    charts: list[ChartSpec] = field(default_factory=list)
+    #: report-wide plots that could not be computed: {name: why}
+    chart_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
