@@ -428,7 +428,17 @@ def test_curve_chart() -> None:
     assert "learning rate (right axis)" in page.text and "Training and evaluation loss." in page.text
     # the right axis' ticks are the learning rate's scale, not the loss'
     ticks = [t.text for t in _tags(svg, "text") if t.get("class") == "tick" and t.get("text-anchor") == "start"]
-    assert any(t and t.startswith("0.0001") or t == "0.0002" or t == "1e-04" for t in ticks), ticks
+    assert {"0.0001", "0.0002"} <= set(ticks) and not {"1", "2"} & set(ticks), ticks
+
+
+def test_crowded_curve_markers_keep_their_tooltips() -> None:
+    pts = tuple((float(s), 1.0 / (1 + s)) for s in range(3000))
+    marks = tuple(Marker(float(s), f"checkpoint-{s}", kind="checkpoint") for s in range(100, 3001, 100))
+    _, _, svg = _one_chart(Curve("Loss", "step", "loss", (Series("train loss", pts),), markers=marks))
+    lines = [ln for ln in _tags(svg, "line") if ln.get("class") == "marker"]
+    labels = [t for t in _tags(svg, "text") if ((t.text or "") + "".join(c.tail or "" for c in t)).startswith("check")]
+    assert len(lines) == 30 and 2 <= len(labels) < 30  # the labels that fit, in two rows
+    assert "checkpoint-2900 (step 2,900)" in _titles(svg, "line")
 
 
 def test_a_long_curve_is_thinned_and_keeps_its_spike() -> None:

@@ -303,9 +303,9 @@ def curve_chart(spec: Curve) -> Chart | None:
     rmarks = [m for m in spec.markers if axis_of.get(m.series, "left") == "right"]
     ly = y_range(list(lp.values()), lmarks, log)
     ry = y_range(list(rp.values()), rmarks, False)
-    width, height = 1060, 320
+    width, height = 1060, 334
     left, right = 64, 64 if right_s else 24
-    top, bottom = 26, 44
+    top, bottom = 40, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     svg = Svg(width, height, f"{spec.title}: {spec.y_label} against {spec.x_label}")
 
@@ -349,19 +349,25 @@ def curve_chart(spec: Curve) -> Chart | None:
                 svg.circle(xpos(x), ypos(y, axis), 2.5, color, title=f"{s.name}: {num(y)} at {spec.x_label} {num(x)}")
             else:
                 svg.polyline([(xpos(x), ypos(y, axis)) for x, y in thin], color, cls="series-line", title=s.name)
+    rows: list[list[tuple[float, float]]] = [[], []]  # the markers' labels: two rows, so that neighbours do not overlap
     for m in spec.markers:
         if not _finite(m.x):
             continue
         color = _marker_color(m)
         mx = xpos(m.x)
-        svg.line(mx, top, mx, top + plot_h, cls="marker", stroke=color)
         axis = axis_of.get(m.series, "left")
         shown = f"{m.label} ({spec.x_label} {num(m.x)}" + (f", {num(m.y)})" if m.y is not None else ")")
+        svg.line(mx, top, mx, top + plot_h, cls="marker", stroke=color, title=shown)
         if m.y is not None and _finite(m.y) and (axis == "right" or not log or m.y > 0):
             svg.circle(mx, ypos(m.y, axis), 4, color, cls="marker-dot", title=shown)
         anchor = "end" if mx > left + plot_w * 0.7 else "start"
-        svg.text(mx - 4 if anchor == "end" else mx + 4, top - 8, m.label, cls="tick", anchor=anchor, title=shown,
-                 fill=color)
+        span = (mx - 6.5 * len(m.label) - 4, mx) if anchor == "end" else (mx, mx + 6.5 * len(m.label) + 4)
+        row = next((k for k, taken in enumerate(rows) if all(span[1] < a or span[0] > b for a, b in taken)), None)
+        if row is None:
+            continue  # no room for its label (many checkpoints): the line's tooltip says what it marks
+        rows[row].append(span)
+        svg.text(mx - 4 if anchor == "end" else mx + 4, top - 22 + 14 * row, m.label, cls="tick", anchor=anchor,
+                 title=shown, fill=color)
     svg.text(left, top - 8 if not spec.markers else height - 6, spec.y_label + (" (log scale)" if log else ""),
              cls="axis-label", anchor="start")
     if right_s and spec.y2_label:

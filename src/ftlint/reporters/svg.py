@@ -45,13 +45,14 @@ class Svg:
             attrs.append(("fill", fill))
         self.shapes.append(Shape("rect", attrs, title=title))
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, cls: str = "", stroke: str = "") -> None:
+    def line(self, x1: float, y1: float, x2: float, y2: float, cls: str = "", stroke: str = "",
+             title: str = "") -> None:
         attrs = [("x1", fmt(x1)), ("y1", fmt(y1)), ("x2", fmt(x2)), ("y2", fmt(y2))]
         if cls:
             attrs.append(("class", cls))
         if stroke:
             attrs.append(("stroke", stroke))
-        self.shapes.append(Shape("line", attrs))
+        self.shapes.append(Shape("line", attrs, title=title))
 
     def text(self, x: float, y: float, text: str, cls: str = "", anchor: str = "start", title: str = "",
              fill: str = "") -> None:
