@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import re
 import shutil
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,12 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 import ftlint
-from ftlint.charts import chart_data
+from ftlint.charts import report_charts
+from ftlint.chartspec import Bars, ChartSpec, Clusters, Curve, Histogram, Marker, Projection, Series, Spread
 from ftlint.cli import main
 from ftlint.findings import Affected, Finding, InputInfo, Location, Report, Row, RuleOutcome
 from ftlint.reporters import RenderOptions, get_renderer
-from ftlint.reporters.html import projection_sets
 from ftlint.rule import Severity
+from ftlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "chat-mistakes"
@@ -173,8 +176,9 @@ def test_labels_groups_and_duplicates_plots(write_jsonl: Any, tmp_path: Path) ->
     train = write_jsonl("train.jsonl", rows)
     val = write_jsonl("val.jsonl", [row(1000 + i, ["billing", "outage"][i % 2], "en") for i in range(20)])
     report = ftlint.check([train, val], no_cache=True)
-    assert set(report.charts["labels"]["splits"]) == {"train", "validation"}
-    assert report.charts["groups"]["splits"]["train"]["language"]
+    specs = {c.key: c for c in report.charts}
+    assert set(specs["labels"].series) == {"train", "validation"}  # type: ignore[union-attr]
+    assert specs["group-language"].series["train"]  # type: ignore[union-attr]
     raw, page = render_html(report)
     assert {"chart-lengths", "chart-labels", "chart-group-language"} <= page.charts()
     assert any(c.startswith("chart-dup-") for c in page.charts())
@@ -186,44 +190,52 @@ def test_labels_groups_and_duplicates_plots(write_jsonl: Any, tmp_path: Path) ->
 
 
 def _finding(code: str, name: str, severity: Severity, metrics: dict[str, Any], rows: int = 0,
-             split: str | None = "train") -> Finding:
+             split: str | None = "train", charts: list[ChartSpec] | None = None) -> Finding:
     rs = [Row("train.jsonl", "train", i, i + 1, f"fp{i}", f"snippet {i} {XSS}", {"reason": "<blink>why</blink>"})
           for i in range(rows)]
     return Finding(code, name, severity, f"{name} message <u>x</u>", f"{name} fix", Location("train.jsonl"),
-                   rs, Affected(rows, rows / 100), metrics, fingerprint=code, split=split)
+                   rs, Affected(rows, rows / 100), metrics, fingerprint=code, split=split, charts=charts or [])
+
+
+def lengths_spec(limit: int | None = 2048) -> Histogram:
+    edges = tuple(float(e) for e in range(0, 4400, 100))
+    counts = tuple(max(0, 50 - abs(i - 15) * 3) + (i % 5) for i in range(len(edges) - 1))
+    return Histogram(
+        "Example length per split", "tokens", edges, {"train": counts, "validation": counts},
+        markers=tuple(Marker(float(limit), "max_seq_length", kind="limit", series=s) for s in ("train", "validation"))
+        if limit else (),
+        spreads={s: Spread(n, 1500.0, 2600.0, 4300.0, over=40 if limit else None) for s, n in (("train", 1000),
+                                                                                            ("validation", 120))},
+        note="Lengths counted with a tokenizer.", x_label="tokens per example", key="lengths")
 
 
 def synthetic_report() -> Report:
-    """Every plot's data: lengths with a limit, labels, groups, duplicates, drift, fairness shares."""
-    findings = [
-        _finding("FT401", "distribution-drift", Severity.WARNING, {
-            "projection": {"train": [[i % 17 / 3, (i * 7) % 11 / 2] for i in range(300)],
-                           "reference": [[4 + i % 13 / 3, 3 + (i * 5) % 9 / 2] for i in range(200)]},
-            "distance": 0.31}),
-        _finding("FT501", "group-imbalance", Severity.WARNING, {
-            "shares": {"en": 0.81, "de": 0.12, "fr": 0.05, XSS: 0.02},
-            "rates": {"en": {"refusal_rate": 0.02}, "de": {"refusal_rate": 0.11}, "fr": {"refusal_rate": 0.2}},
-            "label_rates": {"approve": {"en": 0.7, "de": 0.3}, "deny": {"en": 0.3, "de": 0.7}},
-            "weights": {"en": 0.4, "de": 2.1, "fr": 6.0}},
-            rows=7),
-        _finding("FT202", "near-duplicates", Severity.WARNING, {
-            "groups": [[["train.jsonl", 0], ["train.jsonl", 1]], [["train.jsonl", 2], ["train.jsonl", 3],
-                                                                   ["train.jsonl", 4]]]}, rows=3),
-        _finding("FT003", "empty-field", Severity.ERROR, {"by_field": {"assistant": 3, "user": 1}}, rows=12),
+    """Every kind of chart: lengths with a limit, labels, groups, duplicates, drift, fairness bars."""
+    projection = Projection("Drift: train vs reference", {
+        "train": tuple((i % 17 / 3, (i * 7) % 11 / 2) for i in range(300)),
+        "reference": tuple((4 + i % 13 / 3, 3 + (i * 5) % 9 / 2) for i in range(200))}, method="PCA", key="drift")
+    fairness = [
+        Bars("shares", "share of rows", {"train": {"en": 0.81, "de": 0.12, "fr": 0.05, XSS: 0.02}}, values="share"),
+        Bars("rates: refusal rate", "refusal rate", {"train": {"en": 0.02, "de": 0.11, "fr": 0.2}}, values="share"),
+        Bars("label rates", "label rates", {"approve": {"en": 0.7, "de": 0.3}, "deny": {"en": 0.3, "de": 0.7}},
+             values="share"),
     ]
-    edges = [float(e) for e in range(0, 4400, 100)]
-    lengths = {
-        "unit": "tokens", "method": "counted with a tokenizer", "bins": len(edges) - 1, "scale": "linear",
-        "edges": edges, "max_length": {"train": 2048, "validation": 2048}, "max_length_key": "max_seq_length",
-        "splits": {s: {"counts": [max(0, 50 - abs(i - 15) * 3) + (i % 5) for i in range(len(edges) - 1)],
-                       "n": n, "over": 40, "beyond_axis": 0, "p50": 1500.0, "p95": 2600.0, "max": 4300.0}
-                   for s, n in (("train", 1000), ("validation", 120))},
-    }
-    charts = {
-        "lengths": lengths,
-        "labels": {"source": {"train": "label column"}, "splits": {"train": {"pos": 700, "neg": 300}}},
-        "groups": {"splits": {"train": {"language": {"en": 800, "de": 150, "fr": 50}}}},
-    }
+    findings = [
+        _finding("FT401", "distribution-drift", Severity.WARNING, {"distance": 0.31}, charts=[projection]),
+        _finding("FT501", "group-imbalance", Severity.WARNING, {
+            "shares": {"en": 0.81, "de": 0.12, "fr": 0.05, XSS: 0.02}, "weights": {"en": 0.4, "de": 2.1, "fr": 6.0}},
+            rows=7, charts=list(fairness)),
+        _finding("FT202", "near-duplicates", Severity.WARNING, {"group_count": 2}, rows=3,
+                 charts=[Clusters("Near duplicates in train", (3, 2), ("train.jsonl:3, train.jsonl:4, train.jsonl:5",
+                                                                       "train.jsonl:1, train.jsonl:2"), key="dup")]),
+        _finding("FT003", "empty-field", Severity.ERROR, {"by_field": {"assistant": 3, "user": 1}}, rows=12,
+                 charts=[Bars("by field", "rows", {"train": {"assistant": 3, "user": 1}})]),
+    ]
+    charts: list[ChartSpec] = [
+        lengths_spec(),
+        Bars("Label distribution", "labels", {"train": {"pos": 700, "neg": 300}}, key="labels"),
+        Bars("Groups: language", "languages", {"train": {"en": 800, "de": 150, "fr": 50}}, key="group-language"),
+    ]
     outcomes = [RuleOutcome("FT101", "too-few-examples", "ran", findings=0),
                 RuleOutcome("FT602", "sequence-too-long", "skipped", "no training config given", "pass --config"),
                 RuleOutcome("FT999", "broken-rule", "failed", "ZeroDivisionError: <boom>")]
@@ -245,7 +257,6 @@ def test_every_plot_when_its_data_is_present() -> None:
     assert "max_seq_length = 2,048" in page.text
     # per-group shares and rates from a fairness finding: bar charts in its card
     assert {"m-finding-2-shares", "m-finding-2-rates-refusal-rate", "m-finding-2-label-rates"} <= charts
-    assert "m-finding-2-weights" not in charts  # the fix's weights are not a distribution of the data
     assert page.svg_shapes["m-finding-2-label-rates"].count("rect") == 4  # 2 groups x 2 labels
     # a per-kind count in a finding's metrics
     assert "m-finding-4-by-field" in charts
@@ -273,7 +284,7 @@ def test_no_plots_without_data() -> None:
 
 def test_a_length_plot_without_a_limit_and_a_finding_without_rows() -> None:
     report = synthetic_report()
-    report.charts["lengths"]["max_length"] = {}
+    report.charts[0] = lengths_spec(limit=None)
     report.findings = [_finding("FT104", "missing-validation-split", Severity.ERROR, {"configured": False})]
     raw, page = render_html(report)
     assert "chart-lengths" in page.charts() and "max_seq_length" not in page.text
@@ -281,32 +292,206 @@ def test_a_length_plot_without_a_limit_and_a_finding_without_rows() -> None:
     assert "—" in page.text  # affected: not applicable
 
 
-@pytest.mark.parametrize("value", [
-    {"train": [[0, 0], [1, 1]], "reference": [[2, 2]]},
-    {"train": {"x": [0, 1], "y": [0, 1]}, "reference": {"x": [2], "y": [2]}},
-    {"points": [[0, 0, "train"], [1, 1, "train"], [2, 2, "reference"]]},
-    {"x": [0, 1, 2], "y": [0, 1, 2], "split": ["train", "train", "reference"]},
-    [{"x": 0, "y": 0, "set": "train"}, {"x": 1, "y": 1, "set": "train"}, {"x": 2, "y": 2, "set": "reference"}],
-])
-def test_projection_shapes(value: Any) -> None:
-    key, sets = projection_sets({"projection_2d": value})  # type: ignore[misc]
-    assert key == "projection_2d" and len(sets["train"]) == 2 and sets["reference"] == [(2.0, 2.0)]
+def test_metrics_are_never_plotted() -> None:
+    """The report plots typed chart specs only: a finding's metrics, whatever their shape or name,
+    and a rule code the report once knew (FT102's label counts, FT602's limit) draw nothing."""
+    projection = {"train": [[0, 0], [1, 1]], "reference": [[2, 2]]}
+    findings = [
+        _finding("FT401", "task-drift", Severity.WARNING, {"projection": projection, "pca": projection}),
+        _finding("FT102", "too-few-per-class", Severity.WARNING, {"counts": {"a": 30, "b": 2}, "small": {"b": 2}}),
+        _finding("FT201", "exact-duplicates", Severity.WARNING, {"groups": [[["t.jsonl", 0], ["t.jsonl", 1]]]}),
+        _finding("FT602", "sequence-too-long", Severity.WARNING, {"max_length": 128, "by_kind": {"a": 1, "b": 2}}),
+    ]
+    report = Report(findings=findings, outcomes=[], inputs=[], charts=[lengths_spec(limit=None)])
+    raw, page = render_html(report)
+    assert page.charts() == {"chart-lengths"}
+    assert "= 128" not in page.text
 
 
-def test_no_projection() -> None:
-    assert projection_sets({"projection": "n/a", "distance": 0.3}) is None
+def test_the_html_reporter_plots_typed_specs_only() -> None:
+    """html.py, plots.py and svg.py know no rule code, and read a finding's metrics only to list its
+    scalar values as text: every plot comes from a chart spec."""
+    import ast
+
+    reporters = ROOT / "src" / "ftlint" / "reporters"
+    for name in ("html.py", "plots.py", "svg.py"):
+        text = (reporters / name).read_text(encoding="utf-8")
+        assert not re.search(r"\bFT\d{3}\b", text), f"{name} names a rule"
+        tree = ast.parse(text)
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("metrics", "extra") and name != "html.py":
+                raise AssertionError(f"{name}:{node.lineno} reads .{node.attr}")
+            if isinstance(node, ast.Attribute) and node.attr == "metrics":
+                call = parents.get(node)
+                assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+                    call.func.id == "_scalar_metrics", f"{name}:{node.lineno} reads metrics for something else"
 
 
-# -- chart data ------------------------------------------------------------------------------------
+# -- one builder per chart kind --------------------------------------------------------------------------
 
-def test_chart_data_lengths_against_the_limit(write_jsonl: Any) -> None:
+def _svgs(raw: str) -> list[ET.Element]:
+    """Every <svg> of the page, parsed as XML (so each is well-formed)."""
+    return [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", raw, flags=re.S)]
+
+
+def _one_chart(spec: ChartSpec) -> tuple[str, Page, ET.Element]:
+    report = Report(findings=[], outcomes=[], inputs=[], charts=[spec])
+    raw, page = render_html(report)
+    svgs = _svgs(raw)
+    assert len(svgs) == 1 and len(page.charts()) == 1
+    assert_self_contained(page, raw)
+    return raw, page, svgs[0]
+
+
+def _tags(svg: ET.Element, tag: str) -> list[ET.Element]:
+    return [e for e in svg.iter() if e.tag.rsplit("}", 1)[-1] == tag]
+
+
+def _titles(svg: ET.Element, of: str = "") -> list[str]:
+    """The tooltips of the shapes (of one tag)."""
+    return [t.text or "" for e in svg.iter() if not of or e.tag.rsplit("}", 1)[-1] == of
+            for t in e if t.tag.rsplit("}", 1)[-1] == "title"]
+
+
+def test_histogram_chart() -> None:
+    raw, page, svg = _one_chart(lengths_spec())
+    assert page.charts() == {"chart-lengths"} and "Example length per split" in page.text
+    # every non-empty bin of both panels is a bar; the ones above the limit are red
+    bins = sum(1 for c in lengths_spec().series["train"] if c)
+    bars = [r for r in _tags(svg, "rect") if r.get("class") != "panel"]
+    assert len(bars) == 2 * bins
+    assert any(r.get("class") == "bar-over" for r in bars) and any(r.get("fill") == "#2563eb" for r in bars)
+    assert "max_seq_length = 2,048 · 40 over (4.0%)" in page.text
+    assert "train · 1,000 examples · median 1,500" in page.text
+
+
+def test_bars_chart() -> None:
+    spec = Bars("Label distribution", "labels per split", {"train": {"pos": 70, "neg": 30}, "validation":
+                                                            {"pos": 5, "neg": 5, XSS: 1}}, normalize=True, key="labels")
+    raw, page, svg = _one_chart(spec)
+    assert page.charts() == {"chart-labels"}
+    assert len(_tags(svg, "rect")) == 6  # 3 categories x 2 series
+    assert "train: pos: 70 (70%)" in _titles(svg, "rect") and "validation: neg: 5 (45%)" in _titles(svg, "rect")
+    assert XSS in page.text and "Bars are each split's share." in page.text
+    # shares are shown as percentages, with no count
+    _, page, svg = _one_chart(Bars("rates", "rate", {"train": {"a": 0.25, "b": 0.5}}, values="share"))
+    assert sorted(_titles(svg, "rect")) == ["a: 25.0%", "b: 50.0%"]
+
+
+def test_clusters_chart() -> None:
+    spec = Clusters("Exact duplicates in train", (12, 3, 2, 2), ("a.jsonl:1, a.jsonl:9 … +10", "a.jsonl:4, a.jsonl:5, "
+                    "a.jsonl:8"), note="4 clusters in train; 15 redundant copies to drop (1.5%).", key="dup")
+    raw, page, svg = _one_chart(spec)
+    assert page.charts() == {"chart-dup"}
+    assert sorted(_titles(svg, "rect")) == ["1 clusters of 10+ examples", "1 clusters of 3 examples",
+                                    "2 clusters of 2 examples"]
+    assert "a.jsonl:1, a.jsonl:9 … +10" in page.text and "15 redundant copies" in page.text
+
+
+def test_projection_chart() -> None:
+    spec = Projection("Drift: train vs reference", {"train": ((0.0, 0.0), (1.0, 1.0), (float("nan"), 1.0)),
+                                                    "reference": ((2.0, 2.0),)}, method="PCA", key="drift")
+    raw, page, svg = _one_chart(spec)
+    dots = _tags(svg, "circle")
+    assert len(dots) == 3  # the point that is not a number is left out
+    assert {d.get("fill") for d in dots} == {"#2563eb", "#db2777"}  # train, reference
+    assert "train (2 points)" in page.text and "2-D projection (PCA)" in raw
+
+
+def test_curve_chart() -> None:
+    """A run's loss curves: a line per series, the learning rate on a right axis, and markers for the
+    minimum (with its y), a spike, the checkpoints and the best checkpoint; a NaN breaks the line."""
+    train = tuple((float(s), 2.5 / (1 + s / 50) + (3.0 if s == 120 else 0.0)) for s in range(0, 400, 2))
+    train = train[:50] + ((100.0, float("nan")),) + train[51:]
+    evals = tuple((float(s), 2.4 / (1 + s / 60) + max(0.0, (s - 250) / 400)) for s in range(0, 400, 50))
+    lr = tuple((float(s), 2e-4 * (1 - s / 400)) for s in range(0, 400, 10))
+    best = min(evals, key=lambda p: p[1])
+    spec = Curve("Loss", "step", "loss", (Series("train loss", train), Series("eval loss", evals),
+                                            Series("learning rate", lr, axis="right")),
+                 markers=(Marker(best[0], "minimum", kind="minimum", y=best[1], series="eval loss"),
+                          Marker(120.0, "spike", kind="spike"), Marker(200.0, "checkpoint-200", kind="checkpoint"),
+                          Marker(best[0], "best", kind="best")),
+                 note="Training and evaluation loss.", y2_label="learning rate", key="loss")
+    raw, page, svg = _one_chart(spec)
+    assert page.charts() == {"chart-loss"}
+    lines = [p for p in _tags(svg, "polyline") if p.get("class") == "series-line"]
+    assert len(lines) == 4  # train loss in two pieces around the NaN, eval loss, learning rate
+    points = [len(p.get("points", "").split()) for p in lines]
+    assert sorted(points) == sorted([50, len(train) - 51, len(evals), len(lr)])
+    colors = {p.get("stroke") for p in lines}
+    assert len(colors) == 3
+    markers = [ln for ln in _tags(svg, "line") if ln.get("class") == "marker"]
+    assert len(markers) == 4 and {"#15803d", "#c62828", "#6b7280", "#2563eb"} == {m.get("stroke") for m in markers}
+    dot = [c for c in _tags(svg, "circle") if c.get("class") == "marker-dot"]
+    assert len(dot) == 1 and f"minimum (step {best[0]:,.0f}, {best[1]:.3g})" in _titles(svg)
+    assert "learning rate (right axis)" in page.text and "Training and evaluation loss." in page.text
+    # the right axis' ticks are the learning rate's scale, not the loss'
+    ticks = [t.text for t in _tags(svg, "text") if t.get("class") == "tick" and t.get("text-anchor") == "start"]
+    assert {"0.0001", "0.0002"} <= set(ticks) and not {"1", "2"} & set(ticks), ticks
+
+
+def test_crowded_curve_markers_keep_their_tooltips() -> None:
+    pts = tuple((float(s), 1.0 / (1 + s)) for s in range(3000))
+    marks = tuple(Marker(float(s), f"checkpoint-{s}", kind="checkpoint") for s in range(100, 3001, 100))
+    _, _, svg = _one_chart(Curve("Loss", "step", "loss", (Series("train loss", pts),), markers=marks))
+    lines = [ln for ln in _tags(svg, "line") if ln.get("class") == "marker"]
+    labels = [t for t in _tags(svg, "text") if ((t.text or "") + "".join(c.tail or "" for c in t)).startswith("check")]
+    assert len(lines) == 30 and 2 <= len(labels) < 30  # the labels that fit, in two rows
+    assert "checkpoint-2900 (step 2,900)" in _titles(svg, "line")
+
+
+def test_a_long_curve_is_thinned_and_keeps_its_spike() -> None:
+    pts = tuple((float(i), 1.0 + (50.0 if i == 7777 else 0.0)) for i in range(20_000))
+    _, _, svg = _one_chart(Curve("Loss", "step", "loss", (Series("train loss", pts),)))
+    line = next(p for p in _tags(svg, "polyline"))
+    ys = [float(xy.split(",")[1]) for xy in line.get("points", "").split()]
+    assert len(ys) <= 1300 and min(ys) < max(ys)  # the spike is still drawn
+
+
+def test_a_curve_on_a_log_axis() -> None:
+    spec = Curve("Loss", "step", "loss", (Series("train loss", ((0.0, 10.0), (1.0, 1.0), (2.0, 0.0), (3.0, 0.1))),),
+                 log_y=True)
+    raw, page, svg = _one_chart(spec)
+    # the 0 cannot be drawn on a log axis: a gap, then a lone point (a dot)
+    assert len(_tags(svg, "polyline")) == 1 and len(_tags(svg, "circle")) == 1
+    assert "loss (log scale)" in page.text
+
+
+def test_nothing_to_draw() -> None:
+    empty: list[ChartSpec] = [Histogram("h", "tokens", (0.0, 1.0), {}), Bars("b", "b", {"train": {}}),
+                              Clusters("c", ()), Projection("p", {"a": ((0.0, 0.0),)}),
+                              Curve("c", "x", "y", (Series("s", ((0.0, float("nan")),)),))]
+    report = Report(findings=[_finding("FT201", "x", Severity.WARNING, {}, charts=empty)], outcomes=[], inputs=[],
+                    charts=empty)
+    raw, page = render_html(report)
+    assert not page.tags("svg")
+
+
+def test_chart_anchors_are_unique() -> None:
+    spec = Clusters("Groups", (2, 2), key="dup")
+    report = Report(findings=[_finding("FT201", "x", Severity.WARNING, {}, charts=[spec, spec])], outcomes=[],
+                    inputs=[], charts=[])
+    _, page = render_html(report)  # Page asserts that no id is used twice
+    assert {"chart-dup-finding-1", "chart-dup-finding-1-2"} <= page.charts()
+
+
+# -- the report-wide charts (ftlint.charts, from the engine) --------------------------------------------
+
+def _specs(report: Report) -> dict[str, Any]:
+    return {c.key: c for c in report.charts}
+
+
+def test_report_charts_lengths_against_the_limit(write_jsonl: Any) -> None:
     rows = [{"messages": [{"role": "user", "content": "q " * n}, {"role": "assistant", "content": "a"}]}
             for n in (10, 20, 40, 4000)]
     path = write_jsonl("train.jsonl", rows)
     report = ftlint.check([path], no_cache=True)
-    lengths = report.charts["lengths"]
-    assert lengths["unit"] == "tokens" and sum(lengths["splits"]["train"]["counts"]) == 4
-    assert len(lengths["edges"]) == lengths["bins"] + 1
+    lengths = _specs(report)["lengths"]
+    assert isinstance(lengths, Histogram) and lengths.unit == "tokens" and sum(lengths.series["train"]) == 4
+    assert len(lengths.edges) == len(lengths.series["train"]) + 1 and not lengths.markers
+    # no charts unless asked (the CLI asks when it writes an HTML report)
+    assert ftlint.check([path], no_cache=True, charts=False).charts == []
     # with a plan's limit: the rows over it are counted
     from ftlint.context import Context
     from ftlint.data.load import load_dataset_file
@@ -316,13 +501,32 @@ def test_chart_data_lengths_against_the_limit(write_jsonl: Any) -> None:
     seq = SimpleNamespace(unlimited=False, max_length=SimpleNamespace(value=256, key="max_seq_length"),
                           eval_max_length=SimpleNamespace(value=None))
     ctx = Context({"train": ds}, Settings(), plan=SimpleNamespace(sequence=seq))
-    data = chart_data(ctx)
-    assert data["lengths"]["max_length"] == {"train": 256}
-    assert data["lengths"]["splits"]["train"]["over"] == 1
-    assert data["lengths"]["max_length_key"] == "max_seq_length"
+    specs, errors = report_charts(ctx)
+    hist = specs[0]
+    assert isinstance(hist, Histogram) and not errors
+    assert hist.markers == (Marker(256.0, "max_seq_length", kind="limit", series="train"),)
+    assert hist.spreads["train"].over == 1
 
 
-def test_chart_data_never_raises() -> None:
+def test_the_limit_a_rule_checked_is_drawn_without_a_config(write_jsonl: Any, tmp_path: Path) -> None:
+    """FT602 with its max-length option and no training config: the length plot marks that limit."""
+    from ftlint.settings import settings_from_dict
+
+    rows = [{"messages": [{"role": "user", "content": "q " * n}, {"role": "assistant", "content": "a"}]}
+            for n in (10, 20, 40, 4000)]
+    path = write_jsonl("train.jsonl", rows)
+    settings = settings_from_dict({"rules": {"sequence-too-long": {"max-length": 500}}}, tmp_path)
+    settings.cache = False
+    report = ftlint.check([path], settings=settings, select=["FT602"])
+    assert [f.code for f in report.findings] == ["FT602"]
+    lengths = _specs(report)["lengths"]
+    assert [(m.x, m.kind, m.series) for m in lengths.markers] == [(500.0, "limit", "train")]
+    assert lengths.spreads["train"].over == 1
+    _, page = render_html(report)
+    assert "max length = 500 · 1 over (25.0%)" in page.text
+
+
+def test_report_charts_never_raise() -> None:
     class Broken:
         splits = ["train"]
         plan = None
@@ -333,12 +537,11 @@ def test_chart_data_never_raises() -> None:
         def labels(self, split: str) -> Any:
             raise RuntimeError("boom")
 
-    data = chart_data(Broken())
-    assert set(data["errors"]) == {"lengths", "labels", "groups"}
-    assert "lengths" not in data
+    specs, errors = report_charts(Broken())
+    assert specs == [] and set(errors) == {"lengths", "labels", "groups"}
 
 
-def test_chart_data_reuses_the_rules_token_counts(write_jsonl: Any) -> None:
+def test_report_charts_reuse_the_rules_token_counts(write_jsonl: Any) -> None:
     """Tokenizer counts a rule already computed (FT602) are plotted; rows that provably fit the
     limit (not tokenised: an upper bound) are drawn at the estimate, never above that bound."""
     import numpy as np
@@ -356,7 +559,81 @@ def test_chart_data_reuses_the_rules_token_counts(write_jsonl: Any) -> None:
     counted = SimpleNamespace(lengths=np.array([30, 60, 100, 2500]), exact=np.array([False, False, False, True]),
                               method="tokenizer", source="the tokenizer in ./tok")
     ctx.artifact("token_lengths", "train", {"tokenizer": "tok", "limit": 100}, lambda: counted)
-    data = chart_data(ctx)["lengths"]
-    assert data["unit"] == "tokens" and "counted with the tokenizer in ./tok" in data["method"]
-    assert data["splits"]["train"]["over"] == 1 and data["splits"]["train"]["max"] == 2500
-    assert data["splits"]["train"]["p50"] <= 100
+    hist = report_charts(ctx)[0][0]
+    assert isinstance(hist, Histogram)
+    assert hist.unit == "tokens" and "counted with the tokenizer in ./tok" in hist.note
+    assert hist.spreads["train"].over == 1 and hist.spreads["train"].max == 2500
+    assert hist.spreads["train"].median <= 100
+
+
+# -- the same charts as before the typed specs ------------------------------------------------------------
+
+#: (chart anchor, title) of the HTML report, taken before the charts became typed specs (when html.py
+#: still found them in metrics); the specs must draw the same ones
+EXAMPLE_CHARTS = {("chart-lengths", "Example length per split"),
+                  ("chart-dup-finding-6", "Exact duplicates in train (FT201)")}
+DBPEDIA_CHARTS = {("chart-labels", "Label distribution"), ("chart-lengths", "Example length per split"),
+                  ("m-finding-2-small", "small"), ("m-finding-6-counts", "counts"), ("m-finding-6-prompts", "prompts"),
+                  ("m-finding-6-rows-with-terms", "rows with terms")}
+
+
+def _chart_titles(raw: str) -> set[tuple[str, str]]:
+    return set(re.findall(r'<figure class="chart-card[^"]*" id="([^"]+)">\s*<figcaption class="chart-title">([^<]*)',
+                          raw))
+
+
+def test_the_example_shows_the_same_charts_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = tmp_path / "proj"
+    shutil.copytree(EXAMPLE, dest)
+    monkeypatch.chdir(dest)
+    raw, page = render_html(ftlint.check(["train.jsonl"], config="train.yaml", no_cache=True))
+    assert {(i, t.strip()) for i, t in _chart_titles(raw)} == EXAMPLE_CHARTS
+    assert page.charts() == {i for i, _ in EXAMPLE_CHARTS}
+
+
+def test_a_corpus_file_shows_the_same_charts_as_before(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    path = corpus_dir / "openai__openai-cookbook" / "examples__data__dbpedia_samples.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} is not in the corpus")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(root=tmp_path, cache=False)
+    raw, page = render_html(ftlint.check([path], select=["ALL"], settings=settings))
+    assert {(i, t.strip()) for i, t in _chart_titles(raw)} == DBPEDIA_CHARTS
+    assert page.charts() == {i for i, _ in DBPEDIA_CHARTS}
+
+
+# -- in a browser ---------------------------------------------------------------------------------------
+
+def _chromium() -> str | None:
+    """Chromium as scripts/render_html_screenshot.py finds it ($CHROMIUM, then the usual names)."""
+    import os
+
+    names = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+    return os.environ.get("CHROMIUM") or next((p for p in (shutil.which(n) for n in names) if p), None)
+
+
+def test_the_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    """Every chart kind in one page, screenshotted by headless Chromium (offline: a fresh profile,
+    no background networking): the page loads and draws."""
+    import subprocess
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium installed (`which chromium` finds none, $CHROMIUM unset): the browser check is "
+                    "skipped")
+    report = synthetic_report()
+    report.charts.append(Curve("Loss", "step", "loss", (Series("train loss", tuple((float(s), 3 / (1 + s)) for s in
+                                                                                   range(100))),),
+                               markers=(Marker(60.0, "checkpoint-60", kind="checkpoint"),), key="loss"))
+    page = tmp_path / "report.html"
+    page.write_text(get_renderer("html")(report, RenderOptions()), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    res = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+                          f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2400",
+                          page.as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0 and shot.is_file(), res.stderr[-2000:]
+    png = shot.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a page with plots, not a blank one

@@ -20,6 +20,7 @@ from ftlint.cli import main
 from ftlint.features.pii import find, luhn_ok
 from ftlint.reporters import FORMATS, RenderOptions, get_renderer
 from ftlint.settings import Settings
+from ftlint.testing import chart_fields
 
 
 def _luhn_complete(body: str) -> str:
@@ -127,6 +128,26 @@ def test_html_charts_of_a_column_of_email_addresses_are_masked(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     data = build(tmp_path)
     report = check([data], settings=Settings(root=tmp_path, cache=False), select=["FT201"], no_cache=True)
-    assert "reviewer" in json.dumps(report.charts)  # the column really is plotted
-    assert EMAIL not in json.dumps(report.charts)
+    charts = json.dumps([chart_fields(c) for c in report.charts])
+    assert "reviewer" in charts  # the column really is plotted
+    assert EMAIL not in charts
     assert EMAIL not in get_renderer("html")(report, RenderOptions())
+
+
+def test_a_findings_chart_is_masked_like_its_message() -> None:
+    """A rule's chart spec carries data (categories, group names, where clusters are): the one
+    redaction step masks it with the rest of the finding, dict keys included."""
+    from ftlint.chartspec import Bars, Clusters
+    from ftlint.features.pii import privacy_redaction
+    from ftlint.findings import Finding, Location
+    from ftlint.rule import Severity
+
+    f = Finding("FT501", "group-imbalance", Severity.WARNING, "m", "f", Location("t.jsonl"), charts=[
+        Bars("counts", "rows", {"train": {EMAIL: 3, EMAIL2: 1, "n/a": 5}}),
+        Clusters("Exact duplicates in train", (2,), (f"t.jsonl:1 ({EMAIL})",))])
+    masked = privacy_redaction().apply(f)
+    text = json.dumps([chart_fields(c) for c in masked.charts])
+    assert EMAIL not in text and EMAIL2 not in text
+    bars = masked.charts[0]
+    assert isinstance(bars, Bars) and len(bars.series["train"]) == 3 and sum(bars.series["train"].values()) == 9
+    assert isinstance(masked.charts[1], Clusters) and masked.charts[1].sizes == (2,)

@@ -170,10 +170,14 @@ def test_ft401_tfidf_tool_calls_against_general_instructions(corpus_dir: Path, t
     assert [r.split for r in f.rows] == ["train"] * 5 + ["reference"] * 5
     assert set(f.metrics["projection"]) == {"train", "reference"}
     assert len(f.metrics["projection"]["train"]) == 300 and len(f.metrics["projection"]["reference"]) == 600
-    # the HTML report draws it
-    from ftlint.reporters.html import drift_chart
+    # the HTML report draws it: a projection spec on the finding, the points of both samples
+    from ftlint.chartspec import Projection
+    from ftlint.reporters.plots import build
 
-    assert drift_chart(f, "f1") is not None
+    (spec,) = f.charts
+    assert isinstance(spec, Projection) and spec.method == "PCA"
+    assert {k: len(v) for k, v in spec.sets.items()} == {"train": 300, "reference": 600}
+    assert build(spec) is not None
 
 
 @pytest.mark.parametrize("name", ["data__alpaca_en_demo.json", "data__glaive_toolcall_en_demo.json"])

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftlint.cache import CACHE_DIR_NAME, Cache
-from ftlint.charts import chart_data
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import (
@@ -296,7 +295,8 @@ def run(
     from ftlint.features.pii import privacy_redaction
 
     redaction = privacy_redaction()
-    result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline))
+    # (``charts=False`` when no HTML is written: the CLI knows)
+    result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline), charts=charts)
     if "train" in datasets:  # what ftlint takes the task to be (FT613/FT615), shown with the training data
         next(i for i in inputs if i.role == "dataset" and i.split == "train").extra["task"] = ctx.task().as_json()
     timings = {"load": round(load_seconds, 4), **{k: round(v, 4) for k, v in ctx.timings.items()}}
@@ -311,9 +311,8 @@ def run(
         timings=timings,
         notes=result.errors,
         rules=[type(r) for r in rules],
-        # plots' data for the HTML report (``charts=False`` when no HTML is written: the CLI knows): O(n),
-        # never raises; masked like the findings (a column of e-mail addresses is a group column too)
-        charts=redaction.deep(chart_data(ctx)) if charts else {},
+        charts=result.charts,
+        chart_errors=result.chart_errors,
     )
     return report, ctx
 

@@ -1,33 +1,28 @@
-"""Small, cheap summaries of the data for the HTML report's plots (``Report.charts``).
+"""The report-wide plots: what no finding carries, as typed chart specs (:mod:`ftlint.chartspec`).
 
-Findings carry the numbers behind each problem (``metrics``); what they do not carry is the
-shape of the data itself: how long the examples are against the training config's maximum
-sequence length, how the labels and the group columns are distributed. :func:`chart_data`
-computes that in one O(n) pass per split, reusing what the rules already computed through the
-Context (token counts, labels) and never tokenising anything itself. It never raises: a chart
-that cannot be computed is left out (its reason goes to ``charts["errors"]``).
+Findings carry the numbers behind each problem and their own charts (``Finding.charts``); what they
+do not carry is the shape of the data itself: how long the examples are against the training
+config's maximum sequence length, how the labels and the group columns are distributed.
+:func:`report_charts` computes that in one O(n) pass per split, reusing what the rules already
+computed through the Context (token counts, labels) and never tokenising anything itself. The
+engine calls it after the rules (when an HTML report is written) and the specs become
+``Report.charts``. It never raises: a chart that cannot be computed is left out and its reason
+returned (``Report.chart_errors``).
 
-Shape::
-
-    {
-      "lengths": {"unit": "tokens" | "characters", "method": str, "bins": int, "scale": "linear" | "log",
-                  "edges": [float, ...],                    # shared by all splits
-                  "max_length": {split: int}, "max_length_key": str | None,
-                  "splits": {split: {"counts": [int, ...], "n": int, "over": int | None,
-                                     "p50": float, "p95": float, "max": float}}},
-      "labels": {"source": {split: str}, "splits": {split: {label: count}}},
-      "groups": {"splits": {split: {column: {value: count}}}},
-      "seconds": float,
-    }
+The specs, in order: a :class:`~ftlint.chartspec.Histogram` of example lengths per split (key
+``lengths``) with a ``limit`` marker per split at the maximum length; a
+:class:`~ftlint.chartspec.Bars` of the labels per split (key ``labels``); a Bars per group column
+(key ``group-<column>``).
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
 import numpy as np
+
+from ftlint.chartspec import Bars, ChartSpec, Histogram, Marker, Spread
 
 #: histogram bins of the length plot
 LENGTH_BINS = 40
@@ -44,41 +39,49 @@ GROUP_MAX_COLUMNS = 4
 GROUP_MIN_COVERAGE = 0.9
 
 
-def chart_data(ctx: Any) -> dict[str, Any]:
-    """The plots' data for the HTML report; ``{}`` when there is nothing to plot. Never raises."""
-    t0 = time.perf_counter()
-    out: dict[str, Any] = {}
+def report_charts(ctx: Any) -> tuple[list[ChartSpec], dict[str, str]]:
+    """The report-wide chart specs (none when there is nothing to plot) and, for each plot that
+    could not be computed, why. Never raises."""
+    out: list[ChartSpec] = []
     errors: dict[str, str] = {}
     for name, fn in (("lengths", _lengths), ("labels", _labels), ("groups", _groups)):
         try:
-            value = fn(ctx)
+            out.extend(fn(ctx))
         except Exception as e:  # a plot must never fail the run
             errors[name] = f"{type(e).__name__}: {e}"
-            continue
-        if value:
-            out[name] = value
-    if errors:
-        out["errors"] = errors
-    if out:
-        out["seconds"] = round(time.perf_counter() - t0, 4)
-    return out
+    return out, errors
 
 
 # -- lengths --------------------------------------------------------------------------------------
 
 def _max_lengths(ctx: Any) -> tuple[dict[str, int], str | None]:
+    """The maximum length per split: the training config's, else the one the rules checked against
+    (FT602's ``max-length`` option)."""
     plan = getattr(ctx, "plan", None)
     seq = getattr(plan, "sequence", None)
     if seq is None or getattr(seq, "unlimited", False):
-        return {}, None
+        return _checked_limits(ctx), None
     value = getattr(getattr(seq, "max_length", None), "value", None)
     if not value:
-        return {}, None
+        return _checked_limits(ctx), None
     train = int(value)
     ev = getattr(getattr(seq, "eval_max_length", None), "value", None)
     limits = {"train": train, "validation": int(ev) if ev else train, "test": int(ev) if ev else train}
     key = getattr(seq.max_length, "key", None)
     return limits, key
+
+
+def _checked_limits(ctx: Any) -> dict[str, int]:
+    """The limit each split's token counts were computed against by a rule (FT602 with its
+    ``max-length`` option and no limit in a config), the first per split."""
+    memo = getattr(ctx, "_memo", None) or {}
+    limits: dict[str, int] = {}
+    for k in list(memo):
+        if isinstance(k, tuple) and len(k) >= 4 and k[0] == "token_lengths" and isinstance(k[1], str):
+            limit = dict(k[3]).get("limit") if isinstance(k[3], tuple) else None
+            if isinstance(limit, int) and limit > 0:
+                limits.setdefault(k[1], limit)
+    return limits
 
 
 def _computed_token_lengths(ctx: Any, split: str) -> Any:
@@ -105,7 +108,7 @@ def _estimate(ds: Any) -> tuple[np.ndarray, str, str]:
     return est, "tokens", ESTIMATE_METHOD
 
 
-def _lengths(ctx: Any) -> dict[str, Any]:
+def _lengths(ctx: Any) -> list[ChartSpec]:
     limits, key = _max_lengths(ctx)
     per_split: dict[str, np.ndarray] = {}
     units: set[str] = set()
@@ -137,7 +140,7 @@ def _lengths(ctx: Any) -> dict[str, Any]:
         if method not in methods:
             methods.append(method)
     if not per_split:
-        return {}
+        return []
     unit = "tokens" if units == {"tokens"} else "characters"
     if unit == "characters":
         limits = {}  # a token limit cannot be drawn on a character axis
@@ -161,29 +164,31 @@ def _lengths(ctx: Any) -> dict[str, Any]:
         edges = np.geomspace(lo, hi, LENGTH_BINS + 1)
     else:
         edges = np.linspace(0.0, hi, LENGTH_BINS + 1)
-    splits: dict[str, Any] = {}
+    series: dict[str, tuple[int, ...]] = {}
+    spreads: dict[str, Spread] = {}
+    markers: list[Marker] = []
     for split, v in per_split.items():
         counts, _ = np.histogram(np.clip(v, edges[0], hi), bins=edges)
         limit = limits.get(split)
-        splits[split] = {
-            "counts": counts.astype(int).tolist(),
-            "n": int(len(v)),
-            "over": int(np.count_nonzero(v > limit)) if limit else None,
-            "beyond_axis": int(np.count_nonzero(v > hi)),
-            "p50": float(np.percentile(v, 50)),
-            "p95": float(np.percentile(v, 95)),
-            "max": float(v.max()),
-        }
-    return {
-        "unit": unit,
-        "method": "; ".join(methods),
-        "bins": LENGTH_BINS,
-        "scale": scale,
-        "edges": [round(float(e), 3) for e in edges],
-        "max_length": {s: limits[s] for s in per_split if s in limits},
-        "max_length_key": key if limits else None,
-        "splits": splits,
-    }
+        series[split] = tuple(int(c) for c in counts)
+        spreads[split] = Spread(
+            n=int(len(v)),
+            median=float(np.percentile(v, 50)),
+            p95=float(np.percentile(v, 95)),
+            max=float(v.max()),
+            over=int(np.count_nonzero(v > limit)) if limit else None,
+            beyond_axis=int(np.count_nonzero(v > hi)),
+        )
+        if limit:
+            markers.append(Marker(float(limit), key or "max length", kind="limit", series=split))
+    note = f"Lengths {'; '.join(methods)}."
+    if markers:
+        note += " Red: examples the trainer would truncate or drop."
+    else:
+        note += " No maximum sequence length known (pass the training config with --config)."
+    return [Histogram("Example length per split", unit, tuple(round(float(e), 3) for e in edges), series,
+                      scale=scale, markers=tuple(markers), note=note, spreads=spreads, of="examples",
+                      x_label=f"{unit} per example", key="lengths")]
 
 
 def _nice_ceiling(x: float) -> float:
@@ -199,8 +204,8 @@ def _nice_ceiling(x: float) -> float:
 
 # -- labels and groups ----------------------------------------------------------------------------
 
-def _labels(ctx: Any) -> dict[str, Any]:
-    splits: dict[str, dict[str, int]] = {}
+def _labels(ctx: Any) -> list[ChartSpec]:
+    splits: dict[str, dict[str, float]] = {}
     source: dict[str, str] = {}
     for split in ctx.splits:
         if len(ctx.dataset(split)) == 0:
@@ -213,11 +218,18 @@ def _labels(ctx: Any) -> dict[str, Any]:
             continue
         splits[split] = {str(k): int(v) for k, v in counts.most_common()}
         source[split] = info.source
-    return {"source": source, "splits": splits} if splits else {}
+    if not splits:
+        return []
+    if len(set(source.values())) == 1:
+        note = f"Labels: {next(iter(source.values()))}."
+    else:
+        note = "Labels from " + "; ".join(f"{k}: {v}" for k, v in source.items()) + "."
+    return [Bars("Label distribution", "Label distribution per split", splits, values="count",
+                 normalize=len(splits) > 1, note=note, key="labels")]
 
 
-def _groups(ctx: Any) -> dict[str, Any]:
-    splits: dict[str, dict[str, dict[str, int]]] = {}
+def _groups(ctx: Any) -> list[ChartSpec]:
+    columns: dict[str, dict[str, dict[str, float]]] = {}  # column -> split -> value -> count
     sensitive = [str(c) for c in (getattr(getattr(ctx, "settings", None), "sensitive", None) or [])]
     for split in ctx.splits:
         ds = ctx.dataset(split)
@@ -226,17 +238,18 @@ def _groups(ctx: Any) -> dict[str, Any]:
             continue
         # the configured sensitive attributes first, then columns named like a group, then the rest
         names = sorted(ds.extras, key=lambda c: (c not in sensitive, c.lower() not in GROUP_NAMES, c))
-        cols: dict[str, dict[str, int]] = {}
+        found = 0
         for col in names:
-            if len(cols) >= GROUP_MAX_COLUMNS:
+            if found >= GROUP_MAX_COLUMNS:
                 break
             named = col in sensitive or col.lower() in GROUP_NAMES
             counts = _categorical(ds.extras[col], n, named=named)
             if counts:
-                cols[col] = counts
-        if cols:
-            splits[split] = cols
-    return {"splits": splits} if splits else {}
+                columns.setdefault(col, {})[split] = dict(counts)
+                found += 1
+    return [Bars(f"Groups: {col}", f"Distribution of column {col} per split", per_split, values="count",
+                 normalize=len(per_split) > 1, note=f"Values of the column '{col}'.", key=f"group-{col}")
+            for col, per_split in columns.items()]
 
 
 def _categorical(values: list[Any], n: int, named: bool) -> dict[str, int] | None:

@@ -1,8 +1,9 @@
 """Typed chart specifications: what a rule (or the engine, for report-wide charts) wants plotted.
 
 A producer fills one of these plain dataclasses with numbers; the HTML reporter turns each kind into
-SVG and never guesses a chart from metric key names. This module imports nothing from ftlint, so
-rules, features, the engine and the reporters can all use it.
+SVG (:mod:`ftlint.reporters.plots`, one builder per kind) and never guesses a chart from metric key
+names. This module imports nothing from ftlint, so rules, features, the engine and the reporters can
+all use it.
 
 Kinds:
 
@@ -13,10 +14,17 @@ Kinds:
 - :class:`Projection`: 2-D points per set (training vs reference, outliers).
 - :class:`Curve`: y against x per series (training and validation loss against step) with markers
   (the minimum, a spike, the checkpoints).
+
+Every kind has an optional ``key``: a short name that is stable across runs (``lengths``, ``dup``),
+from which the HTML report makes the chart's anchor; without one the title is used. Specs ride on
+``Finding.charts`` and ``Report.charts``; the JSON report does not include them.
+
+The helpers :func:`bars` and :func:`cluster_chart` build the two specs most rules need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
@@ -30,6 +38,23 @@ class Marker:
     label: str
     kind: str = "mark"  # e.g. "limit", "minimum", "spike", "checkpoint", "best"
     y: float | None = None
+    #: the series it belongs to ("": every one): the Histogram panel a limit applies to, the Curve
+    #: series on whose axis ``y`` lies
+    series: str = ""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """What a Histogram series' bins do not say: how many values, their median, 95th percentile and
+    maximum, how many lie above the series' ``limit`` marker and how many beyond the last edge
+    (counted in the last bin)."""
+
+    n: int
+    median: float
+    p95: float
+    max: float
+    over: int | None = None
+    beyond_axis: int = 0
 
 
 @dataclass(frozen=True)
@@ -39,8 +64,13 @@ class Histogram:
     edges: tuple[float, ...]  # len(counts) + 1, shared by every series
     series: dict[str, tuple[int, ...]]  # series name (a split) -> counts per bin
     scale: Literal["linear", "log"] = "linear"
+    #: a ``limit`` marker colours the bins above it (in its series' panel, or every panel)
     markers: tuple[Marker, ...] = ()
     note: str = ""
+    spreads: dict[str, Spread] = field(default_factory=dict)  # series name -> its spread
+    of: str = "examples"  # what one count counts
+    x_label: str = ""  # the x axis' label (default: the unit)
+    key: str = ""
     kind: Literal["histogram"] = field(default="histogram", init=False)
 
 
@@ -49,8 +79,13 @@ class Bars:
     title: str
     label: str  # what a bar measures, e.g. "share of rows"
     series: dict[str, dict[str, float]]  # series name -> category -> value
-    shares: bool = False  # values are fractions in [0, 1]
+    #: what the values are: counts (each shown with its share of its series), fractions in [0, 1],
+    #: or other numbers
+    values: Literal["count", "share", "value"] = "count"
+    #: several series compared by each one's shares rather than by their values (labels per split)
+    normalize: bool = False
     note: str = ""
+    key: str = ""
     kind: Literal["bars"] = field(default="bars", init=False)
 
 
@@ -58,8 +93,9 @@ class Bars:
 class Clusters:
     title: str
     sizes: tuple[int, ...]  # one entry per group, largest first
-    labels: tuple[str, ...] = ()  # optional, one per group
+    labels: tuple[str, ...] = ()  # optional: where the first len(labels) groups are (largest first)
     note: str = ""
+    key: str = ""
     kind: Literal["clusters"] = field(default="clusters", init=False)
 
 
@@ -69,6 +105,7 @@ class Projection:
     sets: dict[str, tuple[tuple[float, float], ...]]  # set name -> 2-D points
     method: str = ""  # how the points were projected
     note: str = ""
+    key: str = ""
     kind: Literal["projection"] = field(default="projection", init=False)
 
 
@@ -86,9 +123,43 @@ class Curve:
     y_label: str  # e.g. "loss"
     series: tuple[Series, ...]
     markers: tuple[Marker, ...] = ()
-    log_y: bool = False
+    log_y: bool = False  # the left axis on a logarithmic scale
     note: str = ""
+    y2_label: str = ""  # the right axis' label (series with axis="right")
+    key: str = ""
     kind: Literal["curve"] = field(default="curve", init=False)
 
 
 ChartSpec = Union[Histogram, Bars, Clusters, Projection, Curve]
+
+#: series a Bars chart tells apart by colour (a producer gives at most this many)
+MAX_SERIES = 10
+
+
+# -- helpers for producers --------------------------------------------------------------------------
+
+def bars(title: str, series: Mapping[str, Mapping[str, float]], *, values: Literal["count", "share", "value"] =
+         "count", label: str = "", key: str = "", note: str = "") -> list[ChartSpec]:
+    """``[Bars]`` of ``series`` (series name -> category -> number; one series for a split's counts),
+    or ``[]`` when there are fewer than two categories (nothing to compare)."""
+    clean = {str(s): {str(c): v for c, v in vals.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+             for s, vals in series.items()}
+    clean = {s: vals for s, vals in clean.items() if vals}
+    if len({c for vals in clean.values() for c in vals}) < 2:
+        return []
+    return [Bars(title, label or title, clean, values=values, note=note, key=key)]
+
+
+def cluster_chart(title: str, groups: Sequence[Sequence[int]], where: Callable[[int], str], *, note: str = "",
+             key: str = "dup", listed: int = 8, shown: int = 6) -> list[ChartSpec]:
+    """``[Clusters]`` of ``groups`` (row positions), largest first (ties in the given order), with
+    the first ``shown`` rows of the ``listed`` largest described by ``where``; ``[]`` without groups."""
+    if not groups:
+        return []
+    order = sorted(range(len(groups)), key=lambda k: -len(groups[k]))
+    labels = []
+    for k in order[:listed]:
+        g = groups[k]
+        more = f" … +{len(g) - shown}" if len(g) > shown else ""
+        labels.append(", ".join(where(i) for i in g[:shown]) + more)
+    return [Clusters(title, tuple(len(groups[k]) for k in order), tuple(labels), note=note, key=key)]

@@ -20,7 +20,7 @@ OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit
 
 
 def _fail(message: str) -> NoReturn:
-    from ftlint.findings import printable  # a path or key from the input: no control character
+    from ftlint.printable import printable  # a path or key from the input: no control character
 
     click.echo(f"ftlint: error: {printable(message)}", err=True)
     sys.exit(2)
@@ -148,7 +148,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check
-    from ftlint.findings import printable
+    from ftlint.printable import printable
     from ftlint.reporters import RenderOptions, get_renderer
     from ftlint.settings import load_settings, parse_fail_on
 
@@ -289,7 +289,7 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
     validation split carved when there is none (stratified by label), group-rebalancing weights
     as a column, and a training config that evaluates and stops early. Input files are never
     modified. Takes the same inputs as `ftlint check`."""
-    from ftlint.findings import printable
+    from ftlint.printable import printable
     from ftlint.fix import FixOptions, fix, lint_for_fix, render
     from ftlint.settings import load_settings
 
@@ -313,7 +313,7 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
 def init_cmd(directory: Path, force: bool) -> None:
     """Write a starter ftlint.toml for DIRECTORY (default: here) from the datasets and training
     config found in it, and print the pre-commit and GitHub Actions snippets."""
-    from ftlint.findings import printable
+    from ftlint.printable import printable
     from ftlint.starter import init_project
 
     click.echo(printable(init_project(directory, force=force), multiline=True), nl=False)

@@ -8,6 +8,8 @@ import time
 import traceback
 from pathlib import Path
 
+from ftlint.charts import report_charts
+from ftlint.chartspec import ChartSpec
 from ftlint.context import Context
 from ftlint.findings import Redaction, key_fingerprint
 from ftlint.model import Finding, RuleOutcome, Severity
@@ -39,6 +41,9 @@ class EngineResult:
     outcomes: list[RuleOutcome]
     suppressed: int
     errors: list[str]
+    #: the report-wide plots (lengths, labels, groups; ``ftlint.charts``), masked like the findings
+    charts: list[ChartSpec] = dataclasses.field(default_factory=list)
+    chart_errors: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _relpath(path: str | None, root: Path) -> str | None:
@@ -51,10 +56,11 @@ def _relpath(path: str | None, root: Path) -> str | None:
 
 
 def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
-              suppressions: Suppressions | None = None) -> EngineResult:
+              suppressions: Suppressions | None = None, *, charts: bool = False) -> EngineResult:
     """Run each rule once; apply severity overrides, fingerprints, suppressions and redaction to
     every finding it produces. ftlint's own notices (FT9xx) run last: they report on the others
-    (stale baseline entries, unused noqa comments)."""
+    (stale baseline entries, unused noqa comments). With ``charts`` (an HTML report is written),
+    then compute the report-wide plots, reusing what the rules computed (O(n), never raises)."""
     findings: list[Finding] = []
     outcomes: list[RuleOutcome] = []
     errors: list[str] = []
@@ -123,7 +129,10 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             findings.append(redaction.apply(f))
             kept += 1
         outcomes.append(RuleOutcome(cls.code, cls.name, "ran", None, None, round(time.perf_counter() - t0, 4), kept))
-    return EngineResult(findings, outcomes, suppressed, errors)
+    specs, chart_errors = report_charts(ctx) if charts else ([], {})
+    # masked like the findings: a column of e-mail addresses is a group column too
+    return EngineResult(findings, outcomes, suppressed, errors, [redaction.deep(c) for c in specs],
+                        {k: redaction(v) for k, v in chart_errors.items()})
 
 
 __all__ = ["EngineResult", "Severity", "missing_need", "run_rules"]

@@ -34,8 +34,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
     #: the rule classes that were selected for this run (their docs feed SARIF, JUnit, HTML)
     rules: list[Any] = field(default_factory=list)
-    #: data for the HTML report's plots that findings do not carry (``ftlint.charts.chart_data``)
-    charts: dict[str, Any] = field(default_factory=dict)
+    #: report-wide plots that no finding carries (lengths per split, labels, groups): typed specs the
+    #: engine computes (``ftlint.charts.report_charts``); the HTML report draws them, JSON leaves them out
+    charts: list[ChartSpec] = field(default_factory=list)
+    #: report-wide plots that could not be computed: {name: why}
+    chart_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -168,8 +171,8 @@ class Redaction:
         return text
 
     def deep(self, value: Any) -> Any:
-        """``value`` with every string in it masked, dict keys included (data that no finding
-        carries, such as the HTML report's chart data). Two keys that mask to the same text stay
+        """``value`` with every string in it masked, dict keys included (chart specs: the HTML
+        report's labels and group names are data). Two keys that mask to the same text stay
         apart (``[EMAIL]``, ``[EMAIL] #2``), so no count is lost to a collision."""
         if not self.patterns:
             return value
@@ -186,8 +189,13 @@ class Redaction:
                     key = f"{key} #{n}"
                 out[key] = self.deep(v)
             return out
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(self.deep(v) for v in value)
         if isinstance(value, (list, tuple, set, frozenset)):
             return [self.deep(v) for v in value]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a chart spec
+            return dataclasses.replace(value, **{f.name: self.deep(getattr(value, f.name))
+                                                 for f in dataclasses.fields(value) if f.init})
         return value
 
     def apply(self, finding: Finding) -> Finding:
@@ -213,6 +221,7 @@ class Redaction:
             fix=self(finding.fix),
             rows=rows,
             metrics=red_value(finding.metrics),
+            charts=[self.deep(c) for c in finding.charts],
         )
 
 

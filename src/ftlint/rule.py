@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ftlint.model import Affected, Finding, Location, Row, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ftlint.chartspec import ChartSpec
     from ftlint.context import Context
 
 
@@ -150,10 +151,12 @@ class Rule:
         escalated_by: str | None = None,
         key: str | None = None,
         split: str | None = None,
+        charts: "list[ChartSpec] | None" = None,
     ) -> "Finding":
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
-        its value), since ``ftlint rules`` and SARIF show the base level."""
+        its value), since ``ftlint rules`` and SARIF show the base level. ``charts``: what the HTML
+        report plots for it (:mod:`ftlint.chartspec`)."""
         rows = rows or []
         count = affected if affected is not None else len(rows)
         fraction = (count / total) if total else (1.0 if count else 0.0)
@@ -178,6 +181,7 @@ class Rule:
             affected=Affected(count=count, fraction=round(fraction, 6)),
             metrics=metrics or {},
             split=split,
+            charts=charts or [],
         )
 
     def _escalation_reason(self) -> str:

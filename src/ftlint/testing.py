@@ -18,6 +18,8 @@ A case file looks like::
             rows: [1]             # indices of the affected rows
             message_contains: "exact copies"
             metrics: {group_count: 1}
+            charts:               # what the HTML report plots for it (ftlint.chartspec), in order:
+              - {kind: clusters, title: "Exact duplicates in train", sizes: [3]}  # the fields given
         skipped: "no labels"      # instead of expect: the rule is skipped with this reason
 
 ``raw`` (file text) can replace ``records`` to test unreadable input.
@@ -46,6 +48,7 @@ Training-config rules add a config (written next to the data and passed as ``con
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +225,27 @@ def _match(case: RuleCase, f: Finding, e: dict[str, Any]) -> None:
         assert f.metrics[k] == v, f"{case.id}: metric {k} = {f.metrics[k]!r}, expected {v!r}"
     for k, v in (e.get("extra") or {}).items():
         assert f.rows and f.rows[0].extra.get(k) == v, f"{case.id}: extra {k} of first row != {v!r}"
+    if "charts" in e:
+        got = [chart_fields(c) for c in f.charts]
+        assert len(got) == len(e["charts"]), f"{case.id}: charts {got} != {e['charts']}"
+        for g, want in zip(got, e["charts"]):
+            for k, v in want.items():
+                assert k in g and g[k] == v, f"{case.id}: chart {g.get('title')!r}: {k} = {g.get(k)!r}, expected {v!r}"
+
+
+def chart_fields(spec: Any) -> dict[str, Any]:
+    """A chart spec's fields as plain JSON values (tuples as lists, nested specs as dicts)."""
+    def plain(v: Any) -> Any:
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v
+
+    out: dict[str, Any] = plain(spec)
+    return out
 
 
 def cases_dir() -> Path:
@@ -231,7 +255,7 @@ def cases_dir() -> Path:
 
 def case_result(case: RuleCase, report: Report) -> dict[str, Any]:
     """Everything a case's run says about its rule, as plain JSON values: the outcome (and skip
-    reason) and each finding's severity, message, fix, affected count, metrics and rows (path,
+    reason) and each finding's severity, message, fix, affected count, metrics, charts and rows (path,
     index, line and extra values), in report order. Two runs of one case agree exactly when these
     are equal (e.g. under another BLAS kernel or thread count)."""
     outcome = next((o for o in report.outcomes if o.code == case.rule), None)
@@ -242,7 +266,7 @@ def case_result(case: RuleCase, report: Report) -> dict[str, Any]:
         findings.append({
             "severity": f.severity.label, "message": f.message, "fix": f.fix,
             "location": [f.location.path, f.location.line, f.location.key],
-            "affected": f.affected.count, "metrics": f.metrics,
+            "affected": f.affected.count, "metrics": f.metrics, "charts": [chart_fields(c) for c in f.charts],
             "rows": [[r.path, r.split, r.index, r.line, r.extra] for r in f.rows],
         })
     return {"case": case.id, "outcome": outcome.outcome if outcome else None,

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ftlint.features.text import CJK_CHARS
-from ftlint.findings import printable
+from ftlint.printable import printable
 
 # -- visible excerpts ---------------------------------------------------------------------------------
 

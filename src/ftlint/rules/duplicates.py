@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ftlint.chartspec import ChartSpec, cluster_chart
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import TOOLS_DIGEST
@@ -98,7 +99,22 @@ class ExactDuplicates(Rule):
                     "duplicate_fraction": round(fraction, 6),
                     "group_count": len(groups),
                 },
+                charts=duplicate_chart(ds, f"Exact duplicates in {split}", groups, split, fraction),
             )
+
+
+def duplicate_chart(ds: Dataset, title: str, groups: list[list[int]], split: str,
+                    fraction: float) -> list[ChartSpec]:
+    """The HTML report's plot of groups of rows (positions in ``ds``): their sizes, and where the largest
+    are; ``fraction``: the finding's affected fraction."""
+    def where(i: int) -> str:
+        line = ds.line_of(i)
+        return f"{ds.path(i)}:{line}" if line else f"{ds.path(i)}#{int(ds.index[i])}"
+
+    redundant = sum(len(g) - 1 for g in groups)
+    return cluster_chart(title, groups, where, key="dup",
+                         note=f"{len(groups):,} clusters in {split}; {redundant:,} redundant copies to drop "
+                              f"({fraction:.1%}).")
 
 
 def _ref(ds: Dataset, i: int) -> dict[str, Any]:
@@ -226,6 +242,7 @@ class NearDuplicates(Rule):
                     "threshold": self.options.threshold,
                     "exact_copies_left_to_FT201": exact_left,
                 },
+                charts=duplicate_chart(ds, f"Near duplicates in {split}", groups, split, fraction),
             )
 
 

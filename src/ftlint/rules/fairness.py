@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ftlint.chartspec import MAX_SERIES, bars
 from ftlint.context import Context
 from ftlint.errors import SettingsError
 from ftlint.model import Finding, Location, Severity
@@ -260,6 +261,7 @@ class GroupUnderrepresented(Rule):
                          "ratio": round(ratio, 4), "largest": largest, "smallest": smallest, "small_groups": small,
                          "missing": gc.missing, "rows": n, "weights": weights,
                          "bin_edges": list(gc.edges) if gc.edges else None},
+                charts=bars("counts", {SPLIT: dict(ranked)}, label=f"rows per {gc.source}"),
             )
 
 
@@ -424,6 +426,13 @@ class LabelDisparity(Rule):
                     "excluded_groups": excluded, "weights": weights,
                     "warn_below": o.warn_below, "error_below": o.error_below,
                 },
+                charts=[
+                    *bars("rates", {lb: per_label[lb]["rates"] for lb in compared[:MAX_SERIES]}, values="share",
+                          label="share of each group's rows with the label"),
+                    *bars("counts", {g: {lb: joint[(g, lb)] for lb in sorted(label_counts)}
+                                     for g in sorted(kept)[:MAX_SERIES]}, label="rows per label"),
+                    *bars("group rows", {SPLIT: {g: group_sizes[g] for g in sorted(kept)}}),
+                ],
             )
 
 
@@ -585,6 +594,10 @@ class DemographicTermSkew(Rule):
                          "rows_with_terms": {g: int(((tc.prompts[g] + tc.responses[g]) > 0).sum())
                                              for g in lex.groups},
                          "rows_only_majority": len(idx)},
+                charts=[*bars("counts", {SPLIT: total}, label=f"{lex.name} terms"),
+                        *bars("rows with terms", {SPLIT: {g: int(((tc.prompts[g] + tc.responses[g]) > 0).sum())
+                                                          for g in lex.groups}}),
+                        *bars("prompts", {SPLIT: prompts}, label=f"{lex.name} terms in prompts")],
             )
 
 

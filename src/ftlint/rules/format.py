@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.load import ICONV_NAMES, encoding_of
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, SYSTEM, TOOL, UNKNOWN, USER
@@ -163,6 +164,7 @@ class SchemaMismatch(Rule):
                     "wrongly, set [dataset] format = \"...\" or map columns with [dataset.columns].",
                     rows=rows, total=max(f.records, 1), split=split,
                     metrics={"by_kind": dict(kinds[fid]), "format": f.format},
+                    charts=bars("by kind", {split: kinds[fid]}),
                 )
 
 
@@ -233,6 +235,7 @@ class EmptyField(Rule):
                     f"({', '.join(rows[0].extra['empty'])} in the first)",
                     "Fill in or remove these rows (every one is in the JSON report's rows).",
                     rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
+                    charts=bars("by field", {split: where_counts}),
                 )
 
 
@@ -320,6 +323,7 @@ class ChatStructure(Rule):
                     "Repair the turn order of the reported conversations: known roles only, system first, "
                     "alternating user and assistant turns, ending with the assistant's reply.",
                     rows=errors, total=len(ds), split=split, metrics={"by_problem": dict(problem_counts)},
+                    charts=bars("by problem", {split: problem_counts}),
                 )
             if no_user:
                 f = self.finding(

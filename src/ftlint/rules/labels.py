@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from ftlint.chartspec import bars
 from ftlint.context import Context, LabelInfo, input_text
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import PROMPT_MISMATCH
 from ftlint.features.drift import rounded
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Need, Rule, Skip
+from ftlint.rules.duplicates import duplicate_chart
 
 
 def label_key(value: str) -> str:
@@ -117,6 +119,7 @@ class InconsistentLabelFormat(Rule):
                 "normalise labels where the data is produced.",
                 rows=rows, total=len(values), split=split,
                 metrics={"groups": group_list, "variant_rows": dict(seen)},
+                charts=bars("variant rows", {split: seen}),
             )
 
 
@@ -272,6 +275,8 @@ class ConflictingLabels(Rule):
             rows=rows, total=len(ds), split=split,
             metrics={"groups": [[[ds.path(i), int(ds.index[i])] for i in sorted(a + b)] for a, b in groups],
                      "group_count": len(groups)},
+            charts=duplicate_chart(ds, f"Conflicting labels in {split}", [sorted(a + b) for a, b in groups], split,
+                                   len(rows) / len(ds) if len(ds) else 0.0),
         )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlint.cache import Int, Map, Rec, Seq, Spec, Str, Tup
+from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
@@ -269,6 +270,7 @@ class PersonalData(_PrivacyRule):
                 metrics={"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind),
                          "rows": len(rows), "fraction": round(share, 6),
                          "error_fraction": self.options.error_fraction},
+                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
             )
 
 
@@ -344,6 +346,7 @@ class Secrets(_PrivacyRule):
                 rows=rows, total=n, split=split,
                 metrics={"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind), "rows": len(rows),
                          "fraction": round(len(rows) / max(n, 1), 6)},
+                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
             )
 
 

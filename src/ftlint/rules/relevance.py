@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ftlint.chartspec import ChartSpec, Projection, bars
 from ftlint.context import Context
 from ftlint.features.drift import describe_auc, low_outliers, two_proportion_p
 from ftlint.model import Finding, Row, Severity
@@ -77,6 +78,16 @@ def _drift_metrics(r: Any, ea: Any, eb: Any, a: str, b: str) -> dict[str, Any]:
         "projection_method": "PCA",
         "projection_variance": r.projection_variance,
     }
+
+
+def _drift_chart(r: Any) -> list[ChartSpec]:
+    """The 2-D projection of both samples (the HTML report's scatter plot)."""
+    sets = {str(name): tuple((float(p[0]), float(p[1])) for p in pts) for name, pts in r.projection.items()}
+    if sum(len(p) for p in sets.values()) < 2:
+        return []
+    return [Projection(f"Drift: {' vs '.join(sets)}", sets, method="PCA", key="drift",
+                       note="Each dot is an example, placed by a 2-D projection (PCA) of its embedding; where one set "
+                            "covers ground the other does not, the data has drifted.")]
 
 
 def _least_covered(ctx: Context, code: str, split: str, emb: Any, used: np.ndarray, coverage: np.ndarray,
@@ -209,6 +220,7 @@ class TaskDrift(Rule):
             rows=rows, affected=n, total=n, split="train", escalate=auc >= o.error_auc,
             metrics={**_drift_metrics(r, ea, eb, "train", "reference"), "warn_auc": o.warn_auc,
                      "error_auc": o.error_auc, "max_p": o.max_p},
+            charts=_drift_chart(r),
         )
 
 
@@ -404,6 +416,7 @@ class SplitDrift(Rule):
                 "one dataset); the rows listed are the least like anything in training.",
                 rows=rows, affected=ea.total, total=ea.total, split=split,
                 metrics={**_drift_metrics(r, ea, eb, split, "train"), "warn_auc": o.warn_auc, "max_p": o.max_p},
+                charts=_drift_chart(r),
             )
         if not tested:
             raise Skip(f"too few rows with text in the evaluation split(s) (at least {max(o.min_rows, 2)} needed)",
@@ -503,4 +516,7 @@ class LanguageMismatch(Rule):
                      "determined": {"train": nt, "reference": nr},
                      "rows_detected": {"train": len(lt.rows), "reference": len(lr.rows)},
                      "detector": "py3langid"},
+            charts=bars("language shares", {"train": {k: round(v, 4) for k, v in list(st.items())[:10]},
+                                            "reference": {k: round(v, 4) for k, v in list(sr.items())[:10]}},
+                        values="share", label="share of the rows whose language was determined"),
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, TOOLS_DIGEST, USER
@@ -180,6 +181,7 @@ class TruncatedReply(Rule):
                 metrics={"by_kind": dict(kinds), "clean_end_share": round(end_share, 4),
                          "clean_start_share": round(start_share, 4), "judged": n,
                          "long_reply_words": long_words},
+                charts=bars("by kind", {split: kinds}),
             )
         if not judged_any and reasons:
             raise Skip("no split has a clean-ending norm to judge replies against: " + "; ".join(reasons),
@@ -286,6 +288,7 @@ class RefusalBoilerplate(Rule):
                 "is the behaviour to teach (safety data, requests no tool can serve), and then ignore FT010 here.",
                 rows=rows, total=len(ds), split=split,
                 metrics={"share": round(share, 4), "by_kind": dict(kinds), "by_language": dict(langs)},
+                charts=[*bars("by kind", {split: kinds}), *bars("by language", {split: langs})],
             )
             if share < o.warn_share:
                 f.severity = Severity.INFO
@@ -416,4 +419,5 @@ class ReplyLanguageMismatch(Rule):
                 "Translate these replies into the prompt's language, regenerate or drop them; if answering in "
                 "another language is the task, say so in the prompt (\"answer in English\").",
                 rows=rows, total=len(ds), split=split, metrics={"by_pair": dict(pairs)},
+                charts=bars("by pair", {split: pairs}),
             )

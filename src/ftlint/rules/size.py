@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule
@@ -151,6 +152,8 @@ class TooFewPerClass(Rule):
             "Collect more examples of these classes, merge them into related ones, or drop them.",
             rows=rows, total=len(ds), split="train",
             metrics={"counts": dict(counts), "small": small},
+            # (the whole label distribution is a report-wide chart)
+            charts=bars("small", {"train": small}),
         )
 
 

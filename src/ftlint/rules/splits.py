@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ftlint.chartspec import bars
 from ftlint.context import Context, contamination_text
 from ftlint.data.dataset import Dataset
 from ftlint.features.text import normalize
@@ -233,4 +234,6 @@ class SplitMismatch(Rule):
             metrics={"kind": "template_markers",
                      "markers": {m: {"split": w, "share": round(s, 4)} for m, (w, s) in differ.items()},
                      "sampled_rows": {split: int(sample.size), against: int(rsample.size)}},
+            charts=bars("markers: share", {split: {m: round(s, 4) for m, (_, s) in differ.items()}}, values="share",
+                        label="share of the rows of the split that has the marker"),
         )

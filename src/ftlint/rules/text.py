@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, ROLE_NAMES, TOOL
@@ -128,6 +129,7 @@ class EncodingProblems(Rule):
                 "mojibake); strip control and zero-width characters; re-extract or drop rows with U+FFFD, "
                 "their original characters are lost.",
                 rows=rows, total=len(ds), split=split, metrics={"by_problem": dict(by_problem)},
+                charts=bars("by problem", {split: by_problem}),
             )
 
 
@@ -221,6 +223,7 @@ class UnfilledPlaceholders(Rule):
                 "is intended, say so in the prompt (\"fill in this template\").",
                 rows=rows, total=len(ds), split=split,
                 metrics={"by_placeholder": dict(counts.most_common(20)), "distinct": len(counts)},
+                charts=bars("by placeholder", {split: dict(counts.most_common(20))}),
             )
 
 
