@@ -10,23 +10,21 @@ output path that resolves to any input is refused before anything is written.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from ftlint.context import Context
 from ftlint.data.dataset import SourceFile
+from ftlint.data.formats import RecordWriter
 from ftlint.errors import UsageError
 from ftlint.findings import Finding, Report
 from ftlint.outputs import Protected, guard_output
@@ -305,139 +303,31 @@ def group_weights(report: Report, ctx: Context, repairs: Repairs) -> dict[int, f
 
 # -- reading and writing records ---------------------------------------------------------------------
 
-def _jsonl_records(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """Non-blank lines with the loader's record index (``data.load._iter_jsonl``'s numbering)."""
-    index = 0
-    for k, raw in enumerate(io.BytesIO(data)):
-        if k == 0 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        yield index, raw.rstrip(b"\r\n")
-        index += 1
+def _stream_file(src: SourceFile, repairs: Repairs, column: str, out: Path, carve_out: Path | None
+                 ) -> tuple[RecordWriter, RecordWriter | None]:
+    """Route every record of ``src`` (read by its format's reader, so indices are the loader's) to a
+    copy at ``out``, one at ``carve_out`` or nowhere (dropped); returns both writers, closed."""
+    from ftlint.data.formats import source_for
 
-
-def _with_weight_jsonl(raw: bytes, column: str, weight: float) -> bytes:
-    try:
-        rec = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw
-    if not isinstance(rec, dict):
-        return raw
-    rec[column] = weight
-    return orjson.dumps(rec)
-
-
-class _Sink:
-    """One output file, written in the input file's format."""
-
-    def __init__(self, path: Path, suffix: str, header: list[str] | None = None) -> None:
-        self.path = path
-        self.suffix = suffix
-        self.header = header
-        self.items: list[Any] = []
-
-    def add(self, item: Any) -> None:
-        self.items.append(item)
-
-    def write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.suffix in (".jsonl", ".ndjson"):
-            self.path.write_bytes(b"".join(line + b"\n" for line in self.items))
-        elif self.suffix == ".json":
-            text = json.dumps(self.items, ensure_ascii=False, indent=2)
-            self.path.write_bytes(text.encode("utf-8", "surrogateescape") + b"\n")
-        elif self.suffix in (".csv", ".tsv"):
-            buf = io.StringIO(newline="")
-            writer = csv.writer(buf, delimiter="\t" if self.suffix == ".tsv" else ",", lineterminator="\n")
-            writer.writerow(self.header or [])
-            writer.writerows(self.items)
-            self.path.write_bytes(buf.getvalue().encode("utf-8", "surrogateescape"))
-        else:  # parquet: items are pyarrow tables of one row range each
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.concat_tables(self.items) if self.items else pa.table({}), self.path)
-
-
-def _stream_file(src: SourceFile, repairs: Repairs, column: str, keep: _Sink, carve: _Sink | None) -> None:
-    """Route every record of ``src`` to ``keep``, ``carve`` or nowhere (dropped)."""
-    path = Path(src.abspath)
-    suffix = path.suffix.lower()
+    fmt, source = source_for(Path(src.abspath), src.path)
     drops = repairs.drop.get(src.abspath, {})
     carved = repairs.carve.get(src.abspath, set())
     weights = repairs.weights.get(src.abspath, {})
-
-    def route(index: int) -> _Sink | None:
-        if index in drops:
-            return None
-        return carve if carve is not None and index in carved else keep
-
-    if suffix in (".jsonl", ".ndjson"):
-        for index, raw in _jsonl_records(path.read_bytes()):
-            sink = route(index)
-            if sink is not None and weights and sink is keep:
-                sink.add(_with_weight_jsonl(raw, column, weights.get(index, 1.0)))
-            elif sink is not None:
-                sink.add(raw)
-    elif suffix == ".json":
-        from ftlint.data.load import _iter_json
-
-        for index, (_line, rec, err, _raw) in enumerate(_iter_json(path.read_bytes())):
-            sink = route(index)
-            if sink is None or err is not None:
+    keep = fmt.writer(out, source, (column,) if weights else ())
+    carve = fmt.writer(carve_out, source) if carve_out is not None else None
+    try:
+        for rec in fmt.iter_records(source):
+            if rec.index in drops:
                 continue
-            if weights and sink is keep and isinstance(rec, dict):
-                rec = {**rec, column: weights.get(index, 1.0)}
-            sink.add(rec)
-    elif suffix in (".csv", ".tsv"):
-        text = path.read_bytes().decode("utf-8", "surrogateescape")
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
-        header: list[str] | None = None
-        index = 0
-        for fields in reader:
-            if header is None:
-                header = list(fields)
-                with_w = header + [column] if weights and column not in header else header
-                keep.header = with_w
-                if carve is not None:
-                    carve.header = header
-                continue
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            sink = route(index)
-            if sink is not None:
-                row = list(fields)
-                if weights and sink is keep:
-                    w = weights.get(index, 1.0)
-                    if column in header:
-                        row[header.index(column)] = f"{w:g}"
-                    else:
-                        row.append(f"{w:g}")
-                sink.add(row)
-            index += 1
-    elif suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-        idx = np.arange(table.num_rows)
-        to_keep = np.array([route(int(i)) is keep for i in idx], dtype=bool)
-        kept = table.filter(pa.array(to_keep))
-        if weights:
-            col = pa.array([weights.get(int(i), 1.0) for i in idx[to_keep]], type=pa.float64())
-            if column in kept.column_names:
-                kept = kept.set_column(kept.column_names.index(column), column, col)
+            if carve is not None and rec.index in carved:
+                carve.add(rec)
             else:
-                kept = kept.append_column(column, col)
-        keep.add(kept)
+                keep.add(rec, {column: weights.get(rec.index, 1.0)} if weights else None)
+    finally:
+        keep.close()
         if carve is not None:
-            to_carve = np.array([route(int(i)) is carve for i in idx], dtype=bool)
-            carve.add(table.filter(pa.array(to_carve)))
-    else:  # pragma: no cover - the loader reads no other suffix
-        raise UsageError(f"cannot write {src.path}: unsupported file type", src.path)
+            carve.close()
+    return keep, carve
 
 
 def _out_name(src: SourceFile | str) -> Path:
@@ -760,11 +650,14 @@ def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), conta
 
 
 def _carved_name(train_files: list[SourceFile], src: SourceFile) -> Path:
+    from ftlint.data.formats import strip_suffixes
+
     base = _out_name(src)
-    suffix = Path(src.abspath).suffix.lower()
+    stem = strip_suffixes(base.name)
+    suffix = base.name[len(stem):].lower()  # .jsonl, or .jsonl.gz
     if len(train_files) == 1:
         return base.with_name(f"validation{suffix}")
-    return base.with_name(f"{base.stem}-validation{suffix}")
+    return base.with_name(f"{stem}-validation{suffix}")
 
 
 def fix(report: Report, ctx: Context, options: FixOptions) -> FixResult:
@@ -786,35 +679,29 @@ def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOp
     out_dir = options.output_dir
     plan = ctx.plan
 
-    jobs: list[tuple[SourceFile, str, _Sink, _Sink | None]] = []
+    jobs: list[tuple[SourceFile, str, Path, Path | None]] = []
     train_files = ctx.dataset("train").files if "train" in ctx.splits else []
     for split in ctx.splits:
         for f in ctx.dataset(split).files:
-            suffix = Path(f.abspath).suffix.lower()
-            keep = _Sink(out_dir / _out_name(f), suffix)
             carve = None
             if split == "train" and repairs.carve.get(f.abspath):
-                carve = _Sink(out_dir / _carved_name(train_files, f), suffix)
-            jobs.append((f, split, keep, carve))
+                carve = out_dir / _carved_name(train_files, f)
+            jobs.append((f, split, out_dir / _out_name(f), carve))
     config_out = None
     if plan is not None and options.patch_config:
         config_out = out_dir / Path(plan.path).name
-    _guard_outputs([p for _, _, k, c in jobs for p in (k.path, c.path if c else None) if p is not None]
+    _guard_outputs([p for _, _, k, c in jobs for p in (k, c) if p is not None]
                    + ([config_out] if config_out else []), _protected(ctx))
 
     written: list[Written] = []
     outputs: dict[str, list[tuple[str, Path]]] = defaultdict(list)
-    for f, split, keep, carve in jobs:
-        _stream_file(f, repairs, options.weight_column, keep, carve)
-        keep.write()
-        written.append(Written(keep.path, split, f.records, len(keep.items) if keep.suffix != ".parquet"
-                               else sum(t.num_rows for t in keep.items), f.path))
-        outputs[split].append((str(Path(f.abspath).resolve()), keep.path))
-        if carve is not None:
-            carve.write()
-            written.append(Written(carve.path, "validation", None, len(carve.items) if carve.suffix != ".parquet"
-                                   else sum(t.num_rows for t in carve.items), f.path))
-            outputs["validation"].append(("", carve.path))
+    for f, split, keep_path, carve_path in jobs:
+        keep, carve = _stream_file(f, repairs, options.weight_column, keep_path, carve_path)
+        written.append(Written(keep_path, split, f.records, keep.rows, f.path))
+        outputs[split].append((str(Path(f.abspath).resolve()), keep_path))
+        if carve is not None and carve_path is not None:
+            written.append(Written(carve_path, "validation", None, carve.rows, f.path))
+            outputs["validation"].append(("", carve_path))
     before = {s: sum(f.records for f in ctx.dataset(s).files) for s in ctx.splits}
     after: dict[str, int] = defaultdict(int)
     for w in written:

@@ -7,25 +7,18 @@ that cannot be used at all raises :class:`InputError` (exit 2).
 
 from __future__ import annotations
 
-import bisect
-from collections import Counter
-import csv
 import errno
-import io
-import json
 import os
 import re
 import shlex
-import sys
 import tempfile
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
-import orjson
-import xxhash
 
 from ftlint.cache import MISS, Cache, cache_key
 from ftlint.data.cached import DATASET
@@ -41,9 +34,17 @@ from ftlint.data.schema import (
     apply_mapping,
     detect_format,
 )
+from ftlint.data.formats import (  # noqa: F401 - ICONV_NAMES, encoding_of: re-exported for the FT001 rule
+    _JSONISH,
+    ICONV_NAMES,
+    FileSource,
+    ReadOptions,
+    encoding_of,
+    read_head,
+    source_for,
+)
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
-from ftlint.grammar import plural
 
 SPLITS = ("train", "validation", "test")
 DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
@@ -203,288 +204,6 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
     return out
 
 
-# -- record iterators: yield (index, line, record-or-None, malformed reason, raw text) ----------------
-
-Item = tuple[int | None, Any, str | None, str]
-
-
-#: ``iconv -f`` names of the encodings :func:`encoding_guess` names
-ICONV_NAMES = {"Latin-1": "LATIN1", "Windows-1252": "CP1252"}
-_GUESS = re.compile(r"the bytes look like (?P<enc>[\w-]+)")
-
-
-def encoding_guess(data: bytes) -> str | None:
-    """The single-byte encoding that bytes which are not UTF-8 most likely are: "Windows-1252" when
-    they use its 0x80-0x9f characters, else "Latin-1", provided the non-ASCII bytes stand alone
-    between ASCII characters (accented letters of Western European text); None when they come in
-    runs (another script, or a multi-byte encoding)."""
-    high = [i for i, b in enumerate(data) if b >= 0x80]
-    if not high:
-        return None
-    alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 >= len(data) or data[i + 1] < 0x80))
-    if alone * 2 < len(high):
-        return None
-    if any(data[i] <= 0x9F for i in high):
-        try:
-            data.decode("cp1252")
-        except UnicodeDecodeError:
-            return None
-        return "Windows-1252"
-    return "Latin-1"
-
-
-def not_utf8_reason(what: str, data: bytes) -> str:
-    """``line is not valid UTF-8 (byte 0xe9 at column 7; the bytes look like Latin-1: 'é')``."""
-    try:
-        data.decode("utf-8")
-        return f"{what} is not valid UTF-8"
-    except UnicodeDecodeError as e:
-        pos = e.start
-    detail = f"byte 0x{data[pos]:02x} at column {pos + 1}" if what == "line" else f"byte 0x{data[pos]:02x}"
-    guess = encoding_guess(data)
-    if guess is not None:
-        char = data[pos:pos + 1].decode("cp1252" if guess == "Windows-1252" else "latin-1")
-        detail += f"; the bytes look like {guess}: {char!r}"
-    return f"{what} is not valid UTF-8 ({detail})"
-
-
-def encoding_of(reasons: Iterable[str]) -> tuple[int, str | None]:
-    """How many of these FT001 reasons are undecodable bytes, and the encoding most of them look like."""
-    n = 0
-    guesses: dict[str, int] = {}
-    for r in reasons:
-        if "not valid UTF-8" not in r:
-            continue
-        n += 1
-        m = _GUESS.search(r)
-        if m:
-            guesses[m.group("enc")] = guesses.get(m.group("enc"), 0) + 1
-    best = max(sorted(guesses), key=lambda k: guesses[k]) if guesses else None
-    return n, best
-
-
-def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return None, not_utf8_reason("line", raw.rstrip(b"\r\n"))
-
-
-def _iter_jsonl(data: bytes | Iterable[bytes]) -> Iterator[Item]:
-    """Records of JSONL ``data``: the file's bytes, or its lines (an open binary file, streamed)."""
-    lineno = 0
-    for raw in io.BytesIO(data) if isinstance(data, bytes) else data:
-        lineno += 1
-        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        text, err = _decode_line(raw)
-        if err is not None:
-            yield lineno, None, err, raw.decode("utf-8", "replace")
-            continue
-        try:
-            yield lineno, orjson.loads(raw.rstrip(b"\r\n")), None, ""
-        except orjson.JSONDecodeError as e:
-            constant = _json_constant(text or "")
-            msg = _constant_reason(constant) if constant else f"invalid JSON: {str(e).split(':')[0]}"
-            yield lineno, None, msg, text or ""
-
-
-#: JavaScript constants Python's json module reads but JSON does not allow
-_CONSTANTS = ("NaN", "Infinity", "-Infinity")
-
-
-def _json_constant(text: str) -> str | None:
-    """The constant (``NaN``, ``Infinity``, ``-Infinity``) that makes ``text`` invalid JSON, when
-    that is the only reason it is (Python's json reads them; JSON parsers such as orjson do not)."""
-    if not any(c in text for c in _CONSTANTS):
-        return None
-    found: list[str] = []
-    try:
-        json.loads(text, parse_constant=lambda c: found.append(c) or 0.0)
-    except (ValueError, RecursionError):
-        return None
-    return found[0] if found else None
-
-
-def _constant_reason(constant: str) -> str:
-    return (f"invalid JSON: {constant} is not a JSON value (pandas and Python's json write it for a missing or "
-            "infinite number); write null, or a number")
-
-
-def _iter_jsonl_file(path: Path, shown: str) -> Iterator[Item]:
-    """:func:`_iter_jsonl` over an open file: one line in memory at a time (a 1M-row file is not read
-    whole, which halved the loader's peak memory)."""
-    try:
-        with open(path, "rb") as fh:
-            yield from _iter_jsonl(fh)
-    except OSError as e:
-        raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-
-
-_SURROGATE = re.compile("[\udc80-\udcff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _iter_json(data: bytes) -> Iterator[Item]:
-    """A JSON array of records, one object, or concatenated objects/arrays, with start lines."""
-    text = data.decode("utf-8", "surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    bad_bytes = [m.start() for m in _SURROGATE.finditer(text)]
-    constants: list[str] = []
-    dec = json.JSONDecoder(parse_constant=lambda c: constants.append(c) or 0.0)
-    line, line_pos = 1, 0
-
-    def line_at(p: int) -> int:
-        nonlocal line, line_pos
-        line += text.count("\n", line_pos, p)
-        line_pos = p
-        return line
-
-    def ws(p: int) -> int:
-        return _WS.match(text, p).end()  # type: ignore[union-attr]
-
-    def fail(e: json.JSONDecodeError) -> Item:
-        ln = text.count("\n", 0, e.pos) + 1
-        return (ln, None, f"invalid JSON ({e.msg}); the records after this point could not be read",
-                _clean(text[max(0, e.pos - 60): e.pos + 60]))
-
-    def record(start: int) -> tuple[Item, int] | None:
-        start_line = line_at(start)
-        try:
-            obj, end = dec.raw_decode(text, start)
-        except json.JSONDecodeError as e:
-            return fail(e), -1
-        except RecursionError:  # json's decoder recurses once per level of nesting
-            return (start_line, None, "invalid JSON: a record is nested too deeply to read; the records after it "
-                    "could not be read", _clean(text[start: start + 120])), -1
-        i = bisect.bisect_left(bad_bytes, start)
-        if i < len(bad_bytes) and bad_bytes[i] < end:
-            bad_line = text.count("\n", 0, bad_bytes[i]) + 1
-            return (bad_line, None, not_utf8_reason("record", text[start:end].encode("utf-8", "surrogateescape")),
-                    _clean(text[start:end])), end
-        if constants:
-            found, constants[:] = constants[0], []
-            return (start_line, None, _constant_reason(found), _clean(text[start:end])), end
-        if _SURROGATE_ESCAPE.search(text, start, end):
-            try:
-                orjson.dumps(obj)
-            except TypeError:
-                return (start_line, None, "invalid \\u escape: a lone surrogate (a cut emoji?)",
-                        _clean(text[start:end])), end
-        return (start_line, obj, None, ""), end
-
-    pos = ws(0)
-    while pos < len(text):
-        if text[pos] == "[":
-            pos = ws(pos + 1)
-            while True:
-                if pos >= len(text):
-                    yield line_at(pos), None, "invalid JSON: the array is not closed; the file may be truncated", ""
-                    return
-                if text[pos] == "]":
-                    pos = ws(pos + 1)
-                    break
-                item, pos = record(pos)
-                yield item
-                if pos < 0:
-                    return
-                pos = ws(pos)
-                if pos < len(text) and text[pos] == ",":
-                    pos = ws(pos + 1)
-                elif pos < len(text) and text[pos] == "]":
-                    continue
-                elif pos < len(text):
-                    yield fail(json.JSONDecodeError("expected ',' or ']' between array items", text, pos))
-                    return
-        else:
-            # one object, or several concatenated objects (JSONL saved with a .json name)
-            item, pos = record(pos)
-            yield item
-            if pos < 0:
-                return
-            pos = ws(pos)
-
-
-def _clean(text: str) -> str:
-    """Text safe to print: undecodable bytes and lone surrogates become U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
-
-
-_JSONISH = ("messages", "conversations", "chosen", "rejected", "prompt", "completion", "chosen_messages",
-            "rejected_messages", "history")
-
-
-def _iter_csv(data: bytes, delimiter: str, json_columns: frozenset[str] = frozenset(_JSONISH)) -> Iterator[Item]:
-    text = data.decode("utf-8", "surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    prev_end = 0
-    for fields in reader:
-        start = prev_end + 1
-        prev_end = reader.line_num
-        if header is None:
-            header = [h.strip() for h in fields]
-            continue
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue
-        raw = delimiter.join(fields)
-        if re.search("[\udc80-\udcff]", raw):
-            yield start, None, not_utf8_reason("row", raw.encode("utf-8", "surrogateescape")), _clean(raw)
-            continue
-        if len(fields) != len(header):
-            yield start, None, f"row has {plural(len(fields), 'field')}, the header has {len(header)}", raw
-            continue
-        rec: dict[str, Any] = {}
-        for k, v in zip(header, fields):
-            if k in json_columns and v[:1] in ("[", "{"):
-                try:
-                    rec[k] = orjson.loads(v)
-                    continue
-                except orjson.JSONDecodeError:
-                    pass
-            rec[k] = v
-        yield start, rec, None, ""
-
-
-def _iter_parquet(path: Path) -> Iterator[Item]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    def one_line(e: BaseException) -> str:
-        return " ".join(str(e).split()) or type(e).__name__
-
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError, ValueError) as e:
-        raise InputError(f"cannot read Parquet file: {one_line(e)}", str(path)) from None
-    done = 0
-    batches = pf.iter_batches(batch_size=8192)
-    while True:
-        try:  # a corrupt page, a bad string: the file cannot be read past it (the gate must not pass)
-            batch = next(batches, None)
-            if batch is None:
-                return
-            recs = batch.to_pylist()
-        except UnicodeDecodeError as e:
-            raise InputError(f"cannot read Parquet file after {done:,} rows: a string column holds bytes that are "
-                             f"not valid UTF-8 ({one_line(e)})", str(path)) from None
-        except (pa.ArrowException, OSError, ValueError) as e:
-            raise InputError(f"cannot read Parquet file after {done:,} rows: the file is corrupt ({one_line(e)})",
-                             str(path)) from None
-        for rec in recs:
-            yield None, rec, None, ""
-        done += len(recs)
-
-
 # -- building the compact columns ------------------------------------------------------------------
 
 def _flat_extras(items: Any, depth: int = 2) -> Iterator[tuple[str, Any]]:
@@ -619,14 +338,6 @@ def _hollow_guard(builder: _Builder, shown: str, keys: Sequence[str]) -> None:
         + ", ".join(FORMATS_BY_NAME), shown)
 
 
-def _file_hash(path: Path) -> str:
-    h = xxhash.xxh3_128()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 24):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load_dataset_file(
     path: Path,
     split: str,
@@ -639,7 +350,7 @@ def load_dataset_file(
     mapping = dict(mapping or {})
     shown = display_path(path)
     try:
-        content_hash = _file_hash(path)
+        content_hash = FileSource(path, shown).content_hash()
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
     key = cache_key("dataset", LOADER_VERSION, content_hash, sorted(mapping.items()), forced_format,
@@ -674,65 +385,39 @@ def load_dataset_file(
 
 def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[str, str],
           forced_format: str | None, content_hash: str, text_dir: str | None = None) -> Dataset:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
-        if magic != b"PAR1":
-            raise InputError("not a Parquet file (no PAR1 magic bytes)", shown)
-        items: Iterator[Item] = _iter_parquet(path)
-    else:
-        stream = suffix in (".jsonl", ".ndjson")  # JSONL is streamed line by line, never held whole
-        try:
-            if stream:
-                with open(path, "rb") as fh:
-                    data = fh.read(8192)
-            else:
-                data = path.read_bytes()
-        except OSError as e:
-            raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
-        head = data[:8192]
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise InputError("file is UTF-16 encoded; save it as UTF-8", shown)
-        if b"\x00" in head:
-            raise InputError("not a text file (binary content); expected JSONL, JSON, CSV, TSV or Parquet", shown)
-        if stream:
-            items = _iter_jsonl_file(path, shown)
-        elif suffix == ".json":
-            items = _iter_json(data)
-        else:
-            json_columns = frozenset(_JSONISH) | {mapping[k] for k in _JSONISH if k in mapping}
-            items = _iter_csv(data, "\t" if suffix == ".tsv" else ",", json_columns)
+    fmt, source = source_for(path, shown)
+    reason = fmt.sniff(read_head(source))
+    if reason is not None:
+        raise InputError(reason, shown)
+    json_columns = frozenset(_JSONISH) | {mapping[k] for k in _JSONISH if k in mapping}
+    items = fmt.iter_records(source, options=ReadOptions(json_columns=json_columns))
 
     malformed: list[Malformed] = []
     buffered: list[tuple[int, int | None, Any]] = []
-    index = 0
     count = 0
-    fmt: Format | None = None
+    record_format: Format | None = None
     builder: _Builder | None = None
-    for line, rec, err, raw in items:
+    for index, line, rec, err, text, _raw in items:
         count += 1
         if err is not None:
-            malformed.append(Malformed(0, index, line, err, snippet(raw)))
-            index += 1
+            malformed.append(Malformed(0, index, line, err, snippet(text)))
             continue
         if builder is None:
             buffered.append((index, line, rec))
             if len(buffered) >= DETECT_SAMPLE:
-                fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
-                                     for _, _, r in buffered], shown, forced_format)
-                builder = _Builder(fmt, mapping, text_dir)
+                record_format = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
+                                               for _, _, r in buffered], shown, forced_format)
+                builder = _Builder(record_format, mapping, text_dir)
                 for b in buffered:
                     builder.add(*b)
                 buffered = []
         else:
             builder.add(index, line, rec)
-        index += 1
     if builder is None:
         if buffered:
-            fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
-                                 for _, _, r in buffered], shown, forced_format)
-        builder_fmt = fmt
+            record_format = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
+                                           for _, _, r in buffered], shown, forced_format)
+        builder_fmt = record_format
         if builder_fmt is None:
             builder_fmt = detect_format([], shown, forced_format) if forced_format else None  # unknown name: FormatError
         if builder_fmt is not None:
