@@ -180,6 +180,7 @@ def run(
     use_baseline: bool = True,
     charts: bool = True,
     outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
+    recursive: bool = False,
 ) -> tuple[Report, Context]:
     """Lint datasets (and a training config): the ranked :class:`Report` and the run's
     :class:`Context` (its datasets, plan and memoised features: what ``ftlint fix`` repairs from).
@@ -187,6 +188,8 @@ def run(
     ``outputs`` are the files the caller will write, as ``(path, what is written there)``: one that
     is an input of the run is refused (:class:`~ftlint.errors.OutputError`) before any data is read
     (a callable is given ``(the files of each split, the training plan)`` and returns them).
+
+    ``recursive``: directories on the command line are searched with their subfolders.
 
     Raises :class:`~ftlint.errors.FtlintError` for unusable input (exit code 2).
     """
@@ -226,7 +229,7 @@ def run(
     t0 = time.perf_counter()
     from ftlint.sources import command_line_splits, relocate, resolve
 
-    cli = command_line_splits(paths, validation, test)  # a missing path on the command line fails first
+    cli = command_line_splits(paths, validation, test, recursive)  # a missing path on the command line fails first
     plan, plan_info = _load_plan(settings, config, framework)
     # which data is checked, per split: the command line, then --config, then the settings
     sources = resolve(cli, settings, plan, config_from_cli=config is not None)
@@ -274,7 +277,8 @@ def run(
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
     ctx.skipped_inputs = skipped_files([*(paths or settings.dataset.train),
-                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)])
+                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)],
+                                       recursive)
     ctx.contamination = contamination_sets
     ctx.unavailable = sources.unavailable
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):

@@ -631,7 +631,8 @@ def patch_training_config(plan: Any, outputs: dict[str, list[tuple[str, Path]]],
 
 def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), contamination: Any = (),
                  config: Any = None, framework: str | None = None, settings: Settings | None = None,
-                 no_cache: bool = False, options: FixOptions | None = None) -> tuple[Report, Context]:
+                 no_cache: bool = False, options: FixOptions | None = None,
+                 recursive: bool = False) -> tuple[Report, Context]:
     """One ``ftlint check`` run of the rules ``fix`` repairs (those of :data:`FIX_CODES` that the
     settings select; per-file-ignores hold, the baseline does not: accepted findings are still
     repaired). Returns its report and Context. With ``options``, an output of theirs that would
@@ -646,7 +647,7 @@ def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), conta
               if r.code in FIX_CODES]
     return run(paths, validation=validation, test=test, contamination=contamination, config=config,
                framework=framework, settings=settings, select=chosen, no_cache=no_cache, use_baseline=False,
-               charts=False, outputs=planned_outputs(options) if options is not None else ())
+               charts=False, outputs=planned_outputs(options) if options is not None else (), recursive=recursive)
 
 
 def _carved_name(train_files: list[SourceFile], src: SourceFile) -> Path:

@@ -289,15 +289,15 @@ class _Guarded(io.RawIOBase):
             return 0
         try:
             data = self.inner.read1(len(buf))
-        except EOFError as e:
-            self.error = f"the {self.compression} data ends early ({e}): the file is truncated"
+        except EOFError:
+            self.error = f"the file is truncated: its {self.compression} data ends {{where}}"
             return 0
         except (OSError, ValueError, zlib.error, lzma.LZMAError, _ZstdError) as e:
             detail = " ".join(str(e).split()) or type(e).__name__
             if self.seen == 0:
                 raise InputError(f"cannot read {self.compression}-compressed file: not {self.compression} data "
                                  f"({detail})", self.shown) from None
-            self.error = f"the {self.compression} data is corrupt ({detail})"
+            self.error = f"the {self.compression} data is corrupt {{where}} ({detail})"
             return 0
         n = len(data)
         buf[:n] = data
@@ -439,8 +439,9 @@ class FileSource:
 
 
 def _truncated(reason: str, last_line: int) -> str:
+    """The FT001 reason of a compressed stream that stops after ``last_line`` complete lines."""
     where = f"after line {last_line:,}" if last_line else "before its first line"
-    return f"{reason}; nothing {where} could be read (the rest of the file is missing)"
+    return reason.replace("{where}", where, 1) + "; the rest of the file could not be read"
 
 
 # -- formats -------------------------------------------------------------------------------------------

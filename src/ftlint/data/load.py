@@ -8,6 +8,8 @@ that cannot be used at all raises :class:`InputError` (exit 2).
 from __future__ import annotations
 
 import errno
+import glob
+import json
 import os
 import re
 import shlex
@@ -36,22 +38,32 @@ from ftlint.data.schema import (
 )
 from ftlint.data.formats import (  # noqa: F401 - ICONV_NAMES, encoding_of: re-exported for the FT001 rule
     _JSONISH,
+    BY_SUFFIX,
+    COMPRESSIONS,
     ICONV_NAMES,
+    SUFFIXES,
     FileSource,
     ReadOptions,
     encoding_of,
+    format_of,
     read_head,
     source_for,
+    strip_suffixes,
 )
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
 
 SPLITS = ("train", "validation", "test")
-DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+#: every file name ending ftlint reads: JSONL, JSON, CSV, TSV, Parquet, Arrow, and the text formats
+#: compressed (``.jsonl.gz``, ``.csv.zst``, ...; see ``data.formats``)
+DATASET_SUFFIXES = SUFFIXES
+#: the same, as messages list them
+SUFFIXES_SHOWN = (", ".join(BY_SUFFIX) + " (the text formats also compressed: "
+                  + ", ".join(dict.fromkeys(COMPRESSIONS)) + ")")
 #: JSON files in a data directory that are registries or tool files, not datasets
 NOT_DATASETS = {"dataset_info.json", ".ftlint-baseline.json", "package.json", "package-lock.json",
                 "tsconfig.json", "config.json", "tokenizer.json", "tokenizer_config.json",
-                "special_tokens_map.json", "generation_config.json"}
+                "special_tokens_map.json", "generation_config.json", "dataset_dict.json"}
 VALIDATION_WORDS = {"val", "valid", "validation", "dev", "eval", "evaluation"}
 TEST_WORDS = {"test"}
 DETECT_SAMPLE = 200
@@ -81,7 +93,7 @@ def _below_cwd(path: Path) -> bool:
 
 def is_dataset_file(path: Path) -> bool:
     """A file whose name says it is a dataset (supported suffix, not a known registry/tool file)."""
-    return path.is_file() and path.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(path.name)
+    return path.is_file() and _dataset_file(path)
 
 
 def _not_dataset(name: str) -> bool:
@@ -89,35 +101,50 @@ def _not_dataset(name: str) -> bool:
     return low in NOT_DATASETS or low.endswith("dataset_info.json")
 
 
-def infer_split(path: Path) -> tuple[str, str] | None:
-    """The split a file's stem names (``val``/``valid``/``validation``/``dev``/``eval``; ``test``)."""
-    stem = path.name
-    for suf in DATASET_SUFFIXES:
-        if stem.lower().endswith(suf):
-            stem = stem[: -len(suf)]
-            break
-    words = [w for w in re.split(r"[^a-z0-9]+", stem.lower()) if w]
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+
+
+def _split_of_words(words: list[str], what: str) -> tuple[str, str] | None:
     for w in words:
         if w in VALIDATION_WORDS:
-            return "validation", f"file name says '{w}'"
+            return "validation", f"{what} says '{w}'"
     for w in words:
         if w in TEST_WORDS:
-            return "test", f"file name says '{w}'"
+            return "test", f"{what} says '{w}'"
     return None
 
 
-#: compressed files: the command that decompresses one and keeps the original
+def infer_split(path: Path) -> tuple[str, str] | None:
+    """The split a file's stem names (``val``/``valid``/``validation``/``dev``/``eval``; ``test``);
+    for an Arrow file of a ``datasets`` ``save_to_disk`` folder, the split its folder (or its
+    ``state.json``) names. Folder names do not count otherwise."""
+    if path.name.lower().endswith(".arrow"):
+        split = _saved_split(path.parent)
+        if split is not None:
+            return _split_of_words(_words(split), f"datasets folder '{split}'")
+    return _split_of_words(_words(strip_suffixes(path.name)), "file name")
+
+
+#: compressed files ftlint does not read: the command that decompresses one and keeps the original
 COMPRESSED = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd", ".zstd": "unzstd",
               ".lz4": "unlz4", ".zip": "unzip", ".7z": "7z x", ".tgz": "tar xzf", ".tar": "tar xf"}
 
 
 def compressed_hint(path: Path) -> str | None:
-    """For a compressed file (``train.jsonl.gz``): what it is and the command that decompresses it."""
+    """For a compressed file ftlint does not read (``train.jsonl.zip``, ``train.parquet.gz``): what
+    it is and the command that decompresses it. None for any other file (``train.jsonl.gz`` is read)."""
     low = path.name.lower()
+    if format_of(low) is not None:
+        return None
     for suffix, command in COMPRESSED.items():
         if low.endswith(suffix):
-            return (f"compressed file ({suffix[1:]}): decompress it first (`{command} {shlex.quote(str(path))}`); "
-                    "compressed input is not read yet")
+            run = f"`{command} {shlex.quote(str(path))}`"
+            if suffix in COMPRESSIONS:  # a Parquet or Arrow file, compressed
+                return (f"compressed file ({suffix[1:]}): Parquet and Arrow files are read uncompressed (they "
+                        f"compress their own pages); decompress it first ({run})")
+            return (f"compressed file ({suffix[1:]}): ftlint reads .gz, .bz2, .xz and .zst files; decompress it "
+                    f"first ({run})")
     return None
 
 
@@ -140,68 +167,188 @@ def _dataset_name(name: str) -> bool:
     return name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(name) and not name.startswith(".")
 
 
-def skipped_files(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
+def _dataset_file(path: Path) -> bool:
+    """A dataset file by its name; a ``datasets`` folder's ``state.json`` is not one."""
+    if not _dataset_name(path.name):
+        return False
+    return not (path.name.lower() == "state.json" and any(path.parent.glob("*.arrow")))
+
+
+# -- datasets save_to_disk folders --------------------------------------------------------------------
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _saved_split(folder: Path) -> str | None:
+    """The split name of a ``Dataset.save_to_disk`` folder: its folder name inside a
+    ``DatasetDict`` folder, else the ``_split`` its ``state.json`` records; None for other folders."""
+    if not (folder / "state.json").is_file():
+        return None
+    if (folder.parent / "dataset_dict.json").is_file():
+        return folder.name
+    state = _read_json(folder / "state.json")
+    split = state.get("_split") if isinstance(state, dict) else None
+    return split if isinstance(split, str) and split else None
+
+
+def saved_dataset_files(folder: Path) -> list[Path] | None:
+    """The Arrow files of a folder written by ``datasets``' ``save_to_disk``, in order: a
+    ``Dataset`` folder (``state.json`` listing its ``data-*.arrow`` shards) or a ``DatasetDict``
+    folder (``dataset_dict.json`` listing one such folder per split). None for any other folder.
+    Read with pyarrow; the ``datasets`` package is not needed."""
+    shown = display_path(folder)
+    if (folder / "dataset_dict.json").is_file():
+        meta = _read_json(folder / "dataset_dict.json")
+        splits = meta.get("splits") if isinstance(meta, dict) else None
+        if not isinstance(splits, list):
+            splits = sorted(c.name for c in folder.iterdir() if (c / "state.json").is_file())
+        out: list[Path] = []
+        for name in splits:
+            sub = folder / str(name)
+            if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", ".."):
+                raise InputError(f"datasets folder: dataset_dict.json names a split {name!r} that is not a folder "
+                                 "name", shown)
+            files = saved_dataset_files(sub) if sub.is_dir() else None
+            if files is None:
+                raise InputError(f"datasets folder: split '{name}' (dataset_dict.json) has no folder with a "
+                                 "state.json", shown)
+            out += files
+        return out
+    if not (folder / "state.json").is_file():
+        return None
+    state = _read_json(folder / "state.json")
+    entries = state.get("_data_files") if isinstance(state, dict) else None
+    if isinstance(entries, list) and all(isinstance(e, dict) and isinstance(e.get("filename"), str) for e in entries):
+        names = [e["filename"] for e in entries]
+    else:
+        names = sorted(c.name for c in folder.glob("*.arrow"))
+    files = []
+    for name in names:
+        f = folder / name
+        if Path(name).name != name or not f.is_file():
+            raise InputError(f"datasets folder: state.json lists {name}, which is not in the folder", shown)
+        files.append(f)
+    if not files:
+        raise InputError("datasets folder (state.json) without Arrow files", shown)
+    return files
+
+
+# -- files, directories, globs --------------------------------------------------------------------------
+
+def is_glob(raw: str | Path) -> bool:
+    """Whether a path given as text is a pattern (``data/**/*.jsonl.gz``) for ftlint to expand."""
+    return any(c in str(raw) for c in "*?[")
+
+
+def _walk(folder: Path, recursive: bool) -> Iterator[Path]:
+    """The folders to look into: ``folder``, and with ``recursive`` every folder below it that is not
+    hidden (sorted, top-down), without entering ``datasets`` folders (they are read whole)."""
+    if not recursive:
+        yield folder
+        return
+    for root, dirs, _files in os.walk(folder):
+        here = Path(root)
+        yield here
+        saved = (here / "state.json").is_file() or (here / "dataset_dict.json").is_file()
+        dirs[:] = [] if saved else sorted(d for d in dirs if not d.startswith("."))
+
+
+def _expand_dir(p: Path, raw: str | Path, what: str, recursive: bool, required: bool = True) -> list[Path]:
+    found: list[Path] = []
+    for folder in _walk(p, recursive):
+        saved = saved_dataset_files(folder)
+        if saved is not None:
+            found += saved
+            continue
+        try:
+            found += sorted(c for c in folder.iterdir() if c.is_file() and _dataset_file(c))
+        except OSError as e:
+            raise InputError(f"cannot list the directory: {e.strerror or e}", display_path(folder)) from None
+    if not found and required:
+        unread = [name for name, _ in skipped_files([p], recursive) if compressed_hint(Path(name))]
+        also = ""
+        if unread:
+            shown = ", ".join(Path(n).name for n in unread[:3]) + (", ..." if len(unread) > 3 else "")
+            example = (compressed_hint(Path(unread[0])) or "").split("`")[1]
+            also = f"; it has compressed ones ftlint does not read ({shown}): decompress them first (e.g. `{example}`)"
+        deep = "" if recursive else "; subfolders are not searched without --recursive"
+        raise InputError(f"directory has no {what} files ({SUFFIXES_SHOWN}){also}{deep}", str(raw))
+    return found
+
+
+def skipped_files(paths: Iterable[str | Path], recursive: bool = False) -> list[tuple[str, str]]:
     """Files of the directories among ``paths`` that look like data but are not read, with why:
-    compressed datasets (``train.jsonl.gz``), and symlink loops or broken symlinks with a dataset
-    name. (:func:`expand_paths` leaves them out; the report must say so.)"""
+    compressed datasets ftlint does not read (``train.jsonl.zip``, ``train.parquet.gz``), and
+    symlink loops or broken symlinks with a dataset name. (:func:`expand_paths` leaves them out; the
+    report must say so.)"""
     out: list[tuple[str, str]] = []
     for raw in paths:
         p = Path(raw)
         if not p.is_dir():
             continue
-        try:
-            children = sorted(p.iterdir())
-        except OSError:
-            continue
-        for c in children:
-            if c.name.startswith("."):
+        for folder in _walk(p, recursive):
+            try:
+                children = sorted(folder.iterdir())
+            except OSError:
                 continue
-            hint = compressed_hint(c)
-            inner = c.name
-            for suffix in COMPRESSED:
-                if inner.lower().endswith(suffix):
-                    inner = inner[: -len(suffix)]
-                    break
-            shown = (PurePosixPath(display_path(p)) / c.name).as_posix()  # the link itself, not its target
-            if hint is not None and _dataset_name(inner) and c.is_file():
-                out.append((shown, hint))
-            elif _dataset_name(c.name) and os.path.islink(c) and not c.exists():
-                out.append((shown, missing_reason(c)))
+            for c in children:
+                if c.name.startswith("."):
+                    continue
+                hint = compressed_hint(c)
+                inner = c.name
+                for suffix in COMPRESSED:
+                    if inner.lower().endswith(suffix):
+                        inner = inner[: -len(suffix)]
+                        break
+                shown = (PurePosixPath(display_path(folder)) / c.name).as_posix()  # the link, not its target
+                if hint is not None and _dataset_name(inner) and c.is_file():
+                    out.append((shown, hint))
+                elif _dataset_name(c.name) and os.path.islink(c) and not c.exists():
+                    out.append((shown, missing_reason(c)))
     return out
 
 
-def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Path]:
-    """Files stay files; a directory expands, not recursively, to its dataset files."""
-    out: list[Path] = []
+def expand_paths(paths: Sequence[str | Path], what: str = "dataset", recursive: bool = False) -> list[Path]:
+    """Files stay files; a directory expands to its dataset files (with ``recursive``, those of every
+    folder below it too); a ``datasets`` ``save_to_disk`` folder to its Arrow files; a pattern that
+    names no file (``data/**/*.jsonl.gz``, quoted so that the shell leaves it) to the dataset files
+    it matches (``**`` spans folders)."""
+    out: dict[Path, None] = {}
     for raw in paths:
         p = Path(raw)
+        if not p.exists() and not os.path.islink(p) and is_glob(raw):
+            matched: list[Path] = []
+            for m in sorted(glob.glob(str(raw), recursive=True)):
+                mp = Path(m)
+                if mp.is_dir():
+                    matched += _expand_dir(mp, m, what, recursive, required=False)
+                elif mp.is_file() and _dataset_file(mp):
+                    matched.append(mp)
+            if not matched:
+                raise InputError(f"no {what} files match this pattern ({SUFFIXES_SHOWN})", str(raw))
+            out.update(dict.fromkeys(matched))
+            continue
         if not p.exists():
             raise InputError(missing_reason(p), str(raw))
         if p.is_dir():
-            found = sorted(c for c in p.iterdir() if c.is_file() and _dataset_name(c.name))
-            if not found:
-                compressed = [name for name, _ in skipped_files([p]) if compressed_hint(Path(name))]
-                also = ""
-                if compressed:
-                    shown = ", ".join(Path(n).name for n in compressed[:3]) + (", ..." if len(compressed) > 3 else "")
-                    example = (compressed_hint(Path(compressed[0])) or "").split("`")[1]
-                    also = (f"; it has compressed ones ({shown}): decompress them first (e.g. `{example}`); "
-                            "compressed input is not read yet")
-                raise InputError(f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)}){also}", str(raw))
-            out.extend(found)
+            out.update(dict.fromkeys(_expand_dir(p, raw, what, recursive)))
         elif p.is_file():
-            if not p.name.lower().endswith(DATASET_SUFFIXES):
+            if format_of(p.name) is None:
                 hint = compressed_hint(p)
                 raise InputError(
                     f"not a dataset file: {hint}" if hint else
-                    f"not a dataset file: expected one of {', '.join(DATASET_SUFFIXES)}"
+                    f"not a dataset file: expected one of {SUFFIXES_SHOWN}"
                     " (a training config goes after --config)",
                     str(raw),
                 )
-            out.append(p)
+            out[p] = None
         else:
             raise InputError("not a regular file", str(raw))
-    return out
+    return list(out)
 
 
 # -- building the compact columns ------------------------------------------------------------------
@@ -354,7 +501,7 @@ def load_dataset_file(
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
     key = cache_key("dataset", LOADER_VERSION, content_hash, sorted(mapping.items()), forced_format,
-                    path.suffix.lower())
+                    path.name[len(strip_suffixes(path.name)):].lower())  # .jsonl, .jsonl.gz
     cached = cache.get(key, DATASET, "dataset") if cache else MISS
     if cached is not MISS and cached.files[0].content_hash == content_hash:
         f = cached.files[0]
