@@ -60,6 +60,8 @@ class Finding:
     split: str | None = None
     #: what to plot for this finding (typed specs, rendered by the HTML report; not in JSON output)
     charts: list[ChartSpec] = field(default_factory=list)
+    #: what ``ftlint fix`` applies (typed ``ftlint.remedies`` objects; not in JSON output)
+    remedies: list = field(default_factory=list)
 
     def sort_key(self) -> tuple[int, float, str, str, int]:
         """Ranking: severity, then affected fraction, then code (then location, for stability)."""
@@ -415,6 +417,8 @@ class _Printer:
             old = getattr(value, name)
             if name == "rows" and isinstance(value, Finding):
                 new = _PrintableRows(old, self) if old and not isinstance(old, _PrintableRows) else old
+            elif name == "remedies" and isinstance(value, Finding):
+                new = old  # for `ftlint fix`, never shown: not walked (a carve's strata hold a value per row)
             else:
                 new = self(old)
             if new is not old:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # pragma: no cover
     from ftlint.context import Context
     from ftlint.findings import Finding, Location, Row
+    from ftlint.remedies import Remedy
 
 
 class Severity(enum.IntEnum):
@@ -76,6 +77,9 @@ class Rule:
     summary: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.WARNING
     requires: ClassVar[frozenset[Need]] = frozenset({Need.DATASET})
+    #: the kinds of remedy (``ftlint.remedies``) this rule's findings may carry, for ``ftlint fix``
+    remedies: ClassVar[tuple[type, ...]] = ()
+    #: ``ftlint fix`` repairs this rule's findings: derived from :attr:`remedies`, never set by hand
     fixable: ClassVar[bool] = False
     #: one line per option, explaining it (option name -> help)
     option_help: ClassVar[dict[str, str]] = {}
@@ -115,6 +119,7 @@ class Rule:
         if missing:
             raise RuleDefinitionError(f"{where}: docstring lacks the section(s) {', '.join('## ' + m for m in missing)}")
         cls.requires = frozenset(cls.requires)
+        cls.fixable = bool(cls.remedies)
 
     def __init__(self, options: Any | None = None, severity_override: Severity | None = None) -> None:
         self.options = options if options is not None else self.Options()
@@ -138,10 +143,12 @@ class Rule:
         escalated_by: str | None = None,
         key: str | None = None,
         split: str | None = None,
+        remedies: "list[Remedy] | None" = None,
     ) -> "Finding":
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
-        its value), since ``ftlint rules`` and SARIF show the base level."""
+        its value), since ``ftlint rules`` and SARIF show the base level. ``remedies`` are what
+        ``ftlint fix`` applies (their kinds must be among the rule's :attr:`remedies`)."""
         from ftlint.findings import Affected, Finding, Location
 
         rows = rows or []
@@ -168,6 +175,7 @@ class Rule:
             affected=Affected(count=count, fraction=round(fraction, 6)),
             metrics=metrics or {},
             split=split,
+            remedies=list(remedies or ()),
         )
 
     def _escalation_reason(self) -> str:

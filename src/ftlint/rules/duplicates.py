@@ -16,6 +16,7 @@ from ftlint.features.lsh import clusters
 from ftlint.features.text import normalize
 from ftlint.findings import Finding, Row
 from ftlint.grammar import with_article
+from ftlint.remedies import DropRows, RowRef, row_refs
 from ftlint.rule import Need, Rule, Severity
 
 
@@ -57,7 +58,7 @@ class ExactDuplicates(Rule):
     name = "exact-duplicates"
     summary = "Exact duplicate examples (after normalisation)"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (DropRows,)
     escalation = "error_fraction"
     option_help = {"error_fraction": "share of the split in duplicate copies above which this is an error"}
 
@@ -98,6 +99,8 @@ class ExactDuplicates(Rule):
                     "duplicate_fraction": round(fraction, 6),
                     "group_count": len(groups),
                 },
+                remedies=[DropRows(row_refs(rows), "drop exact duplicates",
+                                   "exact copies of an earlier row, first of each group kept (FT201)")],
             )
 
 
@@ -155,7 +158,7 @@ class NearDuplicates(Rule):
     name = "near-duplicates"
     summary = "Examples that are near-copies of each other (MinHash, Jaccard >= 0.8)"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (DropRows,)
     escalation = "error_fraction"
     option_help = {
         "threshold": "Jaccard similarity of word-5-gram sets from which two examples are near-copies",
@@ -226,6 +229,8 @@ class NearDuplicates(Rule):
                     "threshold": self.options.threshold,
                     "exact_copies_left_to_FT201": exact_left,
                 },
+                remedies=[DropRows(row_refs(rows), "drop near duplicates",
+                                   "near-copies of an earlier row, first of each group kept (FT202)")],
             )
 
 
@@ -286,7 +291,7 @@ class SplitLeakage(Rule):
     summary = "Validation/test examples that duplicate training examples"
     severity = Severity.ERROR
     requires = frozenset({Need.DATASET, Need.VALIDATION})
-    fixable = True
+    remedies = (DropRows,)
     option_help = {
         "threshold": "Jaccard similarity of word-5-gram sets from which two examples are near-copies",
         "ngram": "words per shingle (texts with fewer words use character 5-grams)",
@@ -325,6 +330,14 @@ class SplitLeakage(Rule):
                 rows=rows, total=n, split=split,
                 metrics={"against": against, "exact": exact, "near": len(rows) - exact,
                          "threshold": self.options.threshold},
+                remedies=[
+                    DropRows(row_refs(rows), "drop leaked", "rows shared between train and a held-out split, "
+                             "removed from the held-out split (FT203)", ("leaked-from", "validation")),
+                    DropRows(tuple(RowRef(r.extra["matches"]["path"], r.extra["matches"]["index"],
+                                          r.extra["matches"]["split"]) for r in rows),
+                             "drop leaked", "rows shared between train and a held-out split, removed from the split "
+                             "they were copied from (FT203)", ("leaked-from", "train")),
+                ],
             )
 
 
@@ -360,7 +373,7 @@ class BenchmarkContamination(Rule):
     summary = "Training examples sharing a 13-word sequence with a benchmark file"
     severity = Severity.ERROR
     requires = frozenset({Need.DATASET, Need.CONTAMINATION})
-    fixable = True
+    remedies = (DropRows,)
     option_help = {"ngram": "words in a shared sequence that counts as contamination"}
 
     @dataclass
@@ -400,4 +413,6 @@ class BenchmarkContamination(Rule):
             "source against every benchmark you will report.",
             rows=rows, total=n, split="train",
             metrics={"ngram": n_words, "by_file": dict(by_file), "indexed_ngrams": len(index)},
+            remedies=[DropRows(row_refs(rows), "drop contaminated",
+                               "training rows sharing a word sequence with a --contamination file (FT204)")],
         )

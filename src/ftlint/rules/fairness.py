@@ -20,6 +20,7 @@ import numpy as np
 from ftlint.context import Context
 from ftlint.errors import SettingsError
 from ftlint.findings import Finding, Location
+from ftlint.remedies import Reweight
 from ftlint.rule import Need, Rule, Severity, Skip
 
 SPLIT = "train"
@@ -158,6 +159,21 @@ def _listing(items: Sequence[tuple[str, str]], limit: int = 8) -> str:
     return shown + (f", and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def row_factors(groups: Sequence[Any], weights: dict[Any, Any], labels: Sequence[Any] | None = None) -> np.ndarray:
+    """Each row's weight from a table of per-group weights (``{group: weight}``), or with ``labels``
+    of per group x label weights (``{group: {label: weight}}``); 1.0 for a row with no group, no
+    label, or no positive weight in the table (the rows the weights leave alone)."""
+    out = np.ones(len(groups), dtype=np.float64)
+    for i, g in enumerate(groups):
+        entry = weights.get(g) if g is not None else None
+        if labels is not None:
+            y = labels[i]
+            entry = entry.get(y) if isinstance(entry, dict) and y is not None else None
+        if isinstance(entry, (int, float)) and entry > 0:
+            out[i] = float(entry)
+    return out
+
+
 # -- FT501 --------------------------------------------------------------------------------------------
 
 class GroupUnderrepresented(Rule):
@@ -202,7 +218,7 @@ class GroupUnderrepresented(Rule):
     name = "group-underrepresented"
     summary = "A sensitive group has far fewer training rows than the others"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (Reweight,)
     option_help = {
         "max_ratio": "report when the largest group has more than this many times the rows of the smallest",
         "min_group_rows": "report any group with fewer rows than this",
@@ -260,6 +276,7 @@ class GroupUnderrepresented(Rule):
                          "ratio": round(ratio, 4), "largest": largest, "smallest": smallest, "small_groups": small,
                          "missing": gc.missing, "rows": n, "weights": weights,
                          "bin_edges": list(gc.edges) if gc.edges else None},
+                remedies=[Reweight(SPLIT, row_factors(gc.values, weights), weights, f"{self.code} '{column}'")],
             )
 
 
@@ -339,7 +356,7 @@ class LabelDisparity(Rule):
     severity = Severity.WARNING
     requires = frozenset({Need.DATASET, Need.LABELS})
     escalation = "error_below"
-    fixable = True
+    remedies = (Reweight,)
     option_help = {
         "warn_below": "a warning when the demographic parity ratio (smallest / largest rate) is under this",
         "error_below": "an error (escalated severity) when it is under this",
@@ -424,6 +441,8 @@ class LabelDisparity(Rule):
                     "excluded_groups": excluded, "weights": weights,
                     "warn_below": o.warn_below, "error_below": o.error_below,
                 },
+                remedies=[Reweight(SPLIT, row_factors(gc.values, weights, info.values), weights,
+                                   f"{self.code} '{column}'")],
             )
 
 

@@ -13,9 +13,12 @@ from ftlint.data.load import ICONV_NAMES, encoding_of
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, SYSTEM, TOOL, UNKNOWN, USER
 from ftlint.findings import Finding, Location, Row, row_fingerprint
 from ftlint.grammar import with_article
+from ftlint.remedies import DropRows, row_refs
 from ftlint.rule import Need, Rule, Severity
 
 SHOW = 5
+#: what ``ftlint fix`` lists for the rows FT001 and FT002 drop (counted together)
+DROP_UNREADABLE = ("drop unreadable", "unreadable records and records that do not match the file's format (FT001, FT002)")
 
 
 def _plural(n: int, word: str) -> str:
@@ -59,7 +62,7 @@ class UnreadableRecord(Rule):
     name = "unreadable-record"
     summary = "Records that cannot be parsed (broken JSON, bad CSV rows, invalid UTF-8)"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (DropRows,)
     requires = frozenset({Need.DATASET})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -94,7 +97,8 @@ class UnreadableRecord(Rule):
                         fix = (f"Find the file's encoding (`file -i {shlex.quote(f.path)}`) and convert it to UTF-8: "
                                f"`iconv -f <encoding> -t UTF-8 {shlex.quote(f.path)} > {out}`. {fix}")
                 yield self.finding(message, fix, rows=rows, total=max(f.records, 1), split=split,
-                                   metrics={"not_utf8": undecodable, "encoding": encoding} if undecodable else None)
+                                   metrics={"not_utf8": undecodable, "encoding": encoding} if undecodable else None,
+                                   remedies=[DropRows(row_refs(rows), *DROP_UNREADABLE)])
         for path, reason in ctx.skipped_inputs:
             yield self.finding(
                 f"{path} was skipped: {reason}",
@@ -139,7 +143,7 @@ class SchemaMismatch(Rule):
     name = "schema-mismatch"
     summary = "Records that do not match the file's detected format"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (DropRows,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
@@ -164,6 +168,7 @@ class SchemaMismatch(Rule):
                     "wrongly, set [dataset] format = \"...\" or map columns with [dataset.columns].",
                     rows=rows, total=max(f.records, 1), split=split,
                     metrics={"by_kind": dict(kinds[fid]), "format": f.format},
+                    remedies=[DropRows(row_refs(rows), *DROP_UNREADABLE)],
                 )
 
 
@@ -197,7 +202,7 @@ class EmptyField(Rule):
     name = "empty-field"
     summary = "Empty or whitespace-only prompts, responses, turns, preference sides or conversations"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (DropRows,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
@@ -234,6 +239,7 @@ class EmptyField(Rule):
                     f"({', '.join(rows[0].extra['empty'])} in the first)",
                     "Fill in or remove these rows (every one is in the JSON report's rows).",
                     rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
+                    remedies=[DropRows(row_refs(rows), "drop empty", "rows with empty fields (FT003)")],
                 )
 
 

@@ -21,6 +21,7 @@ from ftlint.context import Context
 from ftlint.data.load import display_path
 from ftlint.findings import Finding, Location
 from ftlint.grammar import with_article
+from ftlint.remedies import CarveSplit, EditConfig
 from ftlint.rule import Need, Rule, Severity, Skip
 
 #: stages trained on preference pairs (their learning rates are far lower than SFT's)
@@ -334,7 +335,7 @@ class MissingValidationSplit(Rule):
     name = "missing-validation-split"
     summary = "No validation data: overfitting goes unseen"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (CarveSplit, EditConfig)
     requires = frozenset({Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -350,7 +351,7 @@ class MissingValidationSplit(Rule):
                 "trained on, so overfitting goes unseen",
                 _NO_CONFIG_FIX,
                 location=Location(path=path, line=None, key=None), split="train",
-                metrics={"train_rows": len(ds)},
+                metrics={"train_rows": len(ds)}, remedies=[_carve(ctx)],
             )
             return
         if plan.validation.enabled:
@@ -361,6 +362,10 @@ class MissingValidationSplit(Rule):
         if not v.configured:
             _skip_invalid(v.holdout)  # the share asked for is unreadable: not "0"
         label = _label(plan)
+        remedies: list[Any] = [EditConfig("validation.enabled", True, "evaluate on held-out data during training")]
+        if "train" in ctx.splits and "validation" not in ctx.splits:
+            remedies.insert(0, _carve(ctx, f"the training config already holds out data "
+                                           f"({', '.join(v.methods) or 'configured'})" if v.configured else None))
         yield self.finding(
             f"the {label} config never evaluates on held-out data: {v.reason}; overfitting will go unseen",
             _validation_fix(plan),
@@ -368,7 +373,22 @@ class MissingValidationSplit(Rule):
             escalated_by="with a training config, a run that never evaluates is an error",
             metrics={"framework": plan.framework, "configured": v.configured, "methods": list(v.methods),
                      "commented_lines": [c.line for c in _commented_eval(plan)]},
+            remedies=remedies,
         )
+
+
+def _carve(ctx: Context, blocked: str | None = None) -> CarveSplit:
+    """FT104's remedy: a validation split carved from the training rows, stratified by their labels
+    (``blocked``: why none is carved)."""
+    repair = "carve validation"
+    if blocked is not None:
+        return CarveSplit("train", "validation", repair, "", blocked=blocked)
+    info = ctx.labels("train")
+    how = f"stratified by {info.source}" if info is not None else "no labels to stratify by"
+    how = how.replace("{", "{{").replace("}", "}}")  # the detail is a template
+    return CarveSplit("train", "validation", repair,
+                      "{fraction:.0%} of the remaining training rows moved to a new validation file (seed {seed}; "
+                      f"{how})", strata=info.values if info is not None else None)
 
 
 # -- FT105 ---------------------------------------------------------------------------------------------
@@ -549,7 +569,7 @@ class MissingEarlyStopping(Rule):
     name = "missing-early-stopping"
     summary = "No early stopping: every epoch runs whatever the validation loss does"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (EditConfig,)
     requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -580,7 +600,10 @@ class MissingEarlyStopping(Rule):
                                   "run_val_every_n_steps", "validation_file", "learning_rate", "optimizer.lr",
                                   "training_file"], epochs_key)
         finding = self.finding(message, _early_stopping_fix(plan), location=location,
-                               metrics={"framework": fw, "supported_in_config": supported, "epochs": epochs})
+                               metrics={"framework": fw, "supported_in_config": supported, "epochs": epochs},
+                               remedies=[EditConfig("early_stopping.requested", True,
+                                                    "stop when the validation loss stops improving, and keep the "
+                                                    "best checkpoint")])
         if not supported:
             finding.severity = Severity.INFO  # nothing to switch on in this framework's config: a notice
         yield finding
@@ -890,7 +913,7 @@ class EarlyStoppingMisconfigured(Rule):
     name = "early-stopping-misconfigured"
     summary = "Early stopping set up so that training crashes or never stops"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (EditConfig,)
     requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -902,13 +925,15 @@ class EarlyStoppingMisconfigured(Rule):
             location = _at(plan, prov.key if prov else None, prov.line if prov else None)
             yield self.finding(problem.message, fix, location=location,
                                metrics={"framework": plan.framework,
-                                        "keys": [p.key for p in problem.sources]})
+                                        "keys": [p.key for p in problem.sources]},
+                               remedies=[EditConfig("early_stopping.problems", [], problem.message)])
         if es.requested and not es.problems and not plan.validation.enabled:
             location = _at_value(plan, es.patience, "early_stopping_patience")
             yield self.finding(
                 f"early stopping is set (`{es.patience.key}: {es.patience.raw}`) but evaluation never runs "
                 f"({plan.validation.reason}): the callback never sees a validation loss, so it never stops",
                 fix, location=location, metrics={"framework": plan.framework},
+                remedies=[EditConfig("validation.enabled", True, "early stopping needs evaluation during training")],
             )
 
 
