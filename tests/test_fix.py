@@ -320,10 +320,41 @@ def test_fix_patches_a_real_llamafactory_config(chat: Path) -> None:
     assert not codes("ftlint-fixed/train.jsonl", "--config", "ftlint-fixed/lf.yaml", "--isolated")[0] & FIXED_RULES
 
 
-def test_the_rules_marked_fixable_are_the_ones_fix_repairs() -> None:
-    """`fixable` (shown by `ftlint rules` and on each rule's page) says exactly what `ftlint fix` does."""
-    from ftlint.fix import CONFIG_CODES, FIX_CODES
+def test_the_rules_marked_fixable_are_the_ones_whose_findings_carry_remedies() -> None:
+    """`fixable` (shown by `ftlint rules` and on each rule's page) is derived from the remedies a rule
+    declares, and those are the rules `ftlint fix` repairs."""
     from ftlint.registry import load_registry
 
-    marked = {r.code for r in load_registry(plugins=False).rules if r.fixable}
-    assert marked == set(FIX_CODES) | set(CONFIG_CODES)
+    rules = load_registry(plugins=False).rules
+    marked = {r.code for r in rules if r.fixable}
+    assert marked == {r.code for r in rules if r.remedies}
+    assert marked == {"FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT204", "FT501", "FT502",
+                      "FT104", "FT601", "FT606"}
+
+
+def test_fix_applies_the_remedies_it_is_given_whatever_rule_made_them(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """fix knows no rule: a finding of any code that carries DropRows / Reweight remedies is applied
+    as such (here a plugin-like FX101 that drops row 2 and weighs row 0 double)."""
+    import numpy as np
+
+    from ftlint.findings import Finding, Location, Report
+    from ftlint.fix import FixOptions, fix, lint_for_fix
+    from ftlint.remedies import DropRows, Reweight, RowRef
+    from ftlint.rule import Severity
+    from ftlint.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    rows = [{"prompt": f"question {i} about {WORDS[i]}", "completion": f"answer {WORDS[i]}"} for i in range(5)]
+    Path("train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    Path("val.jsonl").write_text(json.dumps({"prompt": "held out", "completion": "yes"}) + "\n")
+    _, ctx = lint_for_fix(["train.jsonl", "val.jsonl"], settings=Settings(root=tmp_path), no_cache=True)
+    finding = Finding("FX101", "plugin-rule", Severity.WARNING, "m", "f", Location("train.jsonl", 3, None),
+                      remedies=[DropRows((RowRef("train.jsonl", 2, "train"),), "drop odd", "odd rows (FX101)"),
+                                Reweight("train", np.array([2.0, 1, 1, 1, 1]), {"a": 2.0}, "FX101 'a'")])
+    result = fix(Report(findings=[finding], outcomes=[], inputs=[]), ctx, FixOptions(output_dir=Path("out")))
+    assert [(c.repair, c.split, c.rows) for c in result.changes] == [("drop odd", "train", 1),
+                                                                     ("weight groups", "train", 4)]
+    written = read_jsonl(Path("out/train.jsonl"))
+    assert [r["prompt"] for r in written] == [rows[i]["prompt"] for i in (0, 1, 3, 4)]
+    assert [r["sample_weight"] for r in written] == [1.6, 0.8, 0.8, 0.8]

@@ -420,7 +420,7 @@ def test_directory_without_dataset_files_is_input_error(tmp_path, write_bytes):
     assert e.value.path == str(tmp_path / "empty_dir")
 
 
-@pytest.mark.parametrize("name", ["notes.txt", "train.yaml", "data.jsonl.gz", "data.xlsx"])
+@pytest.mark.parametrize("name", ["notes.txt", "train.yaml", "data.jsonl.zip", "data.parquet.gz", "data.xlsx"])
 def test_unsupported_extension_is_input_error(write_bytes, name):
     p = write_bytes(name, b"text")
     with pytest.raises(InputError, match="not a dataset file"):

@@ -75,31 +75,38 @@ def test_a_symlink_loop_is_named(work: Path) -> None:
     assert "symlink loop" in error_line("train.jsonl", "--config", "loop.yaml")
 
 
-def test_a_compressed_file_says_to_decompress_it(work: Path) -> None:
+def test_a_compressed_file_ftlint_does_not_read_says_to_decompress_it(work: Path) -> None:
     data = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
-    (work / "train.jsonl.gz").write_bytes(gzip.compress(data))
-    line = error_line("train.jsonl.gz")
-    assert "compressed file (gz): decompress it first (`gunzip -k train.jsonl.gz`)" in line
-    assert "compressed input is not read yet" in line
+    (work / "train.jsonl.zip").write_bytes(b"PK\x03\x04" + data)
+    line = error_line("train.jsonl.zip")
+    assert "compressed file (zip): ftlint reads .gz, .bz2, .xz and .zst files; decompress it first " \
+           "(`unzip train.jsonl.zip`)" in line
+    (work / "train.parquet.gz").write_bytes(gzip.compress(b"PAR1"))
+    assert "Parquet and Arrow files are read uncompressed (they compress their own pages); decompress it first " \
+           "(`gunzip -k train.parquet.gz`)" in error_line("train.parquet.gz")
     (work / "only").mkdir()
-    (work / "only" / "train.jsonl.gz").write_bytes(gzip.compress(data))
-    assert "it has compressed ones (train.jsonl.gz): decompress them first" in error_line("only")
+    (work / "only" / "train.jsonl.zip").write_bytes(b"PK\x03\x04" + data)
+    assert "it has compressed ones ftlint does not read (train.jsonl.zip): decompress them first" in \
+        error_line("only")
+    (work / "only" / "train.jsonl.gz").write_bytes(gzip.compress(data))  # read: gzip is one ftlint reads
+    assert cli("check", "only", "--isolated", "--no-cache").exit_code in (0, 1)
 
 
 def test_files_skipped_in_a_directory_are_reported(work: Path) -> None:
     data = work / "data"
     data.mkdir()
     jsonl(data / "train.jsonl", ROWS)
-    (data / "more.jsonl.gz").write_bytes(gzip.compress(b'{"prompt": "x", "completion": "y"}\n'))
+    (data / "more.jsonl.gz").write_bytes(gzip.compress(b'{"prompt": "x", "completion": "y"}\n'))  # read
+    (data / "other.csv.lz4").write_bytes(b"\x04\x22\x4d\x18")
     os.symlink("loop.jsonl", data / "loop.jsonl")
     os.symlink("gone.jsonl", data / "broken.jsonl")
     (data / "notes.txt.gz").write_bytes(gzip.compress(b"not data"))  # not a dataset name: not reported
     res = cli("check", "data", "--isolated", "--no-cache", "--select", "FT001", "--output-format", "json")
     assert res.exit_code == 1, res.output  # data that was not read never passes silently
     got = {f["location"]["path"]: f["message"] for f in json.loads(res.stdout)["findings"]}
-    assert sorted(got) == ["data/broken.jsonl", "data/loop.jsonl", "data/more.jsonl.gz"]
-    assert "was skipped: compressed file (gz): decompress it first (`gunzip -k data/more.jsonl.gz`)" in \
-        got["data/more.jsonl.gz"]
+    assert sorted(got) == ["data/broken.jsonl", "data/loop.jsonl", "data/other.csv.lz4"]
+    assert "was skipped: compressed file (lz4): ftlint reads .gz, .bz2, .xz and .zst files; decompress it first " \
+           "(`unlz4 data/other.csv.lz4`)" in got["data/other.csv.lz4"]
     assert "was skipped: symlink loop" in got["data/loop.jsonl"]
     assert "was skipped: broken symlink" in got["data/broken.jsonl"]
 

@@ -187,6 +187,7 @@ def run(
     use_baseline: bool = True,
     charts: bool = True,
     outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
+    recursive: bool = False,
 ) -> tuple[Report, Context]:
     """Lint datasets (and a training config): the ranked :class:`Report` and the run's
     :class:`Context` (its datasets, plan and memoised features: what ``ftlint fix`` repairs from).
@@ -194,6 +195,8 @@ def run(
     ``outputs`` are the files the caller will write, as ``(path, what is written there)``: one that
     is an input of the run is refused (:class:`~ftlint.errors.OutputError`) before any data is read
     (a callable is given ``(the files of each split, the training plan)`` and returns them).
+
+    ``recursive``: directories on the command line are searched with their subfolders.
 
     Raises :class:`~ftlint.errors.FtlintError` for unusable input (exit code 2).
     """
@@ -233,7 +236,7 @@ def run(
     t0 = time.perf_counter()
     from ftlint.sources import command_line_splits, relocate, resolve
 
-    cli = command_line_splits(paths, validation, test)  # a missing path on the command line fails first
+    cli = command_line_splits(paths, validation, test, recursive)  # a missing path on the command line fails first
     plan, plan_info = _load_plan(settings, config, framework)
     # which data is checked, per split: the command line, then --config, then the settings
     sources = resolve(cli, settings, plan, config_from_cli=config is not None)
@@ -281,7 +284,8 @@ def run(
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
     ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
     ctx.skipped_inputs = skipped_files([*(paths or settings.dataset.train),
-                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)])
+                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)],
+                                       recursive)
     ctx.contamination = contamination_sets
     ctx.unavailable = sources.unavailable
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
@@ -380,6 +384,7 @@ def check(
     progress: bool = False,
     charts: bool = True,
     outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
+    recursive: bool = False,
 ) -> Report:
     """Lint datasets (and a training config), as ``ftlint check`` does, and return the :class:`Report`.
 
@@ -396,7 +401,8 @@ def check(
 
     Every path argument takes one path or a list of them, as ``str`` or ``pathlib.Path``:
 
-    * ``paths``: dataset files or directories (file names saying ``val``/``test`` go to that split);
+    * ``paths``: dataset files, directories or quoted globs (``"data/**/*.jsonl.gz"``; file names
+      saying ``val``/``test`` go to that split; ``recursive=True`` searches directories' subfolders);
       with none, the data the training config or the settings name is checked;
     * ``validation``, ``test``: data for those splits (``--validation``, ``--test``);
     * ``config``: the training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job);
@@ -453,4 +459,5 @@ def check(
         use_baseline=use_baseline,
         charts=charts,
         outputs=outputs,
+        recursive=recursive,
     )[0]

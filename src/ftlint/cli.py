@@ -106,6 +106,8 @@ def main() -> None:
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@click.option("-r", "--recursive", is_flag=True,
+              help="Search directories among PATHS with their subfolders (a datasets save_to_disk folder is read whole).")
 @click.option("--skip-non-datasets", is_flag=True,
               help="Skip PATHS that are not dataset files instead of failing (for pre-commit's file lists).")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (FT2), names, or ALL.")
@@ -135,16 +137,18 @@ def main() -> None:
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
           contamination: tuple[Path, ...], reference: tuple[Path, ...], embedding_model: str | None,
           sensitive: tuple[str, ...], config: Path | None,
-          framework: str | None, settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
-          select: tuple[str, ...],
+          framework: str | None, settings_path: Path | None, isolated: bool, recursive: bool,
+          skip_non_datasets: bool, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
           baseline_path: Path | None, no_baseline: bool, write_baseline: Path | None, no_cache: bool,
           cache_dir: Path | None, color: str, quiet: bool, verbose: bool) -> None:
     """Lint dataset files (and a training config) before training.
 
-    PATHS are dataset files (.jsonl .json .csv .tsv .parquet) or directories of them. With no
-    PATHS, the datasets named in the settings ([dataset] train = [...]) are checked.
+    PATHS are dataset files (.jsonl .json .csv .tsv .parquet .arrow; the text formats also as .gz
+    .bz2 .xz .zst), directories of them, datasets save_to_disk folders, or quoted patterns
+    ('data/**/*.jsonl.gz'). With no PATHS, the datasets named in the settings ([dataset] train =
+    [...]) are checked.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check
@@ -172,9 +176,9 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         raise UsageError(f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
     extra_reports = [_parse_report(r) for r in reports]
     if skip_non_datasets and paths:
-        from ftlint.data.load import is_dataset_file
+        from ftlint.data.load import is_dataset_file, is_glob
 
-        paths = tuple(p for p in paths if p.is_dir() or is_dataset_file(p))
+        paths = tuple(p for p in paths if p.is_dir() or is_dataset_file(p) or (not p.exists() and is_glob(p)))
         if not paths:
             if not quiet:
                 click.echo("ftlint: no dataset files among the given paths; nothing to check", err=True)
@@ -184,7 +188,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         reference=list(reference), embedding_model=embedding_model,
         progress=not quiet and sys.stderr.isatty(),
         config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
-        ignore=_split_selectors(ignore), no_cache=no_cache,
+        ignore=_split_selectors(ignore), no_cache=no_cache, recursive=recursive,
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
         outputs=[(output_file, "the report (-o)"), (write_baseline, "the baseline"),
@@ -265,6 +269,7 @@ def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
               help="Training framework, when detection from the config's keys is wrong.")
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path), help="ftlint's own settings file.")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@click.option("-r", "--recursive", is_flag=True, help="Search directories among PATHS with their subfolders.")
 @click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("ftlint-fixed"),
               show_default=True, help="Where the repaired files go (never over an input file).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the carved validation split.")
@@ -281,7 +286,8 @@ def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
 @_guard
 def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
             contamination: tuple[Path, ...], config: Path | None,
-            framework: str | None, settings_path: Path | None, isolated: bool, output_dir: Path, seed: int,
+            framework: str | None, settings_path: Path | None, isolated: bool, recursive: bool, output_dir: Path,
+            seed: int,
             validation_fraction: float, leaked_from: str, no_split: bool, no_weights: bool, weight_column: str,
             no_config: bool, no_cache: bool) -> None:
     """Write repaired copies of the data and training config to --output-dir: unreadable, empty,
@@ -299,7 +305,8 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
                          weight_column=weight_column, patch_config=not no_config)
     report, ctx = lint_for_fix(list(paths), validation=list(validation), test=list(test),
                                contamination=list(contamination), config=config,
-                               framework=framework, settings=settings, no_cache=no_cache, options=options)
+                               framework=framework, settings=settings, no_cache=no_cache, options=options,
+                               recursive=recursive)
     click.echo(printable(render(fix(report, ctx, options)), multiline=True), nl=False)
     for note in report.notes:
         click.echo(f"ftlint: error: {printable(note)}", err=True)

@@ -1,35 +1,34 @@
 """``ftlint fix``: write repaired copies of a project's data and training config.
 
-Nothing here detects a problem: the repairs read the findings of one ``ftlint check`` run (the
-rows FT001/FT002/FT003/FT201/FT202/FT203/FT204 list, the per-group weights in FT501/FT502's metrics)
-and the run's Context (its datasets, labels and training plan). One function per repair; each
-records what it changed in a :class:`Repairs`; :func:`write_outputs` then streams every input
-file once into new files under the output directory. An input file is never written: an
-output path that resolves to any input is refused before anything is written.
+Nothing here detects a problem or knows a rule: the repairs are the typed remedies
+(``ftlint.remedies``) that the rules of one ``ftlint check`` run attached to their findings: rows to
+drop, a split to carve, per-row weights, config settings. They are applied by kind, and record
+what they changed in a :class:`Repairs`; :func:`write_outputs` then streams every input file once,
+through its format's reader and writer (``data.formats``: the loader's record numbering), into new
+files under the output directory, and has the training config patched (which also points it at
+the repaired copies). An input file is never written: an output path that resolves to any input
+is refused before anything is written.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from ftlint.context import Context
 from ftlint.data.dataset import SourceFile
+from ftlint.data.formats import RecordWriter
 from ftlint.errors import UsageError
 from ftlint.findings import Report
-from ftlint.model import Finding
 from ftlint.outputs import Protected, guard_output
+from ftlint.remedies import DropRows, Remedies, Reweight
 from ftlint.settings import Settings
 from ftlint.training.adapter import EvaluationEditRequest
 from ftlint.training.adapters import adapter_for
@@ -37,9 +36,6 @@ from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import DatasetRef, TrainingPlan
 
 DEFAULT_OUTPUT_DIR = "ftlint-fixed"
-#: rules whose findings ``ftlint fix`` repairs (FT104/FT601 are repaired from the training plan)
-FIX_CODES = ("FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT204", "FT501", "FT502")
-CONFIG_CODES = ("FT104", "FT601", "FT606")
 
 
 @dataclass
@@ -54,6 +50,10 @@ class FixOptions:
     weight_column: str = "sample_weight"
     patch_config: bool = True
     early_stopping_patience: int = 3
+
+    def choices(self) -> dict[str, str]:
+        """The alternatives picked among remedies that offer several (``DropRows.choice``)."""
+        return {"leaked-from": self.leaked_from}
 
 
 @dataclass
@@ -73,6 +73,9 @@ class Repairs:
     drop: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
     carve: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     weights: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    #: the split the carved rows come from, and the one they go to
+    carve_from: str = "train"
+    carve_into: str = "validation"
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -115,78 +118,50 @@ class FixResult:
     notes: list[str]
 
 
-# -- finding lookup ---------------------------------------------------------------------------------
+# -- applying the remedies ------------------------------------------------------------------------------
 
 def _files(ctx: Context) -> dict[str, SourceFile]:
     """Every dataset file of the run by the path findings show."""
     return {f.path: f for ds in ctx.datasets.values() for f in ds.files}
 
 
-def _findings(report: Report, *codes: str) -> list[Finding]:
-    return [f for f in report.findings if f.code in codes]
+def _chosen(remedies: Remedies, options: FixOptions) -> list[DropRows]:
+    """The drops that apply: those without a choice, and the alternative the user picked for each
+    choice (``--leaked-from``); a pick that no remedy offers is a usage error."""
+    picked = options.choices()
+    offered: dict[str, list[str]] = {}
+    for _, r in remedies.drops:
+        if r.choice is not None:
+            offered.setdefault(r.choice[0], [])
+            if r.choice[1] not in offered[r.choice[0]]:
+                offered[r.choice[0]].append(r.choice[1])
+    for name, values in offered.items():
+        if name in picked and picked[name] not in values:
+            raise UsageError(f"--{name} {picked[name]!r}: expected {' or '.join(repr(v) for v in values)}")
+    return [r for _, r in remedies.drops if r.choice is None or picked.get(r.choice[0]) == r.choice[1]]
 
 
-def _drop_rows(report: Report, ctx: Context, repairs: Repairs, codes: tuple[str, ...], repair: str,
-               detail: str) -> None:
+def apply_drops(remedies: Remedies, ctx: Context, repairs: Repairs, options: FixOptions) -> None:
+    """Mark the rows of every :class:`DropRows` that applies. Drops with the same ``repair`` are
+    counted together (a row once, under the first), in the order of their rules' codes, each one's
+    rows in report order."""
     files = _files(ctx)
-    per_split: Counter[str] = Counter()
-    for finding in _findings(report, *codes):
-        for row in finding.rows:
-            f = files.get(row.path)
-            if f is not None and repairs.mark(f, row.index, finding.code):
-                per_split[row.split] += 1
-    for split, n in per_split.items():
-        repairs.changes.append(Change(repair, split, n, detail))
-
-
-# -- repairs ---------------------------------------------------------------------------------------
-
-def drop_unreadable(report: Report, ctx: Context, repairs: Repairs) -> None:
-    """Records that cannot be read (FT001) or do not match their file's format (FT002)."""
-    _drop_rows(report, ctx, repairs, ("FT001", "FT002"), "drop unreadable",
-               "unreadable records and records that do not match the file's format (FT001, FT002)")
-
-
-def drop_empty(report: Report, ctx: Context, repairs: Repairs) -> None:
-    """Rows with an empty prompt, response, turn or preference side (FT003)."""
-    _drop_rows(report, ctx, repairs, ("FT003",), "drop empty", "rows with empty fields (FT003)")
-
-
-def drop_duplicates(report: Report, ctx: Context, repairs: Repairs) -> None:
-    """Exact (FT201) and near (FT202) copies: the rules list every member but the first of each
-    group, so dropping their rows keeps the first."""
-    _drop_rows(report, ctx, repairs, ("FT201",), "drop exact duplicates",
-               "exact copies of an earlier row, first of each group kept (FT201)")
-    _drop_rows(report, ctx, repairs, ("FT202",), "drop near duplicates",
-               "near-copies of an earlier row, first of each group kept (FT202)")
-
-
-def drop_leaked(report: Report, ctx: Context, repairs: Repairs, leaked_from: str) -> None:
-    """Held-out rows that copy a training row (FT203): removed from the held-out split, or
-    (``leaked_from="train"``) the rows they copy are removed from the split they were matched in."""
-    if leaked_from not in ("validation", "train"):
-        raise UsageError(f"--leaked-from {leaked_from!r}: expected 'validation' or 'train'")
-    files = _files(ctx)
-    per_split: Counter[str] = Counter()
-    for finding in _findings(report, "FT203"):
-        for row in finding.rows:
-            if leaked_from == "validation":
-                target, index, split = files.get(row.path), row.index, row.split
-            else:
-                m = row.extra.get("matches") or {}
-                target, index, split = files.get(m.get("path", "")), m.get("index"), m.get("split")
-            if target is not None and index is not None and repairs.mark(target, int(index), "FT203"):
-                per_split[split] += 1
-    for split, n in per_split.items():
-        side = "held-out split" if leaked_from == "validation" else "split they were copied from"
-        repairs.changes.append(Change("drop leaked", split, n,
-                                      f"rows shared between train and a held-out split, removed from the {side} (FT203)"))
-
-
-def drop_contaminated(report: Report, ctx: Context, repairs: Repairs) -> None:
-    """Training rows that share a 13-word sequence with a benchmark file (FT204)."""
-    _drop_rows(report, ctx, repairs, ("FT204",), "drop contaminated",
-               "training rows sharing a word sequence with a --contamination file (FT204)")
+    chosen = {id(r) for r in _chosen(remedies, options)}
+    groups: dict[str, list[tuple[str, DropRows]]] = {}
+    for code, r in remedies.drops:
+        if id(r) in chosen:
+            groups.setdefault(r.repair, []).append((code, r))
+    for repair in sorted(groups, key=lambda k: min(code for code, _ in groups[k])):
+        per_split: Counter[str | None] = Counter()
+        details: dict[str, None] = {}
+        for code, r in groups[repair]:
+            for row in r.rows:
+                f = files.get(row.path)
+                if f is not None and repairs.mark(f, int(row.index), code):
+                    per_split[row.split] += 1
+            details[r.detail] = None
+        for split, n in per_split.items():
+            repairs.changes.append(Change(repair, split, n, "; ".join(details)))
 
 
 def _kept_positions(ctx: Context, split: str, repairs: Repairs) -> list[int]:
@@ -221,227 +196,83 @@ def stratified_holdout(strata: list[Any], fraction: float, seed: int) -> list[in
     return sorted(chosen)
 
 
-def carve_validation(ctx: Context, repairs: Repairs, fraction: float, seed: int) -> list[int]:
-    """When there is no validation split (and the training config carves none), move a seeded
-    ``fraction`` of the remaining training rows to a new validation file, stratified by label when
-    the split has labels (``ctx.labels``). Returns the train positions carved."""
-    if "train" not in ctx.splits or "validation" in ctx.splits:
-        return []
-    plan = ctx.plan
-    if plan is not None and plan.validation.configured:
-        repairs.notes.append(f"no validation file carved: the training config already holds out data "
-                             f"({', '.join(plan.validation.methods) or 'configured'})")
-        return []
-    kept = _kept_positions(ctx, "train", repairs)
-    info = ctx.labels("train")
-    strata = [info.values[i] for i in kept] if info is not None else [None] * len(kept)
-    picked = [kept[p] for p in stratified_holdout(strata, fraction, seed)]
-    ds = ctx.dataset("train")
-    for i in picked:
-        repairs.carve[ds.files[int(ds.file_id[i])].abspath].add(int(ds.index[i]))
-    if picked:
-        how = f"stratified by {info.source}" if info is not None else "no labels to stratify by"
-        repairs.changes.append(Change("carve validation", "train", len(picked),
-                                      f"{fraction:.0%} of the remaining training rows moved to a new validation "
-                                      f"file (seed {seed}; {how})"))
-    return picked
-
-
-def _rule_options(settings: Settings, code: str) -> Any:
-    """The options the run configured for rule ``code`` (the same settings tables)."""
-    from ftlint.registry import configure, load_registry, rule_tables
-
-    reg = load_registry()
-    shown = str(settings.source) if settings.source else "settings"
-    cls = reg.lookup(code)
-    tables = rule_tables(settings.rules, reg, shown, settings.lines)
-    return configure(cls, tables.get(code, []), shown, settings.lines)[0]
-
-
-def group_weights(report: Report, ctx: Context, repairs: Repairs) -> dict[int, float]:
-    """Per-row weights that rebalance sensitive groups, from the weights FT501 (per group: every
-    group the same total weight) and FT502 (per group x label: every group the same label
-    distribution) put in their metrics. Several findings multiply; the result is normalised to
-    a mean of 1 over the training rows written. Returns {train position: weight}."""
-    from ftlint.rules.fairness import group_column
-
-    found = [f for f in _findings(report, "FT501", "FT502") if f.split in (None, "train")
-             and isinstance(f.metrics.get("weights"), dict)]
-    if not found or "train" not in ctx.splits:
-        return {}
-    ds = ctx.dataset("train")
-    kept = [i for i in _kept_positions(ctx, "train", repairs)
-            if int(ds.index[i]) not in repairs.carve.get(ds.files[int(ds.file_id[i])].abspath, set())]
-    if not kept:
-        return {}
-    w = np.ones(len(ds), dtype=np.float64)
-    labels = ctx.labels("train")
-    used = []
-    for f in found:
-        attr = f.metrics.get("attribute")
-        if not isinstance(attr, str) or attr not in ds.extras:
+def apply_carves(remedies: Remedies, ctx: Context, repairs: Repairs, options: FixOptions) -> None:
+    """Carve each :class:`CarveSplit`: a seeded ``--validation-fraction`` of the rows of its split
+    left after the drops, stratified by the remedy's strata, into a new file per input file (a
+    blocked carve is a note)."""
+    for r in remedies.carves:
+        if r.blocked is not None:
+            repairs.notes.append(f"no {r.into} file carved: {r.blocked}")
             continue
-        o = _rule_options(ctx.settings, f.code)
-        groups = group_column(ctx, "train", attr, o.bins, o.max_categories, o.bin_edges).values
-        table = f.metrics["weights"]
-        for i in kept:
-            g = groups[i]
-            entry = table.get(g) if g is not None else None
-            if f.code == "FT502":
-                y = labels.values[i] if labels is not None else None
-                entry = entry.get(y) if isinstance(entry, dict) and y is not None else None
-            if isinstance(entry, (int, float)) and entry > 0:
-                w[i] *= float(entry)
-        used.append(f"{f.code} '{attr}'")
-    if not used:
-        return {}
-    sub = w[kept]
-    sub = sub / sub.mean()
-    out = {i: round(float(x), 6) for i, x in zip(kept, sub.tolist())}
-    for i, x in out.items():
-        repairs.weights[ds.files[int(ds.file_id[i])].abspath][int(ds.index[i])] = x
-    changed = sum(1 for x in out.values() if abs(x - 1.0) > 1e-9)
-    repairs.changes.append(Change("weight groups", "train", changed,
-                                  f"per-example weights from {', '.join(used)} (metrics.weights), normalised to "
-                                  f"mean 1 (min {min(out.values()):g}, max {max(out.values()):g})"))
-    return out
+        if r.split not in ctx.splits or r.into in ctx.splits or repairs.carve:
+            continue
+        kept = _kept_positions(ctx, r.split, repairs)
+        strata = [r.strata[i] for i in kept] if r.strata is not None else [None] * len(kept)
+        fraction, seed = options.validation_fraction, options.seed
+        picked = [kept[p] for p in stratified_holdout(strata, fraction, seed)]
+        ds = ctx.dataset(r.split)
+        for i in picked:
+            repairs.carve[ds.files[int(ds.file_id[i])].abspath].add(int(ds.index[i]))
+        repairs.carve_from, repairs.carve_into = r.split, r.into
+        if picked:
+            repairs.changes.append(Change(r.repair, r.split, len(picked), r.detail.format(fraction=fraction, seed=seed)))
+
+
+def apply_weights(remedies: Remedies, ctx: Context, repairs: Repairs) -> None:
+    """Per-row weights of each split from its :class:`Reweight` remedies: their factors multiply,
+    and the product is normalised to a mean of 1 over the rows written (not dropped, not carved)."""
+    by_split: dict[str, list[Reweight]] = {}
+    for r in remedies.weights:
+        if r.split in ctx.splits:
+            by_split.setdefault(r.split, []).append(r)
+    for split, found in by_split.items():
+        ds = ctx.dataset(split)
+        kept = [i for i in _kept_positions(ctx, split, repairs)
+                if int(ds.index[i]) not in repairs.carve.get(ds.files[int(ds.file_id[i])].abspath, set())]
+        if not kept:
+            continue
+        w = np.ones(len(ds), dtype=np.float64)
+        for r in found:
+            w *= r.factors
+        sub = w[kept]
+        sub = sub / sub.mean()
+        out = {i: round(float(x), 6) for i, x in zip(kept, sub.tolist())}
+        for i, x in out.items():
+            repairs.weights[ds.files[int(ds.file_id[i])].abspath][int(ds.index[i])] = x
+        changed = sum(1 for x in out.values() if abs(x - 1.0) > 1e-9)
+        repairs.changes.append(Change("weight groups", split, changed,
+                                      f"per-example weights from {', '.join(r.label for r in found)} "
+                                      f"(metrics.weights), normalised to mean 1 (min {min(out.values()):g}, "
+                                      f"max {max(out.values()):g})"))
 
 
 # -- reading and writing records ---------------------------------------------------------------------
 
-def _jsonl_records(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """Non-blank lines with the loader's record index (``data.load._iter_jsonl``'s numbering)."""
-    index = 0
-    for k, raw in enumerate(io.BytesIO(data)):
-        if k == 0 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        yield index, raw.rstrip(b"\r\n")
-        index += 1
+def _stream_file(src: SourceFile, repairs: Repairs, column: str, out: Path, carve_out: Path | None
+                 ) -> tuple[RecordWriter, RecordWriter | None]:
+    """Route every record of ``src`` (read by its format's reader, so indices are the loader's) to a
+    copy at ``out``, one at ``carve_out`` or nowhere (dropped); returns both writers, closed."""
+    from ftlint.data.formats import source_for
 
-
-def _with_weight_jsonl(raw: bytes, column: str, weight: float) -> bytes:
-    try:
-        rec = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw
-    if not isinstance(rec, dict):
-        return raw
-    rec[column] = weight
-    return orjson.dumps(rec)
-
-
-class _Sink:
-    """One output file, written in the input file's format."""
-
-    def __init__(self, path: Path, suffix: str, header: list[str] | None = None) -> None:
-        self.path = path
-        self.suffix = suffix
-        self.header = header
-        self.items: list[Any] = []
-
-    def add(self, item: Any) -> None:
-        self.items.append(item)
-
-    def write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.suffix in (".jsonl", ".ndjson"):
-            self.path.write_bytes(b"".join(line + b"\n" for line in self.items))
-        elif self.suffix == ".json":
-            text = json.dumps(self.items, ensure_ascii=False, indent=2)
-            self.path.write_bytes(text.encode("utf-8", "surrogateescape") + b"\n")
-        elif self.suffix in (".csv", ".tsv"):
-            buf = io.StringIO(newline="")
-            writer = csv.writer(buf, delimiter="\t" if self.suffix == ".tsv" else ",", lineterminator="\n")
-            writer.writerow(self.header or [])
-            writer.writerows(self.items)
-            self.path.write_bytes(buf.getvalue().encode("utf-8", "surrogateescape"))
-        else:  # parquet: items are pyarrow tables of one row range each
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.concat_tables(self.items) if self.items else pa.table({}), self.path)
-
-
-def _stream_file(src: SourceFile, repairs: Repairs, column: str, keep: _Sink, carve: _Sink | None) -> None:
-    """Route every record of ``src`` to ``keep``, ``carve`` or nowhere (dropped)."""
-    path = Path(src.abspath)
-    suffix = path.suffix.lower()
+    fmt, source = source_for(Path(src.abspath), src.path)
     drops = repairs.drop.get(src.abspath, {})
     carved = repairs.carve.get(src.abspath, set())
     weights = repairs.weights.get(src.abspath, {})
-
-    def route(index: int) -> _Sink | None:
-        if index in drops:
-            return None
-        return carve if carve is not None and index in carved else keep
-
-    if suffix in (".jsonl", ".ndjson"):
-        for index, raw in _jsonl_records(path.read_bytes()):
-            sink = route(index)
-            if sink is not None and weights and sink is keep:
-                sink.add(_with_weight_jsonl(raw, column, weights.get(index, 1.0)))
-            elif sink is not None:
-                sink.add(raw)
-    elif suffix == ".json":
-        from ftlint.data.load import _iter_json
-
-        for index, (_line, rec, err, _raw) in enumerate(_iter_json(path.read_bytes())):
-            sink = route(index)
-            if sink is None or err is not None:
+    keep = fmt.writer(out, source, (column,) if weights else ())
+    carve = fmt.writer(carve_out, source) if carve_out is not None else None
+    try:
+        for rec in fmt.iter_records(source):
+            if rec.index in drops:
                 continue
-            if weights and sink is keep and isinstance(rec, dict):
-                rec = {**rec, column: weights.get(index, 1.0)}
-            sink.add(rec)
-    elif suffix in (".csv", ".tsv"):
-        text = path.read_bytes().decode("utf-8", "surrogateescape")
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
-        header: list[str] | None = None
-        index = 0
-        for fields in reader:
-            if header is None:
-                header = list(fields)
-                with_w = header + [column] if weights and column not in header else header
-                keep.header = with_w
-                if carve is not None:
-                    carve.header = header
-                continue
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            sink = route(index)
-            if sink is not None:
-                row = list(fields)
-                if weights and sink is keep:
-                    w = weights.get(index, 1.0)
-                    if column in header:
-                        row[header.index(column)] = f"{w:g}"
-                    else:
-                        row.append(f"{w:g}")
-                sink.add(row)
-            index += 1
-    elif suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-        idx = np.arange(table.num_rows)
-        to_keep = np.array([route(int(i)) is keep for i in idx], dtype=bool)
-        kept = table.filter(pa.array(to_keep))
-        if weights:
-            col = pa.array([weights.get(int(i), 1.0) for i in idx[to_keep]], type=pa.float64())
-            if column in kept.column_names:
-                kept = kept.set_column(kept.column_names.index(column), column, col)
+            if carve is not None and rec.index in carved:
+                carve.add(rec)
             else:
-                kept = kept.append_column(column, col)
-        keep.add(kept)
+                keep.add(rec, {column: weights.get(rec.index, 1.0)} if weights else None)
+    finally:
+        keep.close()
         if carve is not None:
-            to_carve = np.array([route(int(i)) is carve for i in idx], dtype=bool)
-            carve.add(table.filter(pa.array(to_carve)))
-    else:  # pragma: no cover - the loader reads no other suffix
-        raise UsageError(f"cannot write {src.path}: unsupported file type", src.path)
+            carve.close()
+    return keep, carve
 
 
 def _out_name(src: SourceFile | str) -> Path:
@@ -564,10 +395,11 @@ def patch_training_config(plan: TrainingPlan, outputs: dict[str, list[tuple[str,
 
 def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), contamination: Any = (),
                  config: Any = None, framework: str | None = None, settings: Settings | None = None,
-                 no_cache: bool = False, options: FixOptions | None = None) -> tuple[Report, Context]:
-    """One ``ftlint check`` run of the rules ``fix`` repairs (those of :data:`FIX_CODES` that the
+                 no_cache: bool = False, options: FixOptions | None = None,
+                 recursive: bool = False) -> tuple[Report, Context]:
+    """One ``ftlint check`` run of the rules whose findings carry remedies (``Rule.fixable``) that the
     settings select; per-file-ignores hold, the baseline does not: accepted findings are still
-    repaired). Returns its report and Context. With ``options``, an output of theirs that would
+    repaired. Returns its report and Context. With ``options``, an output of theirs that would
     overwrite an input is refused before any data is read."""
     from ftlint.api import run
     from ftlint.registry import load_registry, select_rules
@@ -576,32 +408,36 @@ def lint_for_fix(paths: Any = (), *, validation: Any = (), test: Any = (), conta
     settings = settings if settings is not None else load_settings()
     reg = load_registry()
     chosen = [r.code for r in select_rules(reg, settings.select, settings.extend_select, settings.ignore)
-              if r.code in FIX_CODES]
+              if r.fixable]
     return run(paths, validation=validation, test=test, contamination=contamination, config=config,
                framework=framework, settings=settings, select=chosen, no_cache=no_cache, use_baseline=False,
-               charts=False, outputs=planned_outputs(options) if options is not None else ())
+               charts=False, outputs=planned_outputs(options) if options is not None else (), recursive=recursive)
 
 
-def _carved_name(train_files: list[SourceFile], src: SourceFile) -> Path:
+def _carved_name(files: list[SourceFile], src: SourceFile, into: str) -> Path:
+    """``validation.jsonl`` beside the repaired copy of the only file of the split carved from, else
+    ``<name>-validation.jsonl`` (compressed as the input: ``validation.jsonl.gz``)."""
+    from ftlint.data.formats import strip_suffixes
+
     base = _out_name(src)
-    suffix = Path(src.abspath).suffix.lower()
-    if len(train_files) == 1:
-        return base.with_name(f"validation{suffix}")
-    return base.with_name(f"{base.stem}-validation{suffix}")
+    stem = strip_suffixes(base.name)
+    suffix = base.name[len(stem):].lower()  # .jsonl, or .jsonl.gz
+    if len(files) == 1:
+        return base.with_name(f"{into}{suffix}")
+    return base.with_name(f"{stem}-{into}{suffix}")
 
 
 def fix(report: Report, ctx: Context, options: FixOptions) -> FixResult:
-    """Apply every repair to the findings and Context of one run, then write the new files."""
+    """Apply the remedies of the findings of one run, then write the new files: the rows to drop,
+    then the carved split, then the weights (each needs the rows the one before left); config
+    edits are the config patcher's (:func:`write_outputs`)."""
     repairs = Repairs()
-    drop_unreadable(report, ctx, repairs)
-    drop_empty(report, ctx, repairs)
-    drop_duplicates(report, ctx, repairs)
-    drop_leaked(report, ctx, repairs, options.leaked_from)
-    drop_contaminated(report, ctx, repairs)
+    remedies = Remedies.of(report.findings)
+    apply_drops(remedies, ctx, repairs, options)
     if options.carve:
-        carve_validation(ctx, repairs, options.validation_fraction, options.seed)
+        apply_carves(remedies, ctx, repairs, options)
     if options.weights:
-        group_weights(report, ctx, repairs)
+        apply_weights(remedies, ctx, repairs)
     return write_outputs(report, ctx, repairs, options)
 
 
@@ -609,41 +445,37 @@ def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOp
     out_dir = options.output_dir
     plan = ctx.plan
 
-    jobs: list[tuple[SourceFile, str, _Sink, _Sink | None]] = []
-    train_files = ctx.dataset("train").files if "train" in ctx.splits else []
+    jobs: list[tuple[SourceFile, str, Path, Path | None]] = []
+    carved_files = ctx.dataset(repairs.carve_from).files if repairs.carve_from in ctx.splits else []
     for split in ctx.splits:
         for f in ctx.dataset(split).files:
-            suffix = Path(f.abspath).suffix.lower()
-            keep = _Sink(out_dir / _out_name(f), suffix)
             carve = None
-            if split == "train" and repairs.carve.get(f.abspath):
-                carve = _Sink(out_dir / _carved_name(train_files, f), suffix)
-            jobs.append((f, split, keep, carve))
+            if split == repairs.carve_from and repairs.carve.get(f.abspath):
+                carve = out_dir / _carved_name(carved_files, f, repairs.carve_into)
+            jobs.append((f, split, out_dir / _out_name(f), carve))
     config_out = None
     if plan is not None and options.patch_config:
         config_out = out_dir / Path(plan.path).name
-    _guard_outputs([p for _, _, k, c in jobs for p in (k.path, c.path if c else None) if p is not None]
+    _guard_outputs([p for _, _, k, c in jobs for p in (k, c) if p is not None]
                    + ([config_out] if config_out else []), _protected(ctx))
 
     written: list[Written] = []
     outputs: dict[str, list[tuple[str, Path]]] = defaultdict(list)
-    for f, split, keep, carve in jobs:
-        _stream_file(f, repairs, options.weight_column, keep, carve)
-        keep.write()
-        written.append(Written(keep.path, split, f.records, len(keep.items) if keep.suffix != ".parquet"
-                               else sum(t.num_rows for t in keep.items), f.path))
-        outputs[split].append((str(Path(f.abspath).resolve()), keep.path))
-        if carve is not None:
-            carve.write()
-            written.append(Written(carve.path, "validation", None, len(carve.items) if carve.suffix != ".parquet"
-                                   else sum(t.num_rows for t in carve.items), f.path))
-            outputs["validation"].append(("", carve.path))
+    for f, split, keep_path, carve_path in jobs:
+        keep, carve = _stream_file(f, repairs, options.weight_column, keep_path, carve_path)
+        written.append(Written(keep_path, split, f.records, keep.rows, f.path))
+        outputs[split].append((str(Path(f.abspath).resolve()), keep_path))
+        if carve is not None and carve_path is not None:
+            written.append(Written(carve_path, repairs.carve_into, None, carve.rows, f.path))
+            outputs[repairs.carve_into].append(("", carve_path))
     before = {s: sum(f.records for f in ctx.dataset(s).files) for s in ctx.splits}
     after: dict[str, int] = defaultdict(int)
     for w in written:
         after[w.split] += w.rows_out
     patch = None
     if config_out is not None:
+        # the config settings the findings ask for (EditConfig remedies: evaluation, early stopping) and
+        # the repaired copies in place of the inputs, in the framework's keys: the patcher's
         n_train = after.get("train", 0)
         patch = patch_training_config(plan, outputs, n_train, options, config_out)
         if patch is not None and patch.changes:
@@ -684,7 +516,6 @@ def render(result: FixResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CONFIG_CODES", "DEFAULT_OUTPUT_DIR", "FIX_CODES", "Change", "ConfigPatch", "FixOptions", "FixResult",
-           "Repairs", "carve_validation", "config_edits", "drop_contaminated", "drop_duplicates", "drop_empty",
-           "drop_leaked", "drop_unreadable", "fix", "group_weights", "lint_for_fix", "patch_training_config", "render", "stratified_holdout",
-           "write_outputs"]
+__all__ = ["DEFAULT_OUTPUT_DIR", "Change", "ConfigPatch", "FixOptions", "FixResult", "Repairs", "apply_carves",
+           "apply_drops", "apply_weights", "config_edits", "fix", "lint_for_fix", "patch_training_config", "render",
+           "stratified_holdout", "write_outputs"]

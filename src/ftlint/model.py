@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlint.chartspec import ChartSpec
+from ftlint.remedies import Remedy
 
 
 class Severity(enum.IntEnum):
@@ -82,6 +83,8 @@ class Finding:
     split: str | None = None
     #: what to plot for this finding (typed specs, rendered by the HTML report; not in JSON output)
     charts: list[ChartSpec] = field(default_factory=list)
+    #: what ``ftlint fix`` applies (typed ``ftlint.remedies`` objects; not in JSON output)
+    remedies: list[Remedy] = field(default_factory=list)
 
     def sort_key(self) -> tuple[int, float, str, str, int]:
         """Ranking: severity, then affected fraction, then code (then location, for stability)."""

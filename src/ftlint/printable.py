@@ -211,6 +211,8 @@ class _Printer:
             old = getattr(value, name)
             if name == "rows" and isinstance(value, Finding):
                 new = _PrintableRows(old, self) if old and not isinstance(old, _PrintableRows) else old
+            elif name == "remedies" and isinstance(value, Finding):
+                new = old  # for `ftlint fix`, never shown: not walked (a carve's strata hold a value per row)
             else:
                 new = self(old)
             if new is not old:

@@ -13,6 +13,7 @@ from ftlint.model import Affected, Finding, Location, Row, Severity
 if TYPE_CHECKING:  # pragma: no cover
     from ftlint.chartspec import ChartSpec
     from ftlint.context import Context
+    from ftlint.remedies import Remedy
 
 
 class Need(enum.Enum):
@@ -89,6 +90,9 @@ class Rule:
     summary: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.WARNING
     requires: ClassVar[frozenset[Need]] = frozenset({Need.DATASET})
+    #: the kinds of remedy (``ftlint.remedies``) this rule's findings may carry, for ``ftlint fix``
+    remedies: ClassVar[tuple[type, ...]] = ()
+    #: ``ftlint fix`` repairs this rule's findings: derived from :attr:`remedies`, never set by hand
     fixable: ClassVar[bool] = False
     #: one line per option, explaining it (option name -> help)
     option_help: ClassVar[dict[str, str]] = {}
@@ -128,6 +132,7 @@ class Rule:
         if missing:
             raise RuleDefinitionError(f"{where}: docstring lacks the section(s) {', '.join('## ' + m for m in missing)}")
         cls.requires = frozenset(cls.requires)
+        cls.fixable = bool(cls.remedies)
 
     def __init__(self, options: Any | None = None, severity_override: Severity | None = None) -> None:
         self.options = options if options is not None else self.Options()
@@ -152,11 +157,13 @@ class Rule:
         key: str | None = None,
         split: str | None = None,
         charts: "list[ChartSpec] | None" = None,
+        remedies: "list[Remedy] | None" = None,
     ) -> "Finding":
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
         its value), since ``ftlint rules`` and SARIF show the base level. ``charts``: what the HTML
-        report plots for it (:mod:`ftlint.chartspec`)."""
+        report plots for it (:mod:`ftlint.chartspec`); ``remedies``: what ``ftlint fix`` applies
+        (their kinds must be among the rule's :attr:`remedies`)."""
         rows = rows or []
         count = affected if affected is not None else len(rows)
         fraction = (count / total) if total else (1.0 if count else 0.0)
@@ -182,6 +189,7 @@ class Rule:
             metrics=metrics or {},
             split=split,
             charts=charts or [],
+            remedies=list(remedies or ()),
         )
 
     def _escalation_reason(self) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftlint.data.load import DATASET_SUFFIXES, SPLITS, display_path, expand_paths, infer_split
+from ftlint.data.load import SPLITS, SUFFIXES_SHOWN, display_path, expand_paths, infer_split
 from ftlint.errors import FtlintError, InputError, UsageError
 from ftlint.model import InputInfo
 from ftlint.settings import Settings
@@ -75,11 +75,12 @@ class Sources:
 # -- the command line and the settings ----------------------------------------------------------------
 
 def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
-                        test: Sequence[str | Path]) -> dict[str, list[tuple[Path, str]]]:
+                        test: Sequence[str | Path], recursive: bool = False) -> dict[str, list[tuple[Path, str]]]:
     """The files the command line names, per split (a positional file named ``*val*``/``*test*``
-    goes to that split)."""
+    goes to that split, an Arrow file of a ``datasets`` folder to its split). ``recursive``:
+    directories are searched with their subfolders."""
     out: dict[str, list[tuple[Path, str]]] = {s: [] for s in SPLITS}
-    for p in expand_paths(paths) if paths else []:
+    for p in expand_paths(paths, recursive=recursive) if paths else []:
         inferred = infer_split(p)
         if inferred:
             out[inferred[0]].append((p, f"{COMMAND_LINE} ({inferred[1]})"))
@@ -87,7 +88,7 @@ def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | 
             out["train"].append((p, f"{COMMAND_LINE} (positional path)"))
     for split, given in (("validation", validation), ("test", test)):
         if given:
-            out[split] += [(p, f"{COMMAND_LINE} (--{split})") for p in expand_paths(given)]
+            out[split] += [(p, f"{COMMAND_LINE} (--{split})") for p in expand_paths(given, recursive=recursive)]
     return out
 
 
@@ -222,10 +223,12 @@ def _config_files(ref: DatasetRef, plan: TrainingPlan) -> tuple[list[Path], str 
         files = expand_paths([ref.path]) if ref.path.is_dir() else [ref.path]
     except InputError as e:
         raise _located(ref, plan, f"{ref.name}: {e.message}") from None
-    bad = [f for f in files if not f.name.lower().endswith(DATASET_SUFFIXES)]
+    from ftlint.data.formats import format_of
+
+    bad = [f for f in files if format_of(f.name) is None]
     if bad:
         raise _located(ref, plan, f"{display_path(bad[0])} is not a dataset file ftlint reads "
-                                  f"({', '.join(DATASET_SUFFIXES)})")
+                                  f"({SUFFIXES_SHOWN})")
     return files, ref.resolved_via
 
 

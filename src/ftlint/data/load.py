@@ -7,25 +7,20 @@ that cannot be used at all raises :class:`InputError` (exit 2).
 
 from __future__ import annotations
 
-import bisect
-from collections import Counter
-import csv
 import errno
-import io
+import glob
 import json
 import os
 import re
 import shlex
-import sys
 import tempfile
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
-import orjson
-import xxhash
 
 from ftlint.cache import MISS, Cache, cache_key
 from ftlint.data.cached import DATASET
@@ -41,16 +36,34 @@ from ftlint.data.schema import (
     apply_mapping,
     detect_format,
 )
+from ftlint.data.formats import (  # noqa: F401 - ICONV_NAMES, encoding_of: re-exported for the FT001 rule
+    _JSONISH,
+    BY_SUFFIX,
+    COMPRESSIONS,
+    ICONV_NAMES,
+    SUFFIXES,
+    FileSource,
+    ReadOptions,
+    encoding_of,
+    format_of,
+    read_head,
+    source_for,
+    strip_suffixes,
+)
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
-from ftlint.grammar import plural
 
 SPLITS = ("train", "validation", "test")
-DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+#: every file name ending ftlint reads: JSONL, JSON, CSV, TSV, Parquet, Arrow, and the text formats
+#: compressed (``.jsonl.gz``, ``.csv.zst``, ...; see ``data.formats``)
+DATASET_SUFFIXES = SUFFIXES
+#: the same, as messages list them
+SUFFIXES_SHOWN = (", ".join(BY_SUFFIX) + " (the text formats also compressed: "
+                  + ", ".join(dict.fromkeys(COMPRESSIONS)) + ")")
 #: JSON files in a data directory that are registries or tool files, not datasets
 NOT_DATASETS = {"dataset_info.json", ".ftlint-baseline.json", "package.json", "package-lock.json",
                 "tsconfig.json", "config.json", "tokenizer.json", "tokenizer_config.json",
-                "special_tokens_map.json", "generation_config.json"}
+                "special_tokens_map.json", "generation_config.json", "dataset_dict.json"}
 VALIDATION_WORDS = {"val", "valid", "validation", "dev", "eval", "evaluation"}
 TEST_WORDS = {"test"}
 DETECT_SAMPLE = 200
@@ -80,7 +93,7 @@ def _below_cwd(path: Path) -> bool:
 
 def is_dataset_file(path: Path) -> bool:
     """A file whose name says it is a dataset (supported suffix, not a known registry/tool file)."""
-    return path.is_file() and path.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(path.name)
+    return path.is_file() and _dataset_file(path)
 
 
 def _not_dataset(name: str) -> bool:
@@ -88,35 +101,50 @@ def _not_dataset(name: str) -> bool:
     return low in NOT_DATASETS or low.endswith("dataset_info.json")
 
 
-def infer_split(path: Path) -> tuple[str, str] | None:
-    """The split a file's stem names (``val``/``valid``/``validation``/``dev``/``eval``; ``test``)."""
-    stem = path.name
-    for suf in DATASET_SUFFIXES:
-        if stem.lower().endswith(suf):
-            stem = stem[: -len(suf)]
-            break
-    words = [w for w in re.split(r"[^a-z0-9]+", stem.lower()) if w]
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+
+
+def _split_of_words(words: list[str], what: str) -> tuple[str, str] | None:
     for w in words:
         if w in VALIDATION_WORDS:
-            return "validation", f"file name says '{w}'"
+            return "validation", f"{what} says '{w}'"
     for w in words:
         if w in TEST_WORDS:
-            return "test", f"file name says '{w}'"
+            return "test", f"{what} says '{w}'"
     return None
 
 
-#: compressed files: the command that decompresses one and keeps the original
+def infer_split(path: Path) -> tuple[str, str] | None:
+    """The split a file's stem names (``val``/``valid``/``validation``/``dev``/``eval``; ``test``);
+    for an Arrow file of a ``datasets`` ``save_to_disk`` folder, the split its folder (or its
+    ``state.json``) names. Folder names do not count otherwise."""
+    if path.name.lower().endswith(".arrow"):
+        split = _saved_split(path.parent)
+        if split is not None:
+            return _split_of_words(_words(split), f"datasets folder '{split}'")
+    return _split_of_words(_words(strip_suffixes(path.name)), "file name")
+
+
+#: compressed files ftlint does not read: the command that decompresses one and keeps the original
 COMPRESSED = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd", ".zstd": "unzstd",
               ".lz4": "unlz4", ".zip": "unzip", ".7z": "7z x", ".tgz": "tar xzf", ".tar": "tar xf"}
 
 
 def compressed_hint(path: Path) -> str | None:
-    """For a compressed file (``train.jsonl.gz``): what it is and the command that decompresses it."""
+    """For a compressed file ftlint does not read (``train.jsonl.zip``, ``train.parquet.gz``): what
+    it is and the command that decompresses it. None for any other file (``train.jsonl.gz`` is read)."""
     low = path.name.lower()
+    if format_of(low) is not None:
+        return None
     for suffix, command in COMPRESSED.items():
         if low.endswith(suffix):
-            return (f"compressed file ({suffix[1:]}): decompress it first (`{command} {shlex.quote(str(path))}`); "
-                    "compressed input is not read yet")
+            run = f"`{command} {shlex.quote(str(path))}`"
+            if suffix in COMPRESSIONS:  # a Parquet or Arrow file, compressed
+                return (f"compressed file ({suffix[1:]}): Parquet and Arrow files are read uncompressed (they "
+                        f"compress their own pages); decompress it first ({run})")
+            return (f"compressed file ({suffix[1:]}): ftlint reads .gz, .bz2, .xz and .zst files; decompress it "
+                    f"first ({run})")
     return None
 
 
@@ -139,350 +167,188 @@ def _dataset_name(name: str) -> bool:
     return name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(name) and not name.startswith(".")
 
 
-def skipped_files(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
+def _dataset_file(path: Path) -> bool:
+    """A dataset file by its name; a ``datasets`` folder's ``state.json`` is not one."""
+    if not _dataset_name(path.name):
+        return False
+    return not (path.name.lower() == "state.json" and any(path.parent.glob("*.arrow")))
+
+
+# -- datasets save_to_disk folders --------------------------------------------------------------------
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _saved_split(folder: Path) -> str | None:
+    """The split name of a ``Dataset.save_to_disk`` folder: its folder name inside a
+    ``DatasetDict`` folder, else the ``_split`` its ``state.json`` records; None for other folders."""
+    if not (folder / "state.json").is_file():
+        return None
+    if (folder.parent / "dataset_dict.json").is_file():
+        return folder.name
+    state = _read_json(folder / "state.json")
+    split = state.get("_split") if isinstance(state, dict) else None
+    return split if isinstance(split, str) and split else None
+
+
+def saved_dataset_files(folder: Path) -> list[Path] | None:
+    """The Arrow files of a folder written by ``datasets``' ``save_to_disk``, in order: a
+    ``Dataset`` folder (``state.json`` listing its ``data-*.arrow`` shards) or a ``DatasetDict``
+    folder (``dataset_dict.json`` listing one such folder per split). None for any other folder.
+    Read with pyarrow; the ``datasets`` package is not needed."""
+    shown = display_path(folder)
+    if (folder / "dataset_dict.json").is_file():
+        meta = _read_json(folder / "dataset_dict.json")
+        splits = meta.get("splits") if isinstance(meta, dict) else None
+        if not isinstance(splits, list):
+            splits = sorted(c.name for c in folder.iterdir() if (c / "state.json").is_file())
+        out: list[Path] = []
+        for name in splits:
+            sub = folder / str(name)
+            if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", ".."):
+                raise InputError(f"datasets folder: dataset_dict.json names a split {name!r} that is not a folder "
+                                 "name", shown)
+            files = saved_dataset_files(sub) if sub.is_dir() else None
+            if files is None:
+                raise InputError(f"datasets folder: split '{name}' (dataset_dict.json) has no folder with a "
+                                 "state.json", shown)
+            out += files
+        return out
+    if not (folder / "state.json").is_file():
+        return None
+    state = _read_json(folder / "state.json")
+    entries = state.get("_data_files") if isinstance(state, dict) else None
+    if isinstance(entries, list) and all(isinstance(e, dict) and isinstance(e.get("filename"), str) for e in entries):
+        names = [e["filename"] for e in entries]
+    else:
+        names = sorted(c.name for c in folder.glob("*.arrow"))
+    files = []
+    for name in names:
+        f = folder / name
+        if Path(name).name != name or not f.is_file():
+            raise InputError(f"datasets folder: state.json lists {name}, which is not in the folder", shown)
+        files.append(f)
+    if not files:
+        raise InputError("datasets folder (state.json) without Arrow files", shown)
+    return files
+
+
+# -- files, directories, globs --------------------------------------------------------------------------
+
+def is_glob(raw: str | Path) -> bool:
+    """Whether a path given as text is a pattern (``data/**/*.jsonl.gz``) for ftlint to expand."""
+    return any(c in str(raw) for c in "*?[")
+
+
+def _walk(folder: Path, recursive: bool) -> Iterator[Path]:
+    """The folders to look into: ``folder``, and with ``recursive`` every folder below it that is not
+    hidden (sorted, top-down), without entering ``datasets`` folders (they are read whole)."""
+    if not recursive:
+        yield folder
+        return
+    for root, dirs, _files in os.walk(folder):
+        here = Path(root)
+        yield here
+        saved = (here / "state.json").is_file() or (here / "dataset_dict.json").is_file()
+        dirs[:] = [] if saved else sorted(d for d in dirs if not d.startswith("."))
+
+
+def _expand_dir(p: Path, raw: str | Path, what: str, recursive: bool, required: bool = True) -> list[Path]:
+    found: list[Path] = []
+    for folder in _walk(p, recursive):
+        saved = saved_dataset_files(folder)
+        if saved is not None:
+            found += saved
+            continue
+        try:
+            found += sorted(c for c in folder.iterdir() if c.is_file() and _dataset_file(c))
+        except OSError as e:
+            raise InputError(f"cannot list the directory: {e.strerror or e}", display_path(folder)) from None
+    if not found and required:
+        unread = [name for name, _ in skipped_files([p], recursive) if compressed_hint(Path(name))]
+        also = ""
+        if unread:
+            shown = ", ".join(Path(n).name for n in unread[:3]) + (", ..." if len(unread) > 3 else "")
+            example = (compressed_hint(Path(unread[0])) or "").split("`")[1]
+            also = f"; it has compressed ones ftlint does not read ({shown}): decompress them first (e.g. `{example}`)"
+        deep = "" if recursive else "; subfolders are not searched without --recursive"
+        raise InputError(f"directory has no {what} files ({SUFFIXES_SHOWN}){also}{deep}", str(raw))
+    return found
+
+
+def skipped_files(paths: Iterable[str | Path], recursive: bool = False) -> list[tuple[str, str]]:
     """Files of the directories among ``paths`` that look like data but are not read, with why:
-    compressed datasets (``train.jsonl.gz``), and symlink loops or broken symlinks with a dataset
-    name. (:func:`expand_paths` leaves them out; the report must say so.)"""
+    compressed datasets ftlint does not read (``train.jsonl.zip``, ``train.parquet.gz``), and
+    symlink loops or broken symlinks with a dataset name. (:func:`expand_paths` leaves them out; the
+    report must say so.)"""
     out: list[tuple[str, str]] = []
     for raw in paths:
         p = Path(raw)
         if not p.is_dir():
             continue
-        try:
-            children = sorted(p.iterdir())
-        except OSError:
-            continue
-        for c in children:
-            if c.name.startswith("."):
+        for folder in _walk(p, recursive):
+            try:
+                children = sorted(folder.iterdir())
+            except OSError:
                 continue
-            hint = compressed_hint(c)
-            inner = c.name
-            for suffix in COMPRESSED:
-                if inner.lower().endswith(suffix):
-                    inner = inner[: -len(suffix)]
-                    break
-            shown = (PurePosixPath(display_path(p)) / c.name).as_posix()  # the link itself, not its target
-            if hint is not None and _dataset_name(inner) and c.is_file():
-                out.append((shown, hint))
-            elif _dataset_name(c.name) and os.path.islink(c) and not c.exists():
-                out.append((shown, missing_reason(c)))
+            for c in children:
+                if c.name.startswith("."):
+                    continue
+                hint = compressed_hint(c)
+                inner = c.name
+                for suffix in COMPRESSED:
+                    if inner.lower().endswith(suffix):
+                        inner = inner[: -len(suffix)]
+                        break
+                shown = (PurePosixPath(display_path(folder)) / c.name).as_posix()  # the link, not its target
+                if hint is not None and _dataset_name(inner) and c.is_file():
+                    out.append((shown, hint))
+                elif _dataset_name(c.name) and os.path.islink(c) and not c.exists():
+                    out.append((shown, missing_reason(c)))
     return out
 
 
-def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Path]:
-    """Files stay files; a directory expands, not recursively, to its dataset files."""
-    out: list[Path] = []
+def expand_paths(paths: Sequence[str | Path], what: str = "dataset", recursive: bool = False) -> list[Path]:
+    """Files stay files; a directory expands to its dataset files (with ``recursive``, those of every
+    folder below it too); a ``datasets`` ``save_to_disk`` folder to its Arrow files; a pattern that
+    names no file (``data/**/*.jsonl.gz``, quoted so that the shell leaves it) to the dataset files
+    it matches (``**`` spans folders)."""
+    out: dict[Path, None] = {}
     for raw in paths:
         p = Path(raw)
+        if not p.exists() and not os.path.islink(p) and is_glob(raw):
+            matched: list[Path] = []
+            for m in sorted(glob.glob(str(raw), recursive=True)):
+                mp = Path(m)
+                if mp.is_dir():
+                    matched += _expand_dir(mp, m, what, recursive, required=False)
+                elif mp.is_file() and _dataset_file(mp):
+                    matched.append(mp)
+            if not matched:
+                raise InputError(f"no {what} files match this pattern ({SUFFIXES_SHOWN})", str(raw))
+            out.update(dict.fromkeys(matched))
+            continue
         if not p.exists():
             raise InputError(missing_reason(p), str(raw))
         if p.is_dir():
-            found = sorted(c for c in p.iterdir() if c.is_file() and _dataset_name(c.name))
-            if not found:
-                compressed = [name for name, _ in skipped_files([p]) if compressed_hint(Path(name))]
-                also = ""
-                if compressed:
-                    shown = ", ".join(Path(n).name for n in compressed[:3]) + (", ..." if len(compressed) > 3 else "")
-                    example = (compressed_hint(Path(compressed[0])) or "").split("`")[1]
-                    also = (f"; it has compressed ones ({shown}): decompress them first (e.g. `{example}`); "
-                            "compressed input is not read yet")
-                raise InputError(f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)}){also}", str(raw))
-            out.extend(found)
+            out.update(dict.fromkeys(_expand_dir(p, raw, what, recursive)))
         elif p.is_file():
-            if not p.name.lower().endswith(DATASET_SUFFIXES):
+            if format_of(p.name) is None:
                 hint = compressed_hint(p)
                 raise InputError(
                     f"not a dataset file: {hint}" if hint else
-                    f"not a dataset file: expected one of {', '.join(DATASET_SUFFIXES)}"
+                    f"not a dataset file: expected one of {SUFFIXES_SHOWN}"
                     " (a training config goes after --config)",
                     str(raw),
                 )
-            out.append(p)
+            out[p] = None
         else:
             raise InputError("not a regular file", str(raw))
-    return out
-
-
-# -- record iterators: yield (index, line, record-or-None, malformed reason, raw text) ----------------
-
-Item = tuple[int | None, Any, str | None, str]
-
-
-#: ``iconv -f`` names of the encodings :func:`encoding_guess` names
-ICONV_NAMES = {"Latin-1": "LATIN1", "Windows-1252": "CP1252"}
-_GUESS = re.compile(r"the bytes look like (?P<enc>[\w-]+)")
-
-
-def encoding_guess(data: bytes) -> str | None:
-    """The single-byte encoding that bytes which are not UTF-8 most likely are: "Windows-1252" when
-    they use its 0x80-0x9f characters, else "Latin-1", provided the non-ASCII bytes stand alone
-    between ASCII characters (accented letters of Western European text); None when they come in
-    runs (another script, or a multi-byte encoding)."""
-    high = [i for i, b in enumerate(data) if b >= 0x80]
-    if not high:
-        return None
-    alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 >= len(data) or data[i + 1] < 0x80))
-    if alone * 2 < len(high):
-        return None
-    if any(data[i] <= 0x9F for i in high):
-        try:
-            data.decode("cp1252")
-        except UnicodeDecodeError:
-            return None
-        return "Windows-1252"
-    return "Latin-1"
-
-
-def not_utf8_reason(what: str, data: bytes) -> str:
-    """``line is not valid UTF-8 (byte 0xe9 at column 7; the bytes look like Latin-1: 'é')``."""
-    try:
-        data.decode("utf-8")
-        return f"{what} is not valid UTF-8"
-    except UnicodeDecodeError as e:
-        pos = e.start
-    detail = f"byte 0x{data[pos]:02x} at column {pos + 1}" if what == "line" else f"byte 0x{data[pos]:02x}"
-    guess = encoding_guess(data)
-    if guess is not None:
-        char = data[pos:pos + 1].decode("cp1252" if guess == "Windows-1252" else "latin-1")
-        detail += f"; the bytes look like {guess}: {char!r}"
-    return f"{what} is not valid UTF-8 ({detail})"
-
-
-def encoding_of(reasons: Iterable[str]) -> tuple[int, str | None]:
-    """How many of these FT001 reasons are undecodable bytes, and the encoding most of them look like."""
-    n = 0
-    guesses: dict[str, int] = {}
-    for r in reasons:
-        if "not valid UTF-8" not in r:
-            continue
-        n += 1
-        m = _GUESS.search(r)
-        if m:
-            guesses[m.group("enc")] = guesses.get(m.group("enc"), 0) + 1
-    best = max(sorted(guesses), key=lambda k: guesses[k]) if guesses else None
-    return n, best
-
-
-def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return None, not_utf8_reason("line", raw.rstrip(b"\r\n"))
-
-
-def _iter_jsonl(data: bytes | Iterable[bytes]) -> Iterator[Item]:
-    """Records of JSONL ``data``: the file's bytes, or its lines (an open binary file, streamed)."""
-    lineno = 0
-    for raw in io.BytesIO(data) if isinstance(data, bytes) else data:
-        lineno += 1
-        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        text, err = _decode_line(raw)
-        if err is not None:
-            yield lineno, None, err, raw.decode("utf-8", "replace")
-            continue
-        try:
-            yield lineno, orjson.loads(raw.rstrip(b"\r\n")), None, ""
-        except orjson.JSONDecodeError as e:
-            constant = _json_constant(text or "")
-            msg = _constant_reason(constant) if constant else f"invalid JSON: {str(e).split(':')[0]}"
-            yield lineno, None, msg, text or ""
-
-
-#: JavaScript constants Python's json module reads but JSON does not allow
-_CONSTANTS = ("NaN", "Infinity", "-Infinity")
-
-
-def _json_constant(text: str) -> str | None:
-    """The constant (``NaN``, ``Infinity``, ``-Infinity``) that makes ``text`` invalid JSON, when
-    that is the only reason it is (Python's json reads them; JSON parsers such as orjson do not)."""
-    if not any(c in text for c in _CONSTANTS):
-        return None
-    found: list[str] = []
-    try:
-        json.loads(text, parse_constant=lambda c: found.append(c) or 0.0)
-    except (ValueError, RecursionError):
-        return None
-    return found[0] if found else None
-
-
-def _constant_reason(constant: str) -> str:
-    return (f"invalid JSON: {constant} is not a JSON value (pandas and Python's json write it for a missing or "
-            "infinite number); write null, or a number")
-
-
-def _iter_jsonl_file(path: Path, shown: str) -> Iterator[Item]:
-    """:func:`_iter_jsonl` over an open file: one line in memory at a time (a 1M-row file is not read
-    whole, which halved the loader's peak memory)."""
-    try:
-        with open(path, "rb") as fh:
-            yield from _iter_jsonl(fh)
-    except OSError as e:
-        raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-
-
-_SURROGATE = re.compile("[\udc80-\udcff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _iter_json(data: bytes) -> Iterator[Item]:
-    """A JSON array of records, one object, or concatenated objects/arrays, with start lines."""
-    text = data.decode("utf-8", "surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    bad_bytes = [m.start() for m in _SURROGATE.finditer(text)]
-    constants: list[str] = []
-    dec = json.JSONDecoder(parse_constant=lambda c: constants.append(c) or 0.0)
-    line, line_pos = 1, 0
-
-    def line_at(p: int) -> int:
-        nonlocal line, line_pos
-        line += text.count("\n", line_pos, p)
-        line_pos = p
-        return line
-
-    def ws(p: int) -> int:
-        return _WS.match(text, p).end()  # type: ignore[union-attr]
-
-    def fail(e: json.JSONDecodeError) -> Item:
-        ln = text.count("\n", 0, e.pos) + 1
-        return (ln, None, f"invalid JSON ({e.msg}); the records after this point could not be read",
-                _clean(text[max(0, e.pos - 60): e.pos + 60]))
-
-    def record(start: int) -> tuple[Item, int] | None:
-        start_line = line_at(start)
-        try:
-            obj, end = dec.raw_decode(text, start)
-        except json.JSONDecodeError as e:
-            return fail(e), -1
-        except RecursionError:  # json's decoder recurses once per level of nesting
-            return (start_line, None, "invalid JSON: a record is nested too deeply to read; the records after it "
-                    "could not be read", _clean(text[start: start + 120])), -1
-        i = bisect.bisect_left(bad_bytes, start)
-        if i < len(bad_bytes) and bad_bytes[i] < end:
-            bad_line = text.count("\n", 0, bad_bytes[i]) + 1
-            return (bad_line, None, not_utf8_reason("record", text[start:end].encode("utf-8", "surrogateescape")),
-                    _clean(text[start:end])), end
-        if constants:
-            found, constants[:] = constants[0], []
-            return (start_line, None, _constant_reason(found), _clean(text[start:end])), end
-        if _SURROGATE_ESCAPE.search(text, start, end):
-            try:
-                orjson.dumps(obj)
-            except TypeError:
-                return (start_line, None, "invalid \\u escape: a lone surrogate (a cut emoji?)",
-                        _clean(text[start:end])), end
-        return (start_line, obj, None, ""), end
-
-    pos = ws(0)
-    while pos < len(text):
-        if text[pos] == "[":
-            pos = ws(pos + 1)
-            while True:
-                if pos >= len(text):
-                    yield line_at(pos), None, "invalid JSON: the array is not closed; the file may be truncated", ""
-                    return
-                if text[pos] == "]":
-                    pos = ws(pos + 1)
-                    break
-                item, pos = record(pos)
-                yield item
-                if pos < 0:
-                    return
-                pos = ws(pos)
-                if pos < len(text) and text[pos] == ",":
-                    pos = ws(pos + 1)
-                elif pos < len(text) and text[pos] == "]":
-                    continue
-                elif pos < len(text):
-                    yield fail(json.JSONDecodeError("expected ',' or ']' between array items", text, pos))
-                    return
-        else:
-            # one object, or several concatenated objects (JSONL saved with a .json name)
-            item, pos = record(pos)
-            yield item
-            if pos < 0:
-                return
-            pos = ws(pos)
-
-
-def _clean(text: str) -> str:
-    """Text safe to print: undecodable bytes and lone surrogates become U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
-
-
-_JSONISH = ("messages", "conversations", "chosen", "rejected", "prompt", "completion", "chosen_messages",
-            "rejected_messages", "history")
-
-
-def _iter_csv(data: bytes, delimiter: str, json_columns: frozenset[str] = frozenset(_JSONISH)) -> Iterator[Item]:
-    text = data.decode("utf-8", "surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    prev_end = 0
-    for fields in reader:
-        start = prev_end + 1
-        prev_end = reader.line_num
-        if header is None:
-            header = [h.strip() for h in fields]
-            continue
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue
-        raw = delimiter.join(fields)
-        if re.search("[\udc80-\udcff]", raw):
-            yield start, None, not_utf8_reason("row", raw.encode("utf-8", "surrogateescape")), _clean(raw)
-            continue
-        if len(fields) != len(header):
-            yield start, None, f"row has {plural(len(fields), 'field')}, the header has {len(header)}", raw
-            continue
-        rec: dict[str, Any] = {}
-        for k, v in zip(header, fields):
-            if k in json_columns and v[:1] in ("[", "{"):
-                try:
-                    rec[k] = orjson.loads(v)
-                    continue
-                except orjson.JSONDecodeError:
-                    pass
-            rec[k] = v
-        yield start, rec, None, ""
-
-
-def _iter_parquet(path: Path) -> Iterator[Item]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    def one_line(e: BaseException) -> str:
-        return " ".join(str(e).split()) or type(e).__name__
-
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError, ValueError) as e:
-        raise InputError(f"cannot read Parquet file: {one_line(e)}", str(path)) from None
-    done = 0
-    batches = pf.iter_batches(batch_size=8192)
-    while True:
-        try:  # a corrupt page, a bad string: the file cannot be read past it (the gate must not pass)
-            batch = next(batches, None)
-            if batch is None:
-                return
-            recs = batch.to_pylist()
-        except UnicodeDecodeError as e:
-            raise InputError(f"cannot read Parquet file after {done:,} rows: a string column holds bytes that are "
-                             f"not valid UTF-8 ({one_line(e)})", str(path)) from None
-        except (pa.ArrowException, OSError, ValueError) as e:
-            raise InputError(f"cannot read Parquet file after {done:,} rows: the file is corrupt ({one_line(e)})",
-                             str(path)) from None
-        for rec in recs:
-            yield None, rec, None, ""
-        done += len(recs)
+    return list(out)
 
 
 # -- building the compact columns ------------------------------------------------------------------
@@ -619,14 +485,6 @@ def _hollow_guard(builder: _Builder, shown: str, keys: Sequence[str]) -> None:
         + ", ".join(FORMATS_BY_NAME), shown)
 
 
-def _file_hash(path: Path) -> str:
-    h = xxhash.xxh3_128()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 24):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load_dataset_file(
     path: Path,
     split: str,
@@ -639,11 +497,11 @@ def load_dataset_file(
     mapping = dict(mapping or {})
     shown = display_path(path)
     try:
-        content_hash = _file_hash(path)
+        content_hash = FileSource(path, shown).content_hash()
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
     key = cache_key("dataset", LOADER_VERSION, content_hash, sorted(mapping.items()), forced_format,
-                    path.suffix.lower())
+                    path.name[len(strip_suffixes(path.name)):].lower())  # .jsonl, .jsonl.gz
     cached = cache.get(key, DATASET, "dataset") if cache else MISS
     if cached is not MISS and cached.files[0].content_hash == content_hash:
         f = cached.files[0]
@@ -674,65 +532,39 @@ def load_dataset_file(
 
 def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[str, str],
           forced_format: str | None, content_hash: str, text_dir: str | None = None) -> Dataset:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
-        if magic != b"PAR1":
-            raise InputError("not a Parquet file (no PAR1 magic bytes)", shown)
-        items: Iterator[Item] = _iter_parquet(path)
-    else:
-        stream = suffix in (".jsonl", ".ndjson")  # JSONL is streamed line by line, never held whole
-        try:
-            if stream:
-                with open(path, "rb") as fh:
-                    data = fh.read(8192)
-            else:
-                data = path.read_bytes()
-        except OSError as e:
-            raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
-        head = data[:8192]
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise InputError("file is UTF-16 encoded; save it as UTF-8", shown)
-        if b"\x00" in head:
-            raise InputError("not a text file (binary content); expected JSONL, JSON, CSV, TSV or Parquet", shown)
-        if stream:
-            items = _iter_jsonl_file(path, shown)
-        elif suffix == ".json":
-            items = _iter_json(data)
-        else:
-            json_columns = frozenset(_JSONISH) | {mapping[k] for k in _JSONISH if k in mapping}
-            items = _iter_csv(data, "\t" if suffix == ".tsv" else ",", json_columns)
+    fmt, source = source_for(path, shown)
+    reason = fmt.sniff(read_head(source))
+    if reason is not None:
+        raise InputError(reason, shown)
+    json_columns = frozenset(_JSONISH) | {mapping[k] for k in _JSONISH if k in mapping}
+    items = fmt.iter_records(source, options=ReadOptions(json_columns=json_columns))
 
     malformed: list[Malformed] = []
     buffered: list[tuple[int, int | None, Any]] = []
-    index = 0
     count = 0
-    fmt: Format | None = None
+    record_format: Format | None = None
     builder: _Builder | None = None
-    for line, rec, err, raw in items:
+    for index, line, rec, err, text, _raw in items:
         count += 1
         if err is not None:
-            malformed.append(Malformed(0, index, line, err, snippet(raw)))
-            index += 1
+            malformed.append(Malformed(0, index, line, err, snippet(text)))
             continue
         if builder is None:
             buffered.append((index, line, rec))
             if len(buffered) >= DETECT_SAMPLE:
-                fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
-                                     for _, _, r in buffered], shown, forced_format)
-                builder = _Builder(fmt, mapping, text_dir)
+                record_format = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
+                                               for _, _, r in buffered], shown, forced_format)
+                builder = _Builder(record_format, mapping, text_dir)
                 for b in buffered:
                     builder.add(*b)
                 buffered = []
         else:
             builder.add(index, line, rec)
-        index += 1
     if builder is None:
         if buffered:
-            fmt = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
-                                 for _, _, r in buffered], shown, forced_format)
-        builder_fmt = fmt
+            record_format = detect_format([apply_mapping(r, mapping) if isinstance(r, dict) else r
+                                           for _, _, r in buffered], shown, forced_format)
+        builder_fmt = record_format
         if builder_fmt is None:
             builder_fmt = detect_format([], shown, forced_format) if forced_format else None  # unknown name: FormatError
         if builder_fmt is not None:

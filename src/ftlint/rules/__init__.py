@@ -10,8 +10,17 @@ from ftlint.rules.basemodel import (
     NoHeldOutTest,
     TokenizerLanguageFit,
 )
-from ftlint.rules.configkeys import DeprecatedOrUnknownKey, InvalidConfigValue, NoPretrainedBase
-from ftlint.rules.duplicates import BenchmarkContamination, ExactDuplicates, NearDuplicates, SplitLeakage
+from ftlint.rules.configkeys import (
+    DeprecatedOrUnknownKey,
+    InvalidConfigValue,
+    NoPretrainedBase,
+)
+from ftlint.rules.duplicates import (
+    BenchmarkContamination,
+    ExactDuplicates,
+    NearDuplicates,
+    SplitLeakage,
+)
 from ftlint.rules.earlystopping import EarlyStoppingMisconfigured, MissingEarlyStopping
 from ftlint.rules.fairness import (
     DemographicTermSkew,
@@ -19,8 +28,18 @@ from ftlint.rules.fairness import (
     LabelDisparity,
     UnauditedSensitiveContent,
 )
-from ftlint.rules.format import ChatStructure, EmptyField, SchemaMismatch, UnreadableRecord
-from ftlint.rules.hyperparameters import LearningRateOutOfRange, NoRegularization, ScheduleInconsistent, TooManyEpochs
+from ftlint.rules.format import (
+    ChatStructure,
+    EmptyField,
+    SchemaMismatch,
+    UnreadableRecord,
+)
+from ftlint.rules.hyperparameters import (
+    LearningRateOutOfRange,
+    NoRegularization,
+    ScheduleInconsistent,
+    TooManyEpochs,
+)
 from ftlint.rules.labels import (
     ConflictingLabels,
     InconsistentLabelFormat,
@@ -30,15 +49,28 @@ from ftlint.rules.labels import (
 )
 from ftlint.rules.notices import PluginLoadFailed, StaleBaselineEntry, UnusedSuppression
 from ftlint.rules.privacy import PersonalData, Secrets
+from ftlint.rules.relevance import (
+    LanguageMismatch,
+    OffTopicExamples,
+    SplitDrift,
+    TaskDrift,
+)
+from ftlint.rules.replies import (
+    RefusalBoilerplate,
+    ReplyLanguageMismatch,
+    TruncatedReply,
+)
 from ftlint.rules.runconfig import NoCheckpointSaved, TrustRemoteCode
-from ftlint.rules.relevance import LanguageMismatch, OffTopicExamples, SplitDrift, TaskDrift
-from ftlint.rules.replies import RefusalBoilerplate, ReplyLanguageMismatch, TruncatedReply
 from ftlint.rules.sequence import ChatTemplateMissing, LossMaskProblems, SequenceTooLong
 from ftlint.rules.size import ClassImbalance, TooFewExamples, TooFewPerClass
 from ftlint.rules.sources import DatasetNotAvailable
 from ftlint.rules.splits import SplitMismatch
 from ftlint.rules.text import DegenerateText, EncodingProblems, UnfilledPlaceholders
-from ftlint.rules.validation import EvaluatesOnTrainingData, MissingValidationSplit, ValidationTooSmall
+from ftlint.rules.validation import (
+    EvaluatesOnTrainingData,
+    MissingValidationSplit,
+    ValidationTooSmall,
+)
 
 BUILTIN_RULES = (
     UnreadableRecord,

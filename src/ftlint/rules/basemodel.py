@@ -14,9 +14,8 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.errors import SettingsError
-from ftlint.model import Finding, Location
+from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
-from ftlint.model import Severity
 from ftlint.rules.config_common import (
     LORA_METHODS,
     anchor,

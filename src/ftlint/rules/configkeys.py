@@ -12,10 +12,9 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.data.load import display_path
-from ftlint.model import Finding, Location
 from ftlint.grammar import with_article
+from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule
-from ftlint.model import Severity
 from ftlint.rules.config_common import (
     at,
     at_provenance,
@@ -26,7 +25,6 @@ from ftlint.rules.config_common import (
 )
 from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import DeprecatedKey, TrainingPlan
-
 
 # -- FT608 ---------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from ftlint.features.lsh import clusters
 from ftlint.features.text import normalize
 from ftlint.grammar import with_article
 from ftlint.model import Finding, Row, Severity
+from ftlint.remedies import DropRows, RowRef, row_refs
 from ftlint.rule import Need, Rule
 
 
@@ -58,7 +59,7 @@ class ExactDuplicates(Rule):
     name = "exact-duplicates"
     summary = "Exact duplicate examples (after normalisation)"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (DropRows,)
     escalation = "error_fraction"
     option_help = {"error_fraction": "share of the split in duplicate copies above which this is an error"}
 
@@ -100,6 +101,8 @@ class ExactDuplicates(Rule):
                     "group_count": len(groups),
                 },
                 charts=duplicate_chart(ds, f"Exact duplicates in {split}", groups, split, fraction),
+                remedies=[DropRows(row_refs(rows), "drop exact duplicates",
+                                   "exact copies of an earlier row, first of each group kept (FT201)")],
             )
 
 
@@ -171,7 +174,7 @@ class NearDuplicates(Rule):
     name = "near-duplicates"
     summary = "Examples that are near-copies of each other (MinHash, Jaccard >= 0.8)"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (DropRows,)
     escalation = "error_fraction"
     option_help = {
         "threshold": "Jaccard similarity of word-5-gram sets from which two examples are near-copies",
@@ -243,6 +246,8 @@ class NearDuplicates(Rule):
                     "exact_copies_left_to_FT201": exact_left,
                 },
                 charts=duplicate_chart(ds, f"Near duplicates in {split}", groups, split, fraction),
+                remedies=[DropRows(row_refs(rows), "drop near duplicates",
+                                   "near-copies of an earlier row, first of each group kept (FT202)")],
             )
 
 
@@ -303,7 +308,7 @@ class SplitLeakage(Rule):
     summary = "Validation/test examples that duplicate training examples"
     severity = Severity.ERROR
     requires = frozenset({Need.DATASET, Need.VALIDATION})
-    fixable = True
+    remedies = (DropRows,)
     option_help = {
         "threshold": "Jaccard similarity of word-5-gram sets from which two examples are near-copies",
         "ngram": "words per shingle (texts with fewer words use character 5-grams)",
@@ -342,6 +347,14 @@ class SplitLeakage(Rule):
                 rows=rows, total=n, split=split,
                 metrics={"against": against, "exact": exact, "near": len(rows) - exact,
                          "threshold": self.options.threshold},
+                remedies=[
+                    DropRows(row_refs(rows), "drop leaked", "rows shared between train and a held-out split, "
+                             "removed from the held-out split (FT203)", ("leaked-from", "validation")),
+                    DropRows(tuple(RowRef(r.extra["matches"]["path"], r.extra["matches"]["index"],
+                                          r.extra["matches"]["split"]) for r in rows),
+                             "drop leaked", "rows shared between train and a held-out split, removed from the split "
+                             "they were copied from (FT203)", ("leaked-from", "train")),
+                ],
             )
 
 
@@ -377,7 +390,7 @@ class BenchmarkContamination(Rule):
     summary = "Training examples sharing a 13-word sequence with a benchmark file"
     severity = Severity.ERROR
     requires = frozenset({Need.DATASET, Need.CONTAMINATION})
-    fixable = True
+    remedies = (DropRows,)
     option_help = {"ngram": "words in a shared sequence that counts as contamination"}
 
     @dataclass
@@ -417,4 +430,6 @@ class BenchmarkContamination(Rule):
             "source against every benchmark you will report.",
             rows=rows, total=n, split="train",
             metrics={"ngram": n_words, "by_file": dict(by_file), "indexed_ngrams": len(index)},
+            remedies=[DropRows(row_refs(rows), "drop contaminated",
+                               "training rows sharing a word sequence with a --contamination file (FT204)")],
         )

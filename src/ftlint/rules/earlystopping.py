@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ftlint.context import Context
-from ftlint.model import Finding
+from ftlint.model import Finding, Severity
+from ftlint.remedies import EditConfig
 from ftlint.rule import Need, Rule
-from ftlint.model import Severity
 from ftlint.rules.config_common import anchor, at, at_value, num, require_plan
 from ftlint.training.adapters import adapter_for
-
 
 # -- FT601 ---------------------------------------------------------------------------------------------
 
@@ -49,7 +48,7 @@ class MissingEarlyStopping(Rule):
     name = "missing-early-stopping"
     summary = "No early stopping: every epoch runs whatever the validation loss does"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (EditConfig,)
     requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -81,7 +80,10 @@ class MissingEarlyStopping(Rule):
                                   "training_file"], epochs_key)
         finding = self.finding(message, adapter.early_stopping_recipe(), location=location,
                                metrics={"framework": plan.framework, "supported_in_config": supported,
-                                        "epochs": epochs})
+                                        "epochs": epochs},
+                               remedies=[EditConfig("early_stopping.requested", True,
+                                                    "stop when the validation loss stops improving, and keep the "
+                                                    "best checkpoint")])
         if not supported:
             finding.severity = Severity.INFO  # nothing to switch on in this framework's config: a notice
         yield finding
@@ -118,7 +120,7 @@ class EarlyStoppingMisconfigured(Rule):
     name = "early-stopping-misconfigured"
     summary = "Early stopping set up so that training crashes or never stops"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (EditConfig,)
     requires = frozenset({Need.TRAINING_PLAN, Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -130,13 +132,15 @@ class EarlyStoppingMisconfigured(Rule):
             location = at(plan, prov.key if prov else None, prov.line if prov else None)
             yield self.finding(problem.message, fix, location=location,
                                metrics={"framework": plan.framework,
-                                        "keys": [p.key for p in problem.sources]})
+                                        "keys": [p.key for p in problem.sources]},
+                               remedies=[EditConfig("early_stopping.problems", [], problem.message)])
         if es.requested and not es.problems and not plan.validation.enabled:
             location = at_value(plan, es.patience, "early_stopping_patience")
             yield self.finding(
                 f"early stopping is set (`{es.patience.key}: {es.patience.raw}`) but evaluation never runs "
                 f"({plan.validation.reason}): the callback never sees a validation loss, so it never stops",
                 fix, location=location, metrics={"framework": plan.framework},
+                remedies=[EditConfig("validation.enabled", True, "early stopping needs evaluation during training")],
             )
 
 

@@ -21,6 +21,7 @@ from ftlint.chartspec import MAX_SERIES, bars
 from ftlint.context import Context
 from ftlint.errors import SettingsError
 from ftlint.model import Finding, Location, Severity
+from ftlint.remedies import Reweight
 from ftlint.rule import Need, Rule, Skip
 
 SPLIT = "train"
@@ -159,6 +160,21 @@ def _listing(items: Sequence[tuple[str, str]], limit: int = 8) -> str:
     return shown + (f", and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def row_factors(groups: Sequence[Any], weights: dict[Any, Any], labels: Sequence[Any] | None = None) -> np.ndarray:
+    """Each row's weight from a table of per-group weights (``{group: weight}``), or with ``labels``
+    of per group x label weights (``{group: {label: weight}}``); 1.0 for a row with no group, no
+    label, or no positive weight in the table (the rows the weights leave alone)."""
+    out = np.ones(len(groups), dtype=np.float64)
+    for i, g in enumerate(groups):
+        entry = weights.get(g) if g is not None else None
+        if labels is not None:
+            y = labels[i]
+            entry = entry.get(y) if isinstance(entry, dict) and y is not None else None
+        if isinstance(entry, (int, float)) and entry > 0:
+            out[i] = float(entry)
+    return out
+
+
 # -- FT501 --------------------------------------------------------------------------------------------
 
 class GroupUnderrepresented(Rule):
@@ -203,7 +219,7 @@ class GroupUnderrepresented(Rule):
     name = "group-underrepresented"
     summary = "A sensitive group has far fewer training rows than the others"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (Reweight,)
     option_help = {
         "max_ratio": "report when the largest group has more than this many times the rows of the smallest",
         "min_group_rows": "report any group with fewer rows than this",
@@ -262,6 +278,7 @@ class GroupUnderrepresented(Rule):
                          "missing": gc.missing, "rows": n, "weights": weights,
                          "bin_edges": list(gc.edges) if gc.edges else None},
                 charts=bars("counts", {SPLIT: dict(ranked)}, label=f"rows per {gc.source}"),
+                remedies=[Reweight(SPLIT, row_factors(gc.values, weights), weights, f"{self.code} '{column}'")],
             )
 
 
@@ -341,7 +358,7 @@ class LabelDisparity(Rule):
     severity = Severity.WARNING
     requires = frozenset({Need.DATASET, Need.LABELS})
     escalation = "error_below"
-    fixable = True
+    remedies = (Reweight,)
     option_help = {
         "warn_below": "a warning when the demographic parity ratio (smallest / largest rate) is under this",
         "error_below": "an error (escalated severity) when it is under this",
@@ -433,6 +450,8 @@ class LabelDisparity(Rule):
                                      for g in sorted(kept)[:MAX_SERIES]}, label="rows per label"),
                     *bars("group rows", {SPLIT: {g: group_sizes[g] for g in sorted(kept)}}),
                 ],
+                remedies=[Reweight(SPLIT, row_factors(gc.values, weights, info.values), weights,
+                                   f"{self.code} '{column}'")],
             )
 
 

@@ -5,19 +5,29 @@ from __future__ import annotations
 import shlex
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.load import ICONV_NAMES, encoding_of
-from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME, ROLE_NAMES, SYSTEM, TOOL, UNKNOWN, USER
+from ftlint.data.schema import (
+    ASSISTANT,
+    FORMATS_BY_NAME,
+    ROLE_NAMES,
+    SYSTEM,
+    TOOL,
+    UNKNOWN,
+    USER,
+)
 from ftlint.findings import row_fingerprint
 from ftlint.grammar import with_article
 from ftlint.model import Finding, Location, Row, Severity
+from ftlint.remedies import DropRows, row_refs
 from ftlint.rule import Need, Rule
 
 SHOW = 5
+#: what ``ftlint fix`` lists for the rows FT001 and FT002 drop (counted together)
+DROP_UNREADABLE = ("drop unreadable", "unreadable records and records that do not match the file's format (FT001, FT002)")
 
 
 def _plural(n: int, word: str) -> str:
@@ -36,9 +46,11 @@ class UnreadableRecord(Rule):
     Reports every record of a readable dataset file that could not be parsed, with its line
     number. The rest of the file is still read and checked. When records are not UTF-8, the
     finding says which encoding the bytes look like (Latin-1, Windows-1252) and gives the
-    `iconv` command that converts the file. Files of a given directory that look like data but
-    were skipped (a compressed `train.jsonl.gz`, a symlink loop or a broken symlink) are reported
-    too, one finding each: their data was not checked.
+    `iconv` command that converts the file. A compressed file that ends early (a truncated
+    `train.jsonl.gz`) is read up to where its data stops, and the rest is one unreadable record
+    at that line. Files of a given directory that look like data but were skipped (a
+    `train.jsonl.zip`, which ftlint does not decompress, a symlink loop or a broken symlink) are
+    reported too, one finding each: their data was not checked.
 
     ## Why it matters
     Trainers either crash on the first broken record (after the GPUs are allocated) or skip it
@@ -59,7 +71,7 @@ class UnreadableRecord(Rule):
     name = "unreadable-record"
     summary = "Records that cannot be parsed (broken JSON, bad CSV rows, invalid UTF-8)"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (DropRows,)
     requires = frozenset({Need.DATASET})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -94,7 +106,8 @@ class UnreadableRecord(Rule):
                         fix = (f"Find the file's encoding (`file -i {shlex.quote(f.path)}`) and convert it to UTF-8: "
                                f"`iconv -f <encoding> -t UTF-8 {shlex.quote(f.path)} > {out}`. {fix}")
                 yield self.finding(message, fix, rows=rows, total=max(f.records, 1), split=split,
-                                   metrics={"not_utf8": undecodable, "encoding": encoding} if undecodable else None)
+                                   metrics={"not_utf8": undecodable, "encoding": encoding} if undecodable else None,
+                                   remedies=[DropRows(row_refs(rows), *DROP_UNREADABLE)])
         for path, reason in ctx.skipped_inputs:
             yield self.finding(
                 f"{path} was skipped: {reason}",
@@ -139,7 +152,7 @@ class SchemaMismatch(Rule):
     name = "schema-mismatch"
     summary = "Records that do not match the file's detected format"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (DropRows,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
@@ -165,6 +178,7 @@ class SchemaMismatch(Rule):
                     rows=rows, total=max(f.records, 1), split=split,
                     metrics={"by_kind": dict(kinds[fid]), "format": f.format},
                     charts=bars("by kind", {split: kinds[fid]}),
+                    remedies=[DropRows(row_refs(rows), *DROP_UNREADABLE)],
                 )
 
 
@@ -198,7 +212,7 @@ class EmptyField(Rule):
     name = "empty-field"
     summary = "Empty or whitespace-only prompts, responses, turns, preference sides or conversations"
     severity = Severity.ERROR
-    fixable = True
+    remedies = (DropRows,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
@@ -236,6 +250,7 @@ class EmptyField(Rule):
                     "Fill in or remove these rows (every one is in the JSON report's rows).",
                     rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
                     charts=bars("by field", {split: where_counts}),
+                    remedies=[DropRows(row_refs(rows), "drop empty", "rows with empty fields (FT003)")],
                 )
 
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftlint.context import Context
-from ftlint.model import Finding
+from ftlint.model import Finding, Severity
 from ftlint.rule import Need, Rule, Skip
-from ftlint.model import Severity
 from ftlint.rules.config_common import (
     FULL_METHODS,
     LORA_METHODS,
@@ -29,7 +28,6 @@ from ftlint.rules.config_common import (
 )
 from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import TrainingPlan
-
 
 # -- FT603 ---------------------------------------------------------------------------------------------
 

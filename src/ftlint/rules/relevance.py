@@ -133,7 +133,7 @@ def _embedded_pair(ctx: Context, a: str, b: str, opts: Any) -> tuple[Any, Any]:
     if min(na, nb) < max(opts.min_rows, 2):
         raise Skip(f"too few rows with text to compare {a} ({na:,}) with {b} ({nb:,}); at least "
                    f"{max(opts.min_rows, 2)} on each side are needed",
-                   f"give a larger sample, or lower min-rows (the test is unreliable below a few dozen rows)")
+                   "give a larger sample, or lower min-rows (the test is unreliable below a few dozen rows)")
     return ea, eb
 
 

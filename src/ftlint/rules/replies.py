@@ -20,7 +20,6 @@ from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Rule, Skip
 
-
 #: characters of each side that the quick same-language check reads
 QUICK_CHARS = 200
 #: characters of each side that FT011 reads at all

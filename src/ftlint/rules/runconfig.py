@@ -10,9 +10,8 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.data.load import display_path
-from ftlint.model import Finding, Location
+from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule
-from ftlint.model import Severity
 from ftlint.rules.config_common import require_plan
 from ftlint.training.adapters import adapter_for
 from ftlint.training.source import to_bool

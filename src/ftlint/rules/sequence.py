@@ -10,9 +10,8 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME
-from ftlint.model import Finding, Location
+from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
-from ftlint.model import Severity
 from ftlint.rules.config_common import require_plan
 from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import ConfigValue, TrainingPlan

@@ -119,7 +119,7 @@ class SplitMismatch(Rule):
         yield self.finding(
             f"the {split} split is {', '.join(sorted(mine))} but {against} is {', '.join(sorted(theirs))}: the model "
             f"is evaluated on a different record format than it is trained on",
-            f"Convert both splits to one format (or build them with the same pipeline) before training.",
+            "Convert both splits to one format (or build them with the same pipeline) before training.",
             location=_where(ds), affected=len(ds), total=len(ds), split=split,
             metrics={"kind": "format", split: sorted(mine), against: sorted(theirs)},
         )
@@ -144,8 +144,8 @@ class SplitMismatch(Rule):
             rows = [ctx.row(split, i, self.code, extra={"label": v}) for i, v in enumerate(info.values) if v in unseen]
             yield self.finding(
                 f"{_plural(len(rows), split + ' row')} carry labels never seen in {against}: {_listing(unseen)}",
-                f"Drop these rows or add training examples of these labels; a model cannot predict a label it was "
-                f"never trained on.",
+                "Drop these rows or add training examples of these labels; a model cannot predict a label it was "
+                "never trained on.",
                 rows=rows, total=len(ds), split=split,
                 metrics={"kind": "labels", "unseen": unseen},
             )

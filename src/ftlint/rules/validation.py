@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ftlint.context import Context
-from ftlint.model import Finding, Location
+from ftlint.model import Finding, Location, Severity
+from ftlint.remedies import CarveSplit, EditConfig
 from ftlint.rule import Need, Rule, Skip
-from ftlint.model import Severity
 from ftlint.rules.config_common import (
     at,
     at_provenance,
@@ -77,7 +78,7 @@ class MissingValidationSplit(Rule):
     name = "missing-validation-split"
     summary = "No validation data: overfitting goes unseen"
     severity = Severity.WARNING
-    fixable = True
+    remedies = (CarveSplit, EditConfig)
     requires = frozenset({Need.TRAINING_RUN})
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -93,7 +94,7 @@ class MissingValidationSplit(Rule):
                 "trained on, so overfitting goes unseen",
                 _NO_CONFIG_FIX,
                 location=Location(path=path, line=None, key=None), split="train",
-                metrics={"train_rows": len(ds)},
+                metrics={"train_rows": len(ds)}, remedies=[_carve(ctx)],
             )
             return
         if plan.validation.enabled:
@@ -104,6 +105,10 @@ class MissingValidationSplit(Rule):
         if not v.configured:
             skip_invalid(v.holdout)  # the share asked for is unreadable: not "0"
         adapter = adapter_for(plan)
+        remedies: list[Any] = [EditConfig("validation.enabled", True, "evaluate on held-out data during training")]
+        if "train" in ctx.splits and "validation" not in ctx.splits:
+            remedies.insert(0, _carve(ctx, f"the training config already holds out data "
+                                           f"({', '.join(v.methods) or 'configured'})" if v.configured else None))
         yield self.finding(
             f"the {adapter.label} config never evaluates on held-out data: {v.reason}; overfitting will go unseen",
             adapter.validation_recipe(plan),
@@ -111,7 +116,22 @@ class MissingValidationSplit(Rule):
             escalated_by="with a training config, a run that never evaluates is an error",
             metrics={"framework": plan.framework, "configured": v.configured, "methods": list(v.methods),
                      "commented_lines": [c.line for c in adapter.commented_eval(plan)]},
+            remedies=remedies,
         )
+
+
+def _carve(ctx: Context, blocked: str | None = None) -> CarveSplit:
+    """FT104's remedy: a validation split carved from the training rows, stratified by their labels
+    (``blocked``: why none is carved)."""
+    repair = "carve validation"
+    if blocked is not None:
+        return CarveSplit("train", "validation", repair, "", blocked=blocked)
+    info = ctx.labels("train")
+    how = f"stratified by {info.source}" if info is not None else "no labels to stratify by"
+    how = how.replace("{", "{{").replace("}", "}}")  # the detail is a template
+    return CarveSplit("train", "validation", repair,
+                      "{fraction:.0%} of the remaining training rows moved to a new validation file (seed {seed}; "
+                      f"{how})", strata=info.values if info is not None else None)
 
 
 # -- FT105 ---------------------------------------------------------------------------------------------
