@@ -105,6 +105,9 @@ def main() -> None:
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
+@click.option("--download", is_flag=True,
+              help="Fetch Hugging Face Hub datasets that are not in the local Hugging Face cache into it "
+                   "(needs huggingface_hub: pip install 'ftlint[hub]'); without it, only the cache is read.")
 @click.option("--skip-non-datasets", is_flag=True,
               help="Skip PATHS that are not dataset files instead of failing (for pre-commit's file lists).")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (FT2), names, or ALL.")
@@ -134,16 +137,17 @@ def main() -> None:
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
           contamination: tuple[Path, ...], reference: tuple[Path, ...], embedding_model: str | None,
           sensitive: tuple[str, ...], config: Path | None,
-          framework: str | None, settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
-          select: tuple[str, ...],
+          framework: str | None, settings_path: Path | None, isolated: bool, download: bool,
+          skip_non_datasets: bool, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
           baseline_path: Path | None, no_baseline: bool, write_baseline: Path | None, no_cache: bool,
           cache_dir: Path | None, color: str, quiet: bool, verbose: bool) -> None:
     """Lint dataset files (and a training config) before training.
 
-    PATHS are dataset files (.jsonl .json .csv .tsv .parquet) or directories of them. With no
-    PATHS, the datasets named in the settings ([dataset] train = [...]) are checked.
+    PATHS are dataset files (.jsonl .json .csv .tsv .parquet) or directories of them, or Hugging
+    Face Hub datasets in the local Hugging Face cache (hf://datasets/ORG/NAME[@REVISION][/PATH]).
+    With no PATHS, the datasets named in the settings ([dataset] train = [...]) are checked.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check
@@ -159,6 +163,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         settings.fail_on = None
     if cache_dir:
         settings.cache_dir = cache_dir
+    if download:
+        settings.hub = "download"
     if sensitive:
         settings.sensitive = _split_selectors(sensitive)
     if _split_selectors(select):
