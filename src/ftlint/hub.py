@@ -639,7 +639,7 @@ class HubFile:
         if self.split_name:
             bits.append(f"split {self.split_name}")
         if self.request.split and self.request.split != self.split_name:
-            bits.append(f"as {self.request.split}")
+            bits.append(f"rows {self.request.split}")
         sampled = self.sampler.describe() if self.sampler else ""
         if sampled:
             bits.append(sampled)
@@ -812,6 +812,8 @@ def fetch(req: Request, root: Path | None = None) -> Snapshot:
         if wanted:
             hh.snapshot_download(req.repo_id, revision=revision, allow_patterns=[_fn_escape(f) for f in wanted],
                                  **common)
+    except NoSuchData:
+        raise
     except hf_errors.GatedRepoError:
         raise DownloadError(f"{req.repo_id} is gated: accept its conditions on its Hub page "
                             f"(https://huggingface.co/datasets/{req.repo_id}), then log in (`hf auth login`) or "
@@ -824,8 +826,9 @@ def fetch(req: Request, root: Path | None = None) -> Snapshot:
     except hf_errors.HfHubHTTPError as e:
         status = getattr(getattr(e, "response", None), "status_code", None)
         raise DownloadError(f"the Hub answered HTTP {status or 'error'}: {_one_line(e)}") from None
-    except (OSError, ValueError) as e:  # no network, a full disk, an endpoint that is not a Hub
-        raise DownloadError(_one_line(e)) from None
+    except Exception as e:  # noqa: BLE001 - no network, a full disk, an endpoint that is not a Hub
+        where = endpoint or "https://huggingface.co"
+        raise DownloadError(f"could not fetch from {where} ({type(e).__name__}: {_one_line(e)})") from None
     snap = find_snapshot(req.repo_id, req.revision, root)
     if snap is None:
         raise DownloadError(f"huggingface_hub did not leave revision {revision} in {_shown_dir(root)}")
@@ -859,9 +862,8 @@ def expand_url(text: str | Path, download: bool = False) -> Found:
     req = parse_url(text)
     result = locate(req, download)
     if isinstance(result, NotFound):
-        fix = (f": fetch it with `{req.download_command}`" + ("" if req.path is None else
-                                                              f" --include {shlex.quote(req.path)}")
-               + " or pass --download") if result.command else ""
+        command = req.download_command + ("" if req.path is None else f" --include {shlex.quote(req.path)}")
+        fix = f": fetch it with `{command}`, or pass --download" if result.command else ""
         raise InputError(f"{result.reason}{fix}", str(text).replace("hf:/datasets", "hf://datasets", 1)
                          if str(text).startswith("hf:/d") else str(text))
     return result
