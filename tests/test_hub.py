@@ -465,3 +465,12 @@ def test_the_hub_setting_is_validated(hub: Path) -> None:
     write("ftlint.toml", 'hub = "always"\n')
     res = cli("check", "hf://datasets/org/x", "--no-cache")
     assert res.exit_code == 2 and "ftlint.toml:1: 'hub' must be one of 'cache', 'download', not 'always'" in res.stderr
+
+
+def test_sample_of_an_hf_url_names_its_rows_by_hf_path(hub: Path, repos: dict[str, Repo]) -> None:
+    put_in_cache(hub, repos["stanfordnlp/imdb"])
+    res = cli("sample", "hf://datasets/stanfordnlp/imdb", "--n", "5", "-o", "review", "--isolated")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in Path("review/sample.jsonl").read_text().splitlines()]
+    assert len(rows) == 5 and {r["path"] for r in rows} == {"hf://datasets/stanfordnlp/imdb/plain_text/"
+                                                           "test-00000-of-00001.parquet"}

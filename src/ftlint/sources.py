@@ -83,12 +83,19 @@ class Sources:
              cache: Any) -> Any:
         """Read one file of ``assignment``: a cached hub file with the trainer's selection and its
         ``hf://`` name, any other with the dataset loader."""
-        h = self.hub.get(path)
-        if h is None:
-            return load_dataset_file(path, split, why, mapping, forced_format, cache)
-        from ftlint.hub import load
+        return load_file(path, split, why, mapping, forced_format, cache, self.hub)
 
-        return load(h, split, why, mapping, forced_format, cache)
+
+def load_file(path: Path, split: str, why: str, mapping: dict[str, str] | None, forced_format: str | None,
+              cache: Any = None, hub: dict[Path, Any] | None = None) -> Any:
+    """:meth:`Sources.load` for a file of :func:`gather_splits` or :func:`resolve` (``hub``: their
+    cached hub files)."""
+    h = (hub or {}).get(path)
+    if h is None:
+        return load_dataset_file(path, split, why, mapping, forced_format, cache)
+    from ftlint.hub import load
+
+    return load(h, split, why, mapping, forced_format, cache)
 
 
 # -- the command line and the settings ----------------------------------------------------------------
@@ -210,12 +217,13 @@ def _check_one_split_per_file(assignment: dict[str, list[tuple[Path, str]]]) -> 
 
 
 def gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path], test: Sequence[str | Path],
-                  settings: Settings) -> dict[str, list[tuple[Path, str]]]:
+                  settings: Settings) -> CommandLine:
     """Which file goes to which split without a training config: the command line, else the
     settings, per split."""
     cli = command_line_splits(paths, validation, test)
     expand_urls(cli, settings)
-    out = {s: cli[s] or settings_files(settings, s) for s in SPLITS}
+    out = CommandLine({s: cli[s] or settings_files(settings, s) for s in SPLITS})
+    out.hub = cli.hub  # the cached hub files (``hf://`` paths), read with :func:`load_file`
     _check_one_split_per_file(out)
     return out
 
