@@ -474,3 +474,19 @@ def test_sample_of_an_hf_url_names_its_rows_by_hf_path(hub: Path, repos: dict[st
     rows = [json.loads(line) for line in Path("review/sample.jsonl").read_text().splitlines()]
     assert len(rows) == 5 and {r["path"] for r in rows} == {"hf://datasets/stanfordnlp/imdb/plain_text/"
                                                            "test-00000-of-00001.parquet"}
+
+
+def test_a_readme_config_with_a_data_dir_alone_uses_the_conventional_layout_inside() -> None:
+    card = readme([{"config_name": "en", "data_dir": "en"}, {"config_name": "fr", "data_dir": "fr"}]).decode()
+    files = ["en/train.jsonl", "en/test.jsonl", "fr/train.jsonl"]
+    lay = layout(files, card, Request("o/n", config="en", split=None))
+    assert lay.splits == {"train": ["en/train.jsonl"], "test": ["en/test.jsonl"]}
+
+
+def test_hub_data_files_in_an_axolotl_entry(hub: Path) -> None:
+    files = {"raw/part-a.jsonl": "".join(json.dumps(r) + "\n" for r in _chat(12, "p")).encode(),
+             "raw/part-b.jsonl": "".join(json.dumps(r) + "\n" for r in _chat(8, "q")).encode(),
+             "other/x.jsonl": b'{"text": "not this"}\n'}
+    put_in_cache(hub, Repo("org/files", {"main": files}))
+    result = locate(Request("org/files", data_files=("raw/part-*.jsonl",)))
+    assert [h.path_in_repo for h in result.files] == ["raw/part-a.jsonl", "raw/part-b.jsonl"]  # type: ignore

@@ -28,7 +28,7 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -413,20 +413,6 @@ def _matching(files: Sequence[str], patterns: Sequence[str], base: str | None) -
     return sorted(f for f in files if any(r.match(f) for r in regexes))
 
 
-def _keyword_split(path: str) -> str | None:
-    """The split a path names by ``datasets``' default patterns (a folder first, then the file name)."""
-    folders, name = path.split("/")[:-1], path.split("/")[-1]
-    for split, words in _SPLIT_KEYWORDS.items():
-        for w in words:
-            if any(re.fullmatch(rf"(?:.*{_SEP})?{w}(?:{_SEP}.*)?", d) for d in folders):
-                return split
-    for split, words in _SPLIT_KEYWORDS.items():
-        for w in words:
-            if re.fullmatch(rf"(?:.*{_SEP})?{w}{_SEP}.*", name):
-                return split
-    return None
-
-
 def conventional_splits(files: Sequence[str]) -> dict[str, list[str]]:
     """{split: files} of a repository without ``configs:``, as ``datasets`` infers them: sharded
     ``data/{split}-00000-of-00001.*`` names, else folders or file names with a split keyword, else
@@ -493,7 +479,12 @@ def layout(files: Sequence[str], readme: str | None, req: Request) -> Layout:
                 raise NoSuchData(f"has several configs and none is the default: name one (its configs: "
                                  f"{', '.join(names)})")
         base = "/".join(x.strip("/") for x in (str(config.get("data_dir") or ""), req.data_dir or "") if x) or None
-        splits = {s: _matching(files, pats, base) for s, pats in _config_data_files(config).items()}
+        patterns = _config_data_files(config)
+        if patterns:
+            splits = {s: _matching(files, pats, base) for s, pats in patterns.items()}
+        else:  # a config with a data_dir alone: the conventional layout inside it
+            inner = [f[len(base) + 1:] for f in files if f.startswith(base + "/")] if base else list(files)
+            splits = {s: [f"{base}/{f}" if base else f for f in fs] for s, fs in conventional_splits(inner).items()}
         return Layout(str(config["config_name"]), splits, "README configs")
     base = req.data_dir.strip("/") if req.data_dir else ""
     if req.config and req.config != "default":
@@ -680,7 +671,7 @@ class NotFound:
     command: str | None
 
 
-def _selected(files: Sequence[str], present: set[str], readme: str | None, req: Request,
+def _selected(files: Sequence[str], readme: str | None, req: Request,
               ) -> tuple[Layout, list[tuple[str, list[str], SplitPart | None]]]:
     """(the layout, [(repository split, its files, the part of the split expression)]) that ``req``
     selects; raises :class:`NoSuchData`."""
@@ -705,7 +696,7 @@ def _resolve_in(snap: Snapshot, req: Request) -> Found | NotFound:
     where = f"in the Hugging Face cache ({req.asked_revision}" + (
         "" if req.asked_revision == snap.commit else f" = {snap.commit}") + ")"
     try:
-        lay, picked = _selected(files, set(present), readme, req)
+        lay, picked = _selected(files, readme, req)
     except NoSuchData as e:
         fetch = readme is None and not complete  # the card was not fetched: the full listing is unknown
         return NotFound(req, f"the dataset {where} {e}", req.download_command if fetch else None)
@@ -807,7 +798,7 @@ def fetch(req: Request, root: Path | None = None) -> Snapshot:
         if "README.md" in files:
             readme = Path(hh.hf_hub_download(req.repo_id, "README.md", revision=revision, **common)).read_text(
                 encoding="utf-8", errors="replace")
-        _, picked = _selected(files, set(files), readme, req)
+        _, picked = _selected(files, readme, req)
         wanted = sorted({f for _, fs, _ in picked for f in fs if f.lower().endswith(_READABLE)})
         if wanted:
             hh.snapshot_download(req.repo_id, revision=revision, allow_patterns=[_fn_escape(f) for f in wanted],
@@ -920,10 +911,6 @@ def load(h: HubFile, split: str, why: str, mapping: Mapping[str, str] | None, fo
         raise type(e)(message, h.shown, e.line) from None
     ds.files[0].path = h.shown
     return ds
-
-
-def describe_files(files: Iterable[HubFile]) -> str:
-    return ", ".join(h.path_in_repo for h in files)
 
 
 __all__ = ["Found", "HubFile", "NotFound", "Request", "cache_dir", "expand_url", "find_snapshot", "is_url",
