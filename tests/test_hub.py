@@ -490,3 +490,12 @@ def test_hub_data_files_in_an_axolotl_entry(hub: Path) -> None:
     put_in_cache(hub, Repo("org/files", {"main": files}))
     result = locate(Request("org/files", data_files=("raw/part-*.jsonl",)))
     assert [h.path_in_repo for h in result.files] == ["raw/part-a.jsonl", "raw/part-b.jsonl"]  # type: ignore
+
+
+def test_an_unreadable_cached_file_is_located_at_the_config_line(hub: Path) -> None:
+    put_in_cache(hub, Repo("org/broken", {"main": {"data/train-00000-of-00001.parquet": b"not parquet at all"}}))
+    write("trl.yaml", "model_name_or_path: Qwen/Qwen2.5-0.5B\ndataset_name: org/broken\n")
+    res = cli("check", "--config", "trl.yaml", "--isolated", "--no-cache")
+    assert res.exit_code == 2
+    assert res.stderr.strip() == ("ftlint: error: trl.yaml:2: dataset_name: hf://datasets/org/broken/data/"
+                                  "train-00000-of-00001.parquet: not a Parquet file (no PAR1 magic bytes)")

@@ -472,6 +472,6 @@ def relocate(error: FtlintError, named_by: tuple[str, str | None, int | None], p
     if not file:
         return error
     inner = error.located()
-    if not inner.startswith(display_path(path)):
+    if not inner.startswith(display_path(path)) and not str(error.path or "").startswith("hf://"):
         inner = f"{display_path(path)}: {inner}"
     return type(error)(f"{key}: {inner}" if key else inner, file, line)
