@@ -26,6 +26,13 @@ def corpus_dir() -> Path:
     return CORPUS_DIR
 
 
+@pytest.fixture(autouse=True)
+def _empty_hf_hub_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hub datasets come only from a Hugging Face cache a test builds (HF_HUB_CACHE set again), never
+    from the machine's own: by default HF_HUB_CACHE names an empty folder."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path_factory.getbasetemp() / "empty-hf-hub-cache"))
+
+
 @pytest.fixture
 def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
     """``write_jsonl(name, records)`` writes one JSON record per line under tmp_path and returns the path.

@@ -190,7 +190,8 @@ def test_a_hub_dataset_is_ft013_with_the_command_and_exit_1() -> None:
     assert f["severity"] == "error" and f["name"] == "dataset-not-available"
     assert f["location"] == {"path": "train.yaml", "line": 3, "key": "datasets[0].path"}
     assert "mlabonne/FineTome-100k" in f["message"] and "train.yaml:3" in f["message"]
-    assert "`hf download mlabonne/FineTome-100k --repo-type dataset --local-dir data/FineTome-100k`" in f["fix"]
+    assert "`hf download mlabonne/FineTome-100k --repo-type dataset`" in f["fix"] and "--download" in f["fix"]
+    assert "not in the Hugging Face cache" in f["message"]
     [ds] = [i for i in report["inputs"] if i["role"] == "dataset"]
     assert ds["path"] == "mlabonne/FineTome-100k" and ds["loadable"] is False and ds["records"] is None
     rules = {r["code"]: r for r in report["rules"]}

@@ -252,7 +252,7 @@ def run(
         parts = []
         for p, why in assignment[split]:
             try:
-                parts.append(load_dataset_file(p, split, why, mapping, settings.dataset.format, cache))
+                parts.append(sources.load(p, split, why, mapping, settings.dataset.format, cache))
             except FtlintError as e:
                 named_by = sources.named_by.get(p.resolve())
                 if named_by is None:

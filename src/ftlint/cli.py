@@ -108,6 +108,9 @@ def main() -> None:
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
 @click.option("-r", "--recursive", is_flag=True,
               help="Search directories among PATHS with their subfolders (a datasets save_to_disk folder is read whole).")
+@click.option("--download", is_flag=True,
+              help="Fetch Hugging Face Hub datasets that are not in the local Hugging Face cache into it "
+                   "(needs huggingface_hub: pip install 'ftlint[hub]'); without it, only the cache is read.")
 @click.option("--skip-non-datasets", is_flag=True,
               help="Skip PATHS that are not dataset files instead of failing (for pre-commit's file lists).")
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (FT2), names, or ALL.")
@@ -137,7 +140,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
           contamination: tuple[Path, ...], reference: tuple[Path, ...], embedding_model: str | None,
           sensitive: tuple[str, ...], config: Path | None,
-          framework: str | None, settings_path: Path | None, isolated: bool, recursive: bool,
+          framework: str | None, settings_path: Path | None, isolated: bool, recursive: bool, download: bool,
           skip_non_datasets: bool, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
@@ -146,9 +149,10 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     """Lint dataset files (and a training config) before training.
 
     PATHS are dataset files (.jsonl .json .csv .tsv .parquet .arrow; the text formats also as .gz
-    .bz2 .xz .zst), directories of them, datasets save_to_disk folders, or quoted patterns
-    ('data/**/*.jsonl.gz'). With no PATHS, the datasets named in the settings ([dataset] train =
-    [...]) are checked.
+    .bz2 .xz .zst), directories of them, datasets save_to_disk folders, quoted patterns
+    ('data/**/*.jsonl.gz'), or Hugging Face Hub datasets in the local Hugging Face cache
+    (hf://datasets/ORG/NAME[@REVISION][/PATH]). With no PATHS, the datasets named in the settings
+    ([dataset] train = [...]) are checked.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check
@@ -164,6 +168,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         settings.fail_on = None
     if cache_dir:
         settings.cache_dir = cache_dir
+    if download:
+        settings.hub = "download"
     if sensitive:
         settings.sensitive = _split_selectors(sensitive)
     if _split_selectors(select):

@@ -6,9 +6,12 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xxhash
+
+if TYPE_CHECKING:
+    from ftlint.chartspec import ChartSpec
 
 # re-exported for callers outside ftlint that still import them from here
 from ftlint.model import (  # noqa: F401

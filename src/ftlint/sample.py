@@ -146,14 +146,15 @@ def run_sample(paths: Sequence[str | Path], *, validation: Sequence[str | Path] 
     from ftlint.api import _gather_splits
     from ftlint.context import Context
     from ftlint.data.dataset import Dataset
-    from ftlint.data.load import load_dataset_file
+    from ftlint.sources import load_file
 
     assignment = _gather_splits(paths, validation, test, settings)
     protected = Protected.for_run(settings, assignment)
     guard_outputs(_outputs(out_dir), protected)  # before any data is read
     datasets = {}
     for name, files in assignment.items():
-        parts = [load_dataset_file(p, name, why, settings.dataset.columns, settings.dataset.format) for p, why in files]
+        parts = [load_file(p, name, why, settings.dataset.columns, settings.dataset.format,
+                           hub=getattr(assignment, "hub", None)) for p, why in files]
         if parts:
             datasets[name] = Dataset.concat(name, parts)
     if not datasets:

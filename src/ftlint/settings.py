@@ -41,7 +41,10 @@ TOP_LEVEL_KEYS = {
     "task": "the task type, when ftlint should not infer it",
     "baseline": "path to the baseline file of accepted findings",
     "per-file-ignores": "map of path glob to rule selectors to ignore there",
+    "hub": 'Hugging Face Hub datasets: "cache" (read the local Hugging Face cache only; default) or "download" '
+           "(fetch what is missing into it; same as --download)",
 }
+HUB_MODES = ("cache", "download")
 DATASET_KEYS = {"train", "validation", "test", "format", "columns"}
 SPLIT_KEYS = ("train", "validation", "test")
 FAIL_ON_VALUES = ("error", "warning", "info", "never", "high", "medium", "low")
@@ -80,6 +83,8 @@ class Settings:
     task: str | None = None
     baseline: Path | None = None
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    #: hub datasets: "cache" (the local Hugging Face cache only) or "download" (fetch what is missing)
+    hub: str = "cache"
     #: the settings file these came from (None: defaults only) and the project root
     source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -271,6 +276,10 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
                 raise err(e.message, key) from None
         elif key == "embedding-model":
             s.embedding_model = one_str(key, value)
+        elif key == "hub":
+            if value not in HUB_MODES:
+                raise err(f"'hub' must be one of {', '.join(repr(m) for m in HUB_MODES)}, not {value!r}", key)
+            s.hub = value
         elif key == "embedding-sample":
             if isinstance(value, bool) or not isinstance(value, int) or value < 20:
                 raise err("'embedding-sample' must be a whole number of rows, at least 20", key)

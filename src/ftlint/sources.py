@@ -15,8 +15,14 @@ A training config named only by the settings (``training-config = "..."``) comes
 A dataset of the winning source that should be on this machine and is not (a mistyped path, a
 file that cannot be read, a LLaMA-Factory name that ``dataset_info.json`` does not resolve) is
 unusable input: a located one-line error naming the path and the config or settings line (exit
-2). A dataset that lives elsewhere (a Hugging Face Hub id, an uploaded OpenAI file, a torchtune
-builder's hub source) is listed as not loaded and reported by FT013 ``dataset-not-available``.
+2). A Hugging Face Hub dataset (a config's hub id, or ``hf://datasets/ORG/NAME[@REVISION][/PATH]`` on
+the command line) is read from the local Hugging Face cache (``ftlint.hub``), with the config's
+selection (config, split, data_files, columns, mixture weight); with the user's consent
+(``--download``, ``hub = "download"``) what is missing is fetched into the cache first. A dataset
+that lives elsewhere and was not read (a hub dataset not in the cache, an uploaded OpenAI file, a
+torchtune builder's hub source) is listed as not loaded and reported by FT013
+``dataset-not-available``; an ``hf://`` path on the command line that is not in the cache is
+unusable input (exit 2), like a missing local path.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftlint.data.load import SPLITS, SUFFIXES_SHOWN, display_path, expand_paths, infer_split
+from ftlint.data.load import SPLITS, SUFFIXES_SHOWN, display_path, expand_paths, infer_split, load_dataset_file
 from ftlint.errors import FtlintError, InputError, UsageError
 from ftlint.model import InputInfo
 from ftlint.settings import Settings
@@ -52,6 +58,10 @@ class Unavailable:
     config: str  # the training config as shown
     label: str  # "training config train.yaml:3 datasets[0].path"
     reason: str
+    #: a hub dataset: why it could not be read from the Hugging Face cache, and the command that
+    #: fetches it (None where fetching would not help: a split or config the dataset does not have)
+    hub_reason: str = ""
+    command: str | None = None
 
 
 @dataclass
@@ -70,17 +80,53 @@ class Sources:
     unavailable: list[Unavailable] = field(default_factory=list)
     #: datasets another source named for a split that a higher source decided
     replaced: list[InputInfo] = field(default_factory=list)
+    #: the files read from the Hugging Face cache (``ftlint.hub.HubFile``), by their path in ``assignment``
+    hub: dict[Path, Any] = field(default_factory=dict)
+
+    def load(self, path: Path, split: str, why: str, mapping: dict[str, str] | None, forced_format: str | None,
+             cache: Any) -> Any:
+        """Read one file of ``assignment``: a cached hub file with the trainer's selection and its
+        ``hf://`` name, any other with the dataset loader."""
+        return load_file(path, split, why, mapping, forced_format, cache, self.hub)
+
+
+def load_file(path: Path, split: str, why: str, mapping: dict[str, str] | None, forced_format: str | None,
+              cache: Any = None, hub: dict[Path, Any] | None = None) -> Any:
+    """:meth:`Sources.load` for a file of :func:`gather_splits` or :func:`resolve` (``hub``: their
+    cached hub files)."""
+    h = (hub or {}).get(path)
+    if h is None:
+        return load_dataset_file(path, split, why, mapping, forced_format, cache)
+    from ftlint.hub import load
+
+    return load(h, split, why, mapping, forced_format, cache)
 
 
 # -- the command line and the settings ----------------------------------------------------------------
 
+class CommandLine(dict[str, list[tuple[Path, str]]]):
+    """The command line's files per split, and its ``hf://`` paths not yet read from the cache
+    (``urls``: (path, the split --validation/--test forces or None, why)); :func:`expand_urls` reads
+    them once the settings say whether missing data may be fetched."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.urls: list[tuple[str, str | None, str]] = []
+        self.hub: dict[Path, Any] = {}
+        self.not_loaded: list[InputInfo] = []
+
+
 def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
-                        test: Sequence[str | Path], recursive: bool = False) -> dict[str, list[tuple[Path, str]]]:
+                        test: Sequence[str | Path], recursive: bool = False) -> CommandLine:
     """The files the command line names, per split (a positional file named ``*val*``/``*test*``
-    goes to that split, an Arrow file of a ``datasets`` folder to its split). ``recursive``:
-    directories are searched with their subfolders."""
-    out: dict[str, list[tuple[Path, str]]] = {s: [] for s in SPLITS}
-    for p in expand_paths(paths, recursive=recursive) if paths else []:
+    goes to that split, an Arrow file of a ``datasets`` folder to its split), and the hub datasets
+    it names (``hf://``). ``recursive``: directories are searched with their subfolders."""
+    from ftlint.hub import is_url
+
+    out = CommandLine({s: [] for s in SPLITS})
+    local = [p for p in paths if not is_url(p)]
+    out.urls += [(str(p), None, f"{COMMAND_LINE} (positional path)") for p in paths if is_url(p)]
+    for p in expand_paths(local, recursive=recursive) if local else []:
         inferred = infer_split(p)
         if inferred:
             out[inferred[0]].append((p, f"{COMMAND_LINE} ({inferred[1]})"))
@@ -88,8 +134,54 @@ def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | 
             out["train"].append((p, f"{COMMAND_LINE} (positional path)"))
     for split, given in (("validation", validation), ("test", test)):
         if given:
-            out[split] += [(p, f"{COMMAND_LINE} (--{split})") for p in expand_paths(given, recursive=recursive)]
+            out.urls += [(str(p), split, f"{COMMAND_LINE} (--{split})") for p in given if is_url(p)]
+            files = [p for p in given if not is_url(p)]
+            out[split] += ([(p, f"{COMMAND_LINE} (--{split})") for p in expand_paths(files, recursive=recursive)]
+                           if files else [])
     return out
+
+
+def hub_download(settings: Settings) -> bool:
+    """Whether the user consented to fetching missing hub data (``--download``, ``hub = "download"``)."""
+    return getattr(settings, "hub", "cache") == "download"
+
+
+def expand_urls(cli: dict[str, list[tuple[Path, str]]], settings: Settings) -> None:
+    """Read the command line's ``hf://`` paths from the Hugging Face cache into its splits (once)."""
+    urls = getattr(cli, "urls", None)
+    if not urls:
+        return
+    from ftlint.hub import expand_url, file_split
+
+    for url, forced, why in list(urls):
+        found = expand_url(url, hub_download(settings))
+        for h in found.files:
+            if forced is not None:
+                split, reason = forced, why
+            else:
+                inferred = file_split(h)
+                if inferred is None:
+                    cli.not_loaded.append(InputInfo(  # type: ignore[attr-defined]
+                        path=h.shown, role="dataset", split=None, format=None, records=None, split_source=why,
+                        extra={"loadable": False, "hub": h.extra(),
+                               "reason": f"split {h.split_name!r} is neither train, validation nor test: name "
+                                         f"its files to check them ({h.shown})"}))
+                    continue
+                split = inferred[0]
+                reason = f"{COMMAND_LINE} ({inferred[1]})" if inferred[1] else why
+            cli[split].append((h.local, f"{reason}; {h.label()}"))
+            cli.hub[h.local] = h  # type: ignore[attr-defined]
+        for name, reason in found.skipped:
+            cli.not_loaded.append(InputInfo(  # type: ignore[attr-defined]
+                path=url, role="dataset", split=split_of_name(name), split_source=why,
+                extra={"loadable": False, "reason": reason}))
+    urls.clear()
+
+
+def split_of_name(name: str) -> str | None:
+    from ftlint.hub import split_of
+
+    return split_of(name)
 
 
 def _settings_where(settings: Settings, split: str) -> tuple[str, str | None, int | None]:
@@ -131,11 +223,13 @@ def _check_one_split_per_file(assignment: dict[str, list[tuple[Path, str]]]) -> 
 
 
 def gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path], test: Sequence[str | Path],
-                  settings: Settings) -> dict[str, list[tuple[Path, str]]]:
+                  settings: Settings) -> CommandLine:
     """Which file goes to which split without a training config: the command line, else the
     settings, per split."""
     cli = command_line_splits(paths, validation, test)
-    out = {s: cli[s] or settings_files(settings, s) for s in SPLITS}
+    expand_urls(cli, settings)
+    out = CommandLine({s: cli[s] or settings_files(settings, s) for s in SPLITS})
+    out.hub = cli.hub  # the cached hub files (``hf://`` paths), read with :func:`load_file`
     _check_one_split_per_file(out)
     return out
 
@@ -232,6 +326,28 @@ def _config_files(ref: DatasetRef, plan: TrainingPlan) -> tuple[list[Path], str 
     return files, ref.resolved_via
 
 
+def _hub_files(ref: Any, plan: Any, settings: Settings) -> tuple[tuple[list[Path], str | None] | None,
+                                                                   dict[Path, Any], Any]:
+    """A config's Hugging Face Hub dataset read from the cache: (the files and how, or None; the
+    ``HubFile`` of each file; the ``NotFound`` when it could not be read, or None)."""
+    from ftlint.hub import Found, locate, request_for
+    from ftlint.training.plan import DatasetKind
+
+    if ref.kind is not DatasetKind.HUB:
+        return None, {}, None
+    req = request_for(ref, getattr(plan, "framework", None))
+    if req is None:
+        return None, {}, None
+    result = locate(req, hub_download(settings))
+    if not isinstance(result, Found):
+        return None, {}, result
+    if not result.files:  # a selection of no rows at all: nothing was read
+        from ftlint.hub import NotFound
+
+        return None, {}, NotFound(req, "the selection holds no files", None)
+    return ([h.local for h in result.files], None), {h.local: h for h in result.files}, None
+
+
 def _shown(ref: Any) -> str:
     from ftlint.training.plan import DatasetKind
 
@@ -247,6 +363,7 @@ def _shown(ref: Any) -> str:
 def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: TrainingPlan | None, config_from_cli: bool) -> Sources:
     """Decide each split's source (see the module docstring) and the files to load; ``cli`` is
     :func:`command_line_splits`."""
+    expand_urls(cli, settings)
     refs: dict[str, list[Any]] = {s: [] for s in SPLITS}
     if plan is not None:
         for ref in (*plan.train_datasets, *plan.eval_datasets, *plan.test_datasets):
@@ -265,10 +382,16 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
         winner[split] = next((s for s in order if named[s]), None)
 
     out = Sources(assignment={s: [] for s in SPLITS}, extras={s: {} for s in SPLITS})
+    out.not_loaded += getattr(cli, "not_loaded", [])
     # the command line's and the settings' files first: one file in two of their splits is an error
     for split in SPLITS:
         if winner[split] == "cli":
             out.assignment[split] = list(cli[split])
+            for p, _ in cli[split]:
+                h = getattr(cli, "hub", {}).get(p)
+                if h is not None:
+                    out.hub[p] = h
+                    out.extras[split][p.resolve()] = {"hub": h.extra()}
         elif winner[split] == "settings":
             out.assignment[split] = settings_files(settings, split)
             _, file, line = _settings_where(settings, split)
@@ -283,8 +406,14 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
         for ref in refs[split]:
             label, file, line, key = _config_where(plan, ref)
             found = _config_files(ref, plan)
+            hub_files: dict[Path, Any] = {}
+            missing: Any = None
+            if found is None:
+                found, hub_files, missing = _hub_files(ref, plan, settings)
             files, via = found if found is not None else ([], None)
             reason = "" if found is not None else not_loadable_reason(ref)
+            if missing is not None:
+                reason = f"{reason.removesuffix(' (FT013)')}: {missing.reason} (FT013)"
             clash = next((taken[f.resolve()] for f in files if taken.get(f.resolve(), split) != split), None)
             if clash is not None:  # e.g. one local dataset folder named for train and for eval
                 files, reason = [], f"the same file is already read as {clash} data"
@@ -294,21 +423,32 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
                     extra["config_key"] = key
                 if ref.split and ref.kind.value in ("hub", "builder"):
                     extra["dataset_split"] = ref.split
+                if missing is not None and missing.command:
+                    extra["download"] = missing.command
                 out.not_loaded.append(InputInfo(path=_shown(ref), role="dataset", split=split, format=None,
                                                 records=None, split_source=label, extra=extra))
                 if clash is None:
-                    out.unavailable.append(Unavailable(split, ref, file, label, reason))
+                    out.unavailable.append(Unavailable(split, ref, file, label, reason,
+                                                       missing.reason if missing is not None else "",
+                                                       missing.command if missing is not None else None))
                 continue
             for f in files:
                 rp = f.resolve()
                 if rp in taken:
                     continue
                 taken[rp] = split
-                out.assignment[split].append((f, f"{label} (resolved via {via})" if via else label))
+                h = hub_files.get(f)
+                if h is not None:
+                    out.hub[f] = h
+                    out.assignment[split].append((f, f"{label}; {h.label()}"))
+                else:
+                    out.assignment[split].append((f, f"{label} (resolved via {via})" if via else label))
                 out.named_by[rp] = (key or "", file, line)
                 extra = {"from_config": True, "resolved_via": via}
                 if key:
                     extra["config_key"] = key
+                if h is not None:
+                    extra["hub"] = h.extra()
                 out.extras[split][rp] = extra
 
     # what the losing sources named for each split: listed as replaced (unless it is the same file)
@@ -340,6 +480,6 @@ def relocate(error: FtlintError, named_by: tuple[str, str | None, int | None], p
     if not file:
         return error
     inner = error.located()
-    if not inner.startswith(display_path(path)):
+    if not inner.startswith(display_path(path)) and not str(error.path or "").startswith("hf://"):
         inner = f"{display_path(path)}: {inner}"
     return type(error)(f"{key}: {inner}" if key else inner, file, line)

@@ -41,6 +41,7 @@ def cases() -> list[tuple[str, Path, list[str]]]:
 def report(cwd: Path, args: list[str]) -> dict:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "COLUMNS": "120"}
     env.pop("FTLINT_CACHE_DIR", None)
+    env["HF_HUB_CACHE"] = str(HERE / "no-hf-cache")  # hub datasets: never the machine's own cache (issue 15)
     proc = subprocess.run(
         [sys.executable, "-m", "ftlint", "check", *args, "--output-format", "json", "--no-cache", "--exit-zero"],
         cwd=cwd, env=env, capture_output=True, text=True, check=False,

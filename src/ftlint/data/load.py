@@ -21,21 +21,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from ftlint.cache import MISS, Cache, cache_key
 from ftlint.data.cached import DATASET
-from ftlint.data.columns import CodedColumn, OptionalTextColumn, SpillError, TextColumn, save_text_columns
-from ftlint.data.dataset import Dataset, Malformed, SourceFile
-from ftlint.data.schema import (
-    CONSUMED_KEYS,
-    FORMATS_BY_NAME,
-    LABEL_KEYS,
-    SCORE_COLUMNS,
-    Format,
-    Issue,
-    apply_mapping,
-    detect_format,
+from ftlint.data.columns import (
+    CodedColumn,
+    OptionalTextColumn,
+    SpillError,
+    TextColumn,
+    save_text_columns,
 )
+from ftlint.data.dataset import Dataset, Malformed, SourceFile
 from ftlint.data.formats import (  # noqa: F401 - ICONV_NAMES, encoding_of: re-exported for the FT001 rule
     _JSONISH,
     BY_SUFFIX,
@@ -49,6 +46,16 @@ from ftlint.data.formats import (  # noqa: F401 - ICONV_NAMES, encoding_of: re-e
     read_head,
     source_for,
     strip_suffixes,
+)
+from ftlint.data.schema import (
+    CONSUMED_KEYS,
+    FORMATS_BY_NAME,
+    LABEL_KEYS,
+    SCORE_COLUMNS,
+    Format,
+    Issue,
+    apply_mapping,
+    detect_format,
 )
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
@@ -492,16 +499,24 @@ def load_dataset_file(
     mapping: Mapping[str, str] | None = None,
     forced_format: str | None = None,
     cache: Cache | None = None,
+    columns: Sequence[str] | None = None,
+    rows: Iterable[int] | None = None,
 ) -> Dataset:
-    """Read one dataset file into a :class:`Dataset` of one split (cached by content hash)."""
+    """Read one dataset file into a :class:`Dataset` of one split (cached by content hash).
+
+    ``columns`` keeps only those columns of each record, ``rows`` only the records at those 0-based
+    positions (what a trainer selects of a hub dataset); the rows kept keep their index in the file."""
     mapping = dict(mapping or {})
     shown = display_path(path)
     try:
         content_hash = FileSource(path, shown).content_hash()
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
+    keep = None if rows is None else frozenset(int(i) for i in rows)
+    selection = ([] if columns is None else [("columns", list(columns))]) + \
+        ([] if keep is None else [("rows", xxhash.xxh3_64_hexdigest(np.array(sorted(keep), dtype=np.int64).tobytes()))])
     key = cache_key("dataset", LOADER_VERSION, content_hash, sorted(mapping.items()), forced_format,
-                    path.name[len(strip_suffixes(path.name)):].lower())  # .jsonl, .jsonl.gz
+                    path.name[len(strip_suffixes(path.name)):].lower(), *selection)  # .jsonl, .jsonl.gz
     cached = cache.get(key, DATASET, "dataset") if cache else MISS
     if cached is not MISS and cached.files[0].content_hash == content_hash:
         f = cached.files[0]
@@ -516,7 +531,8 @@ def load_dataset_file(
         except OSError:
             pass
     try:
-        ds = _read(path, shown, split, split_source, mapping, forced_format, content_hash, text_dir)
+        ds = _read(path, shown, split, split_source, mapping, forced_format, content_hash, text_dir,
+                   None if columns is None else tuple(columns), keep)
     except SpillError as e:
         where = text_dir or tempfile.gettempdir()
         raise InputError(f"cannot write ftlint's temporary text file in {where}: {e.strerror or e} "
@@ -531,7 +547,8 @@ def load_dataset_file(
 
 
 def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[str, str],
-          forced_format: str | None, content_hash: str, text_dir: str | None = None) -> Dataset:
+          forced_format: str | None, content_hash: str, text_dir: str | None = None,
+          columns: tuple[str, ...] | None = None, keep: frozenset[int] | None = None) -> Dataset:
     fmt, source = source_for(path, shown)
     reason = fmt.sniff(read_head(source))
     if reason is not None:
@@ -545,6 +562,10 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
     record_format: Format | None = None
     builder: _Builder | None = None
     for index, line, rec, err, text, _raw in items:
+        if keep is not None and index not in keep:  # a row the trainer does not take
+            continue
+        if columns is not None and isinstance(rec, dict):
+            rec = {k: rec[k] for k in columns if k in rec}
         count += 1
         if err is not None:
             malformed.append(Malformed(0, index, line, err, snippet(text)))

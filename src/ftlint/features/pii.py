@@ -40,7 +40,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ftlint.findings import Redaction
 from ftlint.model import Finding

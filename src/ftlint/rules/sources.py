@@ -32,11 +32,17 @@ class DatasetNotAvailable(Rule):
     ## What it does
     Reports each dataset that the training config (`--config`, or `training-config` in the
     settings) names for a split, when ftlint could not read it on this machine: a Hugging Face
-    Hub dataset id (Axolotl `datasets[].path`, HF/TRL `dataset_name`, a LLaMA-Factory
-    `dataset_info.json` entry with `hf_hub_url` or `ms_hub_url`, `dataset_dir: ONLINE`), the hub
-    source of a torchtune dataset builder, an uploaded OpenAI file id, or a name that is neither a
-    local path nor a hub id. The finding names the dataset, the config line that names it and
-    the command that makes it available.
+    Hub dataset (Axolotl `datasets[].path`, HF/TRL `dataset_name`, alignment-handbook
+    `dataset_mixture`, a LLaMA-Factory `dataset_info.json` entry with `hf_hub_url`,
+    `dataset_dir: ONLINE`) that is not in the local Hugging Face cache (or whose cached files
+    lack the split, config or files the config selects), a ModelScope dataset, the hub source of
+    a torchtune dataset builder, an uploaded OpenAI file id, or a name that is neither a local
+    path nor a hub id. The finding names the dataset, the config line that names it, why it could
+    not be read and the exact command that fetches it.
+
+    A Hugging Face Hub dataset that *is* in the cache (`HF_HUB_CACHE`, `HF_HOME`, or
+    `~/.cache/huggingface/hub`, where `datasets.load_dataset` puts it) is read from there, with
+    the config's selection, and is not this rule.
 
     A local path that does not exist is not this rule: it is unusable input (a one-line error
     with the path and the config line, exit code 2). Data given on the command line replaces the
@@ -52,14 +58,16 @@ class DatasetNotAvailable(Rule):
 
     ## Example
     An Axolotl config with `datasets: [{path: mlabonne/FineTome-100k, type: chat_template}]`
-    checked without the data on the command line.
+    checked on a machine whose Hugging Face cache does not hold that dataset.
 
     ## How to fix
-    Download the dataset and check its files, e.g. `hf download mlabonne/FineTome-100k
-    --repo-type dataset --local-dir data/FineTome-100k`, then `ftlint check
-    data/FineTome-100k/<files> --config train.yaml` (files named `*val*`/`*test*` go to those
-    splits). For an OpenAI job, pass the JSONL file you uploaded: `ftlint check train.jsonl
-    --config job.json`. To accept a run whose data ftlint cannot see, ignore the rule.
+    Fetch the dataset into the Hugging Face cache, e.g. `hf download mlabonne/FineTome-100k
+    --repo-type dataset` (with `--revision` when the config pins one), or let ftlint fetch what
+    the config selects: `ftlint check --config train.yaml --download` (or `hub = "download"` in
+    the settings; `pip install 'ftlint[hub]'`). A split or config the dataset does not have is
+    fixed in the training config. For an OpenAI job, pass the JSONL file you uploaded: `ftlint
+    check train.jsonl --config job.json`. To accept a run whose data ftlint cannot see, ignore
+    the rule.
     """
 
     code = "FT013"
@@ -86,7 +94,18 @@ class DatasetNotAvailable(Rule):
                 where += f" ({prov.key})"
             named = f"the {splits} data of {where}"
             data = "<files>"
-            if ref.kind is DatasetKind.HUB:
+            reasons = list(dict.fromkeys(u.hub_reason for u in items if u.hub_reason))
+            command = next((u.command for u in items if u.command), None)
+            if ref.kind is DatasetKind.HUB and reasons:
+                what = f"{ident}, {named}, is a Hugging Face Hub dataset that ftlint could not read: {'; '.join(reasons)}"
+                if command:
+                    fix = (f"Fetch it into the Hugging Face cache: `{command}`, or let ftlint fetch what the "
+                           f"config selects: `ftlint check --config {config} --download` (or hub = \"download\" in "
+                           "the settings; needs `pip install 'ftlint[hub]'`).")
+                else:
+                    fix = ("Fix the selection in the training config (the trainer stops on it too), or pass the "
+                           f"data on the command line: `ftlint check {data} --config {config}`.")
+            elif ref.kind is DatasetKind.HUB:
                 what = f"{ident}, {named}, is a hub dataset that is not available locally"
                 fix = (f"Download it: {_download(ident, ref.entry)}, then check its data files: "
                        f"`ftlint check {_folder(ident)}/{data} --config {config}` (the command line's data "
@@ -112,7 +131,8 @@ class DatasetNotAvailable(Rule):
                 location=Location(path=config, line=prov.line if prov else None, key=prov.key if prov else None),
                 affected=1, total=1,
                 metrics={"dataset": ident, "kind": ref.kind.value, "splits": [u.split for u in items],
-                         "hub_splits": [u.ref.split for u in items]},
+                         "hub_splits": [u.ref.split for u in items],
+                         **({"download": command} if command else {})},
             )
 
 

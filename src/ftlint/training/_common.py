@@ -15,7 +15,7 @@ from ftlint.training.plan import (
     PlanProblem,
     Provenance,
 )
-from ftlint.training.source import Reader, looks_like_hub_id, looks_like_path, to_str
+from ftlint.training.source import MISSING, Reader, looks_like_hub_id, looks_like_path, to_str
 
 _STAGE_WORDS: tuple[tuple[str, str], ...] = (
     ("orpo", "orpo"),
@@ -178,7 +178,7 @@ def _num(value: float) -> str:
 
 
 def str_or_none(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
+    if value is None or value is MISSING or isinstance(value, (dict, list)):
         return None
     text = to_str(value)
     return text or None

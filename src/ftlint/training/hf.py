@@ -529,8 +529,12 @@ def _datasets_and_validation(
             split_key = "dataset_mixture.test_split_size"
         else:
             prefix, entries, split_key = "", trl_datasets, "test_split_size"
+        seed = _mixture_seed(reader) if prefix == "dataset_mixture" else None
         for index, entry in enumerate(as_list(entries)):
             ref, problem = _mixture_entry(reader, prefix, index, entry)
+            if ref is not None and ref.weight is not None and seed is not None:
+                # alignment-handbook: ds.shuffle(seed=seed).select(range(int(len(ds) * weight)))
+                ref = replace(ref, sampling="shuffle", seed=seed)
             if ref is not None:
                 train.append(ref)
             if problem is not None:
@@ -618,6 +622,12 @@ def _datasets_and_validation(
     return tuple(train), tuple(evals), tuple(tests), validation, problems
 
 
+def _mixture_seed(reader: Reader) -> int:
+    """``dataset_mixture.seed`` (alignment-handbook's DatasetMixtureConfig default: 0)."""
+    raw = reader.get("dataset_mixture.seed")
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
+
+
 def _mixture_entry(reader: Reader, prefix: str, index: int, entry: Any) -> tuple[DatasetRef | None, PlanProblem | None]:
     base = f"{prefix}.datasets[{index}]" if prefix else f"datasets[{index}]"
     if isinstance(entry, str):
@@ -665,11 +675,12 @@ def _old_mixer(reader: Reader, train: list[DatasetRef], evals: list[DatasetRef])
         for split in splits:
             role = "train" if "train" in split else "eval" if "test" in split else None
             if role is not None:
-                (train if role == "train" else evals).append(
-                    dataset_ref(
-                        reader, name, role, f"dataset_mixer.{name}", split=split, weight=w if role == "train" else None
-                    )
+                ref = dataset_ref(
+                    reader, name, role, f"dataset_mixer.{name}", split=split, weight=w if role == "train" else None
                 )
+                # the older alignment-handbook: dataset.select(range(int(frac * len(dataset))))
+                (train if role == "train" else evals).append(replace(ref, sampling="first") if ref.weight is not None
+                                                             else ref)
 
 
 def _early_stopping(reader: Reader, validation: ValidationPlan) -> EarlyStoppingPlan:

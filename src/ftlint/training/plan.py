@@ -216,6 +216,11 @@ class DatasetRef:
     weight: float | None = None
     entry: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     note: str = ""
+    #: how the trainer takes ``weight`` of the rows: ``"shuffle"`` (a shuffle seeded with ``seed``, then
+    #: the first rows: alignment-handbook's ``dataset_mixture``) or ``"first"`` (the first rows: its older
+    #: ``dataset_mixer``); None where ``weight`` is not a fraction of the rows
+    sampling: str | None = None
+    seed: int | None = None
 
     @property
     def loadable(self) -> bool:
