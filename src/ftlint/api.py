@@ -54,6 +54,46 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     return plan, info
 
 
+def _load_runs(paths: Sequence[Path], plan: Any, plan_info: InputInfo | None) -> tuple[list[Any], list[InputInfo]]:
+    """Read each ``--run`` (an output directory or a log file; ``ftlint.runs``), match it to the
+    training config when one is given, and list it in the report's inputs (role ``run``)."""
+    if not paths:
+        return [], []
+    from ftlint.runs import load_run
+    from ftlint.runs.match import match_plan
+
+    runs, infos = [], []
+    for p in paths:
+        run = load_run(p)
+        if plan is not None:
+            match_plan(run, plan, plan_info.path if plan_info is not None else display_path(Path(plan.path)))
+        runs.append(run)
+        evals = len([q for q in run.eval_loss if q.finite])
+        infos.append(InputInfo(path=run.shown, role="run", format=run.source, records=run.records, extra={
+            "framework": run.framework, "steps": run.last_step, "evaluations": evals,
+            "checkpoints": len(run.checkpoints) if run.checkpoints is not None else None,
+            "best_checkpoint": run.best_checkpoint, "config": run.plan_note or None}))
+    return runs, infos
+
+
+def _by_phase(rules: list[Any], settings: Settings, runs: bool, pre_flight: bool) -> list[Any]:
+    """A run check (``--run``) and a pre-flight check (data, config) share one report: without a run
+    the FT8xx rules are left out, and with only a run the pre-flight rules are, unless a selector
+    names them (a code prefix of three characters or more, or the name)."""
+    from ftlint.registry import _specificity
+    from ftlint.rule import Need
+
+    named = [*(settings.select or []), *settings.extend_select]
+    out = []
+    for r in rules:
+        cls = type(r)
+        wants_run = Need.RUN in cls.requires
+        if (wants_run and runs) or (not wants_run and pre_flight) or cls.code.startswith("FT9") \
+                or any(_specificity(s, cls) >= 5 for s in named):
+            out.append(r)
+    return out
+
+
 def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | None:
     """The baseline a run reads: ``--baseline``, the settings' ``baseline``, or
     ``.ftlint-baseline.json`` in the project root when present."""
@@ -175,6 +215,7 @@ def run(
     extend_select: list[str] | None = None,
     ignore: list[str] | None = None,
     no_cache: bool = False,
+    runs: Sequence[str | Path] = (),
     plugins: bool = True,
     baseline: str | Path | None = None,
     use_baseline: bool = True,
@@ -228,12 +269,16 @@ def run(
 
     cli = command_line_splits(paths, validation, test)  # a missing path on the command line fails first
     plan, plan_info = _load_plan(settings, config, framework)
+    # finished runs' logs (--run, or the settings' run = [...]): FT8xx
+    run_list, run_infos = _load_runs([Path(p) for p in runs] or settings.runs, plan, plan_info)
     # which data is checked, per split: the command line, then --config, then the settings
     sources = resolve(cli, settings, plan, config_from_cli=config is not None)
     assignment, from_config, not_loaded = sources.assignment, sources.extras, sources.not_loaded
     # every file this run reads: no output may be one of them (checked before any data is read)
     protected = Protected.for_run(settings, assignment, plan, _baseline_file(settings, baseline) if use_baseline
                                   else None)
+    for r in run_list:
+        protected.add(r.path, "a training run's log being checked")
     guard_outputs(outputs(assignment, plan) if callable(outputs) else outputs, protected)
     datasets: dict[str, Dataset] = {}
     inputs: list[InputInfo] = []
@@ -257,11 +302,13 @@ def run(
                                         extra=dict(from_config[split].get(Path(f.abspath), {}))))
     inputs.extend(not_loaded)
     inputs.extend(sources.replaced)
-    if not datasets and plan is None:
+    if not datasets and plan is None and not run_list:
         raise UsageError("no dataset given: pass dataset files or directories (`ftlint check data/train.jsonl`), "
                          "or set [dataset] train = [\"...\"] in ftlint.toml")
     if plan_info is not None:
         inputs.append(plan_info)
+    inputs.extend(run_infos)
+    rules = _by_phase(rules, settings, bool(run_list), bool(datasets) or plan is not None or not run_list)
     contamination_sets = _load_contamination(settings, assignment, cache, inputs,
                                              "--contamination" if contamination else "settings contamination")
     reference_set = _load_reference(settings, assignment, cache, inputs,
@@ -277,6 +324,7 @@ def run(
                                         *(validation or settings.dataset.validation), *(test or settings.dataset.test)])
     ctx.contamination = contamination_sets
     ctx.unavailable = sources.unavailable
+    ctx.runs = run_list
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
         # a dataset that was named but not seen is reported whatever the selection, unless ignored
         cls = reg.lookup(NOT_AVAILABLE)

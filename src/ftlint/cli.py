@@ -102,6 +102,9 @@ def main() -> None:
               help="The training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job).")
 @click.option("--framework", type=click.Choice(["hf", "trl", "axolotl", "llamafactory", "torchtune", "openai"]),
               help="Training framework, when detection from the config's keys is wrong.")
+@click.option("--run", "runs", multiple=True, type=click.Path(path_type=Path),
+              help="A finished training run: its output directory or log (trainer_state.json, trainer_log.jsonl, "
+                   "torchtune log, OpenAI result CSV; repeatable). Checks its curves (FT8xx).")
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
@@ -134,7 +137,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
           contamination: tuple[Path, ...], reference: tuple[Path, ...], embedding_model: str | None,
           sensitive: tuple[str, ...], config: Path | None,
-          framework: str | None, settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
+          framework: str | None, runs: tuple[Path, ...], settings_path: Path | None, isolated: bool, skip_non_datasets: bool,
           select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
@@ -172,9 +175,10 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     extra_reports = [_parse_report(r) for r in reports]
     if skip_non_datasets and paths:
         from ftlint.data.load import is_dataset_file
+        from ftlint.runs.detect import is_run_dir
 
-        paths = tuple(p for p in paths if p.is_dir() or is_dataset_file(p))
-        if not paths:
+        paths = tuple(p for p in paths if (p.is_dir() and not is_run_dir(p)) or is_dataset_file(p))
+        if not paths and not runs:
             if not quiet:
                 click.echo("ftlint: no dataset files among the given paths; nothing to check", err=True)
             sys.exit(0)
@@ -183,7 +187,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         reference=list(reference), embedding_model=embedding_model,
         progress=not quiet and sys.stderr.isatty(),
         config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
-        ignore=_split_selectors(ignore), no_cache=no_cache,
+        ignore=_split_selectors(ignore), no_cache=no_cache, runs=list(runs),
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
         outputs=[(output_file, "the report (-o)"), (write_baseline, "the baseline"),

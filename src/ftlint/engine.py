@@ -41,6 +41,11 @@ NEED_SKIPS: dict[Need, tuple[str, str]] = {
         "no benchmark files given",
         "pass benchmark or held-out files with `--contamination bench.jsonl` or set contamination = [\"...\"]",
     ),
+    Need.RUN: (
+        "no training run given",
+        "pass the run's output directory or log after the run: `ftlint check --run outputs/` (or set run = \"...\" "
+        "in ftlint.toml)",
+    ),
 }
 
 
@@ -59,6 +64,8 @@ def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
         if need is Need.REFERENCE and ctx.reference is None:
             return need
         if need is Need.CONTAMINATION and not ctx.settings.contamination:
+            return need
+        if need is Need.RUN and not getattr(ctx, "runs", None):
             return need
     return None
 

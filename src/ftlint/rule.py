@@ -50,6 +50,8 @@ class Need(enum.Enum):
     TRAINING_RUN = "training_run"
     REFERENCE = "reference"
     CONTAMINATION = "contamination"
+    #: a finished (or interrupted) training run's logs (``--run``; the FT8xx rules)
+    RUN = "run"
 
 
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{3}$")

@@ -41,6 +41,7 @@ TOP_LEVEL_KEYS = {
     "task": "the task type, when ftlint should not infer it",
     "baseline": "path to the baseline file of accepted findings",
     "per-file-ignores": "map of path glob to rule selectors to ignore there",
+    "run": "finished training runs to check (output directories or log files; same as --run)",
 }
 DATASET_KEYS = {"train", "validation", "test", "format", "columns"}
 SPLIT_KEYS = ("train", "validation", "test")
@@ -80,6 +81,8 @@ class Settings:
     task: str | None = None
     baseline: Path | None = None
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    #: finished training runs (output directories or log files) for the FT8xx rules (``--run``)
+    runs: list[Path] = field(default_factory=list)
     #: the settings file these came from (None: defaults only) and the project root
     source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -284,6 +287,8 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
                 raise err(f"task: {e}", key) from None
         elif key == "baseline":
             s.baseline = root / one_str(key, value)
+        elif key == "run":
+            s.runs = path_list(key, value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise err("'per-file-ignores' must map path globs to lists of rule selectors", key)

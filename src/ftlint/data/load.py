@@ -79,8 +79,12 @@ def _below_cwd(path: Path) -> bool:
 
 
 def is_dataset_file(path: Path) -> bool:
-    """A file whose name says it is a dataset (supported suffix, not a known registry/tool file)."""
-    return path.is_file() and path.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(path.name)
+    """A file whose name says it is a dataset (supported suffix, not a known registry/tool file, not
+    a training run's log or a file of its output directory: ``ftlint.runs.detect``)."""
+    from ftlint.runs.detect import is_run_log
+
+    return (path.is_file() and path.name.lower().endswith(DATASET_SUFFIXES) and not _not_dataset(path.name)
+            and not is_run_log(path))
 
 
 def _not_dataset(name: str) -> bool:
@@ -177,6 +181,11 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
         if not p.exists():
             raise InputError(missing_reason(p), str(raw))
         if p.is_dir():
+            from ftlint.runs.detect import is_run_dir
+
+            if is_run_dir(p):  # a trainer's output directory: its logs and results are not data
+                raise InputError("a training run's output directory (it holds trainer_state.json or "
+                                 "trainer_log.jsonl), not data: check the run with `--run " f"{raw}`", str(raw))
             found = sorted(c for c in p.iterdir() if c.is_file() and _dataset_name(c.name))
             if not found:
                 compressed = [name for name, _ in skipped_files([p]) if compressed_hint(Path(name))]

@@ -10,6 +10,18 @@ from ftlint.rules.basemodel import (
     NoHeldOutTest,
     TokenizerLanguageFit,
 )
+from ftlint.rules.curves import (
+    BestCheckpointNotKept,
+    DamagedRunLog,
+    Divergence,
+    LearningRateSchedule,
+    LossScaleArtefact,
+    MetricAndLossDisagree,
+    Overfitting,
+    StoppedWhileImproving,
+    TooFewEvaluations,
+    Underfitting,
+)
 from ftlint.rules.duplicates import BenchmarkContamination, ExactDuplicates, NearDuplicates, SplitLeakage
 from ftlint.rules.fairness import (
     DemographicTermSkew,
@@ -108,6 +120,16 @@ BUILTIN_RULES = (
     InvalidConfigValue,
     PersonalData,
     Secrets,
+    Overfitting,
+    StoppedWhileImproving,
+    Underfitting,
+    Divergence,
+    TooFewEvaluations,
+    BestCheckpointNotKept,
+    MetricAndLossDisagree,
+    LossScaleArtefact,
+    LearningRateSchedule,
+    DamagedRunLog,
     PluginLoadFailed,
     StaleBaselineEntry,
     UnusedSuppression,
