@@ -323,10 +323,11 @@ class StoppedWhileImproving(_RunRule):
         cut = ""
         total, last = run.total_steps, run.last_step
         if run.finished is False and total and last:
-            cut = f"; the log stops at step {last} of {total}: the run was cut short"
+            cut = f"; the log stops at step {last} of {total}"
         message = (f"eval_loss still fell {imp.gain:.1%} over the last steps ({fmt(imp.start.value)} at step "
                    f"{imp.start.step} → {fmt(imp.last.value)} at step {imp.last.step}), and the training loss with it "
-                   f"({fmt(imp.train_start)} → {fmt(imp.train_last)}){cut}: the run ended while still improving")
+                   f"({fmt(imp.train_start)} → {fmt(imp.train_last)}){cut}: the run "
+                   + ("was cut short" if cut else "ended") + " while still improving")
         if cut:
             fix = (f"Resume the run from its last checkpoint (`resume_from_checkpoint`) to finish its {total} steps; "
                    f"with early stopping ({early_stopping_hint(run.framework)}) it ends when the eval loss stops "
@@ -859,7 +860,7 @@ class LossScaleArtefact(_RunRule):
         if isinstance(ga, (int, float)) and ga > 1 and abs(sa.ratio - ga) <= 0.15 * ga:
             matches = f"; it matches gradient_accumulation_steps {ga:g}"
         message = (f"the training loss is {sa.ratio:.1f}x the eval loss at each of the last {len(sa.pairs)} evaluations "
-                   f"({pairs}){matches}: a logging or loss-scaling artefact (a loss multiplied by gradient-accumulation "
+                   f"(train/eval: {pairs}){matches}: a logging or loss-scaling artefact (a loss multiplied by gradient-accumulation "
                    "steps or devices, or summed), not underfitting; training and eval losses are not comparable in "
                    "this log")
         fix = ("Compare trends, not levels, in this log; upgrade transformers to 4.46.1 or later (the "

@@ -446,7 +446,9 @@ def schedule_problem(run: Run, min_points: int = 10, flat_share: float = 0.9) ->
         return None
     first, last = lrs[0], lrs[-1]
     rising = all(b.value >= a.value for a, b in zip(lrs, lrs[1:]))
-    if rising and last.value > first.value * 1.5 and last.value >= peak.value * 0.999:
+    quarter = lrs[-max(len(lrs) // 4, 2)]
+    if rising and last.value > first.value * 1.5 and last.value >= peak.value * 0.999 \
+            and last.value > quarter.value * 1.01:
         return Schedule("warmup-never-ends", first, peak, last)
     after = [p for p in lrs if p.step >= peak.step]
     tail = after[-max(len(lrs) // 5, 2):]
