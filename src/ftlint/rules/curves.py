@@ -12,7 +12,6 @@ the keys the messages quote.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -438,9 +437,9 @@ class Underfitting(_RunRule):
             return None
         split = "validation" if "validation" in ctx.splits else "test" if "test" in ctx.splits else "train"
         labels = ctx.labels(split)
-        if labels is None or not labels.labels:
+        if labels is None:
             return None
-        counts = Counter(str(x) for x in labels.labels if x is not None)
+        counts = labels.counts()
         if len(counts) < 2:
             return None
         share = max(counts.values()) / sum(counts.values())

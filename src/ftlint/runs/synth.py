@@ -326,4 +326,29 @@ def from_spec(spec: dict[str, Any], folder: Path) -> Path:
     return write_run(curves(kind, **spec), fmt, folder)
 
 
-__all__ = ["FORMATS", "KINDS", "Curves", "curves", "from_spec", "write_run"]
+def describe(spec: dict[str, Any]) -> list[str]:
+    """A case's generated run in a few lines, for the rule's documentation page."""
+    spec = dict(spec)
+    fmt = spec.pop("format", "hf")
+    kind = spec.pop("kind", "healthy")
+    c = curves(kind, **{k: v for k, v in spec.items() if k == "eval"})
+    names = {"hf": "trainer_state.json", "llamafactory": "trainer_log.jsonl", "torchtune": "logs/log_*.txt",
+             "torchtune-jsonl": "metrics.jsonl", "openai": "step_metrics.csv"}
+
+    def row(points: list[tuple[int, float]], limit: int = 12, digits: int = 3) -> str:
+        pts = points if len(points) <= limit else points[:: max(len(points) // limit, 1)]
+        return " ".join(f"{v:.{digits}g}" for _, v in pts)
+
+    lines = [f"{names.get(fmt, fmt)} ({kind} run, steps {c.train[0][0] if c.train else 0}-{c.last_step} "
+             f"of {c.total_steps})"]
+    lines.append(f"loss:       {row(c.train)}")
+    if c.eval:
+        lines.append(f"eval_loss:  {row(c.eval, digits=4)}  (steps {', '.join(str(s) for s, _ in c.eval[:12])})")
+    for name, pts in c.metrics.items():
+        lines.append(f"{name}: {row(pts)}")
+    if kind in ("constant-lr", "endless-warmup"):
+        lines.append(f"learning_rate: {row(c.lr)}")
+    return lines
+
+
+__all__ = ["FORMATS", "KINDS", "Curves", "curves", "describe", "from_spec", "write_run"]
