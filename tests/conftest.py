@@ -26,6 +26,19 @@ def corpus_dir() -> Path:
     return CORPUS_DIR
 
 
+RUNS_DIR = REPO_ROOT.parent / "shared" / "runs"
+RUNS_MISSING = ("../shared/runs is not present (a user's clone): the real training-log tests need the shared folder "
+                "beside the repository")
+
+
+@pytest.fixture(scope="session")
+def runs_dir() -> Path:
+    """``../shared/runs`` (real public training logs, see its SOURCES.md); skips the test where it is absent."""
+    if not RUNS_DIR.is_dir():
+        pytest.skip(RUNS_MISSING)
+    return RUNS_DIR
+
+
 @pytest.fixture
 def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
     """``write_jsonl(name, records)`` writes one JSON record per line under tmp_path and returns the path.

@@ -277,8 +277,10 @@ def run(
     # every file this run reads: no output may be one of them (checked before any data is read)
     protected = Protected.for_run(settings, assignment, plan, _baseline_file(settings, baseline) if use_baseline
                                   else None)
-    for r in run_list:
+    for r in run_list:  # the log read, and the other logs of its output directory
         protected.add(r.path, "a training run's log being checked")
+        protected.add_all((r.root / n for n in ("trainer_state.json", "trainer_log.jsonl") if (r.root / n).is_file()),
+                          "a training run's log being checked")
     guard_outputs(outputs(assignment, plan) if callable(outputs) else outputs, protected)
     datasets: dict[str, Dataset] = {}
     inputs: list[InputInfo] = []

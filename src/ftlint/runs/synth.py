@@ -145,13 +145,25 @@ def _finished(c: Curves) -> bool:
     return c.last_step >= c.total_steps
 
 
-def _checkpoints(c: Curves, folder: Path, name: str = "checkpoint-{}") -> None:
+def _checkpoints(c: Curves, folder: Path, name: str = "checkpoint-{}", state: bool = False) -> None:
+    """The checkpoint folders of the run; with ``state``, each holds the trainer state of its step
+    (as HF's do)."""
     if not c.save_every:
         return
-    for s in range(c.save_every, c.last_step + 1, c.save_every):
-        (folder / name.format(s)).mkdir(parents=True, exist_ok=True)
-    if _finished(c):
-        (folder / name.format(c.last_step)).mkdir(parents=True, exist_ok=True)
+    steps = list(range(c.save_every, c.last_step + 1, c.save_every))
+    if _finished(c) and c.last_step not in steps:
+        steps.append(c.last_step)
+    for s in steps:
+        target = folder / name.format(s)
+        target.mkdir(parents=True, exist_ok=True)
+        if state:
+            upto = Curves(train=[p for p in c.train if p[0] <= s], eval=[p for p in c.eval if p[0] <= s],
+                          metrics={k: [p for p in v if p[0] <= s] for k, v in c.metrics.items()},
+                          lr=c.lr, grad_norm=c.grad_norm, total_steps=c.total_steps,
+                          steps_per_epoch=c.steps_per_epoch, log_every=c.log_every, save_every=0,
+                          best_step=min(((q, v) for q, v in c.eval if q <= s), key=lambda p: (p[1], p[0]))[0]
+                          if c.best_step is not None and any(q <= s for q, _ in c.eval) else None)
+            _write_state(upto, target)
 
 
 def _hf_history(c: Curves) -> list[dict[str, Any]]:
@@ -180,6 +192,12 @@ def _hf_history(c: Curves) -> list[dict[str, Any]]:
 
 def write_trainer_state(c: Curves, folder: Path, output_dir: str = "outputs") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    _write_state(c, folder, output_dir)
+    _checkpoints(c, folder, state=True)
+    return folder
+
+
+def _write_state(c: Curves, folder: Path, output_dir: str = "outputs") -> None:
     best = c.best_step
     state = {
         "best_metric": dict(c.eval).get(best) if best is not None else None,
@@ -197,8 +215,6 @@ def write_trainer_state(c: Curves, folder: Path, output_dir: str = "outputs") ->
     }
     path = folder / "trainer_state.json"
     path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    _checkpoints(c, folder)
-    return folder
 
 
 def write_llamafactory(c: Curves, folder: Path) -> Path:
@@ -224,8 +240,8 @@ def write_llamafactory(c: Curves, folder: Path) -> Path:
     text = "".join(json.dumps(line) + "\n" for line in lines)
     (folder / "trainer_log.jsonl").write_text(text, encoding="utf-8")
     if c.metrics:  # LLaMA-Factory's own log keeps only the loss: the metrics live in trainer_state.json
-        write_trainer_state(c, folder)
-    _checkpoints(c, folder)
+        _write_state(c, folder)
+    _checkpoints(c, folder, state=True)
     return folder
 
 

@@ -1,0 +1,48 @@
+"""Every kind of run, in every log format: the FT8xx rules that fire, and only those."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftlint.api import check
+from ftlint.runs.synth import FORMATS, KINDS, curves, write_run
+from ftlint.settings import Settings
+
+EXPECTED = {
+    "healthy": {},
+    "overfit": {"FT801": "warning"},
+    "underfit": {"FT803": "warning"},
+    "diverged": {"FT804": "error"},
+    "unfinished": {"FT802": "warning"},
+    "one-eval": {"FT805": "warning"},
+    "no-eval": {"FT805": "warning"},
+    "metric-disagree": {"FT807": "warning"},
+    "scaled": {"FT808": "info"},
+    "memorising": {"FT805": "warning"},
+    "constant-lr": {"FT809": "info"},
+    "endless-warmup": {"FT809": "warning"},
+}
+#: an OpenAI result file has no learning-rate column
+NO_LR = {("constant-lr", "openai"), ("endless-warmup", "openai")}
+
+
+def test_every_kind_has_an_expectation() -> None:
+    assert set(EXPECTED) == set(KINDS)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_kind_fires_its_rules_and_only_those(kind: str, fmt: str, tmp_path: Path) -> None:
+    path = write_run(curves(kind), fmt, tmp_path / "outputs")
+    settings = Settings(root=tmp_path)
+    settings.cache = False
+    report = check([], runs=[path], settings=settings, plugins=False)
+    got = {f.code: f.severity.label for f in report.findings}
+    want = {} if (kind, fmt) in NO_LR else EXPECTED[kind]
+    assert got == want, [f.message for f in report.findings]
+    assert not report.failed_rules
+    for f in report.findings:
+        assert f.charts and f.charts[0].kind == "curve" and f.charts[0].series
+    assert [i.role for i in report.inputs] == ["run"]
