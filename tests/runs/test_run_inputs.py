@@ -54,6 +54,13 @@ def test_torchtune_tensor_values_and_checkpoint_folder(tmp_path: Path) -> None:
     assert inner.root == state and inner.checkpoints and inner.checkpoint_at(500) is not None
 
 
+def test_named_eval_datasets_give_the_eval_loss(tmp_path: Path) -> None:
+    history = [{"step": s, "loss": 1.0, "eval_train_loss": 0.5, "eval_validation_loss": 1.1} for s in (10, 20, 30)]
+    (tmp_path / "trainer_state.json").write_text(json.dumps({"log_history": history}))
+    run = load_run(tmp_path)
+    assert run.info["eval_source"] == "eval_validation_loss" and [p.value for p in run.eval_loss] == [1.1] * 3
+
+
 def test_openai_per_batch_validation_is_averaged(tmp_path: Path) -> None:
     rows = ["step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"]
     rows += [f"{s},{2 - s / 400:.4f},0.5,{2.1 - s / 400 + (0.3 if s % 2 else -0.3):.4f},0.5" for s in range(1, 401)]
@@ -177,9 +184,28 @@ def test_run_logs_and_output_folders_are_not_datasets(work: Path) -> None:
     assert is_dataset_file(data)
     with pytest.raises(InputError, match="training run's output directory .* `--run outputs`"):
         expand_paths([Path("outputs")])
+    with pytest.raises(InputError, match="a training run's log, not data: check the run with `--run oa/"):
+        expand_paths([csv.relative_to(work)])
+    (work / "data").mkdir()
+    jsonl(work / "data" / "train.jsonl", ROWS)
+    write_run(curves("healthy"), "openai", work / "data")  # a job's result file beside the data
+    assert [p.name for p in expand_paths([Path("data")])] == ["train.jsonl"]
     res = cli("check", "--skip-non-datasets", str(out / "trainer_state.json"), str(lf / "trainer_log.jsonl"),
               str(csv), "--isolated")
     assert res.exit_code == 0 and "no dataset files among the given paths" in res.output
     report = _json(cli("check", "--skip-non-datasets", "train.jsonl", str(lf / "trainer_log.jsonl"), "--isolated",
                        "--no-cache", "--output-format", "json"))
     assert [i["path"] for i in report["inputs"]] == ["train.jsonl"]
+
+
+def test_several_runs_are_judged_each_on_its_own(work: Path) -> None:
+    write_run(curves("overfit"), "hf", work / "a")
+    write_run(curves("healthy"), "llamafactory", work / "b")
+    write_run(curves("diverged"), "openai", work / "c")
+    report = _json(cli("check", "--run", "a", "--run", "b", "--run", "c/step_metrics.csv", "--isolated",
+                       "--no-cache", "--output-format", "json"))
+    assert sorted((f["code"], f["location"]["path"]) for f in report["findings"]) == [
+        ("FT801", "a/trainer_state.json"), ("FT804", "c/step_metrics.csv")]
+    assert [i["path"] for i in report["inputs"]] == ["a/trainer_state.json", "b/trainer_state.json",
+                                                     "c/step_metrics.csv"]
+    assert len({f["fingerprint"] for f in report["findings"]}) == 2

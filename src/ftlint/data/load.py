@@ -186,7 +186,9 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
             if is_run_dir(p):  # a trainer's output directory: its logs and results are not data
                 raise InputError("a training run's output directory (it holds trainer_state.json or "
                                  "trainer_log.jsonl), not data: check the run with `--run " f"{raw}`", str(raw))
-            found = sorted(c for c in p.iterdir() if c.is_file() and _dataset_name(c.name))
+            from ftlint.runs.detect import is_run_log
+
+            found = sorted(c for c in p.iterdir() if c.is_file() and _dataset_name(c.name) and not is_run_log(c))
             if not found:
                 compressed = [name for name, _ in skipped_files([p]) if compressed_hint(Path(name))]
                 also = ""
@@ -198,6 +200,10 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset") -> list[Pat
                 raise InputError(f"directory has no {what} files ({', '.join(DATASET_SUFFIXES)}){also}", str(raw))
             out.extend(found)
         elif p.is_file():
+            from ftlint.runs.detect import is_run_log
+
+            if is_run_log(p):
+                raise InputError(f"a training run's log, not data: check the run with `--run {raw}`", str(raw))
             if not p.name.lower().endswith(DATASET_SUFFIXES):
                 hint = compressed_hint(p)
                 raise InputError(

@@ -169,7 +169,9 @@ class Run:
         """How the framework names the checkpoint of ``step`` (``checkpoint-500``)."""
         if self.framework == "torchtune":
             epoch = self.epoch_at(step)
-            return f"epoch_{max(int(math.ceil(epoch)) - 1, 0)}" if epoch is not None else f"step {step}"
+            if epoch is not None:
+                return f"epoch_{max(int(math.ceil(epoch)) - 1, 0)}"
+            return f"the epoch checkpoint (epoch_*/) nearest step {step}"
         if self.framework == "openai":
             return f"the checkpoint at step {step}"
         return f"checkpoint-{step}"

@@ -183,6 +183,28 @@ def _entries(text: str, start: int) -> tuple[list[tuple[int, dict[str, Any]]], t
         i = end
 
 
+#: with several eval datasets the Trainer logs ``eval_<name>_loss``: the one read as the eval loss
+_EVAL_NAME_ORDER = ("validation", "valid", "val", "eval", "dev", "test")
+
+
+def _named_eval_loss(series: dict[str, list[Point]]) -> str | None:
+    """With no ``eval_loss`` but ``eval_<name>_loss`` series (an ``eval_dataset`` dict), the one
+    that is the validation set becomes ``eval_loss``; returns its name."""
+    if EVAL_LOSS in series:
+        return None
+    named = sorted(k for k in series if re.fullmatch(r"eval_(.+)_loss", k) and not k.startswith("eval_rewards"))
+    if not named:
+        return None
+
+    def rank(k: str) -> tuple[int, str]:
+        name = k[len("eval_"):-len("_loss")].lower()
+        return next((i for i, w in enumerate(_EVAL_NAME_ORDER) if w in name), len(_EVAL_NAME_ORDER)), k
+
+    chosen = min(named, key=rank)
+    series[EVAL_LOSS] = series[chosen]
+    return chosen
+
+
 def read_trainer_state(path: Path, shown: str | None = None) -> Run:
     shown = shown or _shown(path)
     text = _read_text(path, shown)
@@ -236,10 +258,13 @@ def read_trainer_state(path: Path, shown: str | None = None) -> Run:
             if name is None:
                 name = k if k.startswith("eval_") else f"train_{k}"
             _add(series, name, step, value, epoch, line)
+    eval_source = _named_eval_loss(series)
     root = _root_of(path)
     run = Run(path=path, shown=shown, root=root, framework="hf", source="HF Trainer trainer_state.json",
               series=_sort(series), bad_lines=bad, records=len(entries))
     info = run.info
+    if eval_source:
+        info["eval_source"] = eval_source
     for k in ("eval_steps", "save_steps", "logging_steps", "max_steps", "num_train_epochs", "global_step",
               "train_batch_size"):
         v = _int(top.get(k)) if k != "num_train_epochs" else _number(top.get(k))
