@@ -83,8 +83,17 @@ def _raw(run: Run, key: str) -> Any:
 
 
 def _save_steps(run: Run) -> int | None:
-    v = run.info.get("save_steps") or _plan_value(run, "early_stopping", "save_steps")
-    return int(v) if isinstance(v, (int, float)) and v >= 1 else None
+    """The steps between checkpoints: the matching config's ``save_steps``, else the log's when the
+    checkpoint folders bear it out (HF records ``save_steps`` whatever the save strategy, so on its
+    own it does not say that checkpoints were saved every so many steps)."""
+    v = _plan_value(run, "early_stopping", "save_steps")
+    if isinstance(v, (int, float)) and v >= 1:
+        return int(v)
+    v = run.info.get("save_steps")
+    steps = [c.step for c in run.checkpoints or [] if c.step is not None]
+    if isinstance(v, int) and v >= 1 and steps and all(s % v == 0 for s in steps[:-1]):
+        return v
+    return None
 
 
 def _epoch(run: Run, step: int) -> str:
@@ -115,6 +124,18 @@ def checkpoint_phrase(run: Run, step: int) -> tuple[str, bool | None]:
     return f"{name}, if it was saved", None
 
 
+class Why(str):
+    """Why a run cannot be judged, with how to make it judgeable (the skip's fix) when that differs
+    from the rule's own ``skip_fix``."""
+
+    fix: str = ""
+
+    def __new__(cls, reason: str, fix: str = "") -> "Why":
+        obj = super().__new__(cls, reason)
+        obj.fix = fix
+        return obj
+
+
 class _RunRule(Rule):
     """Base of the FT8xx rules: each run is judged on its own; a rule that can judge none of the
     runs is skipped with the first reason."""
@@ -139,7 +160,7 @@ class _RunRule(Rule):
                 yield f
         if not produced and reasons and len(reasons) == len(ctx.runs):
             more = f" (and {len(reasons) - 1} other run{'s' if len(reasons) > 2 else ''})" if len(reasons) > 1 else ""
-            raise Skip(reasons[0] + more, self.skip_fix)
+            raise Skip(reasons[0] + more, getattr(reasons[0], "fix", "") or self.skip_fix)
 
     def run_finding(self, run: Run, message: str, fix: str, *, point: Point | None = None, key: str = EVAL_LOSS,
                     metrics: dict[str, Any] | None = None, escalate: bool = False, chart: Curve | None = None,
@@ -163,7 +184,8 @@ def _few_evals(run: Run, need: int) -> str | None:
 def _diverged(run: Run) -> str | None:
     d = an.divergence(run)
     if d is not None:
-        return f"{run.shown} diverged at step {d.step} (FT804): its curves say nothing about fit after that"
+        return Why(f"{run.shown} diverged at step {d.step} (FT804): its curves say nothing about fit after that",
+                   "fix the divergence first (FT804), then judge the new run")
     return None
 
 

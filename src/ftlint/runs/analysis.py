@@ -103,10 +103,16 @@ class Divergence:
     good_loss: float | None = None
 
 
+#: a spike must also stand this many (MAD-estimated) standard deviations above the running median,
+#: so the batch-to-batch noise of a per-step loss (OpenAI logs one loss per step) is not a spike
+NOISE_SIGMAS = 5.0
+
+
 def _running_spikes(pts: list[Point], factor: float, min_abs: float, window: int,
                     min_run: int) -> list[tuple[Point, float]]:
-    """Points above ``factor`` x the running median of the previous ``window`` finite points (and at
-    least ``min_abs`` above it), in runs of at least ``min_run`` in a row: ``(point, median)``."""
+    """Points above ``factor`` x the running median of the previous ``window`` finite points (at
+    least ``min_abs`` and ``NOISE_SIGMAS`` robust standard deviations above it), in runs of at
+    least ``min_run`` in a row: ``(point, median)``."""
     out: list[tuple[Point, float]] = []
     current: list[tuple[Point, float]] = []
     history: list[float] = []
@@ -114,8 +120,11 @@ def _running_spikes(pts: list[Point], factor: float, min_abs: float, window: int
         if not p.finite:
             continue
         if len(history) >= 3:
-            med = median(history[-window:])
-            if p.value > factor * med and p.value - med >= min_abs:
+            recent = history[-window:]
+            med = median(recent)
+            wider = history[-3 * window:]
+            noise = 1.4826 * median([abs(v - median(wider)) for v in wider])
+            if p.value > factor * med and p.value - med >= max(min_abs, NOISE_SIGMAS * noise):
                 current.append((p, med))
                 continue  # a spike does not enter the baseline it is judged against
         if len(current) >= min_run:
