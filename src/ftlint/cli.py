@@ -146,7 +146,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     """Lint dataset files (and a training config) before training.
 
     PATHS are dataset files (.jsonl .json .csv .tsv .parquet) or directories of them. With no
-    PATHS, the datasets named in the settings ([dataset] train = [...]) are checked.
+    PATHS, the datasets named in the settings ([dataset] train = [...]) are checked. After a run,
+    --run outputs/ checks its logs' curves (FT8xx), alone or with the data and config.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check

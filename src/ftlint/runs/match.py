@@ -45,7 +45,9 @@ def compare(run: Run, plan: Any) -> tuple[list[str], list[str]]:
         ("save_steps", run.info.get("save_steps"),
          _value(getattr(getattr(plan, "early_stopping", None), "save_steps", None))),
         ("logging_steps", run.info.get("logging_steps"), _raw_number(plan, "logging_steps")),
-        ("num_train_epochs", run.info.get("num_train_epochs"), _value(getattr(plan, "epochs", None))),
+        # with max_steps set, the Trainer records the epochs max_steps comes to, not num_train_epochs
+        ("num_train_epochs", run.info.get("num_train_epochs"),
+         None if _value(getattr(plan, "max_steps", None)) else _value(getattr(plan, "epochs", None))),
         ("max_steps", run.info.get("max_steps") if _value(getattr(plan, "max_steps", None)) else None,
          _value(getattr(plan, "max_steps", None))),
     ]

@@ -228,6 +228,9 @@ def read_trainer_state(path: Path, shown: str | None = None) -> Run:
                               "complete?", shown, e.lineno) from None
         bad.append(BadLine(e.lineno, f"not valid JSON ({e.msg}): the file is cut off or damaged here; the "
                                      "log_history entries before it were read", last=True))
+    if not bad and "log_history" in top and not isinstance(top["log_history"], list):
+        raise RunLogError(f"log_history is a JSON {type(top['log_history']).__name__}, not a list of log entries",
+                          shown)
     key = text.find('"log_history"')
     if key < 0 or "log_history" not in top and not bad:
         raise RunLogError("not a Trainer state: no log_history (expected the trainer_state.json a Hugging Face "
@@ -258,6 +261,8 @@ def read_trainer_state(path: Path, shown: str | None = None) -> Run:
             if name is None:
                 name = k if k.startswith("eval_") else f"train_{k}"
             _add(series, name, step, value, epoch, line)
+    if not series:
+        raise RunLogError("log_history has no logged step yet (the run stopped before its first log)", shown)
     eval_source = _named_eval_loss(series)
     root = _root_of(path)
     run = Run(path=path, shown=shown, root=root, framework="hf", source="HF Trainer trainer_state.json",
