@@ -142,7 +142,9 @@ def test_clean_example_passes_every_rule(clean: Path) -> None:
             assert any(word in r["reason"] for word in (
                 "training config", "reference", "benchmark", "sensitive", "preference", "labelled rows",
                 "base model", "tokenizer", "replies")), r
-    assert {r["code"] for r in report["rules"]} == {r.code for r in load_registry().rules}
+    # every rule but the run rules (FT8xx), which take part only when a run is given (--run)
+    assert {r["code"] for r in report["rules"]} == {r.code for r in load_registry().rules
+                                                    if not r.code.startswith("FT8")}
     splits = {i["path"]: (i["split"], i["records"]) for i in report["inputs"]}
     assert splits == {"train.jsonl": ("train", 66), "val.jsonl": ("validation", 21), "test.jsonl": ("test", 15)}
 

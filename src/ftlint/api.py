@@ -61,6 +61,45 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     return plan, info
 
 
+def _load_runs(paths: Sequence[Path], plan: Any, plan_info: InputInfo | None) -> tuple[list[Any], list[InputInfo]]:
+    """Read each ``--run`` (an output directory or a log file; ``ftlint.runs``), match it to the
+    training config when one is given, and list it in the report's inputs (role ``run``)."""
+    if not paths:
+        return [], []
+    from ftlint.runs import load_run
+    from ftlint.runs.match import match_plan
+
+    runs, infos = [], []
+    for p in paths:
+        run = load_run(p)
+        if plan is not None:
+            match_plan(run, plan, plan_info.path if plan_info is not None else display_path(Path(plan.path)))
+        runs.append(run)
+        evals = len([q for q in run.eval_loss if q.finite])
+        infos.append(InputInfo(path=run.shown, role="run", format=run.source, records=run.records, extra={
+            "framework": run.framework, "steps": run.last_step, "evaluations": evals,
+            "checkpoints": len(run.checkpoints) if run.checkpoints is not None else None,
+            "best_checkpoint": run.best_checkpoint, "config": run.plan_note or None}))
+    return runs, infos
+
+
+def _by_phase(rules: list[Any], settings: Settings, runs: bool, pre_flight: bool) -> list[Any]:
+    """A run check (``--run``) and a pre-flight check (data, config) share one report: without a run
+    the FT8xx rules are left out, and with only a run the pre-flight rules are, unless a selector
+    names them (a code prefix of three characters or more, or the name)."""
+    from ftlint.rule import Need, specificity
+
+    named = [*(settings.select or []), *settings.extend_select]
+    out = []
+    for r in rules:
+        cls = type(r)
+        wants_run = Need.RUN in cls.requires
+        if (wants_run and runs) or (not wants_run and pre_flight) or cls.code.startswith("FT9") \
+                or any(specificity(s, cls) >= 5 for s in named):
+            out.append(r)
+    return out
+
+
 def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | None:
     """The baseline a run reads: ``--baseline``, the settings' ``baseline``, or
     ``.ftlint-baseline.json`` in the project root when present."""
@@ -182,6 +221,7 @@ def run(
     extend_select: list[str] | None = None,
     ignore: list[str] | None = None,
     no_cache: bool = False,
+    runs: Sequence[str | Path] = (),
     plugins: bool = True,
     baseline: str | Path | None = None,
     use_baseline: bool = True,
@@ -238,12 +278,18 @@ def run(
 
     cli = command_line_splits(paths, validation, test, recursive)  # a missing path on the command line fails first
     plan, plan_info = _load_plan(settings, config, framework)
+    # finished runs' logs (--run, or the settings' run = [...]): FT8xx
+    run_list, run_infos = _load_runs([Path(p) for p in runs] or settings.runs, plan, plan_info)
     # which data is checked, per split: the command line, then --config, then the settings
     sources = resolve(cli, settings, plan, config_from_cli=config is not None)
     assignment, from_config, not_loaded = sources.assignment, sources.extras, sources.not_loaded
     # every file this run reads: no output may be one of them (checked before any data is read)
     protected = Protected.for_run(settings, assignment, plan, _baseline_file(settings, baseline) if use_baseline
                                   else None)
+    for r in run_list:  # the log read, and the other logs of its output directory
+        protected.add(r.path, "a training run's log being checked")
+        protected.add_all((r.root / n for n in ("trainer_state.json", "trainer_log.jsonl") if (r.root / n).is_file()),
+                          "a training run's log being checked")
     guard_outputs(outputs(assignment, plan) if callable(outputs) else outputs, protected)
     datasets: dict[str, Dataset] = {}
     inputs: list[InputInfo] = []
@@ -267,11 +313,13 @@ def run(
                                         extra=dict(from_config[split].get(Path(f.abspath), {}))))
     inputs.extend(not_loaded)
     inputs.extend(sources.replaced)
-    if not datasets and plan is None:
+    if not datasets and plan is None and not run_list:
         raise UsageError("no dataset given: pass dataset files or directories (`ftlint check data/train.jsonl`), "
                          "or set [dataset] train = [\"...\"] in ftlint.toml")
     if plan_info is not None:
         inputs.append(plan_info)
+    inputs.extend(run_infos)
+    rules = _by_phase(rules, settings, bool(run_list), bool(datasets) or plan is not None or not run_list)
     contamination_sets = _load_contamination(settings, assignment, cache, inputs,
                                              "--contamination" if contamination else "settings contamination")
     reference_set = _load_reference(settings, assignment, cache, inputs,
@@ -288,6 +336,7 @@ def run(
                                        recursive)
     ctx.contamination = contamination_sets
     ctx.unavailable = sources.unavailable
+    ctx.runs = run_list
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
         # a dataset that was named but not seen is reported whatever the selection, unless ignored
         cls = reg.lookup(NOT_AVAILABLE)
@@ -385,6 +434,7 @@ def check(
     charts: bool = True,
     outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
     recursive: bool = False,
+    runs: PathsArg = None,
 ) -> Report:
     """Lint datasets (and a training config), as ``ftlint check`` does, and return the :class:`Report`.
 
@@ -408,7 +458,9 @@ def check(
     * ``config``: the training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job);
       ``framework`` when detection from its keys is wrong;
     * ``reference``, ``contamination``: a sample of the real task (FT401-FT404) and benchmark files
-      that must not leak into training (FT204); ``embedding_model``: a local encoder for FT401-FT403.
+      that must not leak into training (FT204); ``embedding_model``: a local encoder for FT401-FT403;
+    * ``runs``: a finished training run's output directory or log (``--run``; the FT8xx rules),
+      alone or with the data and config.
 
     ``select``, ``ignore``, ``extend_select`` take rule codes, prefixes or names, as a list or a
     comma-separated string (``"FT0,FT201"``, ``"ALL"``). ``settings`` is a
@@ -460,4 +512,5 @@ def check(
         charts=charts,
         outputs=outputs,
         recursive=recursive,
+        runs=_paths(runs, "runs"),
     )[0]

@@ -20,7 +20,9 @@ OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit
 
 
 def _fail(message: str) -> NoReturn:
-    from ftlint.printable import printable  # a path or key from the input: no control character
+    from ftlint.printable import (
+        printable,  # a path or key from the input: no control character
+    )
 
     click.echo(f"ftlint: error: {printable(message)}", err=True)
     sys.exit(2)
@@ -103,6 +105,9 @@ def main() -> None:
               help="The training config (HF/TRL, Axolotl, LLaMA-Factory, torchtune, OpenAI job).")
 @click.option("--framework", type=click.Choice(list(FRAMEWORKS)),
               help="Training framework, when detection from the config's keys is wrong.")
+@click.option("--run", "runs", multiple=True, type=click.Path(path_type=Path),
+              help="A finished training run: its output directory or log (trainer_state.json, trainer_log.jsonl, "
+                   "torchtune log, OpenAI result CSV; repeatable). Checks its curves (FT8xx).")
 @click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
@@ -140,7 +145,8 @@ def main() -> None:
 def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Path, ...],
           contamination: tuple[Path, ...], reference: tuple[Path, ...], embedding_model: str | None,
           sensitive: tuple[str, ...], config: Path | None,
-          framework: str | None, settings_path: Path | None, isolated: bool, recursive: bool, download: bool,
+          framework: str | None, runs: tuple[Path, ...], settings_path: Path | None, isolated: bool,
+          recursive: bool, download: bool,
           skip_non_datasets: bool, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
@@ -153,6 +159,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     ('data/**/*.jsonl.gz'), or Hugging Face Hub datasets in the local Hugging Face cache
     (hf://datasets/ORG/NAME[@REVISION][/PATH]). With no PATHS, the datasets named in the settings
     ([dataset] train = [...]) are checked.
+    After a run, --run outputs/ checks its logs' curves (FT8xx), alone or with the data and config.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
     """
     from ftlint.api import check as run_check
@@ -183,9 +190,11 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     extra_reports = [_parse_report(r) for r in reports]
     if skip_non_datasets and paths:
         from ftlint.data.load import is_dataset_file, is_glob
+        from ftlint.runs.detect import is_run_dir
 
-        paths = tuple(p for p in paths if p.is_dir() or is_dataset_file(p) or (not p.exists() and is_glob(p)))
-        if not paths:
+        paths = tuple(p for p in paths if (p.is_dir() and not is_run_dir(p)) or is_dataset_file(p)
+                      or (not p.exists() and is_glob(p)))
+        if not paths and not runs:
             if not quiet:
                 click.echo("ftlint: no dataset files among the given paths; nothing to check", err=True)
             sys.exit(0)
@@ -194,7 +203,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         reference=list(reference), embedding_model=embedding_model,
         progress=not quiet and sys.stderr.isatty(),
         config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
-        ignore=_split_selectors(ignore), no_cache=no_cache, recursive=recursive,
+        ignore=_split_selectors(ignore), no_cache=no_cache, recursive=recursive, runs=list(runs),
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
         outputs=[(output_file, "the report (-o)"), (write_baseline, "the baseline"),
@@ -301,8 +310,8 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
     validation split carved when there is none (stratified by label), group-rebalancing weights
     as a column, and a training config that evaluates and stops early. Input files are never
     modified. Takes the same inputs as `ftlint check`."""
-    from ftlint.printable import printable
     from ftlint.fix import FixOptions, fix, lint_for_fix, render
+    from ftlint.printable import printable
     from ftlint.settings import load_settings
 
     settings = load_settings(settings_path, discover=not isolated)

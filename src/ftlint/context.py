@@ -192,6 +192,8 @@ class Context:
         #: datasets the training config names that live elsewhere and were not read (FT013;
         #: ``ftlint.sources.Unavailable``)
         self.unavailable: list[Any] = []
+        #: finished training runs read from their logs (``--run``; ``ftlint.runs.Run``), for FT8xx
+        self.runs: list[Any] = []
         #: draw progress bars on stderr for long steps (set by the CLI: a TTY and not --quiet)
         self.progress = False
         #: every file the run reads (``ftlint.outputs.Protected``, set by ``api.run``): never an output

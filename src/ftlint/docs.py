@@ -60,7 +60,9 @@ def rule_markdown(rule: type[Rule]) -> str:
             lines += [f"### {c.name}", ""]
             if c.description:
                 lines += [c.description, ""]
-            if c.raw is not None:
+            if c.run is not None and c.records is None and c.raw is None:
+                lines += _run_case_lines(c)
+            elif c.raw is not None:
                 lines += [f"```{'json' if c.format.startswith('json') else ''}", c.raw.rstrip("\n"), "```", ""]
             else:
                 body = "\n".join(orjson.dumps(r).decode() for r in c.records or [])
@@ -78,6 +80,16 @@ def rule_markdown(rule: type[Rule]) -> str:
                                  + (f" on rows {', '.join(str(r) for r in rows)}" if rows else "") + ".")
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _run_case_lines(c: Any) -> list[str]:
+    """A run case in a rule's page: the generated log's curves, or the log file's text."""
+    if isinstance(c.run, dict):
+        from ftlint.runs.synth import describe
+
+        return ["```", *describe(c.run), "```", ""]
+    body = [f"{name}:\n{text.rstrip()}" for name, text in c.files.items() if isinstance(text, str)]
+    return ["```", *body, "```", ""] if body else []
 
 
 def _toml(v: Any) -> str:

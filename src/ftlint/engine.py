@@ -16,6 +16,7 @@ from ftlint.model import Finding, RuleOutcome, Severity
 from ftlint.rule import Need, Rule, Skip, escalation_note
 from ftlint.suppress import Suppressions
 
+
 def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
     for need in sorted(rule.requires, key=lambda n: n.value):
         if need is Need.DATASET and not ctx.splits:
@@ -31,6 +32,8 @@ def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
         if need is Need.REFERENCE and ctx.reference is None:
             return need
         if need is Need.CONTAMINATION and not ctx.settings.contamination:
+            return need
+        if need is Need.RUN and not getattr(ctx, "runs", None):
             return need
     return None
 

@@ -64,6 +64,13 @@ class Need(enum.Enum):
         "no benchmark files given",
         "pass benchmark or held-out files with `--contamination bench.jsonl` or set contamination = [\"...\"]",
     )
+    #: a finished (or interrupted) training run's logs (``--run``; the FT8xx rules)
+    RUN = (
+        "run",
+        "no training run given",
+        "pass the run's output directory or log after the run: `ftlint check --run outputs/` (or set run = \"...\" "
+        "in ftlint.toml)",
+    )
 
 
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{3}$")

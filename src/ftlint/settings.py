@@ -43,6 +43,7 @@ TOP_LEVEL_KEYS = {
     "per-file-ignores": "map of path glob to rule selectors to ignore there",
     "hub": 'Hugging Face Hub datasets: "cache" (read the local Hugging Face cache only; default) or "download" '
            "(fetch what is missing into it; same as --download)",
+    "run": "finished training runs to check (output directories or log files; same as --run)",
 }
 HUB_MODES = ("cache", "download")
 DATASET_KEYS = {"train", "validation", "test", "format", "columns"}
@@ -85,6 +86,8 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     #: hub datasets: "cache" (the local Hugging Face cache only) or "download" (fetch what is missing)
     hub: str = "cache"
+    #: finished training runs (output directories or log files) for the FT8xx rules (``--run``)
+    runs: list[Path] = field(default_factory=list)
     #: the settings file these came from (None: defaults only) and the project root
     source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -293,6 +296,8 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
                 raise err(f"task: {e}", key) from None
         elif key == "baseline":
             s.baseline = root / one_str(key, value)
+        elif key == "run":
+            s.runs = path_list(key, value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise err("'per-file-ignores' must map path globs to lists of rule selectors", key)

@@ -24,6 +24,19 @@ A case file looks like::
 
 ``raw`` (file text) can replace ``records`` to test unreadable input.
 
+Run rules (FT8xx) add a training run's log (passed as ``--run``; no dataset is written unless the
+case has ``records``)::
+
+      - name: overfit after step 500
+        run: {kind: overfit, format: hf}      # a generated log (ftlint.runs.synth): kind, format,
+                                              # and overrides such as eval: [1.6, 1.3, ...]
+      - name: a log cut off mid-write
+        files:
+          outputs/trainer_log.jsonl: |
+            {"current_steps": 10, "total_steps": 100, "loss": 2.0}
+            {"current_steps": 20, "tot
+        run: outputs                          # a path under the case's folder
+
 ``python -m ftlint.testing [CASE_FILE ...]`` prints every case's result (:func:`case_result`:
 outcome, findings, rows, messages, metrics) as JSON, e.g. to compare two machines or two BLAS
 kernels (the test suite does: tests/rules/test_case_determinism.py).
@@ -85,6 +98,9 @@ class RuleCase:
     no_data: bool = False
     #: extra files written under the case's folder (relative name -> text, or records for JSONL)
     files: dict[str, Any] = field(default_factory=dict)
+    #: a training run for the FT8xx rules: a generated log (``ftlint.runs.synth.from_spec``
+    #: mapping) or a path under the case's folder (written with ``files``)
+    run: dict[str, Any] | str | None = None
 
     @property
     def id(self) -> str:
@@ -130,7 +146,8 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
     with tempfile.TemporaryDirectory() if workdir is None else _nullctx(workdir) as d:
         root = Path(d)
         train = root / f"{case.filename}.{case.format}"
-        if not case.no_data:
+        no_data = case.no_data or (case.run is not None and case.records is None and case.raw is None)
+        if not no_data:
             _write(case.records, case.raw, case.format, train)
         for name, content in case.files.items():
             target = root / name
@@ -153,6 +170,13 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
             rp = root / "reference_sample.jsonl"
             _write(case.reference, None, "jsonl", rp)
             ref_paths.append(rp)
+        run_paths = []
+        if isinstance(case.run, dict):
+            from ftlint.runs.synth import from_spec
+
+            run_paths.append(from_spec(case.run, root / "outputs"))
+        elif isinstance(case.run, str):
+            run_paths.append(root / case.run)
         settings_data = dict(case.settings)
         if case.options:
             reg = load_registry()
@@ -161,8 +185,8 @@ def run_case(case: RuleCase, workdir: Path | None = None) -> Report:
             settings_data.setdefault("rules", {}).setdefault(rule.name, {}).update(case.options)
         settings = settings_from_dict(settings_data, root)
         settings.cache = False
-        return check([] if case.no_data else [train], validation=val_paths, reference=ref_paths, config=config_path,
-                     framework=case.framework, settings=settings, select=[case.rule])
+        return check([] if no_data else [train], validation=val_paths, reference=ref_paths, config=config_path,
+                     framework=case.framework, settings=settings, select=[case.rule], runs=run_paths)
 
 
 class _nullctx:

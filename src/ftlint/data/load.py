@@ -59,6 +59,7 @@ from ftlint.data.schema import (
 )
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
+from ftlint.runs.detect import is_run_dir, is_run_log
 
 SPLITS = ("train", "validation", "test")
 #: every file name ending ftlint reads: JSONL, JSON, CSV, TSV, Parquet, Arrow, and the text formats
@@ -99,7 +100,8 @@ def _below_cwd(path: Path) -> bool:
 
 
 def is_dataset_file(path: Path) -> bool:
-    """A file whose name says it is a dataset (supported suffix, not a known registry/tool file)."""
+    """A file whose name says it is a dataset (supported suffix, not a known registry/tool file, not
+    a training run's log or a file of its output directory: ``ftlint.runs.detect``)."""
     return path.is_file() and _dataset_file(path)
 
 
@@ -176,7 +178,7 @@ def _dataset_name(name: str) -> bool:
 
 def _dataset_file(path: Path) -> bool:
     """A dataset file by its name; a ``datasets`` folder's ``state.json`` is not one."""
-    if not _dataset_name(path.name):
+    if not _dataset_name(path.name) or is_run_log(path):
         return False
     return not (path.name.lower() == "state.json" and any(path.parent.glob("*.arrow")))
 
@@ -267,6 +269,8 @@ def _walk(folder: Path, recursive: bool) -> Iterator[Path]:
 def _expand_dir(p: Path, raw: str | Path, what: str, recursive: bool, required: bool = True) -> list[Path]:
     found: list[Path] = []
     for folder in _walk(p, recursive):
+        if folder != p and is_run_dir(folder):  # a run's output inside the tree: its logs are not data
+            continue
         saved = saved_dataset_files(folder)
         if saved is not None:
             found += saved
@@ -342,8 +346,13 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset", recursive: 
         if not p.exists():
             raise InputError(missing_reason(p), str(raw))
         if p.is_dir():
+            if is_run_dir(p):  # a trainer's output directory: its logs and results are not data
+                raise InputError("a training run's output directory (it holds trainer_state.json or "
+                                 "trainer_log.jsonl), not data: check the run with `--run " f"{raw}`", str(raw))
             out.update(dict.fromkeys(_expand_dir(p, raw, what, recursive)))
         elif p.is_file():
+            if is_run_log(p):
+                raise InputError(f"a training run's log, not data: check the run with `--run {raw}`", str(raw))
             if format_of(p.name) is None:
                 hint = compressed_hint(p)
                 raise InputError(
