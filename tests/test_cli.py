@@ -387,6 +387,15 @@ def test_rules_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert any(x.split()[:3] == ["FT201", "exact-duplicates", "warning"] for x in text.splitlines())
 
 
+def test_the_in_process_runner_sees_what_a_shell_sees(examples: Path) -> None:
+    """The suite runs the CLI in-process (tests/cli_inprocess.py): same exit status, stdout and stderr
+    as ``python -m ftlint`` for a report with findings, a concise one and unusable input."""
+    d = examples / "chat-mistakes"
+    for args in (["check", "train.jsonl", "--select", TODAY], ["check", "train.jsonl", "--output-format", "concise"],
+                 ["check", "missing.jsonl"]):
+        assert ftlint(*args, cwd=d) == ftlint_process(*args, cwd=d), args
+
+
 def test_python_dash_m_help_and_version(tmp_path: Path) -> None:
     res = ftlint_process("--help", cwd=tmp_path)
     assert res.returncode == 0
