@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.cli_inprocess import CliResult, ftlint
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
@@ -89,33 +87,15 @@ def write_bytes(tmp_path: Path) -> Callable[[str | Path, bytes], Path]:
     return write
 
 
-@dataclass
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def run_ftlint(args: Sequence[str | Path], cwd: Path, timeout: float = 120) -> CliResult:
-    """Run ``python -m ftlint ARGS`` in ``cwd`` (a clean directory: no settings file is discovered)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_")}
-    env["NO_COLOR"] = "1"
-    proc = subprocess.run([sys.executable, "-m", "ftlint", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
-
-
 @pytest.fixture
 def ftlint_cli(tmp_path: Path) -> Callable[..., CliResult]:
-    """``ftlint_cli(*args)`` runs the CLI in a subprocess with tmp_path as the working directory."""
+    """``ftlint_cli(*args)`` runs the CLI in-process with ``tmp_path/cwd`` as the working directory
+    (no settings file is discovered there) and returns its exit status, stdout and stderr."""
     work = tmp_path / "cwd"
     work.mkdir(exist_ok=True)
 
     def run(*args: str | Path) -> CliResult:
-        return run_ftlint(args, work)
+        return ftlint(*args, cwd=work)
 
     return run
 
@@ -123,6 +103,6 @@ def ftlint_cli(tmp_path: Path) -> Callable[..., CliResult]:
 @pytest.fixture(scope="session")
 def registered_codes(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """Codes listed by ``ftlint rules`` (rules still being written show up here once registered)."""
-    res = run_ftlint(["rules", "--output-format", "json"], tmp_path_factory.mktemp("rules"))
+    res = ftlint("rules", "--output-format", "json", cwd=tmp_path_factory.mktemp("rules"))
     assert res.returncode == 0, res.stderr
     return {r["code"] for r in json.loads(res.stdout)}

@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from ftlint import __version__
-from ftlint.cli import main
 from ftlint.registry import load_registry
+from tests.cli_inprocess import ftlint, ftlint_process
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ANSI = "\x1b["
@@ -35,12 +34,6 @@ PLANTED = {
     ("FT201", "warning", 7),
     ("FT004", "warning", 27),
 }
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("FTLINT_FAIL_ON", "FTLINT_OUTPUT_FORMAT", "FTLINT_OUTPUT_FILE", "FTLINT_DEBUG", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
@@ -63,18 +56,6 @@ def clean(examples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = examples / "clean-classification"
     monkeypatch.chdir(d)
     return d
-
-
-def ftlint(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def subprocess_ftlint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_") and k != "NO_COLOR"}
-    return subprocess.run([sys.executable, "-m", "ftlint", *args], cwd=cwd, env={**base, **(env or {})},
-                          capture_output=True, text=True, timeout=60)
 
 
 def digest_tree(root: Path) -> dict[str, str]:
@@ -330,6 +311,7 @@ def test_color_flag(chat: Path) -> None:
 def test_tty_gets_colour_unless_no_color(examples: Path) -> None:
     import pty
 
+    # a real process: only a process's stdout can be a terminal (CliRunner's never is)
     def run_in_tty(extra_env: dict[str, str], *args: str) -> str:
         master, slave = pty.openpty()
         env = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_") and k != "NO_COLOR"}
@@ -407,15 +389,24 @@ def test_rules_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert any(x.split()[:3] == ["FT201", "exact-duplicates", "warning"] for x in text.splitlines())
 
 
+def test_the_in_process_runner_sees_what_a_shell_sees(examples: Path) -> None:
+    """The suite runs the CLI in-process (tests/cli_inprocess.py): same exit status, stdout and stderr
+    as ``python -m ftlint`` for a report with findings, a concise one and unusable input."""
+    d = examples / "chat-mistakes"
+    for args in (["check", "train.jsonl", "--select", TODAY], ["check", "train.jsonl", "--output-format", "concise"],
+                 ["check", "missing.jsonl"]):
+        assert ftlint(*args, cwd=d) == ftlint_process(*args, cwd=d), args
+
+
 def test_python_dash_m_help_and_version(tmp_path: Path) -> None:
-    res = subprocess_ftlint("--help", cwd=tmp_path)
+    res = ftlint_process("--help", cwd=tmp_path)
     assert res.returncode == 0
     assert res.stdout.startswith("Usage: python -m ftlint")
     for cmd in ("check", "rules", "rule"):
         assert re.search(rf"^\s+{cmd}\s", res.stdout, re.MULTILINE), cmd
-    res = subprocess_ftlint("check", "--help", cwd=tmp_path)
+    res = ftlint_process("check", "--help", cwd=tmp_path)
     assert res.returncode == 0 and "--fail-on" in res.stdout and "--output-format" in res.stdout
-    res = subprocess_ftlint("--version", cwd=tmp_path)
+    res = ftlint_process("--version", cwd=tmp_path)
     assert res.returncode == 0 and __version__ in res.stdout
 
 
@@ -448,8 +439,10 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path: Path, make: str | None,
         target.write_text('{"text": "not parquet at all"}\n')
     elif make == "unknown":
         target.write_text('{"foo": 1}\n{"foo": 2}\n')
-    for exit_zero in ([], ["--exit-zero"]):
-        res = subprocess_ftlint("check", arg, *exit_zero, cwd=tmp_path)
+    runs = [ftlint("check", arg, *exit_zero, cwd=tmp_path) for exit_zero in ([], ["--exit-zero"])]
+    if make is None:  # and once as a shell sees it: the exit status and the streams of a real process
+        runs.append(ftlint_process("check", arg, "--exit-zero", cwd=tmp_path))
+    for res in runs:
         assert res.returncode == 2, res.stderr
         assert res.stdout == ""
         assert res.stderr.startswith(f"ftlint: error: {message}"), res.stderr

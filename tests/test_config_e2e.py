@@ -5,14 +5,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +14,7 @@ from ftlint.api import check
 from ftlint.data.load import display_path
 from ftlint.findings import Finding, Report
 from ftlint.settings import Settings
+from tests.cli_inprocess import ftlint
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 #: the rules of the training-config issue written here (FT602, FT610, FT611 live elsewhere)
@@ -39,25 +34,6 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     monkeypatch.chdir(work)
     return work
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def run_ftlint(args: Sequence[str | Path], cwd: Path) -> Result:
-    """``python -m ftlint ARGS`` in ``cwd`` (no FTLINT_* variables, no colour)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_")}
-    env["NO_COLOR"] = "1"
-    proc = subprocess.run([sys.executable, "-m", "ftlint", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 def config_report(config: Path) -> Report:
@@ -238,7 +214,7 @@ def test_config_names_a_local_jsonl_resolved_via_cwd(tmp_path: Path) -> None:
     project = tmp_path / "project"
     write_rows(project / "data" / "sft.jsonl", 12)
     (project / "train.yaml").write_text(AXOLOTL, encoding="utf-8")
-    res = run_ftlint(["check", "--config", "train.yaml", "--output-format", "json"], project)
+    res = ftlint("check", "--config", "train.yaml", "--output-format", "json", cwd=project)
     assert res.returncode == 1, res.stderr                      # FT104 is an error
     report = res.json()
     [data] = [i for i in report["inputs"] if i["role"] == "dataset"]
@@ -255,7 +231,7 @@ def test_config_names_a_local_jsonl_resolved_via_cwd(tmp_path: Path) -> None:
     assert ft104["location"] == {"path": "train.yaml", "line": 5, "key": "val_set_size"}
     assert ft104["severity"] == "error"
     # the text report lists the input too
-    text = run_ftlint(["check", "--config", "train.yaml"], project)
+    text = ftlint("check", "--config", "train.yaml", cwd=project)
     assert ("data/sft.jsonl  [alpaca, 12 records; training config train.yaml:3 datasets[0].path (resolved via cwd)]"
             in text.stdout)
 
@@ -266,7 +242,7 @@ def test_config_names_a_local_jsonl_resolved_via_config_dir(tmp_path: Path) -> N
     (project / "train.yaml").write_text(AXOLOTL, encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    res = run_ftlint(["check", "--config", project / "train.yaml", "--output-format", "json"], elsewhere)
+    res = ftlint("check", "--config", project / "train.yaml", "--output-format", "json", cwd=elsewhere)
     [data] = [i for i in res.json()["inputs"] if i["role"] == "dataset"]
     assert data["resolved_via"] == "config_dir" and data["records"] == 12 and data["split"] == "train"
 
@@ -297,7 +273,7 @@ def test_no_arguments_uses_the_settings_training_config(tmp_path: Path) -> None:
     write_rows(project / "data" / "sft.jsonl", 12)
     (project / "train.yaml").write_text(AXOLOTL, encoding="utf-8")
     (project / "ftlint.toml").write_text('training-config = "train.yaml"\n', encoding="utf-8")
-    res = run_ftlint(["check", "--output-format", "json"], project)
+    res = ftlint("check", "--output-format", "json", cwd=project)
     assert res.returncode == 1, res.stderr
     report = res.json()
     roles = {(i["role"], i["path"]) for i in report["inputs"]}
@@ -310,7 +286,7 @@ def test_openai_job_with_an_uploaded_file_id(tmp_path: Path) -> None:
     project.mkdir()
     (project / "job.json").write_text(json.dumps({"model": "gpt-4o-mini-2024-07-18",
                                                   "training_file": "file-abc123"}), encoding="utf-8")
-    res = run_ftlint(["check", "--config", "job.json", "--output-format", "json"], project)
+    res = ftlint("check", "--config", "job.json", "--output-format", "json", cwd=project)
     assert res.returncode == 1, res.stderr
     report = res.json()
     [data] = [i for i in report["inputs"] if i["role"] == "dataset"]
@@ -322,7 +298,7 @@ def test_openai_job_with_an_uploaded_file_id(tmp_path: Path) -> None:
     assert rules["FT201"]["outcome"] == "skipped" and rules["FT101"]["outcome"] == "skipped"
     codes = {f["code"] for f in report["findings"]}
     assert {"FT104", "FT601"} <= codes                          # no validation_file; no early stopping
-    text = run_ftlint(["check", "--config", "job.json"], project).stdout
+    text = ftlint("check", "--config", "job.json", cwd=project).stdout
     assert "file-abc123  [not loaded: an uploaded OpenAI file id" in text
 
 
@@ -334,7 +310,7 @@ def test_openai_job_with_a_local_training_file(tmp_path: Path) -> None:
     (project / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     (project / "job.json").write_text(json.dumps({"model": "gpt-4o-mini-2024-07-18", "training_file": "train.jsonl",
                                                   "validation_file": "file-val"}), encoding="utf-8")
-    res = run_ftlint(["check", "--config", "job.json", "--output-format", "json"], project)
+    res = ftlint("check", "--config", "job.json", "--output-format", "json", cwd=project)
     inputs = {(i["path"], i["split"]): i for i in res.json()["inputs"] if i["role"] == "dataset"}
     assert inputs[("train.jsonl", "train")]["records"] == 4
     assert inputs[("file-val", "validation")]["loadable"] is False
@@ -350,7 +326,7 @@ def test_llamafactory_dataset_dir(tmp_path: Path, corpus_dir: Path) -> None:
     config = (corpus_dir / LF / "examples__train_lora__qwen3_lora_sft.yaml").read_text(encoding="utf-8")
     config = config.replace("dataset: identity,alpaca_en_demo", "dataset: alpaca_en_demo")
     (project / "qwen3_lora_sft.yaml").write_text(config, encoding="utf-8")
-    res = run_ftlint(["check", "--config", "qwen3_lora_sft.yaml", "--output-format", "json"], project)
+    res = ftlint("check", "--config", "qwen3_lora_sft.yaml", "--output-format", "json", cwd=project)
     assert res.returncode == 1, res.stderr
     report = res.json()
     [ds] = [i for i in report["inputs"] if i["role"] == "dataset"]
@@ -367,7 +343,7 @@ def test_llamafactory_dataset_dir(tmp_path: Path, corpus_dir: Path) -> None:
     # issue 12 part 4: the gate fails when it cannot see, as LLaMA-Factory itself would)
     (project / "bad.yaml").write_text(config.replace("dataset: alpaca_en_demo", "dataset: identity"),
                                       encoding="utf-8")
-    res = run_ftlint(["check", "--config", "bad.yaml", "--output-format", "json"], project)
+    res = ftlint("check", "--config", "bad.yaml", "--output-format", "json", cwd=project)
     assert res.returncode == 2 and res.stdout == ""
     assert res.stderr.startswith("ftlint: error: bad.yaml:13: dataset: dataset 'identity' is data/identity.json: "
                                  "no such file or directory")
@@ -381,7 +357,7 @@ def test_a_config_dataset_ftlint_cannot_read_is_unusable_input(tmp_path: Path) -
     (project / "data").mkdir(parents=True)
     (project / "data" / "sft.jsonl").write_bytes(b"\x00\x01binary")
     (project / "train.yaml").write_text(AXOLOTL, encoding="utf-8")
-    res = run_ftlint(["check", "--config", "train.yaml", "--output-format", "json"], project)
+    res = ftlint("check", "--config", "train.yaml", "--output-format", "json", cwd=project)
     assert res.returncode == 2 and res.stdout == ""
     assert res.stderr.startswith("ftlint: error: train.yaml:3: datasets[0].path: data/sft.jsonl: not a text file")
     assert len(res.stderr.strip().splitlines()) == 1
@@ -392,7 +368,7 @@ def test_chat_mistakes_example_with_its_config(tmp_path: Path) -> None:
     dataset is read by itself, so the data findings and the config findings come together."""
     d = tmp_path / "chat-mistakes"
     shutil.copytree(EXAMPLES / "chat-mistakes", d, ignore=shutil.ignore_patterns(".ftlint_cache"))
-    res = run_ftlint(["check", "--config", "train.yaml", "--output-format", "json"], d)
+    res = ftlint("check", "--config", "train.yaml", "--output-format", "json", cwd=d)
     assert res.returncode == 1, res.stderr
     report = res.json()
     [data] = [i for i in report["inputs"] if i["role"] == "dataset"]

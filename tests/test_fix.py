@@ -13,19 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from ftlint.cli import main
 from ftlint.fix import stratified_holdout
+from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXED_RULES = {"FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT104", "FT601", "FT606"}
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
          "quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def hashes(folder: Path) -> dict[str, str]:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
-from ftlint.cli import main
+from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -34,7 +33,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, ["check", *args, "--no-cache"], catch_exceptions=False)
+    res = cli("check", *args, "--no-cache")
     return res.exit_code, res.output
 
 
@@ -138,5 +137,5 @@ def test_report_flag_writes_several_formats_in_one_run(project: Path) -> None:
 
 
 def test_report_flag_rejects_a_bad_value(project: Path) -> None:
-    res = CliRunner().invoke(main, ["check", "train.jsonl", "--report", "yaml:x.yaml"])
+    res = cli("check", "train.jsonl", "--report", "yaml:x.yaml")
     assert res.exit_code == 2 and "FORMAT:PATH" in res.output

@@ -12,13 +12,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from ftlint.api import check
-from ftlint.cli import main
 from ftlint.errors import OutputError
 from ftlint.outputs import Protected, guard_output
 from ftlint.settings import Settings
+from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,10 +33,6 @@ template: qwen3
 cutoff_len: 1024
 output_dir: saves/qwen3
 """
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -1,10 +1,9 @@
-"""Third-party rule packs: real `ftlint.rules` entry points of packages installed in a temp dir."""
+"""Third-party rule packs: real `ftlint.rules` entry points of packages installed in a temp dir (on
+``sys.path``, so the API and the in-process CLI both find them)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from ftlint.api import check
 from ftlint.errors import PluginError, UsageError
 from ftlint.registry import load_registry
 from ftlint.settings import Settings
+from tests.cli_inprocess import ftlint
 
 RULE_DOC = '''"""{summary}
 
@@ -93,14 +93,6 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             del sys.modules[name]
 
 
-def run_cli(args: list[str], cwd: Path, site: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [env.get("PYTHONPATH")])])
-    env["NO_COLOR"] = "1"
-    return subprocess.run([sys.executable, "-m", "ftlint", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60)
-
-
 def iso_settings(root: Path) -> Settings:
     return Settings(root=root, cache=False)
 
@@ -145,18 +137,18 @@ def test_plugin_rules_are_selectable_and_configurable(site: Path, tmp_path: Path
 def test_plugin_in_rules_command_and_check_cli(site: Path, tmp_path: Path) -> None:
     make_pack(site, "ftlint_demo_pack", "ftlint-demo-pack", GOOD)
     data = write_data(tmp_path)
-    res = run_cli(["rules", "--output-format", "json"], tmp_path, site)
+    res = ftlint("rules", "--output-format", "json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     rows = {r["code"]: r for r in json.loads(res.stdout)}
     assert rows["DEMO001"]["source"] == "ftlint-demo-pack"
     assert rows["DEMO001"]["name"] == "mentions-router" and rows["DEMO001"]["enabled"] is True
     assert rows["FT201"]["source"] == "builtin"
-    text = run_cli(["rules"], tmp_path, site).stdout
+    text = ftlint("rules", cwd=tmp_path).stdout
     assert any(line.startswith("DEMO001") and "ftlint-demo-pack" in line for line in text.splitlines())
-    doc = run_cli(["rule", "mentions-router"], tmp_path, site)
+    doc = ftlint("rule", "mentions-router", cwd=tmp_path)
     assert doc.returncode == 0 and "DEMO001" in doc.stdout
-    res = run_cli(["check", str(data.relative_to(tmp_path)), "--isolated", "--output-format", "json",
-                   "--select", "DEMO001", "--fail-on", "warning"], tmp_path, site)
+    res = ftlint("check", str(data.relative_to(tmp_path)), "--isolated", "--output-format", "json",
+                   "--select", "DEMO001", "--fail-on", "warning", cwd=tmp_path)
     assert res.returncode == 1, res.stderr
     report = json.loads(res.stdout)
     assert [f["code"] for f in report["findings"]] == ["DEMO001"]
@@ -184,11 +176,11 @@ def test_broken_pack_is_an_ft901_notice_and_the_run_goes_on(site: Path, tmp_path
     assert report.exit_code(None) == 0 and report.failed_rules == []
 
     # FT901 is a warning and the default fail-on is error (FT101 is ignored: this data is tiny)
-    res = run_cli(["check", "data/train.jsonl", "--isolated", "--ignore", "FT101"], tmp_path, site)
+    res = ftlint("check", "data/train.jsonl", "--isolated", "--ignore", "FT101", cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "FT901" in res.stdout and "ftlint-broken-pack" in res.stdout
     assert "Traceback" not in res.stdout + res.stderr
-    res = run_cli(["rules"], tmp_path, site)
+    res = ftlint("rules", cwd=tmp_path)
     assert res.returncode == 0
     assert "plugin 'ftlint-broken-pack' failed to load" in res.stderr
 
@@ -197,14 +189,14 @@ def test_broken_pack_is_an_ft901_notice_and_the_run_goes_on(site: Path, tmp_path
 def test_selecting_a_broken_packs_rule_exits_2(site: Path, tmp_path: Path, how: str) -> None:
     make_pack(site, "ftlint_broken_pack", "ftlint-broken-pack", BROKEN_IMPORT, entry="broken")
     write_data(tmp_path)
-    res = run_cli(["check", "data/train.jsonl", "--isolated", how, "BRK001"], tmp_path, site)
+    res = ftlint("check", "data/train.jsonl", "--isolated", how, "BRK001", cwd=tmp_path)
     assert res.returncode == 2
     assert res.stdout == ""
     assert res.stderr.count("\n") == 1 and res.stderr.startswith("ftlint: error: ")
     assert "BRK001" in res.stderr and "ftlint-broken-pack" in res.stderr
     assert "Traceback" not in res.stderr
     # --exit-zero does not hide it
-    res = run_cli(["check", "data/train.jsonl", "--isolated", how, "BRK001", "--exit-zero"], tmp_path, site)
+    res = ftlint("check", "data/train.jsonl", "--isolated", how, "BRK001", "--exit-zero", cwd=tmp_path)
     assert res.returncode == 2
 
 
@@ -219,7 +211,7 @@ def test_ignoring_a_broken_packs_rule_does_not_stop_the_run(site: Path, tmp_path
     make_pack(site, "ftlint_broken_pack", "ftlint-broken-pack", BROKEN_IMPORT, entry="broken")
     write_data(tmp_path)
     (tmp_path / "ftlint.toml").write_text('ignore = ["BRK001", "FT101"]\n')
-    res = run_cli(["check", "data/train.jsonl"], tmp_path, site)
+    res = ftlint("check", "data/train.jsonl", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "FT901" in res.stdout
 
@@ -270,7 +262,7 @@ def test_name_clash_with_a_builtin_is_a_loud_error(site: Path, tmp_path: Path) -
     assert "CLS201" in msg and "FT201" in msg
     write_data(tmp_path)
     for args in (["check", "data/train.jsonl", "--isolated"], ["rules"]):
-        res = run_cli(args, tmp_path, site)
+        res = ftlint(*args, cwd=tmp_path)
         assert res.returncode == 2, args
         assert res.stderr.startswith("ftlint: error: rule name clash") and res.stderr.count("\n") == 1
         assert "ftlint-clash-pack" in res.stderr and "builtin" in res.stderr
@@ -288,7 +280,7 @@ def test_code_clash_between_two_packs_names_both(site: Path, tmp_path: Path) -> 
     assert "code clash" in msg
     assert "'ftlint-alpha-pack'" in msg and "'ftlint-beta-pack'" in msg
     write_data(tmp_path)
-    res = run_cli(["check", "data/train.jsonl", "--isolated"], tmp_path, site)
+    res = ftlint("check", "data/train.jsonl", "--isolated", cwd=tmp_path)
     assert res.returncode == 2
     assert "ftlint-alpha-pack" in res.stderr and "ftlint-beta-pack" in res.stderr
 
@@ -311,10 +303,10 @@ def test_a_crashing_plugin_rule_is_failed_and_exits_2(site: Path, tmp_path: Path
     assert {o.code: o.outcome for o in report.outcomes}["FT201"] == "ran"   # the others still ran
     assert report.exit_code(None) == 2
     for extra in ([], ["--exit-zero"], ["--fail-on", "never"]):
-        res = run_cli(["check", "data/train.jsonl", "--isolated", *extra], tmp_path, site)
+        res = ftlint("check", "data/train.jsonl", "--isolated", *extra, cwd=tmp_path)
         assert res.returncode == 2, extra
         assert "CRS001" in res.stdout and "failed" in res.stdout
         assert "rule CRS001 (crashy-rule) failed" in res.stderr
         assert "Traceback" not in res.stdout + res.stderr
-    res = run_cli(["check", "data/train.jsonl", "--isolated", "--ignore", "CRS001"], tmp_path, site)
+    res = ftlint("check", "data/train.jsonl", "--isolated", "--ignore", "CRS001", cwd=tmp_path)
     assert res.returncode in (0, 1)

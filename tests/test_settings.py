@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from ftlint.api import check
-from ftlint.cli import main
 from ftlint.errors import SettingsError
 from ftlint.registry import configure, load_registry, rule_tables
 from ftlint.rule import Severity
 from ftlint.settings import TOP_LEVEL_KEYS, Settings, find_settings_file, load_settings, settings_from_dict
+from tests.cli_inprocess import ftlint, ftlint_process
 
 
 @pytest.fixture(autouse=True)
@@ -32,12 +31,6 @@ def write_chat(path: Path, n: int, copies_of_first: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
-
-
-def invoke(args: list[str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, args, catch_exceptions=True)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def rules_ran(stdout: str) -> set[str]:
@@ -120,7 +113,7 @@ def test_a_broken_pyproject_with_our_table_is_a_located_error(tmp_path: Path,
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.ftlint]\nfail-on = "never\n')
     write_chat(tmp_path / "train.jsonl", 3)
     monkeypatch.chdir(tmp_path)
-    code, out, err = invoke(["check", "train.jsonl"])
+    code, out, err = ftlint("check", "train.jsonl")
     assert code == 2
     assert "pyproject.toml:5: invalid TOML" in err
     assert "Traceback" not in out + err
@@ -133,19 +126,19 @@ def test_settings_flag_beats_discovered_files(tmp_path: Path, monkeypatch: pytes
     other.write_text('fail-on = "warning"\n')
     write_chat(tmp_path / "train.jsonl", 200, copies_of_first=2)  # FT201 warning only
     monkeypatch.chdir(tmp_path)
-    assert invoke(["check", "train.jsonl"])[0] == 0
-    assert invoke(["check", "train.jsonl", "--settings", str(other)])[0] == 1
+    assert ftlint("check", "train.jsonl")[0] == 0
+    assert ftlint("check", "train.jsonl", "--settings", str(other))[0] == 1
     # --isolated ignores the discovered file: the default fail-on (error) applies
-    assert invoke(["check", "train.jsonl", "--isolated"])[0] == 0
+    assert ftlint("check", "train.jsonl", "--isolated")[0] == 0
     (tmp_path / ".ftlint.toml").write_text('fail-on = "warning"\n')
-    assert invoke(["check", "train.jsonl"])[0] == 1
-    assert invoke(["check", "train.jsonl", "--isolated"])[0] == 0
+    assert ftlint("check", "train.jsonl")[0] == 1
+    assert ftlint("check", "train.jsonl", "--isolated")[0] == 0
 
 
 def test_settings_flag_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_chat(tmp_path / "train.jsonl", 3)
     monkeypatch.chdir(tmp_path)
-    code, out, err = invoke(["check", "train.jsonl", "--settings", "nope.toml"])
+    code, out, err = ftlint("check", "train.jsonl", "--settings", "nope.toml")
     assert code == 2
     assert err.strip() == "ftlint: error: nope.toml: settings file not found"
 
@@ -154,13 +147,13 @@ def test_cli_flags_override_the_settings(tmp_path: Path, monkeypatch: pytest.Mon
     write_chat(tmp_path / "train.jsonl", 200, copies_of_first=2)  # FT201 warning only
     (tmp_path / "ftlint.toml").write_text('fail-on = "never"\noutput-format = "json"\nselect = ["FT0"]\n')
     monkeypatch.chdir(tmp_path)
-    code, out, _ = invoke(["check", "train.jsonl"])
+    code, out, _ = ftlint("check", "train.jsonl")
     assert code == 0
     assert rules_ran(out) == registered("FT0")
-    code, out, _ = invoke(["check", "train.jsonl", "--fail-on", "warning", "--select", "FT201"])
+    code, out, _ = ftlint("check", "train.jsonl", "--fail-on", "warning", "--select", "FT201")
     assert code == 1
     assert rules_ran(out) == {"FT201"}
-    code, out, _ = invoke(["check", "train.jsonl", "--output-format", "concise", "--select", "FT2"])
+    code, out, _ = ftlint("check", "train.jsonl", "--output-format", "concise", "--select", "FT2")
     assert out.startswith("train.jsonl:") and " FT201 " in out
 
 
@@ -170,13 +163,13 @@ def test_cli_select_replaces_the_settings_ignore(tmp_path: Path, monkeypatch: py
     write_chat(tmp_path / "train.jsonl", 200, copies_of_first=2)
     (tmp_path / "ftlint.toml").write_text('ignore = ["FT201"]\nextend-select = ["FT101"]\n')
     monkeypatch.chdir(tmp_path)
-    code, out, _ = invoke(["check", "train.jsonl", "--select", "FT201", "--output-format", "json"])
+    code, out, _ = ftlint("check", "train.jsonl", "--select", "FT201", "--output-format", "json")
     assert rules_ran(out) == {"FT201"}
     # without --select the settings apply
-    code, out, _ = invoke(["check", "train.jsonl", "--output-format", "json"])
+    code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json")
     assert "FT201" not in rules_ran(out) and "FT101" in rules_ran(out)
     # --ignore on the command line adds to the settings' ignore
-    code, out, _ = invoke(["check", "train.jsonl", "--output-format", "json", "--ignore", "FT0"])
+    code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json", "--ignore", "FT0")
     from ftlint.registry import load_registry
     not_default = {r.code for r in load_registry().rules if not r.default}
     # the run rules (FT8xx) are part of a check only with --run
@@ -187,10 +180,10 @@ def test_fail_on_environment_variable_and_flag(tmp_path: Path, monkeypatch: pyte
     write_chat(tmp_path / "train.jsonl", 200, copies_of_first=2)
     (tmp_path / "ftlint.toml").write_text('fail-on = "error"\n')
     monkeypatch.chdir(tmp_path)
-    assert invoke(["check", "train.jsonl"])[0] == 0
-    monkeypatch.setenv("FTLINT_FAIL_ON", "warning")
-    assert invoke(["check", "train.jsonl"])[0] == 1
-    assert invoke(["check", "train.jsonl", "--fail-on", "never"])[0] == 0
+    assert ftlint("check", "train.jsonl")[0] == 0
+    warn = {"FTLINT_FAIL_ON": "warning"}
+    assert ftlint("check", "train.jsonl", env=warn)[0] == 1
+    assert ftlint("check", "train.jsonl", "--fail-on", "never", env=warn)[0] == 0
 
 
 # -- validation -----------------------------------------------------------------------------------
@@ -268,7 +261,7 @@ def test_reserved_keys_in_a_file_do_not_break_a_check(tmp_path: Path, monkeypatc
         '[per-file-ignores]\n"train.jsonl" = ["FT201"]\n'
     )
     monkeypatch.chdir(tmp_path)
-    code, out, err = invoke(["check", "train.jsonl"])
+    code, out, err = ftlint("check", "train.jsonl")
     assert code == 0, out + err
 
 
@@ -281,7 +274,7 @@ def test_dataset_table_paths_are_relative_to_the_settings_file(tmp_path: Path,
     sub = tmp_path / "notebooks"
     sub.mkdir()
     monkeypatch.chdir(sub)
-    code, out, err = invoke(["check", "--output-format", "json"])
+    code, out, err = ftlint("check", "--output-format", "json")
     assert code in (0, 1), err
     inputs = {i["split"]: i for i in json.loads(out)["inputs"]}
     assert set(inputs) == {"train", "validation"}
@@ -330,12 +323,12 @@ def test_rule_tables_by_name_and_code_merge() -> None:
 def test_rule_table_from_a_file_changes_the_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_chat(tmp_path / "train.jsonl", 30)
     monkeypatch.chdir(tmp_path)
-    assert invoke(["check", "train.jsonl"])[0] == 1  # FT101: 30 < 100 is an error
+    assert ftlint("check", "train.jsonl")[0] == 1  # FT101: 30 < 100 is an error
     (tmp_path / "ftlint.toml").write_text("[rules.too-few-examples]\nwarn-below = 20\nerror-below = 10\n")
     # FT104: no validation split, FT614: no test split
-    assert invoke(["check", "train.jsonl", "--fail-on", "info", "--ignore", "FT104,FT614"])[0] == 0
+    assert ftlint("check", "train.jsonl", "--fail-on", "info", "--ignore", "FT104,FT614")[0] == 0
     (tmp_path / "ftlint.toml").write_text('[rules.FT101]\nseverity = "info"\n')
-    code, out, _ = invoke(["check", "train.jsonl", "--output-format", "json", "--ignore", "FT104,FT614"])
+    code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json", "--ignore", "FT104,FT614")
     assert code == 0
     assert [(f["code"], f["severity"]) for f in json.loads(out)["findings"]] == [("FT101", "info")]
 
@@ -358,7 +351,7 @@ def test_bad_rule_tables_are_clear_errors(tmp_path: Path, monkeypatch: pytest.Mo
     write_chat(tmp_path / "train.jsonl", 3)
     (tmp_path / "ftlint.toml").write_text(body)
     monkeypatch.chdir(tmp_path)
-    code, out, err = invoke(["check", "train.jsonl"])
+    code, out, err = ftlint("check", "train.jsonl")
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -394,7 +387,7 @@ def test_invalid_settings_exit_2_with_one_line(tmp_path: Path, monkeypatch: pyte
     write_chat(tmp_path / "train.jsonl", 3)
     (tmp_path / "ftlint.toml").write_text(body)
     monkeypatch.chdir(tmp_path)
-    code, out, err = invoke(["check", "train.jsonl"])
+    code, out, err = ftlint("check", "train.jsonl")
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
@@ -414,15 +407,9 @@ def test_invalid_toml_is_located(tmp_path: Path) -> None:
 
 def test_invalid_settings_in_a_subprocess_print_no_traceback(tmp_path: Path) -> None:
     """The installed entry point, not just the click runner: one line, exit 2."""
-    import os
-    import subprocess
-    import sys
-
     write_chat(tmp_path / "train.jsonl", 3)
     (tmp_path / "ftlint.toml").write_text("selct = []\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FTLINT_")}
-    proc = subprocess.run([sys.executable, "-m", "ftlint", "check", "train.jsonl"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = ftlint_process("check", "train.jsonl", cwd=tmp_path, timeout=60)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith("ftlint: error: ")
@@ -440,6 +427,6 @@ def test_rule_option_with_underscore_is_rejected_with_its_line(tmp_path: Path, m
     write_chat(tmp_path / "train.jsonl", 3)
     (tmp_path / "ftlint.toml").write_text('select = ["FT1"]\n\n[rules.too-few-examples]\nwarn_below = 5\n')
     monkeypatch.chdir(tmp_path)
-    code, _out, err = invoke(["check", "train.jsonl"])
+    code, _out, err = ftlint("check", "train.jsonl")
     assert code == 2
     assert "ftlint.toml:4:" in err and "did you mean 'warn-below'?" in err

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from ftlint.api import check
-from ftlint.cli import main
 from ftlint.errors import InputError
 from ftlint.findings import Report
 from ftlint.settings import load_settings
+from tests.cli_inprocess import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -50,10 +49,6 @@ def write(path: str, text: str) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(text, encoding="utf-8")
     return p
-
-
-def cli(*args: str) -> Any:
-    return CliRunner().invoke(main, [*args], catch_exceptions=False)
 
 
 def sources(report: Report) -> dict[tuple[str, str], str]:

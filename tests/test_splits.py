@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ftlint.api import check
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import SPLITS, infer_split, load_dataset_file
 from ftlint.errors import InputError, UsageError
-from ftlint.settings import Settings, settings_from_dict
+from ftlint.settings import settings_from_dict
+from tests.api_run import lint
 
 
 def rec(i: int) -> dict:
@@ -22,11 +22,6 @@ def rec(i: int) -> dict:
 def splits_of(report) -> dict[str, tuple[str | None, str | None]]:
     """file name -> (split, split_source) for every dataset input of a report."""
     return {Path(i.path).name: (i.split, i.split_source) for i in report.inputs if i.role == "dataset"}
-
-
-def run(paths=(), tmp: Path | None = None, settings: Settings | None = None, **kw):
-    settings = settings or Settings(root=tmp or Path.cwd())
-    return check(list(paths), settings=settings, no_cache=True, **kw)
 
 
 @pytest.fixture
@@ -90,7 +85,7 @@ def test_both_words_validation_wins():
 
 def test_inferred_split_is_in_the_report(tmp_path, files):
     train, val, test = files("train.jsonl", "dev.jsonl", "test.jsonl")
-    report = run([train, val, test], tmp_path)
+    report = lint([train, val, test], root=tmp_path)
     assert splits_of(report) == {
         "train.jsonl": ("train", "command line (positional path)"),
         "dev.jsonl": ("validation", "command line (file name says 'dev')"),
@@ -101,7 +96,7 @@ def test_inferred_split_is_in_the_report(tmp_path, files):
 def test_directory_files_are_inferred_one_by_one(tmp_path, write_jsonl):
     for k, n in enumerate(("train.jsonl", "valid.jsonl", "test.jsonl")):
         write_jsonl(f"data/{n}", [rec(k * 100 + i) for i in range(2)])
-    report = run([tmp_path / "data"], tmp_path)
+    report = lint([tmp_path / "data"], root=tmp_path)
     assert {k: v[0] for k, v in splits_of(report).items()} == {
         "train.jsonl": "train", "valid.jsonl": "validation", "test.jsonl": "test"}
 
@@ -110,7 +105,7 @@ def test_directory_files_are_inferred_one_by_one(tmp_path, write_jsonl):
 
 def test_validation_and_test_flags(tmp_path, files):
     train, held, final = files("a.jsonl", "b.jsonl", "c.jsonl")
-    report = run([train], tmp_path, validation=[held], test=[final])
+    report = lint([train], root=tmp_path, validation=[held], test=[final])
     assert splits_of(report) == {
         "a.jsonl": ("train", "command line (positional path)"),
         "b.jsonl": ("validation", "command line (--validation)"),
@@ -120,7 +115,7 @@ def test_validation_and_test_flags(tmp_path, files):
 
 def test_flags_are_repeatable_and_rows_keep_path_and_index(tmp_path, files):
     train, v1, v2 = files("a.jsonl", "b.jsonl", "c.jsonl")
-    report = run([train], tmp_path, validation=[v1, v2])
+    report = lint([train], root=tmp_path, validation=[v1, v2])
     assert [n for n, (s, _) in splits_of(report).items() if s == "validation"] == ["b.jsonl", "c.jsonl"]
     ds = Dataset.concat("validation", [load_dataset_file(p, "validation", "--validation") for p in (v1, v2)])
     assert [(Path(ds.path(i)).name, int(ds.index[i]), ds.line_of(i)) for i in range(len(ds))] == [
@@ -132,7 +127,7 @@ def test_flags_are_repeatable_and_rows_keep_path_and_index(tmp_path, files):
 def test_a_row_is_identified_by_path_and_index_across_files(tmp_path, write_jsonl):
     a = write_jsonl("a.jsonl", [rec(1), rec(2)])
     b = write_jsonl("b.jsonl", [rec(3), rec(1)])
-    report = run([a, b], tmp_path, select=["FT201"])
+    report = lint([a, b], root=tmp_path, select=["FT201"])
     [f] = report.findings
     [row] = f.rows
     assert (Path(row.path).name, row.index, row.line, row.split) == ("b.jsonl", 1, 2, "train")
@@ -143,7 +138,7 @@ def test_a_row_is_identified_by_path_and_index_across_files(tmp_path, write_json
 def test_explicit_flag_for_a_file_named_like_another_split(tmp_path, files):
     # the flag says test; the name says validation; the flag wins
     train, dev = files("train.jsonl", "dev.jsonl")
-    report = run([train], tmp_path, test=[dev])
+    report = lint([train], root=tmp_path, test=[dev])
     assert splits_of(report)["dev.jsonl"] == ("test", "command line (--test)")
 
 
@@ -151,7 +146,7 @@ def test_validation_flag_with_a_directory(tmp_path, write_jsonl, files):
     [train] = files("train.jsonl")
     write_jsonl("heldout/x.jsonl", [rec(900)])
     write_jsonl("heldout/y.jsonl", [rec(901)])
-    report = run([train], tmp_path, validation=[tmp_path / "heldout"])
+    report = lint([train], root=tmp_path, validation=[tmp_path / "heldout"])
     assert splits_of(report)["x.jsonl"] == ("validation", "command line (--validation)")
     assert splits_of(report)["y.jsonl"] == ("validation", "command line (--validation)")
 
@@ -163,7 +158,7 @@ def test_settings_list_paths_per_split(tmp_path, files):
     s = settings_from_dict({"dataset": {"train": ["t1.jsonl", "t2.jsonl"], "validation": "v.jsonl",
                                         "test": ["holdout.jsonl"]}}, tmp_path)
     assert s.dataset.train == [tmp_path / "t1.jsonl", tmp_path / "t2.jsonl"]
-    report = run(settings=s)
+    report = lint(root=tmp_path, settings=s)
     assert splits_of(report) == {
         "t1.jsonl": ("train", "settings [dataset] train"),
         "t2.jsonl": ("train", "settings [dataset] train"),
@@ -175,13 +170,13 @@ def test_settings_list_paths_per_split(tmp_path, files):
 def test_settings_train_paths_are_not_inferred_from_their_names(tmp_path, files):
     files("eval.jsonl")
     s = settings_from_dict({"dataset": {"train": ["eval.jsonl"]}}, tmp_path)
-    assert splits_of(run(settings=s)) == {"eval.jsonl": ("train", "settings [dataset] train")}
+    assert splits_of(lint(root=tmp_path, settings=s)) == {"eval.jsonl": ("train", "settings [dataset] train")}
 
 
 def test_flag_replaces_the_settings_for_its_split(tmp_path, files):
     files("t.jsonl", "v.jsonl", "other.jsonl")
     s = settings_from_dict({"dataset": {"train": ["t.jsonl"], "validation": ["v.jsonl"]}}, tmp_path)
-    report = run(settings=s, validation=[tmp_path / "other.jsonl"])
+    report = lint(root=tmp_path, settings=s, validation=[tmp_path / "other.jsonl"])
     assert splits_of(report) == {"t.jsonl": ("train", "settings [dataset] train"),
                                  "other.jsonl": ("validation", "command line (--validation)")}
 
@@ -189,7 +184,7 @@ def test_flag_replaces_the_settings_for_its_split(tmp_path, files):
 def test_positional_paths_replace_the_settings_train(tmp_path, files):
     files("t.jsonl", "v.jsonl", "cli.jsonl")
     s = settings_from_dict({"dataset": {"train": ["t.jsonl"], "validation": ["v.jsonl"]}}, tmp_path)
-    report = run([tmp_path / "cli.jsonl"], settings=s)
+    report = lint([tmp_path / "cli.jsonl"], root=tmp_path, settings=s)
     assert splits_of(report) == {"cli.jsonl": ("train", "command line (positional path)"),
                                  "v.jsonl": ("validation", "settings [dataset] validation")}
 
@@ -197,12 +192,12 @@ def test_positional_paths_replace_the_settings_train(tmp_path, files):
 def test_settings_path_that_does_not_exist_is_input_error(tmp_path):
     s = settings_from_dict({"dataset": {"train": ["missing.jsonl"]}}, tmp_path)
     with pytest.raises(InputError, match="no such file"):
-        run(settings=s)
+        lint(root=tmp_path, settings=s)
 
 
 def test_no_dataset_at_all_is_usage_error(tmp_path):
     with pytest.raises(UsageError, match="no dataset given"):
-        run([], tmp_path)
+        lint([], root=tmp_path)
 
 
 # -- one file, one split ------------------------------------------------------------------------------
@@ -210,7 +205,7 @@ def test_no_dataset_at_all_is_usage_error(tmp_path):
 def test_same_file_in_two_splits_is_usage_error(tmp_path, files):
     [train] = files("data.jsonl")
     with pytest.raises(UsageError) as e:
-        run([train], tmp_path, validation=[train])
+        lint([train], root=tmp_path, validation=[train])
     assert "data.jsonl" in str(e.value) and "train" in str(e.value) and "validation" in str(e.value)
 
 
@@ -219,25 +214,25 @@ def test_same_file_by_two_spellings_in_two_splits_is_usage_error(tmp_path, files
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     with pytest.raises(UsageError):
-        run([train], tmp_path, test=[Path("..") / "data.jsonl"])
+        lint([train], root=tmp_path, test=[Path("..") / "data.jsonl"])
 
 
 def test_inferred_and_flagged_into_different_splits_is_usage_error(tmp_path, files):
     [val] = files("val.jsonl")
     with pytest.raises(UsageError):
-        run([val], tmp_path, test=[val])
+        lint([val], root=tmp_path, test=[val])
 
 
 def test_same_file_in_two_settings_splits_is_usage_error(tmp_path, files):
     files("t.jsonl")
     s = settings_from_dict({"dataset": {"train": ["t.jsonl"], "test": ["t.jsonl"]}}, tmp_path)
     with pytest.raises(UsageError):
-        run(settings=s)
+        lint(root=tmp_path, settings=s)
 
 
 def test_same_file_twice_in_one_split_counts_once(tmp_path, files):
     [train] = files("data.jsonl")
-    report = run([train, train, tmp_path], tmp_path)
+    report = lint([train, train, tmp_path], root=tmp_path)
     assert [i.path for i in report.inputs].count(report.inputs[0].path) == 1
     assert report.inputs[0].records == 3
 

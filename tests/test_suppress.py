@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from ftlint.cli import main
+from tests.cli_inprocess import cli
 
 DUP = {"messages": [{"role": "user", "content": "How do I reset my router?"},
                     {"role": "assistant", "content": "Hold the reset button for ten seconds."}]}
@@ -25,7 +24,7 @@ def write(path: Path, records: list[dict]) -> None:
 
 
 def ftlint(*args: str) -> tuple[int, str]:
-    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    res = cli(*args)
     return res.exit_code, res.output
 
 

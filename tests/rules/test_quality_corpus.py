@@ -16,25 +16,11 @@ from typing import Any
 
 import pytest
 
-from ftlint.api import check
 from ftlint.features.text import normalize
-from ftlint.findings import Report
-from ftlint.settings import settings_from_dict
+from tests.api_run import lint, write_jsonl
 
 ALPACA = "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json"
 DBPEDIA = "openai__openai-cookbook/examples__data__dbpedia_samples.jsonl"
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _run(tmp_path: Path, train: Path, select: str, validation: Path | None = None,
-         rules: dict[str, Any] | None = None) -> Report:
-    settings = settings_from_dict({"rules": rules or {}}, tmp_path)
-    settings.cache = False
-    return check([train], validation=[validation] if validation else [], settings=settings, select=[select])
 
 
 def _dbpedia(corpus_dir: Path) -> list[dict[str, Any]]:
@@ -56,9 +42,9 @@ def test_ft203_on_a_seeded_90_10_split_of_the_alpaca_demo(corpus_dir: Path, tmp_
     expected = {pos: train_keys[key(rows[i])] for pos, i in enumerate(val_src) if key(rows[i]) in train_keys}
     assert len(expected) >= 3, "the seed must make several duplicate groups straddle the split"
 
-    train = _write_jsonl(tmp_path / "train.jsonl", [rows[i] for i in train_src])
-    val = _write_jsonl(tmp_path / "valid.jsonl", [rows[i] for i in val_src])
-    report = _run(tmp_path, train, "FT203", validation=val)
+    train = write_jsonl(tmp_path / "train.jsonl", [rows[i] for i in train_src])
+    val = write_jsonl(tmp_path / "valid.jsonl", [rows[i] for i in val_src])
+    report = lint([train], root=tmp_path, validation=[val], select=["FT203"])
     (finding,) = [f for f in report.findings if f.code == "FT203"]
     assert finding.severity.label == "error"
     exact = {r.index: r.extra["matches"]["index"] for r in finding.rows if r.extra["exact"]}
@@ -75,13 +61,13 @@ def test_ft203_on_a_seeded_90_10_split_of_the_alpaca_demo(corpus_dir: Path, tmp_
 
 def test_ft301_on_a_conflict_planted_in_dbpedia(corpus_dir: Path, tmp_path: Path) -> None:
     rows = _dbpedia(corpus_dir)
-    clean = _run(tmp_path, _write_jsonl(tmp_path / "clean.jsonl", rows), "FT301")
+    clean = lint([write_jsonl(tmp_path / "clean.jsonl", rows)], root=tmp_path, select=["FT301"])
     assert [f for f in clean.findings if f.code == "FT301"] == []
     # plant: row 17's text again (re-cased, extra spaces) with another category, at the end
     src = 17
     other = next(r["category"] for r in rows if r["category"] != rows[src]["category"])
     planted = {"text": "  " + rows[src]["text"].upper().replace(" ", "  ") + " ", "category": other}
-    report = _run(tmp_path, _write_jsonl(tmp_path / "dbpedia.jsonl", [*rows, planted]), "FT301")
+    report = lint([write_jsonl(tmp_path / "dbpedia.jsonl", [*rows, planted])], root=tmp_path, select=["FT301"])
     (finding,) = [f for f in report.findings if f.code == "FT301"]
     assert finding.severity.label == "error"
     assert [r.index for r in finding.rows] == [src, len(rows)]
@@ -98,8 +84,8 @@ def test_ft302_flags_label_flips_planted_in_dbpedia(corpus_dir: Path, tmp_path: 
         flips[i] = rows[i]["category"]
         rows[i] = dict(rows[i], category=new)
     # 200 rows, one class below 10: lower min-rows so that this small real set is modelled
-    report = _run(tmp_path, _write_jsonl(tmp_path / "dbpedia.jsonl", rows), "FT302",
-                  rules={"likely-mislabeled": {"min-rows": 150}})
+    report = lint([write_jsonl(tmp_path / "dbpedia.jsonl", rows)], root=tmp_path, select=["FT302"],
+                  settings={"rules": {"likely-mislabeled": {"min-rows": 150}}})
     (finding,) = [f for f in report.findings if f.code == "FT302"]
     flagged = {r.index: r.extra for r in finding.rows}
     caught = {i for i in flagged if i in flips}
@@ -115,13 +101,11 @@ def test_ft302_flags_label_flips_planted_in_dbpedia(corpus_dir: Path, tmp_path: 
 
 def test_ft203_checks_test_against_train_and_validation(corpus_dir: Path, tmp_path: Path) -> None:
     rows = json.loads((corpus_dir / ALPACA).read_text(encoding="utf-8"))
-    train = _write_jsonl(tmp_path / "train.jsonl", rows[:300])
-    val = _write_jsonl(tmp_path / "valid.jsonl", [*rows[300:340], rows[5]])  # row 40 copies train row 5
+    train = write_jsonl(tmp_path / "train.jsonl", rows[:300])
+    val = write_jsonl(tmp_path / "valid.jsonl", [*rows[300:340], rows[5]])  # row 40 copies train row 5
     near = dict(rows[310], output=rows[310]["output"] + " Indeed.")  # a near copy of validation row 10
-    test = _write_jsonl(tmp_path / "test.jsonl", [*rows[400:420], rows[7], near])
-    settings = settings_from_dict({}, tmp_path)
-    settings.cache = False
-    report = check([train], validation=[val], test=[test], settings=settings, select=["FT203"])
+    test = write_jsonl(tmp_path / "test.jsonl", [*rows[400:420], rows[7], near])
+    report = lint([train], root=tmp_path, validation=[val], test=[test], select=["FT203"])
     found = {(f.metrics["against"], f.rows[0].split): [(r.index, r.extra["matches"]["index"], r.extra["exact"])
                                                          for r in f.rows] for f in report.findings}
     assert found == {("train", "validation"): [(40, 5, True)], ("train", "test"): [(20, 7, True)],

