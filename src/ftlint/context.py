@@ -844,8 +844,10 @@ class Context:
 
         def fitted() -> Any:
             def fit() -> Any:
-                texts = [row_text(self.dataset(s), i, text) for s, rows in picks for i in rows.tolist()]
-                with self._progress("fitting TF-IDF + SVD", len(texts)) as p:
+                from ftlint.features.embed import RowTexts
+
+                texts = RowTexts([(self.dataset(s), rows) for s, rows in picks], text)  # read when hashed
+                with self._progress("fitting TF-IDF + SVD", 2 * len(texts)) as p:
                     return TfidfSvdEmbedder(seed=seed).fit(texts, p)
 
             return self.artifact("tfidf_embedder", None, {"identity": identity}, fit)
@@ -861,7 +863,7 @@ class Context:
         ``embedding-sample`` (2,000) by default. ``text`` is what is embedded
         (``features.embed.row_text``: "prompt", "response" or "full"). Cached on disk, keyed by the
         model's identity, the hash of the embedded texts and the parameters (``--no-cache`` off)."""
-        from ftlint.features.embed import Embeddings, row_text
+        from ftlint.features.embed import Embeddings, RowTexts
 
         encoder = self.embedding_model(model)
         rows, text_hash = self._embedding_plan(split, encoder, text, sample, seed)
@@ -872,7 +874,7 @@ class Context:
 
         def compute() -> Embeddings:
             ds = self.dataset(split)
-            texts = [row_text(ds, i, text) for i in rows.tolist()]
+            texts = RowTexts([(ds, rows)], text)  # read a batch at a time, never all at once
             embedder = get()
             with self._progress(f"embedding {split} ({embedder.backend})", len(texts)) as p:
                 vectors = embedder.embed(texts, p)
@@ -944,11 +946,16 @@ class Context:
         rows = subsample(len(ds), sample, seed)
 
         def compute() -> Languages:
-            texts = [row_text(ds, i, "full") for i in rows.tolist()]
             detector = self.artifact("language_detector", None, {}, LanguageDetector)
-            with self._progress(f"detecting the languages of {split}", len(texts)) as p:
-                codes, conf = detect_languages(texts, detector, min_confidence=min_confidence,
-                                               min_chars=min_chars, progress=p)
+            codes: list[str] = []
+            conf = np.zeros(len(rows), dtype=np.float32)
+            with self._progress(f"detecting the languages of {split}", len(rows)) as p:
+                for lo in range(0, len(rows), NORMALIZE_BATCH):  # a block of texts at a time, not all of them
+                    block = [row_text(ds, i, "full") for i in rows[lo:lo + NORMALIZE_BATCH].tolist()]
+                    c, k = detect_languages(block, detector, min_confidence=min_confidence,
+                                            min_chars=min_chars, progress=p)
+                    codes += c
+                    conf[lo:lo + len(block)] = k
             return Languages(codes, conf, rows, len(ds))
 
         params = {"sample": sample, "seed": seed, "min_confidence": min_confidence, "min_chars": min_chars,
