@@ -30,6 +30,8 @@ WORKER_ENV = {
 CHECKED_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")
 #: retries of a task whose worker died
 RETRIES = 2
+#: how long joining a cluster (--scheduler) may take before the run exits 2
+CONNECT_TIMEOUT = "20s"
 
 
 def export_line() -> str:
@@ -78,7 +80,7 @@ class DaskBackend:
         self.warnings: list[str] = []
         try:
             if options.scheduler:
-                self.client = Client(options.scheduler, timeout="20s")
+                self.client = Client(options.scheduler, timeout=CONNECT_TIMEOUT)
                 self._check_env()
             else:
                 n = max(1, options.workers or os.cpu_count() or 1)
