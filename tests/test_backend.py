@@ -15,7 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from ftlint.api import check
-from ftlint.backend import EngineError, EngineOptions, bucket_of, open_backend, split_buckets
+from ftlint.backend import (
+    EngineError,
+    EngineOptions,
+    bucket_of,
+    open_backend,
+    split_buckets,
+)
 from ftlint.backend.local import LocalBackend
 from ftlint.cli import main
 from ftlint.settings import EngineSettings, Settings, load_settings, parse_size
@@ -164,7 +170,12 @@ def test_buckets_keep_every_key_together() -> None:
 
 
 def test_the_cluster_workers_have_the_memory_settings(cluster: Any) -> None:
-    from ftlint.backend.daskbackend import CHECKED_ENV, WORKER_ENV, DaskBackend, worker_env_problems
+    from ftlint.backend.daskbackend import (
+        CHECKED_ENV,
+        WORKER_ENV,
+        DaskBackend,
+        worker_env_problems,
+    )
 
     said: list[str] = []
     b = DaskBackend(EngineOptions("dask", scheduler=cluster.scheduler_address), said.append)

@@ -16,7 +16,14 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ftlint.backend import EngineError, EngineOptions, KeyFn, ReduceFn, concat_bucket, split_buckets
+from ftlint.backend.base import (
+    EngineError,
+    EngineOptions,
+    KeyFn,
+    ReduceFn,
+    concat_bucket,
+    split_buckets,
+)
 
 #: the worker environment ftlint's kernels need (set before the workers spawn)
 WORKER_ENV = {
@@ -165,12 +172,12 @@ class DaskBackend:
         return self._run("gather", go)  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        try:
+        import contextlib
+
+        with contextlib.suppress(Exception):  # closing is best effort: the results are in already
             self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
 
 
 def _reason(e: BaseException) -> str:

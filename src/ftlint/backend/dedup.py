@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import xxhash
 
-from ftlint.backend import Backend
+from ftlint.backend.base import Backend
 from ftlint.backend.partition import Part, plan_parts, read_part
 
 #: rules whose artifacts this stage computes

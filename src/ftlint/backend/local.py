@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ftlint.backend import KeyFn, ReduceFn, concat_bucket, split_buckets
+from ftlint.backend.base import KeyFn, ReduceFn, concat_bucket, split_buckets
 
 
 def _pool_context() -> Any:
