@@ -48,7 +48,7 @@ class MapParams:
 class PartValue(NamedTuple):
     """What the map keeps of a part (on the worker that computed it)."""
 
-    index: np.ndarray  # int64: record index of each row in its file
+    records: np.ndarray  # int64: record index of each row in its file
     hashes: np.ndarray  # uint64: normalised full-text hash (FT201 key, fingerprints)
     fhashes: np.ndarray | None  # uint64: hash of the compared text when it is not the full text
     keys: np.ndarray | None  # (n, bands) uint64 band keys
@@ -118,7 +118,7 @@ def map_part(part: Part, params: MapParams) -> PartValue:
 
 def small_part(value: PartValue) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """What the driver gathers of a part: record indexes and row hashes (8-24 bytes a row)."""
-    return value.index, value.hashes, value.fhashes
+    return value.records, value.hashes, value.fhashes
 
 
 # -- the shuffles -------------------------------------------------------------------------------------
