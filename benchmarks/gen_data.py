@@ -14,7 +14,12 @@ Writes, under ``--out``:
   ~5% exact copies of train rows (half case/whitespace variants) and ~5% near copies;
 - ``ground_truth.json``: every planted pair as 0-based row indices, ``[source, copy, kind]``.
 
-Usage: ``python benchmarks/gen_data.py --rows 100000 --out DIR [--seed 0] [--validation-rows N]``
+Usage: ``python benchmarks/gen_data.py --rows 100000 --out DIR [--seed 0] [--validation-rows N] [--stream]``
+
+``--stream`` (:func:`generate_stream`) writes rows as they are made, holding only a uniform
+reservoir of 20,000 earlier rows to copy from (planted copies spread over the whole file, as after a
+shuffle): memory stays flat, so 10M rows (~13 GB) fit on a small machine. Its files differ from the
+default mode's for the same seed (the default mode keeps every row and shuffles once).
 """
 
 from __future__ import annotations
@@ -245,6 +250,82 @@ def generate(
     return truth
 
 
+#: rows kept to copy from in the streaming mode (a uniform reservoir over the rows written so far)
+RESERVOIR = 20_000
+
+
+def generate_stream(
+    rows: int, out: Path, seed: int = 0, validation_rows: int = 0, vocab_size: int = 50_000
+) -> dict[str, object]:
+    """The data of :func:`generate` (the same shares of exact, case/whitespace and near copies, the same
+    leakage into validation), written row by row: each row is, with the planted shares, a copy of a row
+    drawn uniformly from a reservoir of earlier rows, else a fresh record. Ground truth holds the pairs
+    as 0-based row positions."""
+    gen = Generator(seed, vocab_size)
+    rng = gen.rng
+    pool: list[tuple[int, Record, dict[str, list[dict[str, str]]]]] = []  # (position, record, rendered)
+    seen = 0
+    pairs: list[list[object]] = []
+    out.mkdir(parents=True, exist_ok=True)
+
+    def keep(pos: int, rec: Record, row: dict[str, list[dict[str, str]]]) -> None:
+        nonlocal seen
+        seen += 1
+        if len(pool) < RESERVOIR:
+            pool.append((pos, rec, row))
+        else:
+            k = int(rng.integers(seen))
+            if k < RESERVOIR:
+                pool[k] = (pos, rec, row)
+
+    warmup = min(rows, 1000)  # copies start once there is something to copy
+    share_exact = EXACT_SHARE * rows / max(1, rows - warmup)
+    share_near = NEAR_SHARE * rows / max(1, rows - warmup)
+    with (out / "train.jsonl").open("w", encoding="utf-8") as f:
+        for pos in range(rows):
+            u = rng.random() if pos >= warmup else 1.0
+            if u < share_exact + share_near:
+                src, rec, row = pool[int(rng.integers(len(pool)))]
+                if u < share_exact:
+                    kind = "exact" if rng.random() < 0.5 else "exact_variant"
+                    new = row if kind == "exact" else gen.variant(row)
+                    pairs.append([src, pos, kind, 0])
+                else:
+                    near, edits = gen.near_copy(rec)
+                    new = gen.render(near)
+                    pairs.append([src, pos, "near", edits])
+                    rec = near
+                f.write(json.dumps(new, ensure_ascii=False) + "\n")
+                continue
+            rec = gen.record()
+            row = gen.render(rec)
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            keep(pos, rec, row)
+    truth: dict[str, object] = {"seed": seed, "train_rows": rows, "train_pairs": pairs, "stream": True}
+    if validation_rows:
+        leaks: list[list[object]] = []
+        with (out / "validation.jsonl").open("w", encoding="utf-8") as f:
+            for vpos in range(validation_rows):
+                u = rng.random()
+                if pool and u < LEAK_EXACT_SHARE + LEAK_NEAR_SHARE:
+                    src, rec, row = pool[int(rng.integers(len(pool)))]
+                    if u < LEAK_EXACT_SHARE:
+                        exact = rng.random() < 0.5
+                        new = row if exact else gen.variant(row)
+                        leaks.append([src, vpos, "exact" if exact else "exact_variant", 0])
+                    else:
+                        near, edits = gen.near_copy(rec)
+                        new = gen.render(near)
+                        leaks.append([src, vpos, "near", edits])
+                else:
+                    new = gen.render(gen.record())
+                f.write(json.dumps(new, ensure_ascii=False) + "\n")
+        truth["validation_rows"] = validation_rows
+        truth["leak_pairs"] = leaks
+    (out / "ground_truth.json").write_text(json.dumps(truth) + "\n", encoding="utf-8")
+    return truth
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, required=True, help="train rows to write")
@@ -252,9 +333,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--validation-rows", type=int, default=0, help="also write validation.jsonl with leakage")
     ap.add_argument("--vocab", type=int, default=50_000, help="pseudo-word vocabulary size")
+    ap.add_argument("--stream", action="store_true", help="write rows as they are made (flat memory; for 10M rows)")
     args = ap.parse_args()
     t = time.perf_counter()
-    truth = generate(args.rows, args.out, args.seed, args.validation_rows, args.vocab)
+    truth = (generate_stream if args.stream else generate)(args.rows, args.out, args.seed, args.validation_rows, args.vocab)
     pairs = truth["train_pairs"]
     assert isinstance(pairs, list)
     print(

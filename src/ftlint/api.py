@@ -229,6 +229,10 @@ def run(
     charts: bool = True,
     outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
     recursive: bool = False,
+    engine: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    engine_echo: Callable[[str], None] | None = None,
 ) -> tuple[Report, Context]:
     """Lint datasets (and a training config): the ranked :class:`Report` and the run's
     :class:`Context` (its datasets, plan and memoised features: what ``ftlint fix`` repairs from).
@@ -255,6 +259,13 @@ def run(
         settings.extend_select = [*settings.extend_select, *extend_select]
     if ignore:
         settings.ignore = [*settings.ignore, *ignore]
+    if engine or workers or scheduler:  # --engine/--workers/--scheduler replace the settings' [engine]
+        import dataclasses
+
+        eng = settings.engine
+        settings.engine = dataclasses.replace(
+            eng, name=engine or ("dask" if scheduler else eng.name or "local"), workers=workers or eng.workers,
+            scheduler=scheduler or eng.scheduler)
 
     reg = load_registry(plugins=plugins)
     shown = str(settings.source) if settings.source else "settings"
@@ -350,6 +361,8 @@ def run(
     from ftlint.features.pii import privacy_redaction
 
     redaction = privacy_redaction()
+    if settings.engine.name and datasets:  # the duplicate and leakage stage on an engine (ftlint.backend)
+        _run_engine(ctx, rules, settings, engine_echo)
     # (``charts=False`` when no HTML is written: the CLI knows)
     result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline), charts=charts)
     if "train" in datasets:  # what ftlint takes the task to be (FT613/FT615), shown with the training data
@@ -370,6 +383,23 @@ def run(
         chart_errors=result.chart_errors,
     )
     return report, ctx
+
+
+def _run_engine(ctx: Context, rules: list[Any], settings: Settings, echo: Callable[[str], None] | None) -> None:
+    """Compute the duplicate and leakage artifacts on the engine of ``settings.engine`` (its cluster is
+    closed before the other rules run on the driver)."""
+    from ftlint.backend import EngineOptions, open_backend
+    from ftlint.backend.dedup import distribute
+
+    eng = settings.engine
+    t0 = time.perf_counter()
+    say = echo or (lambda s: None)
+    backend = open_backend(EngineOptions(eng.name or "local", eng.workers, eng.scheduler, eng.partition_size), say)
+    try:
+        distribute(ctx, rules, backend, eng.partition_size, say)
+    finally:
+        backend.close()
+    ctx.timings[f"engine {backend.name}"] = time.perf_counter() - t0
 
 
 #: what names data or a file in :func:`check`: a path (``str`` or any ``os.PathLike``), or several
@@ -437,6 +467,10 @@ def check(
     outputs: Sequence[tuple[str | Path | None, str]] | Callable[..., Sequence[tuple[Path, str]]] = (),
     recursive: bool = False,
     runs: PathsArg = None,
+    engine: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    engine_echo: Callable[[str], None] | None = None,
 ) -> Report:
     """Lint datasets (and a training config), as ``ftlint check`` does, and return the :class:`Report`.
 
@@ -471,7 +505,10 @@ def check(
     command line finds it (a Settings object passed in is not modified). ``baseline`` is a baseline
     file (default: ``.ftlint-baseline.json`` in the project root when present; ``use_baseline=False``
     ignores it). ``cache=False`` neither reads nor writes ``.ftlint_cache/`` (``no_cache=True`` is
-    the same). ``plugins=False`` loads no third-party rule packs.
+    the same). ``plugins=False`` loads no third-party rule packs. ``engine`` ("local" or "dask";
+    ``workers``, ``scheduler``: ``--engine``, ``--workers``, ``--scheduler``) runs the duplicate and
+    leakage stage on that engine (:mod:`ftlint.backend`; the findings are the same); ``engine_echo``
+    receives its one-line messages (the dashboard address, warnings).
 
     For the command line: ``progress`` (progress on stderr), ``charts`` (the HTML report's plot
     data; keep it on for ``report.to_html()``), ``outputs`` (files the caller will write, refused
@@ -501,6 +538,7 @@ def check(
         reference=_paths(reference, "reference"),
         embedding_model=embedding_model,
         progress=progress,
+        engine=engine, workers=workers, scheduler=scheduler, engine_echo=engine_echo,
         config=Path(os.fspath(config)) if config is not None else None,
         framework=framework,
         settings=settings,

@@ -138,6 +138,12 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(path_type=Path), hidden=True)
 @click.option("--no-cache", is_flag=True, help="Do not read or write .ftlint_cache/.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="Run the duplicate and leakage stage on an engine: local (a process pool) or dask "
+                   "(a LocalCluster, or --scheduler). Same findings; pip install 'ftlint[dask]' for dask.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes of --engine.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Join an existing Dask cluster (tcp://host:8786) instead of starting one; implies --engine dask.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when there are no findings.")
 @click.option("-v", "--verbose", is_flag=True, help="Show where the time went.")
@@ -151,7 +157,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
           extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
           output_format: str | None, output_file: Path | None, reports: tuple[str, ...], statistics: bool,
           baseline_path: Path | None, no_baseline: bool, write_baseline: Path | None, no_cache: bool,
-          cache_dir: Path | None, color: str, quiet: bool, verbose: bool) -> None:
+          cache_dir: Path | None, engine: str | None, workers: int | None, scheduler: str | None,
+          color: str, quiet: bool, verbose: bool) -> None:
     """Lint dataset files (and a training config) before training.
 
     PATHS are dataset files (.jsonl .json .csv .tsv .parquet .arrow; the text formats also as .gz
@@ -202,6 +209,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         list(paths), validation=list(validation), test=list(test), contamination=list(contamination),
         reference=list(reference), embedding_model=embedding_model,
         progress=not quiet and sys.stderr.isatty(),
+        engine=engine, workers=workers, scheduler=scheduler,
+        engine_echo=None if quiet else (lambda m: click.echo(f"ftlint: {m}", err=True)),
         config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache, recursive=recursive, runs=list(runs),
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,

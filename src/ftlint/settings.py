@@ -44,7 +44,10 @@ TOP_LEVEL_KEYS = {
     "hub": 'Hugging Face Hub datasets: "cache" (read the local Hugging Face cache only; default) or "download" '
            "(fetch what is missing into it; same as --download)",
     "run": "finished training runs to check (output directories or log files; same as --run)",
+    "engine": 'where the duplicate and leakage stage runs: name = "local" or "dask", workers, scheduler '
+              '("tcp://host:8786"), partition-size (bytes or "64MB"); same as --engine/--workers/--scheduler',
 }
+ENGINE_KEYS = ("name", "workers", "scheduler", "partition-size")
 HUB_MODES = ("cache", "download")
 DATASET_KEYS = {"train", "validation", "test", "format", "columns"}
 SPLIT_KEYS = ("train", "validation", "test")
@@ -58,6 +61,34 @@ class DatasetSettings:
     test: list[Path] = field(default_factory=list)
     format: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EngineSettings:
+    """``[engine]``: None (no engine: today's in-process check), "local" or "dask"."""
+
+    name: str | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    partition_size: int = 64 << 20
+
+
+def parse_size(value: Any) -> int | None:
+    """Bytes from an int or a string like "64MB", "1.5GiB", "500k"; None when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if not isinstance(value, str):
+        return None
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b?)\s*", value.lower())
+    if not m:
+        return None
+    scale = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[m.group(2)]
+    n = int(float(m.group(1)) * scale)
+    return n if n > 0 else None
 
 
 @dataclass
@@ -88,6 +119,8 @@ class Settings:
     hub: str = "cache"
     #: finished training runs (output directories or log files) for the FT8xx rules (``--run``)
     runs: list[Path] = field(default_factory=list)
+    #: [engine] (``--engine``): where the duplicate and leakage stage runs
+    engine: EngineSettings = field(default_factory=EngineSettings)
     #: the settings file these came from (None: defaults only) and the project root
     source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -279,6 +312,28 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
                 raise err(e.message, key) from None
         elif key == "embedding-model":
             s.embedding_model = one_str(key, value)
+        elif key == "engine":
+            if not isinstance(value, dict):
+                raise err("'engine' must be a table: [engine] name = \"dask\"", key)
+            for ek, ev in value.items():
+                where = f"engine.{ek}"
+                if ek not in ENGINE_KEYS:
+                    raise err(f"unknown key '{where}'{_suggest(ek, list(ENGINE_KEYS))}", where)
+                if ek == "name":
+                    if ev not in ("local", "dask"):
+                        raise err(f"'engine.name' must be \"local\" or \"dask\", not {ev!r}", where)
+                    s.engine.name = ev
+                elif ek == "workers":
+                    if isinstance(ev, bool) or not isinstance(ev, int) or ev < 1:
+                        raise err("'engine.workers' must be a whole number >= 1", where)
+                    s.engine.workers = ev
+                elif ek == "scheduler":
+                    s.engine.scheduler = one_str(where, ev)
+                else:
+                    size = parse_size(ev)
+                    if size is None:
+                        raise err("'engine.partition-size' must be a size in bytes or like \"64MB\"", where)
+                    s.engine.partition_size = size
         elif key == "hub":
             if value not in HUB_MODES:
                 raise err(f"'hub' must be one of {', '.join(repr(m) for m in HUB_MODES)}, not {value!r}", key)

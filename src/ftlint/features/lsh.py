@@ -224,6 +224,54 @@ def _decode(code: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
     return out
 
 
+def band_pair_codes(
+    keys: npt.NDArray[np.uint64], ids: npt.NDArray[np.int64], n: int, max_bucket: int = DEFAULT_MAX_BUCKET
+) -> list[npt.NDArray[np.int64]]:
+    """The candidate pairs of one band (``keys[k]`` is document ``ids[k]``'s key, ids ascending), encoded
+    as ``i * n + j``: all pairs of a bucket of at most ``max_bucket`` members, else every member linked
+    to the bucket's first. Every bucket is complete in ``keys`` (a shuffle by key gives that), so the
+    union over the parts of a shuffle is the whole band's pairs."""
+    members, starts, sizes = _groups(keys, ids)
+    small = sizes <= max_bucket
+    i, j = _all_pairs(members, starts[small], sizes[small])
+    codes = [_encode(i, j, n)]
+    big_starts, big_sizes = starts[~small], sizes[~small]
+    if big_sizes.size:
+        heads = np.repeat(members[big_starts], big_sizes - 1)
+        tails = members[_ranges(big_starts + 1, big_sizes - 1)]
+        codes.append(_encode(heads, tails, n))
+    return codes
+
+
+def cross_band_pair_codes(
+    keys: npt.NDArray[np.uint64], ids: npt.NDArray[np.int64], na: int, width: int,
+    max_bucket: int = DEFAULT_MAX_BUCKET,
+) -> list[npt.NDArray[np.int64]]:
+    """The cross pairs of one band (ids below ``na`` are side A, the others side B shifted by ``na``;
+    ids ascending), encoded as ``i * width + (j - na)`` (see :func:`cross_candidate_pairs`)."""
+    members, starts, sizes = _groups(keys, ids)
+    if sizes.size == 0:
+        return []
+    # Members are ascending within a group, so A members (id < na) come first.
+    n_a = np.add.reduceat((members < na).astype(np.int64), starts)
+    n_b = sizes - n_a
+    both = (n_a > 0) & (n_b > 0)
+    starts, sizes, n_a, n_b = starts[both], sizes[both], n_a[both], n_b[both]
+    small = n_a * n_b <= max_bucket * (max_bucket - 1) // 2
+    i, j = _all_pairs(members, starts[small], sizes[small])
+    cross = (i < na) & (j >= na)
+    codes = [_encode(i[cross], j[cross] - na, width)]
+    if (~small).any():
+        s, z, ca = starts[~small], sizes[~small], n_a[~small]
+        first_a = members[s]
+        first_b = members[s + ca]
+        b_members = members[_ranges(s + ca, z - ca)]
+        a_members = members[_ranges(s, ca)]
+        codes.append(_encode(np.repeat(first_a, z - ca), b_members - na, width))
+        codes.append(_encode(a_members, np.repeat(first_b, ca) - na, width))
+    return codes
+
+
 def candidate_pairs(
     sigs: npt.NDArray[np.uint32],
     bands: int = DEFAULT_BANDS,
@@ -262,15 +310,7 @@ def candidate_pairs_from_keys(
     bands = keys.shape[1]
     codes: list[npt.NDArray[np.int64]] = []
     for band in range(bands):
-        members, starts, sizes = _groups(keys[:, band], ids)
-        small = sizes <= max_bucket
-        i, j = _all_pairs(members, starts[small], sizes[small])
-        codes.append(_encode(i, j, n))
-        big_starts, big_sizes = starts[~small], sizes[~small]
-        if big_sizes.size:
-            heads = np.repeat(members[big_starts], big_sizes - 1)
-            tails = members[_ranges(big_starts + 1, big_sizes - 1)]
-            codes.append(_encode(heads, tails, n))
+        codes.extend(band_pair_codes(keys[:, band], ids, n, max_bucket))
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     return _decode(np.unique(np.concatenate(codes)), n)
@@ -309,26 +349,7 @@ def cross_candidate_pairs(
     width = max(nb, 1)
     codes: list[npt.NDArray[np.int64]] = []
     for band in range(bands):
-        members, starts, sizes = _groups(keys[:, band], ids)
-        if sizes.size == 0:
-            continue
-        # Members are ascending within a group, so A members (id < na) come first.
-        n_a = np.add.reduceat((members < na).astype(np.int64), starts)
-        n_b = sizes - n_a
-        both = (n_a > 0) & (n_b > 0)
-        starts, sizes, n_a, n_b = starts[both], sizes[both], n_a[both], n_b[both]
-        small = n_a * n_b <= max_bucket * (max_bucket - 1) // 2
-        i, j = _all_pairs(members, starts[small], sizes[small])
-        cross = (i < na) & (j >= na)
-        codes.append(_encode(i[cross], j[cross] - na, width))
-        if (~small).any():
-            s, z, ca = starts[~small], sizes[~small], n_a[~small]
-            first_a = members[s]
-            first_b = members[s + ca]
-            b_members = members[_ranges(s + ca, z - ca)]
-            a_members = members[_ranges(s, ca)]
-            codes.append(_encode(np.repeat(first_a, z - ca), b_members - na, width))
-            codes.append(_encode(a_members, np.repeat(first_b, ca) - na, width))
+        codes.extend(cross_band_pair_codes(keys[:, band], ids, na, width, max_bucket))
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     return _decode(np.unique(np.concatenate(codes)), width)

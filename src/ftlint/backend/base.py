@@ -1,0 +1,95 @@
+"""The backend protocol and the shuffle helpers every backend shares (see :mod:`ftlint.backend`)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ftlint.errors import FtlintError
+
+ENGINES = ("local", "dask")
+
+
+class EngineError(FtlintError):
+    """The engine could not run the check (a cluster that cannot be reached, a worker that kept
+    dying, a missing extra): exit 2 with the reason, never a partial report."""
+
+
+#: a partition's result where it was computed (a list slot, a Dask future)
+Handle = Any
+
+
+#: ``key_fn(value, arg) -> (keys uint64 (m,), payload (m, k) int64/uint64)``: the records of a partition
+KeyFn = Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]
+#: ``reduce_fn(keys, payload, arg) -> small result``: one bucket's records (every key whole)
+ReduceFn = Callable[[np.ndarray, np.ndarray, Any], Any]
+
+
+class Backend(Protocol):
+    name: str
+    #: processes that compute (for sizing partitions and reduce buckets)
+    workers: int
+
+    def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Handle]:
+        """``fn(item, *args)`` for each item; the results stay where they were computed."""
+        ...
+
+    def group(self, handles: Sequence[Handle], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,
+              key_args: Sequence[Any] | None = None, reduce_arg: Any = None) -> list[Any]:
+        """Shuffle the records ``key_fn`` makes of each partition on their 64-bit key into ``nparts``
+        buckets (every record of a key in one bucket, in partition order) and return
+        ``reduce_fn(keys, payload, reduce_arg)`` of each bucket."""
+        ...
+
+    def call(self, handle: Handle, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(value, *args)`` run where the partition's value is; the (small) result."""
+        ...
+
+    def gather(self, handles: Sequence[Handle], fn: Callable[[Any], Any] | None = None) -> list[Any]:
+        """The values of ``handles`` (or ``fn(value)`` of each, computed where it is) on the driver."""
+        ...
+
+    def describe(self) -> str:
+        """One line for the user: the engine, its workers, its dashboard."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """``--engine``/``--workers``/``--scheduler``/``[engine]``: which backend, how big."""
+
+    name: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+    #: bytes per partition of a line-based file
+    partition_size: int = 64 << 20
+
+
+def bucket_of(keys: np.ndarray, nparts: int) -> np.ndarray:
+    """The bucket of each 64-bit key (mixed first, so keys that share low bits still spread)."""
+    k = keys.astype(np.uint64, copy=True)
+    k ^= k >> np.uint64(31)
+    k *= np.uint64(0x9E3779B97F4A7C15)
+    k ^= k >> np.uint64(29)
+    return (k % np.uint64(max(1, nparts))).astype(np.int64)
+
+
+def split_buckets(keys: np.ndarray, payload: np.ndarray, nparts: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A partition's records cut into ``nparts`` buckets, record order kept within each."""
+    b = bucket_of(keys, nparts)
+    order = np.argsort(b, kind="stable")
+    bounds = np.searchsorted(b[order], np.arange(nparts + 1))
+    return [(keys[order[lo:hi]], payload[order[lo:hi]]) for lo, hi in itertools.pairwise(bounds)]
+
+
+def concat_bucket(parts: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    keys = [k for k, _ in parts if len(k)]
+    if not keys:
+        return np.zeros(0, dtype=np.uint64), np.zeros((0, width), dtype=np.int64)
+    return np.concatenate(keys), np.concatenate([p for k, p in parts if len(k)])

@@ -1,0 +1,75 @@
+"""The ``local`` backend: the driver process, plus a process pool sized to the cores for the map.
+
+Results come back to the driver and stay there (a handle is a slot of a list): on one machine the
+driver's memory is where the partitions' small results live anyway. The shuffle is in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ftlint.backend.base import KeyFn, ReduceFn, concat_bucket, split_buckets
+
+
+def _pool_context() -> Any:
+    """A fork pool where it is safe (no threads-heavy library loaded, POSIX), else None (in-process)."""
+    if any(m in sys.modules for m in ("torch", "tensorflow", "jax")):
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _apply(job: tuple[Callable[..., Any], Any, tuple[Any, ...]]) -> Any:
+    fn, item, args = job
+    return fn(item, *args)
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._values: list[Any] = []
+
+    def _put(self, value: Any) -> int:
+        self._values.append(value)
+        return len(self._values) - 1
+
+    def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[int]:
+        jobs = [(fn, item, args) for item in items]
+        ctx = _pool_context() if self.workers > 1 and len(jobs) > 1 else None
+        if ctx is None:
+            results = [_apply(j) for j in jobs]
+        else:
+            with ctx.Pool(min(self.workers, len(jobs))) as pool:
+                results = pool.map(_apply, jobs, chunksize=1)
+        return [self._put(r) for r in results]
+
+    def group(self, handles: Sequence[int], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,
+              key_args: Sequence[Any] | None = None, reduce_arg: Any = None) -> list[Any]:
+        args = list(key_args) if key_args is not None else [None] * len(handles)
+        buckets: list[list[Any]] = [[] for _ in range(nparts)]
+        width = 0
+        for h, a in zip(handles, args):
+            keys, payload = key_fn(self._values[h], a)
+            width = payload.shape[1]
+            for p, part in enumerate(split_buckets(keys, payload, nparts)):
+                buckets[p].append(part)
+        return [reduce_fn(*concat_bucket(b, width), reduce_arg) for b in buckets]
+
+    def call(self, handle: int, fn: Callable[..., Any], *args: Any) -> Any:
+        return fn(self._values[handle], *args)
+
+    def gather(self, handles: Sequence[int], fn: Callable[[Any], Any] | None = None) -> list[Any]:
+        return [self._values[h] if fn is None else fn(self._values[h]) for h in handles]
+
+    def describe(self) -> str:
+        return f"local engine: {self.workers} process{'es' if self.workers != 1 else ''}"
+
+    def close(self) -> None:
+        self._values.clear()

@@ -1,0 +1,223 @@
+"""The duplicate and leakage stage on an engine (``ftlint.backend``): the same report as in-process,
+through ``local`` (a process pool) and ``dask`` (a 2-worker LocalCluster this module starts on
+127.0.0.1), on generated data with planted duplicates and leaks and on corpus files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ftlint.api import check
+from ftlint.backend import (
+    EngineError,
+    EngineOptions,
+    bucket_of,
+    open_backend,
+    split_buckets,
+)
+from ftlint.backend.local import LocalBackend
+from ftlint.cli import main
+from ftlint.settings import EngineSettings, Settings, load_settings, parse_size
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    """One 2-worker LocalCluster for the module, started as ftlint starts its own (worker env set)."""
+    import dask
+    from distributed import LocalCluster
+
+    from ftlint.backend.daskbackend import WORKER_ENV
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": dict(WORKER_ENV)}):
+        c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None)
+    yield c
+    c.close()
+
+
+def _words(rng: random.Random, n: int) -> str:
+    return " ".join(f"w{rng.randrange(4000)}" for _ in range(n))
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Chat rows sharing a system prompt, with exact copies (one with other case and spacing), one-word
+    near-copies, a malformed line, a blank line, a non-object record, no final newline; a validation
+    file that copies and nearly copies training rows."""
+    rng = random.Random(7)
+    d = tmp_path_factory.mktemp("planted")
+    rows: list[Any] = []
+    for _ in range(600):
+        rows.append({"messages": [{"role": "system", "content": "You are terse.\n\nAnswer in English."},
+                                  {"role": "user", "content": _words(rng, 25)},
+                                  {"role": "assistant", "content": _words(rng, 50)}]})
+    for k in range(20):
+        rows.append(json.loads(json.dumps(rows[k])))
+    rows[-1]["messages"][1]["content"] = "  " + rows[-1]["messages"][1]["content"].upper() + " "
+    for k in range(20, 45):
+        r = json.loads(json.dumps(rows[k]))
+        w = r["messages"][2]["content"].split()
+        w[7] = "other"
+        r["messages"][2]["content"] = " ".join(w)
+        rows.append(r)
+    rng.shuffle(rows)
+    lines = [json.dumps(r) for r in rows]
+    lines.insert(100, "{broken json")
+    lines.insert(200, "")
+    lines.insert(300, "[1, 2]")
+    (d / "train.jsonl").write_text("\n".join(lines), encoding="utf-8")  # no final newline
+    val = [json.loads(json.dumps(rows[i])) for i in range(8)]
+    for i in range(8, 14):
+        r = json.loads(json.dumps(rows[i]))
+        r["messages"][2]["content"] += " extra"
+        val.append(r)
+    val += [{"messages": [{"role": "user", "content": _words(rng, 20)},
+                          {"role": "assistant", "content": _words(rng, 40)}]} for _ in range(30)]
+    (d / "val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in val), encoding="utf-8")
+    return d / "train.jsonl", d / "val.jsonl"
+
+
+def _report(paths: list[Path], validation: list[Path], partition: int = 16384, **kw: Any) -> dict[str, Any]:
+    s = Settings(root=paths[0].parent)
+    s.engine = EngineSettings(partition_size=partition)
+    report = check(paths, validation=validation, settings=s, select="FT001,FT002,FT2", no_cache=True,
+                   plugins=False, charts=False, **kw)
+    d = json.loads(report.to_json())
+    d.pop("timings", None)
+    for r in d.get("rules", []):
+        r.pop("seconds", None)
+    return d
+
+
+def test_engines_give_the_in_process_report_on_planted_data(planted: tuple[Path, Path], cluster: Any) -> None:
+    train, val = planted
+    base = _report([train], [val])
+    codes = {f["code"]: f for f in base["findings"]}
+    assert {"FT001", "FT201", "FT202", "FT203"} <= set(codes), sorted(codes)
+    assert codes["FT203"]["affected"]["count"] >= 8
+    said: list[str] = []
+    local = _report([train], [val], engine="local", workers=2, engine_echo=said.append)
+    assert any("map of" in m and "part" in m for m in said), said  # the engine did the work
+    assert local == base
+    dask = _report([train], [val], engine="dask", scheduler=cluster.scheduler_address, engine_echo=said.append)
+    assert dask == base
+    # one part per file, and parts so small that most lines straddle a boundary
+    assert _report([train], [val], partition=1 << 30, engine="local") == base
+    assert _report([train], [val], partition=700, engine="local") == base
+
+
+def test_engines_give_the_in_process_report_on_corpus_files(corpus_dir: Path, cluster: Any) -> None:
+    lf = corpus_dir / "hiyouga__LLaMA-Factory"
+    cases = [([lf / "data__v1_sft_demo.jsonl", lf / "data__reason_tool_use_demo_50.jsonl"], []),
+             ([lf / "data__alpaca_en_demo.json"], [lf / "data__glaive_toolcall_en_demo.json"]),
+             ([corpus_dir / "openai__openai-cookbook" / "examples__data__toy_chat_fine_tuning.jsonl"], [])]
+    for train, val in cases:
+        base = _report(train, val, partition=16384)
+        assert _report(train, val, partition=16384, engine="local") == base, train
+        assert _report(train, val, partition=16384, engine="dask", scheduler=cluster.scheduler_address) == base, train
+
+
+def _records(value: Any, arg: Any) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.asarray(value, dtype=np.uint64) % np.uint64(5)
+    return keys, np.stack([np.asarray(value, dtype=np.int64), np.full(len(value), arg, dtype=np.int64)], axis=1)
+
+
+def _reduce(keys: np.ndarray, payload: np.ndarray, _arg: Any) -> list[tuple[int, list[int]]]:
+    return sorted((int(k), sorted(payload[keys == k, 0].tolist())) for k in np.unique(keys))
+
+
+def _square(x: int) -> list[int]:
+    return list(range(x * 10, x * 10 + 7))
+
+
+def _total(value: list[int], plus: int) -> int:
+    return sum(value) + plus
+
+
+@pytest.mark.parametrize("name", ["local", "dask"])
+def test_the_protocol_on_both_backends(name: str, cluster: Any) -> None:
+    backend = open_backend(EngineOptions(name, 2, cluster.scheduler_address if name == "dask" else None))
+    try:
+        hs = backend.map(_square, [0, 1, 2])
+        assert backend.gather(hs) == [_square(0), _square(1), _square(2)]
+        assert backend.call(hs[1], _total, 1) == sum(_square(1)) + 1
+        buckets = backend.group(hs, _records, _reduce, 3, key_args=[0, 1, 2])
+        groups = sorted(g for b in buckets for g in b)
+        # every key whole in one bucket: the five residues, each with all its members
+        assert [k for k, _ in groups] == [0, 1, 2, 3, 4]
+        assert sorted(x for _, m in groups for x in m) == sorted(x for i in range(3) for x in _square(i))
+    finally:
+        backend.close()
+
+
+def test_buckets_keep_every_key_together() -> None:
+    keys = np.array([5, 9, 5, 1 << 63, 9, 2], dtype=np.uint64)
+    parts = split_buckets(keys, np.arange(6, dtype=np.int64).reshape(-1, 1), 4)
+    assert sum(len(k) for k, _ in parts) == 6
+    for b, (k, p) in enumerate(parts):  # each bucket's keys all map there, records in their order
+        assert (bucket_of(k, 4) == b).all()
+        assert list(p[:, 0]) == sorted(p[:, 0])
+    assert len({bucket_of(np.array([5], dtype=np.uint64), 4)[0]}) == 1
+
+
+def test_the_cluster_workers_have_the_memory_settings(cluster: Any) -> None:
+    from ftlint.backend.daskbackend import (
+        CHECKED_ENV,
+        WORKER_ENV,
+        DaskBackend,
+        worker_env_problems,
+    )
+
+    said: list[str] = []
+    b = DaskBackend(EngineOptions("dask", scheduler=cluster.scheduler_address), said.append)
+    try:
+        assert b.workers == 2
+        assert not b.warnings, b.warnings
+        assert any("dask engine" in m and "2 workers" in m for m in said)
+    finally:
+        b.close()
+    bare = {"tcp://10.0.0.9:1234": {k: None for k in CHECKED_ENV}}
+    (problem,) = worker_env_problems(bare)
+    assert "MALLOC_MMAP_THRESHOLD_=None" in problem
+    assert worker_env_problems({"w": dict(WORKER_ENV)}) == []
+
+
+def test_an_unreachable_scheduler_exits_2_with_the_reason(planted: tuple[Path, Path], monkeypatch: Any) -> None:
+    from ftlint.backend import daskbackend
+
+    train, _ = planted
+    monkeypatch.setattr(daskbackend, "CONNECT_TIMEOUT", "1s")
+    if True:
+        with pytest.raises(EngineError, match="cannot start or reach tcp://127.0.0.1:9"):
+            open_backend(EngineOptions("dask", scheduler="tcp://127.0.0.1:9"))
+        monkeypatch.chdir(train.parent)
+        r = CliRunner().invoke(main, ["check", str(train), "--select", "FT201", "--no-cache", "--isolated",
+                                      "--scheduler", "tcp://127.0.0.1:9"])
+    assert r.exit_code == 2, r.output
+    assert "cannot start or reach" in r.output and "Traceback" not in r.output
+
+
+def test_engine_settings(tmp_path: Path) -> None:
+    f = tmp_path / "ftlint.toml"
+    f.write_text('[engine]\nname = "dask"\nworkers = 3\nscheduler = "tcp://h:8786"\npartition-size = "2MB"\n')
+    s = load_settings(f, discover=False)
+    assert dataclasses.astuple(s.engine) == ("dask", 3, "tcp://h:8786", 2 << 20)
+    assert parse_size("1.5k") == 1536 and parse_size("0") is None and parse_size(True) is None
+    f.write_text('[engine]\nname = "ray"\n')
+    with pytest.raises(Exception, match="engine.name"):
+        load_settings(f, discover=False)
+
+
+def test_local_backend_is_sized_to_the_cores() -> None:
+    import os
+
+    assert LocalBackend().workers == max(1, os.cpu_count() or 1)
