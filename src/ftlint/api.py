@@ -167,17 +167,18 @@ def _load_reference(settings: Settings, assignment: dict[str, list[tuple[Path, s
         try:
             ds = load_dataset_file(p, "reference", source, None, None, cache)
         except FormatError:
-            ds = None
+            found = None
             for key in REFERENCE_TEXT_KEYS:
                 try:
-                    ds = load_dataset_file(p, "reference", source, {"text": key}, "text", cache)
+                    attempt = load_dataset_file(p, "reference", source, {"text": key}, "text", cache)
                 except FormatError:
                     continue
-                if len(ds) and any(t and t[0].strip() for t in ds.texts):
+                if len(attempt) and any(t and t[0].strip() for t in attempt.texts):
+                    found = attempt
                     break
-                ds = None
-            if ds is None:
+            if found is None:
                 raise
+            ds = found
         f = ds.files[0]
         inputs.append(InputInfo(path=f.path, role="reference", format=f.format, records=f.records,
                                 split_source=source))
@@ -339,11 +340,11 @@ def run(
     ctx.runs = run_list
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
         # a dataset that was named but not seen is reported whatever the selection, unless ignored
-        cls = reg.lookup(NOT_AVAILABLE)
-        ignored = cls not in select_rules(reg, ["ALL"], [], settings.ignore)  # any ignore selector naming it
-        if cls is not None and not ignored:
-            options, severity = configure(cls, tables.get(cls.code, []), shown, settings.lines)
-            rules.append(cls(options, severity))
+        notice = reg.lookup(NOT_AVAILABLE)
+        ignored = notice not in select_rules(reg, ["ALL"], [], settings.ignore)  # any ignore selector naming it
+        if notice is not None and not ignored:
+            options, severity = configure(notice, tables.get(notice.code, []), shown, settings.lines)
+            rules.append(notice(options, severity))
     # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
     from ftlint.features.pii import privacy_redaction
 

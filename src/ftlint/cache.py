@@ -427,7 +427,7 @@ def pack_entry(key: str, name: str, tree: Any, arrays: list[np.ndarray]) -> list
         a = a.astype(dt, copy=False)
         specs.append([dt.str, list(a.shape), offset])
         pad = -a.nbytes % _ALIGN
-        chunks.append(memoryview(a).cast("B") if a.nbytes else b"")
+        chunks.append(a.data.cast("B") if a.nbytes else b"")
         if pad:
             chunks.append(b"\0" * pad)
         offset += a.nbytes + pad
@@ -484,7 +484,7 @@ def unpack_entry(fh: Any, key: str) -> tuple[dict[str, Any], list[np.ndarray]]:
         a = np.empty(shape, dtype=dt)
         if a.nbytes:
             fh.seek(start + offset)
-            if fh.readinto(memoryview(a).cast("B")) != a.nbytes:
+            if fh.readinto(a.data.cast("B")) != a.nbytes:
                 raise Invalid("short read")
         arrays.append(a)
     return head, arrays

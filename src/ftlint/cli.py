@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -14,7 +14,8 @@ from ftlint._version import __version__
 from ftlint.errors import FtlintError, UsageError
 from ftlint.training.plan import FRAMEWORKS
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown", "html")
 
@@ -42,12 +43,12 @@ def _parse_report(value: str) -> tuple[str, Path]:
     return fmt, Path(path)
 
 
-def _guard(fn: F) -> F:
+def _guard(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn user errors into a located one-line message and exit 2; never a traceback."""
     import functools
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except FtlintError as e:
@@ -71,7 +72,7 @@ def _guard(fn: F) -> F:
             _fail(f"internal error: {type(e).__name__}: {e} (this is a bug in ftlint; "
                   "rerun with FTLINT_DEBUG=1 for the traceback and report it)")
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -365,7 +366,7 @@ def rules_cmd(output_format: str, settings_path: Path | None) -> None:
     if output_format == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(r.name) for r in reg.rules)
     click.echo(f"{'code':<6} {'name':<{width}} {'severity':<8} {'source':<8} {'on':<3} summary")
     for r in rows:
         click.echo(f"{r['code']:<6} {r['name']:<{width}} {r['severity']:<8} {r['source']:<8} "

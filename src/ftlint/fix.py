@@ -462,18 +462,18 @@ def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOp
     written: list[Written] = []
     outputs: dict[str, list[tuple[str, Path]]] = defaultdict(list)
     for f, split, keep_path, carve_path in jobs:
-        keep, carve = _stream_file(f, repairs, options.weight_column, keep_path, carve_path)
-        written.append(Written(keep_path, split, f.records, keep.rows, f.path))
+        kept, carved = _stream_file(f, repairs, options.weight_column, keep_path, carve_path)
+        written.append(Written(keep_path, split, f.records, kept.rows, f.path))
         outputs[split].append((str(Path(f.abspath).resolve()), keep_path))
-        if carve is not None and carve_path is not None:
-            written.append(Written(carve_path, repairs.carve_into, None, carve.rows, f.path))
+        if carved is not None and carve_path is not None:
+            written.append(Written(carve_path, repairs.carve_into, None, carved.rows, f.path))
             outputs[repairs.carve_into].append(("", carve_path))
     before = {s: sum(f.records for f in ctx.dataset(s).files) for s in ctx.splits}
     after: dict[str, int] = defaultdict(int)
     for w in written:
         after[w.split] += w.rows_out
     patch = None
-    if config_out is not None:
+    if config_out is not None and plan is not None:
         # the config settings the findings ask for (EditConfig remedies: evaluation, early stopping) and
         # the repaired copies in place of the inputs, in the framework's keys: the patcher's
         n_train = after.get("train", 0)

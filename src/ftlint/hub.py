@@ -174,7 +174,7 @@ def _llamafactory_mapping(entry: Mapping[str, Any], ranking: bool) -> tuple[tupl
     cols = entry.get("columns")
     if not isinstance(cols, Mapping):
         return ()
-    tags = entry.get("tags") if isinstance(entry.get("tags"), Mapping) else {}
+    tags = entry["tags"] if isinstance(entry.get("tags"), Mapping) else {}
     sharegpt = str(entry.get("formatting") or "alpaca") == "sharegpt"
     openai_roles = tags.get("role_tag") == "role" and tags.get("content_tag") == "content"
     roles = {"prompt": "prompt" if ranking else "instruction", "query": "input", "response": "output",
@@ -678,7 +678,7 @@ def _selected(files: Sequence[str], readme: str | None, req: Request,
     lay = layout(files, readme, req)
     if lay.how == "path" or req.split is None:
         return lay, [(s, fs, None) for s, fs in lay.splits.items()]
-    picked = []
+    picked: list[tuple[str, list[str], SplitPart | None]] = []
     for part in parse_split(req.split):
         if part.name not in lay.splits:
             where = f" of config {lay.config}" if lay.config else ""

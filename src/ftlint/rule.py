@@ -142,7 +142,8 @@ class Rule:
         cls.fixable = bool(cls.remedies)
 
     def __init__(self, options: Any | None = None, severity_override: Severity | None = None) -> None:
-        self.options = options if options is not None else self.Options()
+        #: this rule's own ``Options`` dataclass (Any: Rule is not generic over each subclass's Options)
+        self.options: Any = options if options is not None else self.Options()
         self.severity_override = severity_override
 
     # -- helpers for subclasses ---------------------------------------------------------------
@@ -226,7 +227,7 @@ class Rule:
         out = []
         for f in dataclasses.fields(cls.Options):
             default = f.default if f.default is not dataclasses.MISSING else (
-                f.default_factory() if f.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else None
             )
             tname = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
             out.append((f.name.replace("_", "-"), default, tname, cls.option_help.get(f.name, "")))

@@ -602,10 +602,9 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
             for b in buffered:
                 builder.add(*b)
     fmt_name = builder.fmt.name if builder is not None else ("empty" if count == 0 else "unknown")
-    source = SourceFile(path=shown, abspath=str(path.resolve()), split=split, split_source=split_source,
-                        format=fmt_name, records=count, content_hash=content_hash)
+    file = SourceFile(path=shown, abspath=str(path.resolve()), split=split, split_source=split_source,
+                      format=fmt_name, records=count, content_hash=content_hash)
     if builder is None:
-        ds = Dataset(split=split, files=[source], malformed=malformed)
-        return ds
+        return Dataset(split=split, files=[file], malformed=malformed)
     _hollow_guard(builder, shown, [k for k, _ in builder.keys.most_common(12)])
-    return builder.dataset(split, source, malformed)
+    return builder.dataset(split, file, malformed)

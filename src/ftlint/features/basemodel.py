@@ -108,10 +108,16 @@ def _first(cfg: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def _text_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The language model's part of a config.json (``text_config`` of a multimodal model)."""
+    text = cfg.get("text_config")
+    return text if isinstance(text, dict) else cfg
+
+
 def estimate_parameters(cfg: dict[str, Any]) -> int | None:
     """Parameters of a transformer from its config.json dimensions (embeddings, attention with
     grouped KV heads, gated or plain MLP, mixture-of-experts), or None when the sizes are missing."""
-    text = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
+    text = _text_config(cfg)
     h = _first(text, "hidden_size", "n_embd", "d_model", "dim")
     layers = _first(text, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
     vocab = _first(text, "vocab_size", "padded_vocab_size")
@@ -222,7 +228,7 @@ def read_base_model(name: str, search_dirs: Sequence[Path] = (), tokenizer_load:
         return BaseModelLoad(None, why, name)
     archs = cfg.get("architectures")
     arch = archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else None
-    text = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
+    text = _text_config(cfg)
     window, key = None, None
     for k in WINDOW_KEYS:
         v = text.get(k, cfg.get(k))

@@ -85,7 +85,7 @@ def single_threaded_blas() -> Iterator[None]:
 def rounded(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """``x`` as float64, rounded to :data:`SCORE_DECIMALS` decimals (the precision at which scores
     are compared: equal texts get equal scores on every machine)."""
-    return np.round(np.asarray(x, dtype=np.float64), SCORE_DECIMALS)
+    return np.asarray(x, dtype=np.float64).round(SCORE_DECIMALS)
 
 
 def subsample(n: int, k: int | None, seed: int = 0) -> npt.NDArray[np.int64]:

@@ -533,14 +533,14 @@ def resolve_model(name: str, root: Path | None = None) -> ModelSpec:
         try:
             from huggingface_hub import snapshot_download
         except ImportError:
-            snapshot_download = None
-        if snapshot_download is not None:
+            snap = None
+        else:
             try:
                 snap = Path(snapshot_download(repo_id=name, local_files_only=True))
             except Exception:  # noqa: BLE001 - not cached (LocalEntryNotFoundError) or invalid id
                 snap = None
-            if snap is not None and (snap / "config.json").is_file():
-                return ModelSpec(name, snap, _dir_identity(snap))
+        if snap is not None and (snap / "config.json").is_file():
+            return ModelSpec(name, snap, _dir_identity(snap))
     raise EmbedderUnavailable(
         f"embedding model '{name}' is not a local folder and not in the local Hugging Face cache",
         "ftlint never downloads: pass a local model folder with --embedding-model PATH (or embedding-model = "

@@ -59,7 +59,7 @@ def _identifier() -> Any:
     if not callable(getattr(LanguageIdentifier, "_sparse_score", None)):  # pragma: no cover - another version
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
-    class Float64Identifier(LanguageIdentifier):  # type: ignore[misc, valid-type]
+    class Float64Identifier(LanguageIdentifier):
         __slots__ = ()
 
         def _sparse_score(self, visits: dict[int, int], table: Any) -> Any:

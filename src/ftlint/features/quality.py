@@ -137,8 +137,8 @@ def encoding_problems(text: str, limit: int = 5) -> list[EncodingProblem]:
         s, a, b = m.group(), m.start(), m.end()
         if kind == "moji":
             if len(s) == 1:  # a lone "Â"/"Ã" before a plain space: the no-break space was lost
-                orig = "a no-break space" if s == "\u00c2" else "'à'"
-                out.append(EncodingProblem("mojibake", s + " ", f"'{s} ' is {orig} read with the wrong encoding "
+                lost = "a no-break space" if s == "\u00c2" else "'à'"
+                out.append(EncodingProblem("mojibake", s + " ", f"'{s} ' is {lost} read with the wrong encoding "
                                            "(UTF-8 decoded as Windows-1252)", a, b + 1))
             else:
                 orig = _unmojibake(s)

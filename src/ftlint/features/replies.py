@@ -335,7 +335,7 @@ def starts_mid_sentence(text: str) -> Cut | None:
         cut = bool(punct) and (nxt[0].isupper() or nxt[0] in "\"“'")
     else:  # the end of a word: e! Here is… / e, here's… (from “Sure!”), not “b, c and d”
         cut = (len(token) <= 2 and token not in _SHORT_WORDS and punct in "!,"
-               and len(_WORD_RE.match(nxt).group() if _WORD_RE.match(nxt) else "") >= 3)
+               and (word := _WORD_RE.match(nxt)) is not None and len(word.group()) >= 3)
     if not cut:
         return None
     return Cut("starts-mid-sentence", f"the reply starts with the fragment “{token}{punct}{quote}”", _head(t))

@@ -18,6 +18,7 @@ from ftlint.printable import UNSAFE_NON_C0, has_unsafe_utf8, printable, printabl
 
 if TYPE_CHECKING:
     from ftlint.findings import Report
+    from ftlint.rule import Rule
 
 __all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
 
@@ -59,7 +60,7 @@ def location_of(f: Finding, report: Report) -> tuple[str, int]:
     return path, line
 
 
-def rule_help(rule: type) -> str:
+def rule_help(rule: type[Rule]) -> str:
     """The rule's documentation as plain Markdown text (its docstring sections)."""
     sections = rule.doc_sections()
     parts = [f"## {title}\n\n{body}" for title, body in sections.items()]

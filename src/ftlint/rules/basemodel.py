@@ -187,7 +187,7 @@ class EvalMetricMismatch(Rule):
         if task == "classification":
             if kinds & FITTING["classification"] or "other" in kinds:
                 return
-            counts = ctx.labels("train").counts() if "train" in ctx.splits and ctx.labels("train") else {}
+            counts = labels.counts() if "train" in ctx.splits and (labels := ctx.labels("train")) else {}
             ratio = (max(counts.values()) / min(counts.values())) if counts else None
             imbalanced = ratio is not None and ratio >= self.options.imbalance_ratio
             suggestion = ("accuracy and macro-F1 (the classes are imbalanced: the largest is "

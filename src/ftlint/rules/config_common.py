@@ -111,7 +111,7 @@ def split_rows(ctx: Context, plan: TrainingPlan | None, split: str = "train") ->
     n = len(ds)
     cap = adapter_for(plan).samples_cap(plan) if plan is not None and split == "train" else None
     if cap is not None:
-        counts = np.bincount(np.asarray(ds.file_id, dtype=np.int64), minlength=len(ds.files)) if n else []
+        counts = np.bincount(np.asarray(ds.file_id, dtype=np.int64), minlength=len(ds.files)) if n else ()
         n = int(sum(min(int(c), cap) for c in counts))
     return n
 

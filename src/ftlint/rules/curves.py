@@ -448,7 +448,8 @@ class Underfitting(_RunRule):
             fix = (f"Raise the learning rate{peak}, train for more steps, raise the LoRA rank or target more modules, "
                    "and check the loss mask keeps the response tokens.")
         chart = run_curve(run, f"{run.shown}: underfitting")
-        last = (an.evals(run) or finite(run.train_loss) or [None])[-1]
+        points = an.evals(run) or finite(run.train_loss)
+        last = points[-1] if points else None
         return [self.run_finding(run, message, fix, point=last, key=EVAL_LOSS if an.evals(run) else TRAIN_LOSS,
                                chart=chart, metrics={"kind": uf.kind, "train_start": _r(uf.start),
                                                      "train_end": _r(uf.end), "eval_last": _r(uf.eval_last)})]
@@ -631,7 +632,8 @@ class TooFewEvaluations(_RunRule):
             if mem is not None:
                 message += (f"; the training loss fell from {fmt(mem[0])} to {fmt(mem[1])}, towards zero: possibly "
                             "memorising the data (not proven without a validation loss)")
-            point = (finite(run.train_loss) or [None])[-1]
+            losses = finite(run.train_loss)
+            point = losses[-1] if losses else None
             key = TRAIN_LOSS
         else:
             steps = ", ".join(str(p.step) for p in ev)

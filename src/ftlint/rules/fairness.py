@@ -123,7 +123,7 @@ def group_column(ctx: Context, split: str, column: str, bins: int, max_categorie
             how = "bins at the given edges" if fixed else "equal-width bins"
             return GroupColumn(column, out, f"column '{column}' in {len(labels)} {how}",
                                tuple(c for c in cuts if math.isfinite(c)))
-        norm = [None if v is None else (_fmt(_number(v)) if numeric and _number(v) is not None else str(v).strip())
+        norm = [None if v is None else (_fmt(nv) if numeric and (nv := _number(v)) is not None else str(v).strip())
                 for v in vals]
         return GroupColumn(column, norm, f"column '{column}'")
 
@@ -150,7 +150,7 @@ def sensitive_columns(ctx: Context, split: str, code: str) -> list[str]:
     return columns
 
 
-def _location(ctx: Context, split: str, key: str) -> Location:
+def _location(ctx: Context, split: str, key: str | None) -> Location:
     ds = ctx.dataset(split)
     return Location(path=ds.files[0].path if len(ds.files) == 1 else None, line=None, key=key)
 

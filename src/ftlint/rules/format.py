@@ -232,7 +232,7 @@ class EmptyField(Rule):
                          if not t.strip()]
                 kind = ds.kind_of(i)
                 if kind == "preference":
-                    if ds.rejected[i] is not None and not ds.rejected[i].strip():  # type: ignore[union-attr]
+                    if (rejected := ds.rejected[i]) is not None and not rejected.strip():
                         empty.append("rejected side")
                     if empty and empty[-1].startswith("assistant turn") and int(empty[-1].split()[-1]) == len(roles):
                         empty[-1] = "chosen side"

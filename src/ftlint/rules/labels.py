@@ -93,8 +93,8 @@ class InconsistentLabelFormat(Rule):
         if not variants:
             return
         canonical = {v: vs[0] for vs in variants.values() for v in vs}
-        group_list = [{"canonical": vs[0], "variants": {v: totals[v] for v in vs}}
-                      for vs in sorted(variants.values(), key=lambda vs: first_seen[vs[0]])]
+        group_list: list[dict[str, Any]] = [{"canonical": vs[0], "variants": {v: totals[v] for v in vs}}
+                                             for vs in sorted(variants.values(), key=lambda vs: first_seen[vs[0]])]
         for split, values in per_split.items():
             rows: list[Row] = []
             seen: Counter[str] = Counter()
@@ -108,7 +108,7 @@ class InconsistentLabelFormat(Rule):
             if not rows:
                 continue
             shown = "; ".join(
-                " / ".join(f"{v!r} ({n:,})" for v, n in g["variants"].items())  # type: ignore[attr-defined]
+                " / ".join(f"{v!r} ({n:,})" for v, n in g["variants"].items())
                 for g in group_list[:5]
             )
             more = f" and {len(group_list) - 5} more groups" if len(group_list) > 5 else ""
@@ -224,7 +224,7 @@ class ConflictingLabels(Rule):
         if not conflicts:
             return
         rows: list[Row] = []
-        groups = []
+        groups: list[dict[str, Any]] = []
         for k, g in enumerate(conflicts):
             counts = Counter(names[int(x)] for x in ids[g])
             labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -233,7 +233,7 @@ class ConflictingLabels(Rule):
                 rows.append(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}))
         first = groups[0]
-        example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())  # type: ignore[attr-defined]
+        example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())
         what = "prompt and completion" if ds.kind_of(int(conflicts[0][0])) == "kto" else "input"
         yield self.finding(
             f"{_plural(len(rows), split + ' row')} in {_plural(len(conflicts), 'group')} give the same {what} "

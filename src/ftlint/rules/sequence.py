@@ -119,6 +119,7 @@ class SequenceTooLong(Rule):
             location = Location(path=None)
             eval_length = max_length
         else:
+            assert plan is not None  # no config and no max-length option: skipped above
             seq = plan.sequence
             if seq.max_length.invalid:
                 raise Skip(f"`{seq.max_length.key}` in the training config is not a valid length (FT621 reports it)",
@@ -134,7 +135,7 @@ class SequenceTooLong(Rule):
             max_length = int(seq.max_length.value)
             key_name = seq.max_length.key or "max length"
             location = _config_location(plan, seq.max_length, length_key)
-            eval_length = int(seq.eval_max_length.value) if seq.eval_max_length.is_set else max_length
+            eval_length = int(v) if (v := seq.eval_max_length.value) is not None else max_length
             if seq.is_default:
                 default_note = f" ({_fw(plan)}'s default: the config does not set it)"
         if plan is not None:

@@ -7,6 +7,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -227,6 +228,23 @@ class UnfilledPlaceholders(Rule):
             )
 
 
+def _side_texts(ds: Dataset) -> Iterator[tuple[int, str, str]]:
+    """(row, side, text) of each response and rejected side, streamed."""
+    for i in range(len(ds)):
+        if ds.last_assistant(i) >= 0:
+            yield i, "response", ds.response(i)
+        rejected = ds.rejected[i] if ds.rejected else None
+        if rejected:
+            yield i, "rejected side", rejected
+
+
+def _meant_bad(ds: Dataset, i: int, extras: dict[str, Any]) -> bool:
+    """Only the rejected side of a preference pair, or a KTO row labelled undesirable: bad on purpose."""
+    if ds.kind_of(i) == "kto":
+        return ds.labels[i] == "false" if ds.labels else False
+    return all(extras[k].get("side") == "rejected side" for k in ("repetition", "length_outlier") if k in extras)
+
+
 class DegenerateText(Rule):
     """Replies that are mostly repetition, or far longer than the rest of the split.
 
@@ -296,7 +314,7 @@ class DegenerateText(Rule):
         1,000, 2,000 characters and longer); about 3% of ordinary replies get past it."""
         return 0.55 if chars < 500 else 0.45 if chars < 1000 else 0.4 if chars < 2000 else 0.36
 
-    def _repetition(self, text: str) -> dict[str, object] | None:
+    def _repetition(self, text: str) -> dict[str, Any] | None:
         o = self.options
         if len(text) < o.min_chars or not quality.may_repeat(text):
             return None
@@ -314,20 +332,14 @@ class DegenerateText(Rule):
         o = self.options
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            def side_texts() -> Iterator[tuple[int, str, str]]:  # (row, side, text), streamed
-                for i in range(len(ds)):
-                    if ds.last_assistant(i) >= 0:
-                        yield i, "response", ds.response(i)
-                    if ds.rejected and ds.rejected[i]:
-                        yield i, "rejected side", ds.rejected[i]  # type: ignore[misc]
 
             # one streamed pass; only (row, side, length) is kept per side, not the text
             side_row, side_len, side_blank, side_rejected = array("q"), array("q"), array("b"), array("b")
             problems: dict[int, list[str]] = defaultdict(list)
-            extras: dict[int, dict[str, object]] = defaultdict(dict)
+            extras: dict[int, dict[str, Any]] = defaultdict(dict)
             shown: dict[int, str] = {}  # the text of the first degenerate side of each row
             kinds: Counter[str] = Counter()
-            for i, side, text in side_texts():
+            for i, side, text in _side_texts(ds):
                 side_row.append(i)
                 side_len.append(len(text))
                 side_blank.append(not text.strip())
@@ -336,7 +348,7 @@ class DegenerateText(Rule):
                 if rep is None:
                     continue
                 what = (f"{rep['duplicate_fraction']:.0%} of it repeats earlier word {o.ngram}-grams"
-                        if rep["duplicate_fraction"] > o.max_duplicate_fraction  # type: ignore[operator]
+                        if rep["duplicate_fraction"] > o.max_duplicate_fraction
                         else f"compresses to {rep['compression_ratio']:.1%} of its size")
                 problems[i].append(f"repetition in the {side} ({len(text):,} chars): {what}, "
                                    f"repeating “{rep['repeated']}”")
@@ -366,20 +378,13 @@ class DegenerateText(Rule):
             if not problems:
                 continue
 
-            def meant_bad(i: int) -> bool:
-                """Only the rejected side of a preference pair, or a KTO row labelled undesirable: bad on purpose."""
-                if ds.kind_of(i) == "kto":
-                    return ds.labels[i] == "false" if ds.labels else False
-                return all(extras[i][k].get("side") == "rejected side" for k in ("repetition", "length_outlier")
-                           if k in extras[i])
-
             rows: list[Row] = []
             meant: list[Row] = []
             for i in sorted(problems):
                 row = ctx.row(split, i, self.code, text=shown[i], extra={
                     "problems": problems[i], "kinds": [k for k in ("repetition", "length_outlier") if k in extras[i]],
                     **extras[i]})
-                if meant_bad(i):
+                if _meant_bad(ds, i, extras[i]):
                     meant.append(row)
                     continue
                 kinds.update(k for k in ("repetition", "length_outlier") if k in extras[i])

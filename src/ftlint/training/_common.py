@@ -11,11 +11,12 @@ from ftlint.training.plan import (
     ConfigValue,
     DatasetKind,
     DatasetRef,
+    MISSING,
     Origin,
     PlanProblem,
     Provenance,
 )
-from ftlint.training.source import MISSING, Reader, looks_like_hub_id, looks_like_path, to_str
+from ftlint.training.source import Reader, looks_like_hub_id, looks_like_path, to_str
 
 _STAGE_WORDS: tuple[tuple[str, str], ...] = (
     ("orpo", "orpo"),

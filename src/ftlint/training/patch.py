@@ -69,8 +69,9 @@ def patch_yaml_text(text: str, edits: list[ConfigEdit], key_lines: Mapping[str, 
             m = _SCALAR_LINE.match(lines[ln - 1])
             if m is not None and m.group("value").strip():
                 if e.remove:
-                    indent = re.match(r"\s*", lines[ln - 1]).group(0)  # type: ignore[union-attr]
-                    lines[ln - 1] = f"{indent}# {lines[ln - 1].strip()}  # ftlint fix: removed ({e.why})"
+                    text = lines[ln - 1]
+                    lead = text[: len(text) - len(text.lstrip())]
+                    lines[ln - 1] = f"{lead}# {text.strip()}  # ftlint fix: removed ({e.why})"
                 else:
                     lines[ln - 1] = (f"{m.group('head')} {yaml_scalar(e.value)}"
                                      f"{m.group('comment') or ''}  # ftlint fix: {e.why}")
