@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.cli_inprocess import CliResult, ftlint
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

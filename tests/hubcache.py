@@ -205,10 +205,10 @@ class HubServer:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 server.handle(self, head=True)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.handle(self, head=False)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

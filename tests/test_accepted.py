@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.cli_inprocess import check, cli, jsonl, work  # noqa: F401 - work is a fixture
 
 CHAT = [{"messages": [{"role": "user", "content": f"how do I cook dish number {i} with {i + 2} eggs?"},

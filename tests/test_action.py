@@ -51,18 +51,18 @@ def action() -> dict[str, Any]:
 
 
 def test_action_keys_follow_the_composite_metadata_syntax(action: dict[str, Any]) -> None:
-    assert set(action) <= TOP_KEYS and TOP_REQUIRED <= set(action), set(action) ^ TOP_KEYS
+    assert set(action) <= TOP_KEYS and set(action) >= TOP_REQUIRED, set(action) ^ TOP_KEYS
     assert isinstance(action["name"], str) and isinstance(action["description"], str)
     for input_id, spec in action["inputs"].items():
         assert ID_RE.fullmatch(input_id) and input_id == input_id.lower(), input_id
-        assert set(spec) <= INPUT_KEYS and INPUT_REQUIRED <= set(spec), (input_id, set(spec))
+        assert set(spec) <= INPUT_KEYS and set(spec) >= INPUT_REQUIRED, (input_id, set(spec))
         assert isinstance(spec["description"], str) and spec["description"].strip()
         assert isinstance(spec.get("required", False), bool), input_id
         # default is a string: YAML's `true` or `1` would reach the action as "True"/"1"
         assert isinstance(spec.get("default", ""), str), input_id
     for output_id, spec in action["outputs"].items():
         assert ID_RE.fullmatch(output_id), output_id
-        assert set(spec) <= OUTPUT_KEYS and OUTPUT_REQUIRED <= set(spec), (output_id, set(spec))
+        assert set(spec) <= OUTPUT_KEYS and set(spec) >= OUTPUT_REQUIRED, (output_id, set(spec))
     runs = action["runs"]
     assert set(runs) == RUNS_KEYS and runs["using"] == "composite"
     assert runs["steps"]

@@ -22,8 +22,23 @@ import numpy as np
 import pytest
 
 from ftlint.api import run
-from ftlint.cache import (FORMAT_VERSION, MAGIC, MISS, Arr, Cache, Int, Rec, Seq, Spec, Str, Tup, _PREFIX,
-                          cache_key, pack_entry, unpack_entry)
+from ftlint.cache import (
+    _PREFIX,
+    FORMAT_VERSION,
+    MAGIC,
+    MISS,
+    Arr,
+    Cache,
+    Int,
+    Rec,
+    Seq,
+    Spec,
+    Str,
+    Tup,
+    cache_key,
+    pack_entry,
+    unpack_entry,
+)
 from ftlint.data import columns
 from ftlint.settings import Settings
 

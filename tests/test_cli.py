@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.cli_inprocess import ftlint, ftlint_process
 
 from ftlint import __version__
 from ftlint.registry import load_registry
-from tests.cli_inprocess import ftlint, ftlint_process
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ANSI = "\x1b["
@@ -81,7 +81,7 @@ def test_chat_mistakes_finds_every_planted_mistake(chat: Path) -> None:
     assert code == 1, err
     report = json.loads(out)
     found = {(f["code"], f["severity"], f["location"]["line"]) for f in report["findings"]}
-    assert PLANTED <= found, found
+    assert found >= PLANTED, found
     by_code = {f["code"]: f for f in report["findings"]}
     dupes = by_code["FT201"]
     assert [r["line"] for r in dupes["rows"]] == [7, 13, 18]     # the copies to drop

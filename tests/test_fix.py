@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.cli_inprocess import cli
 
 from ftlint.fix import stratified_holdout
-from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXED_RULES = {"FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT104", "FT601", "FT606"}
@@ -40,7 +40,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.fixture()
+@pytest.fixture
 def chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dest = tmp_path / "chat-mistakes"
     shutil.copytree(ROOT / "examples" / "chat-mistakes", dest)

@@ -98,7 +98,7 @@ def assert_self_contained(page: Page, raw: str) -> None:
 
 # -- the example project ----------------------------------------------------------------------------
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dest = tmp_path / "proj"
     shutil.copytree(EXAMPLE, dest)

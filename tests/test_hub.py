@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.hubcache import Repo, hub_server, imdb, parquet_bytes, put_in_cache, readme, smoltalk, ultrafeedback
 
 from ftlint.cli import main
 from ftlint.hub import (
@@ -26,7 +27,6 @@ from ftlint.hub import (
     parse_url,
     readme_configs,
 )
-from tests.hubcache import Repo, hub_server, imdb, parquet_bytes, put_in_cache, readme, smoltalk, ultrafeedback
 
 SMOLLM = "huggingface__alignment-handbook/recipes__smollm2__sft__config.yaml"
 ZEPHYR = "huggingface__alignment-handbook/recipes__zephyr-7b-beta__dpo__config_full.yaml"
@@ -256,7 +256,7 @@ def test_a_pinned_revision_not_in_the_cache_names_it_in_the_command(hub: Path) -
     rep = report("--config", "axolotl.yaml", "--select", "FT101", exit_codes=(1,))
     [f] = [f for f in rep["findings"] if f["code"] == "FT013"]
     assert "`hf download org/pinned --repo-type dataset --revision v2`" in f["fix"]
-    assert f"revision v2 is not in the Hugging Face cache" in f["message"]
+    assert "revision v2 is not in the Hugging Face cache" in f["message"]
     assert f"main = {repo.commit()}" in f["message"]  # what the cache holds instead
 
 

@@ -574,8 +574,9 @@ def test_records_with_text_the_format_cannot_read_exit_2_with_keys_and_mapping(t
     msg = str(e.value)
     assert "extracts no text from 10 of 10 records" in msg
     assert "keys found: messages" in msg and "[dataset.columns]" in msg and "format =" in msg
-    from ftlint.cli import main
     from click.testing import CliRunner
+
+    from ftlint.cli import main
     res = CliRunner().invoke(main, ["check", str(path), "--no-cache"])
     assert res.exit_code == 2 and "extracts no text" in res.output and "FT201" not in res.output
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.cli_inprocess import check, cli, jsonl, work  # noqa: F401 - work is a fixture
+
 from ftlint.grammar import article, plural
 
 ROWS = [{"prompt": f"question {i} about baking bread at home", "completion": f"answer {i}: knead it longer"}

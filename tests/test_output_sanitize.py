@@ -21,14 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from ftlint.cli import main
 from ftlint.features.quality import visible
-import orjson
-
-from ftlint.printable import _UNSAFE_LINE_RE, UNSAFE_UTF8_RE, _maybe_unsafe
 from ftlint.findings import (
     Affected,
     Finding,
@@ -40,6 +38,7 @@ from ftlint.findings import (
     printable,
     printable_report,
 )
+from ftlint.printable import _UNSAFE_LINE_RE, UNSAFE_UTF8_RE, _maybe_unsafe
 from ftlint.reporters import RenderOptions, get_renderer
 from ftlint.reporters._common import dumps_json
 from ftlint.rule import Severity

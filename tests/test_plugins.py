@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.cli_inprocess import ftlint
 
 from ftlint.api import check
 from ftlint.errors import PluginError, UsageError
 from ftlint.registry import load_registry
 from ftlint.settings import Settings
-from tests.cli_inprocess import ftlint
 
 RULE_DOC = '''"""{summary}
 

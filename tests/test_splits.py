@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.api_run import lint
 
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import SPLITS, infer_split, load_dataset_file
 from ftlint.errors import InputError, UsageError
 from ftlint.settings import settings_from_dict
-from tests.api_run import lint
 
 
 def rec(i: int) -> dict:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.cli_inprocess import cli
 
 DUP = {"messages": [{"role": "user", "content": "How do I reset my router?"},
@@ -33,7 +32,7 @@ def report(*args: str) -> dict:
     return json.loads(out.split("\n", 1)[1] if out.startswith("ftlint:") else out)
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "train.jsonl", [DUP, *rows(30), DUP, EMPTY])

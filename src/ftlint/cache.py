@@ -290,9 +290,8 @@ class Seq(Schema):
         if type(x) is not list:
             raise Invalid(f"expected a list, got {type(x).__name__}")
         r.dim(self.length, len(x), "list")
-        if self.item is Scalar and all(e is None or type(e) in (str, int, bool, float) for e in x):
-            out = x
-        elif isinstance(self.item, _Exact) and all(type(e) is self.item.t for e in x):
+        if (self.item is Scalar and all(e is None or type(e) in (str, int, bool, float) for e in x)) or (
+                isinstance(self.item, _Exact) and all(type(e) is self.item.t for e in x)):
             out = x
         else:
             out = [self.item.dec(e, r) for e in x]

@@ -238,7 +238,7 @@ class _PrintableRows(Sequence[Row]):
     """A finding's rows, each made printable when it is read: a report can carry 100,000 rows
     while a human-facing format shows a few of them and counts the rest."""
 
-    __slots__ = ("_rows", "_printer", "_clean")
+    __slots__ = ("_clean", "_printer", "_rows")
 
     def __init__(self, rows: Sequence[Row], printer: _Printer) -> None:
         self._rows = rows

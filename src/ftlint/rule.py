@@ -23,7 +23,7 @@ class Need(enum.Enum):
     reason: str
     enable: str
 
-    def __new__(cls, value: str, reason: str, enable: str) -> "Need":
+    def __new__(cls, value: str, reason: str, enable: str) -> Need:
         need = object.__new__(cls)
         need._value_ = value
         need.reason = reason
@@ -147,7 +147,7 @@ class Rule:
         self.severity_override = severity_override
 
     # -- helpers for subclasses ---------------------------------------------------------------
-    def check(self, ctx: "Context") -> Iterator["Finding"]:  # pragma: no cover - abstract
+    def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.check is not implemented")
 
     def finding(
@@ -155,8 +155,8 @@ class Rule:
         message: str,
         fix: str,
         *,
-        location: "Location | None" = None,
-        rows: "list[Row] | None" = None,
+        location: Location | None = None,
+        rows: list[Row] | None = None,
         affected: int | None = None,
         total: int | None = None,
         metrics: dict[str, Any] | None = None,
@@ -164,9 +164,9 @@ class Rule:
         escalated_by: str | None = None,
         key: str | None = None,
         split: str | None = None,
-        charts: "list[ChartSpec] | None" = None,
-        remedies: "list[Remedy] | None" = None,
-    ) -> "Finding":
+        charts: list[ChartSpec] | None = None,
+        remedies: list[Remedy] | None = None,
+    ) -> Finding:
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
         its value), since ``ftlint rules`` and SARIF show the base level. ``charts``: what the HTML

@@ -51,7 +51,7 @@ class Baseline:
                 self._remaining[(str(m["rule"]), str(m["fingerprint"]))] += 10**9  # never runs out
 
     @classmethod
-    def load(cls, path: Path) -> "Baseline":
+    def load(cls, path: Path) -> Baseline:
         shown = str(path)
         try:
             data = orjson.loads(path.read_bytes())

@@ -57,7 +57,7 @@ CONFIG_DATA = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(inp: Input, corpus: Path = CORPUS) -> Any:
     """The report of ``ftlint check --select ALL`` on one input (a config is checked alone, or with the
     corpus file it trains on where :data:`CONFIG_DATA` names one). Memoised: the corpus tests of the
@@ -109,7 +109,7 @@ def stubs(corpus: Path = CORPUS) -> str:
             entries.append({
                 "input": inp.rel, "code": f.code, "fingerprint": f.fingerprint, "severity": f.severity.label,
                 "message": f.message, "verdict": "TODO", "reason": "TODO",
-                "rows": {i: "TODO" for i in cited_rows(f)},
+                "rows": dict.fromkeys(cited_rows(f), "TODO"),
                 "_snippets": {i: _row_text(f, i)[:200] for i in cited_rows(f)},
             })
     return yaml.safe_dump({"findings": entries}, allow_unicode=True, sort_keys=False, width=110)

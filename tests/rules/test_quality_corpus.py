@@ -14,10 +14,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.api_run import lint, write_jsonl
 
 from ftlint.features.text import normalize
-from tests.api_run import lint, write_jsonl
 
 ALPACA = "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json"
 DBPEDIA = "openai__openai-cookbook/examples__data__dbpedia_samples.jsonl"

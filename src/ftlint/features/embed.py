@@ -106,7 +106,7 @@ class Embedder(Protocol):
 
     def describe(self) -> str: ...
 
-    def embed(self, texts: Sequence[str], progress: "Progress | None" = None) -> npt.NDArray[np.float32]: ...
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> npt.NDArray[np.float32]: ...
 
 
 def row_text(ds: Any, i: int, field: str = "prompt") -> str:
@@ -146,7 +146,7 @@ class Progress:
         self._last = 0.0
         self._drawn = False
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -417,7 +417,7 @@ class TfidfSvdEmbedder:
     def _counts(self, texts: Sequence[str]) -> Any:
         return hashed_ngram_counts(texts, self.n_features, self.char_ngrams, self.word_ngrams, self.max_bytes)
 
-    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
+    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> TfidfSvdEmbedder:
         """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample).
 
         Two passes over the texts, one batch at a time: the document frequencies first, then the

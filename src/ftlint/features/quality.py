@@ -362,8 +362,8 @@ def _candidates(text: str) -> list[tuple[int, int, str, str]]:
                 continue
             if _touches(before, _BRACE_BEFORE) or _touches(after, _BRACE_AFTER):
                 continue
-            if len(m.group("field")) < 2 or re.fullmatch(r"[A-Za-z]_?[A-Za-z0-9]{0,2}", m.group("field")) and \
-                    "_" in m.group("field"):
+            if len(m.group("field")) < 2 or (re.fullmatch(r"[A-Za-z]_?[A-Za-z0-9]{0,2}", m.group("field"))
+                                            and "_" in m.group("field")):
                 continue  # {x}, {n}, {x_n}, {a_1}: a set, a sequence or a variable in math
             out.append((a, b, "template", "brace"))
     for c, rx, bad_before, bad_after in (("[", _SQUARE_RE, _SQUARE_BEFORE, _SQUARE_AFTER),

@@ -18,9 +18,8 @@ from typing import Any
 
 from ftlint.chartspec import Curve, Marker, Series
 from ftlint.context import Context
-from ftlint.model import Finding, Location
+from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
-from ftlint.model import Severity
 from ftlint.runs import analysis as an
 from ftlint.runs.analysis import fmt
 from ftlint.runs.hints import early_stopping_hint, evaluation_hint
@@ -131,7 +130,7 @@ class Why(str):
 
     fix: str = ""
 
-    def __new__(cls, reason: str, fix: str = "") -> "Why":
+    def __new__(cls, reason: str, fix: str = "") -> Why:
         obj = super().__new__(cls, reason)
         obj.fix = fix
         return obj

@@ -197,9 +197,7 @@ class SequenceTooLong(Rule):
         }.get(truncation, "what the trainer does with them is unknown (counted as cut at the end)")
         if plan is not None:
             consequence += adapter_for(plan).truncation_note(plan, truncation)
-        if truncation == "raise":
-            loss = ""
-        elif truncation == "packed_split":
+        if truncation in ("raise", "packed_split"):
             loss = ""
         else:
             loss = f", losing {lost_total:,} of their {response_total:,} response tokens"

@@ -238,7 +238,7 @@ def read_trainer_state(path: Path, shown: str | None = None) -> Run:
         raise RunLogError(f"log_history is a JSON {type(top['log_history']).__name__}, not a list of log entries",
                           shown)
     key = text.find('"log_history"')
-    if key < 0 or "log_history" not in top and not bad:
+    if key < 0 or ("log_history" not in top and not bad):
         raise RunLogError("not a Trainer state: no log_history (expected the trainer_state.json a Hugging Face "
                           "Trainer writes)", shown)
     bracket = text.find("[", key)

@@ -103,9 +103,7 @@ def curves(kind: str, **overrides: Any) -> Curves:
     elif kind == "unfinished":
         last = 600
         evals = [1.60, 1.35, 1.22, 1.14, 1.08, 1.03]
-    elif kind == "one-eval":
-        evals = []
-    elif kind == "no-eval":
+    elif kind in ("one-eval", "no-eval"):
         evals = []
     elif kind == "metric-disagree":
         evals = [1.60, 1.30, 1.15, 1.08, 1.06, 1.062, 1.064, 1.066, 1.068, 1.07]

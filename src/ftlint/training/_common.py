@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.training.plan import (
+    MISSING,
     BatchPlan,
     ConfigValue,
     DatasetKind,
     DatasetRef,
-    MISSING,
     Origin,
     PlanProblem,
     Provenance,

@@ -7,13 +7,6 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from ftlint.training.adapter import (
-    EVAL_WHY,
-    EvaluationEditRequest,
-    FrameworkAdapter,
-    ReportedMetric,
-    point_at_repaired,
-)
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -22,7 +15,15 @@ from ftlint.training._common import (
     sources_of,
     str_or_none,
 )
+from ftlint.training.adapter import (
+    EVAL_WHY,
+    EvaluationEditRequest,
+    FrameworkAdapter,
+    ReportedMetric,
+    point_at_repaired,
+)
 from ftlint.training.known_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_KEYS
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     ConfigValue,
     DatasetRef,
@@ -37,7 +38,6 @@ from ftlint.training.plan import (
     UnknownKey,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Deprecation,
     Reader,

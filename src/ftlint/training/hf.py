@@ -13,7 +13,6 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from ftlint.training.adapter import EVAL_WHY, EvaluationEditRequest, FrameworkAdapter, point_at_repaired
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -26,12 +25,14 @@ from ftlint.training._common import (
     stage_from_path,
     str_or_none,
 )
+from ftlint.training.adapter import EVAL_WHY, EvaluationEditRequest, FrameworkAdapter, point_at_repaired
 from ftlint.training.known_keys import (
     ALIGNMENT_HANDBOOK_KEYS,
     HF_SCRIPT_KEYS,
     TRANSFORMERS_KEYS,
     TRL_KEYS,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     BatchPlan,
     ConfigValue,
@@ -47,7 +48,6 @@ from ftlint.training.plan import (
     Truncation,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Deprecation,
     Reader,

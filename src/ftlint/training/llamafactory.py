@@ -39,6 +39,7 @@ from ftlint.training.known_keys import (
     LLAMAFACTORY_V1_KEYS,
     TRANSFORMERS_KEYS,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     ConfigValue,
     DatasetKind,
@@ -54,7 +55,6 @@ from ftlint.training.plan import (
     Truncation,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Reader,
     path_exists,
@@ -692,7 +692,7 @@ class LlamaFactoryAdapter(TrainerArgumentsAdapter):
         "chat_template": "template", "packing": "packing",
     })
     V1_KEYS = MappingProxyType({
-        **{field: None for field in KEYS},
+        **dict.fromkeys(KEYS),
         "base_model": "model", "method": "peft_config.name", "epochs": "num_train_epochs", "max_steps": "max_steps",
         "learning_rate": "learning_rate", "lr_scheduler": "lr_scheduler_config.name",
         "weight_decay": "optim_config.weight_decay", "batch.per_device": "micro_batch_size",
