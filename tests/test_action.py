@@ -206,7 +206,7 @@ class Runner:
             script = self.tmp / "step.sh"
             script.write_text(step["run"], encoding="utf-8")
             proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=self.cwd,
-                                  env=env, capture_output=True, text=True, timeout=120)
+                                  env=env, capture_output=True, check=False, text=True, timeout=120)
             self.stdout += proc.stdout
             self.stderr += proc.stderr
             if "id" in step:
@@ -225,7 +225,7 @@ def test_every_script_is_valid_bash(action: dict[str, Any], tmp_path: Path) -> N
             assert step["shell"] == "bash"
             script = tmp_path / "step.sh"
             script.write_text(step["run"], encoding="utf-8")
-            proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
+            proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, check=False, text=True, timeout=30)
             assert proc.returncode == 0, f"{step['name']}: {proc.stderr}"
 
 
@@ -319,7 +319,7 @@ def _lint(tmp_path: Path, workflow: str) -> subprocess.CompletedProcess[str]:
     shutil.copy(ACTION, proj / "action.yml")
     (proj / ".github" / "workflows" / "w.yml").write_text(workflow, encoding="utf-8")
     return subprocess.run([exe, "-verbose", "-no-color", ".github/workflows/w.yml"], cwd=proj,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, check=False, text=True, timeout=60)
 
 
 def test_example_workflow_passes_actionlint(tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def assert_rewritten(d: Path, names: dict[Path, str], reads: set[str], rerun: bo
 
 
 def test_second_run_reads_every_entry(project: Path, baseline: tuple[Any, dict[Path, str]]) -> None:
-    expected, names = baseline
+    expected, _names = baseline
     report, ctx = lint(project)
     assert result(report) == expected
     assert ctx.cache.hits and ctx.cache.misses == 0 and ctx.cache.rejected == []
@@ -248,7 +248,8 @@ def test_an_unexpected_entry_is_a_miss_never_a_failure(project: Path, baseline: 
 def test_values_of_the_right_types_but_impossible_rows_are_a_miss(project: Path,
                                                                   baseline: tuple[Any, dict[Path, str]]) -> None:
     expected, names = baseline
-    n = sum(1 for _ in open("train.jsonl", encoding="utf-8"))
+    with open("train.jsonl", encoding="utf-8") as fh:
+        n = sum(1 for _ in fh)
     for p, name in names.items():
         with open(p, "rb") as fh:
             head, arrays = unpack_entry(fh, p.stem)
@@ -268,7 +269,7 @@ def test_values_of_the_right_types_but_impossible_rows_are_a_miss(project: Path,
 
 
 def test_a_tampered_text_side_file_is_never_a_failure(project: Path, baseline: tuple[Any, dict[Path, str]]) -> None:
-    expected, _ = baseline
+    _expected, _ = baseline
     sides = sorted((project / ".ftlint_cache").glob("*/*.text*"))
     sides[0].write_bytes(sides[0].read_bytes()[:-1])  # the wrong size: the dataset entry is a miss
     for s in sides[1:]:

@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.cli_inprocess import ftlint
 
 from ftlint.api import check
 from ftlint.data.load import display_path
 from ftlint.findings import Finding, Report
 from ftlint.settings import Settings
+from tests.cli_inprocess import ftlint
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 #: the rules of the training-config issue written here (FT602, FT610, FT611 live elsewhere)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.cli_inprocess import cli
 
 from ftlint.fix import stratified_holdout
+from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXED_RULES = {"FT001", "FT002", "FT003", "FT201", "FT202", "FT203", "FT104", "FT601", "FT606"}
@@ -134,7 +134,7 @@ def test_weight_column_rebalances_groups_from_the_fairness_findings(tmp_path: Pa
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     labelled_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    found, report = codes("train.jsonl", "--select", "FT501,FT502")
+    _found, report = codes("train.jsonl", "--select", "FT501,FT502")
     metrics = {f["code"]: f["metrics"] for f in report["findings"]}
     assert "FT501" in metrics
     res = cli("fix", "train.jsonl", "--no-split", "--no-cache")
@@ -171,7 +171,7 @@ def test_weight_column_for_a_numeric_attribute_binned_with_edges(tmp_path: Path,
     (tmp_path / "ftlint.toml").write_text('sensitive = ["age"]\nignore = ["FT502"]\n'
                                           '[rules.group-underrepresented]\nbin-edges = [30]\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    found, report = codes("train.jsonl", "--select", "FT501")
+    _found, report = codes("train.jsonl", "--select", "FT501")
     assert set(report["findings"][0]["metrics"]["weights"]) == {"< 30", ">= 30"}
     assert cli("fix", "train.jsonl", "--no-split", "--no-cache").exit_code == 0
     total: Counter[str] = Counter()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +89,7 @@ def test_github_annotations_errors_first_and_escaped(project: Path, tmp_path: Pa
 
 
 def test_gitlab_code_quality(project: Path) -> None:
-    code, out = run("train.jsonl", "--output-format", "gitlab")
+    _code, out = run("train.jsonl", "--output-format", "gitlab")
     entries = json.loads(out)
     findings = findings_json()
     assert len(entries) == len(findings)
@@ -101,7 +102,7 @@ def test_gitlab_code_quality(project: Path) -> None:
 
 
 def test_junit_counts_and_cases(project: Path) -> None:
-    code, out = run("train.jsonl", "--output-format", "junit")
+    _code, out = run("train.jsonl", "--output-format", "junit")
     root = ET.fromstring(out)
     suite = root.find("testsuite")
     assert suite is not None
@@ -119,7 +120,7 @@ def test_junit_counts_and_cases(project: Path) -> None:
 
 
 def test_markdown_escapes_data(project: Path) -> None:
-    code, out = run("train.jsonl", "--output-format", "markdown")
+    _code, out = run("train.jsonl", "--output-format", "markdown")
     assert out.startswith("## ftlint")
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "\\| pipe" in out

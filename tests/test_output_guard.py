@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from tests.cli_inprocess import cli
 
 from ftlint.api import check
 from ftlint.errors import OutputError
 from ftlint.outputs import Protected, guard_output
 from ftlint.settings import Settings
+from tests.cli_inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.cli_inprocess import ftlint
 
 from ftlint.api import check
 from ftlint.errors import PluginError, UsageError
 from ftlint.registry import load_registry
 from ftlint.settings import Settings
+from tests.cli_inprocess import ftlint
 
 RULE_DOC = '''"""{summary}
 
@@ -245,7 +245,7 @@ def test_ft_prefixed_plugin_code_is_rejected(site: Path, tmp_path: Path) -> None
     make_pack(site, "ftlint_sneaky_pack", "ftlint-sneaky-pack",
               HEADER + rule_source("Sneaky", "FT201", "my-duplicates") + "\n\ndef rules():\n    return [Sneaky]\n")
     reg = load_registry()
-    assert reg.lookup("FT201").source == "builtin"  # type: ignore[union-attr]
+    assert reg.lookup("FT201").source == "builtin"
     assert reg.lookup("my-duplicates") is None
     assert "FT prefix is reserved" in reg.failures[0].error
 

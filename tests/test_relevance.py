@@ -161,7 +161,7 @@ def _codes(report: Any) -> list[tuple[str, str]]:
 
 
 def test_ft401_tfidf_tool_calls_against_general_instructions(corpus_dir: Path, tmp_path: Path) -> None:
-    report, ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
+    report, _ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
                        corpus_dir / LF / "data__alpaca_en_demo.json", ["FT401", "FT404"])
     assert _codes(report) == [("FT401", "error")]
     f = report.findings[0]

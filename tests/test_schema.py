@@ -500,7 +500,7 @@ def test_forced_format_through_settings(tmp_path, write_jsonl):
 
 
 def test_unknown_column_role_in_settings_is_a_settings_error(tmp_path):
-    with pytest.raises(SettingsError, match="unknown column role 'promt'.*did you mean 'prompt'"):
+    with pytest.raises(SettingsError, match=r"unknown column role 'promt'.*did you mean 'prompt'"):
         settings_from_dict({"dataset": {"columns": {"promt": "q"}}}, tmp_path)
 
 

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from tests.test_relevance import _minilm_dir
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.cli_inprocess import cli
 
 from ftlint.api import check
 from ftlint.errors import InputError
 from ftlint.findings import Report
 from ftlint.settings import load_settings
+from tests.cli_inprocess import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.api_run import lint
 
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import SPLITS, infer_split, load_dataset_file
 from ftlint.errors import InputError, UsageError
 from ftlint.settings import settings_from_dict
+from tests.api_run import lint
 
 
 def rec(i: int) -> dict:
@@ -79,8 +79,8 @@ def test_only_the_file_name_counts_not_its_folder():
 
 def test_both_words_validation_wins():
     # documents current behaviour: a validation word beats 'test' wherever it stands
-    assert infer_split(Path("test_val.jsonl"))[0] == "validation"  # type: ignore[index]
-    assert infer_split(Path("eval_test.jsonl"))[0] == "validation"  # type: ignore[index]
+    assert infer_split(Path("test_val.jsonl"))[0] == "validation"
+    assert infer_split(Path("eval_test.jsonl"))[0] == "validation"
 
 
 def test_inferred_split_is_in_the_report(tmp_path, files):

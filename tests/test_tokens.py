@@ -272,7 +272,7 @@ def test_skip_changes_nothing_but_the_work(dirs: dict[str, Path], which: str) ->
             assert b.skipped > 0
         if not h.byte_level.byte_level:
             assert b.skipped == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot test 10"):
         b.over(10)
 
 

@@ -109,7 +109,8 @@ def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | No
     return path
 
 
-def _suppressions(settings: Settings, plan: TrainingPlan | None, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
+def _suppressions(settings: Settings, plan: TrainingPlan | None, baseline: str | Path | None,
+                  use_baseline: bool) -> Suppressions:
     """Baseline (``--baseline``, the settings' ``baseline``, or ``.ftlint-baseline.json`` in the project
     root when present), ``# ftlint: noqa`` comments in the training config, per-file-ignores."""
     base: Baseline | None = None

@@ -281,9 +281,8 @@ class Seq(Schema):
     def enc(self, v: Any, w: Writer) -> Any:
         if not isinstance(v, tuple if self.tuple else list):
             raise Unencodable(f"expected a {'tuple' if self.tuple else 'list'}, got {type(v).__name__}")
-        if self.item is Scalar and not any(type(e) is float for e in v):
-            if all(e is None or type(e) in (str, int, bool) for e in v):
-                return list(v)  # the common case of a metadata column, without a call per value
+        if self.item is Scalar and all(e is None or type(e) in (str, int, bool) for e in v):
+            return list(v)  # the common case of a metadata column, without a call per value
         return [self.item.enc(e, w) for e in v]
 
     def dec(self, x: Any, r: Reader) -> Any:

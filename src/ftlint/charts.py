@@ -47,7 +47,7 @@ def report_charts(ctx: Any) -> tuple[list[ChartSpec], dict[str, str]]:
     for name, fn in (("lengths", _lengths), ("labels", _labels), ("groups", _groups)):
         try:
             out.extend(fn(ctx))
-        except Exception as e:  # a plot must never fail the run
+        except Exception as e:  # noqa: BLE001 - a plot must never fail the run
             errors[name] = f"{type(e).__name__}: {e}"
     return out, errors
 

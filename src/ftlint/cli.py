@@ -113,7 +113,8 @@ def main() -> None:
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
 @click.option("-r", "--recursive", is_flag=True,
-              help="Search directories among PATHS with their subfolders (a datasets save_to_disk folder is read whole).")
+              help="Search directories among PATHS with their subfolders (a datasets save_to_disk folder is "
+                   "read whole).")
 @click.option("--download", is_flag=True,
               help="Fetch Hugging Face Hub datasets that are not in the local Hugging Face cache into it "
                    "(needs huggingface_hub: pip install 'ftlint[hub]'); without it, only the cache is read.")
@@ -203,7 +204,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         list(paths), validation=list(validation), test=list(test), contamination=list(contamination),
         reference=list(reference), embedding_model=embedding_model,
         progress=not quiet and sys.stderr.isatty(),
-        config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
+        config=config, framework=framework, settings=settings, select=_split_selectors(select) or None,
+        extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache, recursive=recursive, runs=list(runs),
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),

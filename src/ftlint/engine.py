@@ -91,7 +91,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", s.reason, s.fix or None,
                                         round(time.perf_counter() - t0, 4)))
             continue
-        except Exception as e:  # a bug in a rule: reported, never a crash of the whole run
+        except Exception as e:  # noqa: BLE001 - a bug in a rule: reported, never a crash of the whole run
             tb = traceback.extract_tb(e.__traceback__)
             where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
             msg = redaction(f"{type(e).__name__}: {e}{where}")

@@ -215,7 +215,8 @@ def apply_carves(remedies: Remedies, ctx: Context, repairs: Repairs, options: Fi
             repairs.carve[ds.files[int(ds.file_id[i])].abspath].add(int(ds.index[i]))
         repairs.carve_from, repairs.carve_into = r.split, r.into
         if picked:
-            repairs.changes.append(Change(r.repair, r.split, len(picked), r.detail.format(fraction=fraction, seed=seed)))
+            detail = r.detail.format(fraction=fraction, seed=seed)
+            repairs.changes.append(Change(r.repair, r.split, len(picked), detail))
 
 
 def apply_weights(remedies: Remedies, ctx: Context, repairs: Repairs) -> None:

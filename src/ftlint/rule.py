@@ -137,7 +137,8 @@ class Rule:
         sections = set(SECTION_RE.findall(doc))
         missing = [s for s in REQUIRED_SECTIONS if s not in sections]
         if missing:
-            raise RuleDefinitionError(f"{where}: docstring lacks the section(s) {', '.join('## ' + m for m in missing)}")
+            lacking = ", ".join("## " + m for m in missing)
+            raise RuleDefinitionError(f"{where}: docstring lacks the section(s) {lacking}")
         cls.requires = frozenset(cls.requires)
         cls.fixable = bool(cls.remedies)
 

@@ -360,7 +360,8 @@ def _shown(ref: Any) -> str:
 
 # -- all three -----------------------------------------------------------------------------------------
 
-def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: TrainingPlan | None, config_from_cli: bool) -> Sources:
+def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: TrainingPlan | None,
+            config_from_cli: bool) -> Sources:
     """Decide each split's source (see the module docstring) and the files to load; ``cli`` is
     :func:`command_line_splits`."""
     expand_urls(cli, settings)

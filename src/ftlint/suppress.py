@@ -228,7 +228,7 @@ class Suppressions:
         if not rel or not self.per_file_ignores:
             return False
         for pattern, selectors in self.per_file_ignores.items():
-            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
-                if any(specificity(s, rule) for s in selectors):
-                    return True
+            if ((fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern))
+                    and any(specificity(s, rule) for s in selectors)):
+                return True
         return False

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.api_run import lint_rule
 
 from ftlint.features.pii import excerpt, find, luhn_ok, mask_all, redact, scan_texts
 from ftlint.findings import snippet
+from tests.api_run import lint_rule
 
 
 def luhn_complete(body: str) -> str:

@@ -4,6 +4,7 @@ TRUE must not disappear, and every finding on the corpus must be judged before t
 from __future__ import annotations
 
 import pytest
+
 from tests.realdata.harness import CORPUS, VERDICTS, cited_rows, inputs, load_judgements, run
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present (a user's clone): "

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from tests.api_run import lint_rule, write_jsonl
 
 from ftlint.cli import main
 from ftlint.context import Context
@@ -21,6 +20,7 @@ from ftlint.data.load import load_dataset_file
 from ftlint.features.basemodel import estimate_parameters, read_base_model
 from ftlint.features.task import has_code, validate_task
 from ftlint.settings import Settings
+from tests.api_run import lint_rule, write_jsonl
 
 
 @pytest.fixture(autouse=True)

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.api_run import lint
 
 from ftlint.api import check
 from ftlint.cli import main
 from ftlint.findings import Report
 from ftlint.settings import Settings, settings_from_dict
+from tests.api_run import lint
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:

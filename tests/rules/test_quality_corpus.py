@@ -14,9 +14,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from tests.api_run import lint, write_jsonl
-
 from ftlint.features.text import normalize
+from tests.api_run import lint, write_jsonl
 
 ALPACA = "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json"
 DBPEDIA = "openai__openai-cookbook/examples__data__dbpedia_samples.jsonl"

@@ -131,11 +131,11 @@ class TextColumn(_Column):
     def _open(self) -> None:
         try:
             try:
-                self._file = tempfile.TemporaryFile(prefix="ftlint-text-", dir=self.dir)
+                self._file = tempfile.TemporaryFile(prefix="ftlint-text-", dir=self.dir)  # noqa: SIM115 - kept open
             except OSError:
                 if self.dir is None:
                     raise
-                self._file = tempfile.TemporaryFile(prefix="ftlint-text-")
+                self._file = tempfile.TemporaryFile(prefix="ftlint-text-")  # noqa: SIM115 - kept open
         except OSError as e:
             raise SpillError(e.errno, f"cannot create a temporary file: {e.strerror or e}") from e
         self._fd = self._file.fileno()
@@ -519,5 +519,5 @@ def save_text_columns(columns: Iterable[Any], path_of: Any) -> None:
             k += 1
 
 
-__all__ = ["MEMORY_BYTES", "MEMORY_ROWS", "CodedColumn", "OptionalTextColumn", "SpillError", "TextColumn", "concat_text",
-           "save_text_columns"]
+__all__ = ["MEMORY_BYTES", "MEMORY_ROWS", "CodedColumn", "OptionalTextColumn", "SpillError", "TextColumn",
+           "concat_text", "save_text_columns"]

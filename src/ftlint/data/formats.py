@@ -372,7 +372,7 @@ def _decompressing(fh: IO[bytes], compression: str, shown: str) -> IO[bytes]:
     elif compression == "bzip2":
         inner = bz2.BZ2File(fh, "rb")
     elif compression == "xz":
-        inner = lzma.LZMAFile(fh, "rb")
+        inner = lzma.LZMAFile(fh, "rb")  # noqa: SIM115 - returned open, closed by the caller
     else:
         try:
             inner = _ZstdReader(fh)

@@ -348,7 +348,7 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset", recursive: 
         if p.is_dir():
             if is_run_dir(p):  # a trainer's output directory: its logs and results are not data
                 raise InputError("a training run's output directory (it holds trainer_state.json or "
-                                 "trainer_log.jsonl), not data: check the run with `--run " f"{raw}`", str(raw))
+                                 f"trainer_log.jsonl), not data: check the run with `--run {raw}`", str(raw))
             out.update(dict.fromkeys(_expand_dir(p, raw, what, recursive)))
         elif p.is_file():
             if is_run_log(p):
@@ -596,7 +596,8 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
                                            for _, _, r in buffered], shown, forced_format)
         builder_fmt = record_format
         if builder_fmt is None:
-            builder_fmt = detect_format([], shown, forced_format) if forced_format else None  # unknown name: FormatError
+            # an unknown format name: FormatError
+            builder_fmt = detect_format([], shown, forced_format) if forced_format else None
         if builder_fmt is not None:
             builder = _Builder(builder_fmt, mapping, text_dir)
             for b in buffered:

@@ -159,7 +159,8 @@ def _openai_messages(msgs: Any, key: str = "messages") -> tuple[str, list[str], 
             if calls and code == ASSISTANT:  # the tool call is part of the reply (and of its duplicate key)
                 text = _json_text(calls) if not text.strip() else f"{text}\n{_json_text(calls)}"
         if calls is not None and not isinstance(calls, (list, dict)):
-            issues.append(Issue("wrong-type", f"{key}[{i}] tool_calls is {_tname(calls)}, expected a list", "tool_calls"))
+            issues.append(Issue("wrong-type", f"{key}[{i}] tool_calls is {_tname(calls)}, expected a list",
+                                "tool_calls"))
         w = m.get("weight")
         if w is not None and not (type(w) is int and w in (0, 1)):
             issues.append(Issue("bad-value", f"{key}[{i}] weight is {w!r}, expected 0 or 1", "weight"))

@@ -313,5 +313,5 @@ def base_model_name(plan: TrainingPlan | None) -> str | None:
     return bm.strip() if isinstance(bm, str) and bm.strip() else None
 
 
-__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "chars_per_token", "base_model_name", "estimate_parameters", "find_model_dir",
-           "instruct_from_name", "read_base_model"]
+__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "chars_per_token", "base_model_name",
+           "estimate_parameters", "find_model_dir", "instruct_from_name", "read_base_model"]

@@ -495,7 +495,8 @@ class DriftResult:
 
     @property
     def verdict_text(self) -> str:
-        return f"{self.classifier.describe()}; {self.mmd.describe()}; centroid cosine distance {self.centroid_distance:.3f}"
+        return (f"{self.classifier.describe()}; {self.mmd.describe()}; "
+                f"centroid cosine distance {self.centroid_distance:.3f}")
 
 
 def compare(a: FloatArray, b: FloatArray, *, names: tuple[str, str] = ("a", "b"), seed: int = 0,

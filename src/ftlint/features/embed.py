@@ -304,9 +304,9 @@ def _orthonormal(y: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
 def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: int = 10,
                                 seed: int = 0, block: int = 8192) -> npt.NDArray[np.float32]:
     """The top ``k`` right singular vectors (rows of ``Vt``) of the sparse ``x`` (n x V, n < V
-    usually; a scipy sparse matrix or :class:`_RowBlocks`), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
-    the n-row side: only ``x @ dense`` and ``x.T @ dense`` touch the wide side, so the cost is a few
-    sparse passes plus QRs of n x (k + oversample) matrices.
+    usually; a scipy sparse matrix or :class:`_RowBlocks`), by a randomized range finder (Halko et
+    al.) whose orthonormalisations all happen on the n-row side: only ``x @ dense`` and ``x.T @
+    dense`` touch the wide side, so the cost is a few sparse passes plus QRs of n x (k + oversample) matrices.
 
     Same vectors on every machine: the sparse products are scipy's own loops (no BLAS), every
     dense step (QR, the small Gram matrix and its eigenvectors) runs in float64, whose last-bit

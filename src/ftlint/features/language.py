@@ -92,7 +92,7 @@ _SHARED: LanguageDetector | None = None
 
 def shared_detector() -> LanguageDetector:
     """One detector per process (loading the model takes about a second)."""
-    global _SHARED
+    global _SHARED  # noqa: PLW0603 - loaded once per process, on first use
     if _SHARED is None:
         _SHARED = LanguageDetector()
     return _SHARED

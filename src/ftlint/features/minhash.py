@@ -38,6 +38,7 @@ every value is ``2**32 - 1`` (:data:`EMPTY_HASH`).
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import multiprocessing
 from collections.abc import Sequence
@@ -472,7 +473,7 @@ def _signatures_serial(
     ws = _Workspace()
     out = np.empty((len(texts), num_perm), dtype=np.uint32)
     bounds = _bounds(texts, batch_size, _BATCH_CHARS)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         out[lo:hi] = _batch_signatures(texts[lo:hi], ngram, char_ngram, a, b, ws)
     return out
 
@@ -505,7 +506,7 @@ def _signatures_forked(
         ctx = multiprocessing.get_context("fork")
         children = [
             ctx.Process(target=_fill, args=(texts, lo, hi, out, params), daemon=True)
-            for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True)
+            for lo, hi in itertools.pairwise(bounds[1:])
         ]
         for child in children:
             child.start()
@@ -573,7 +574,7 @@ def shingle_hashes(
     ws = _Workspace()
     sizes = np.zeros(n, dtype=np.int64)
     bounds = _bounds(texts, batch_size, _BATCH_CHARS)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         blob, starts, ends, spaces = _encode_batch(texts[lo:hi])
         start, end, counts = _shingle_spans(blob, starts, ends, spaces, ngram, char_ngram)
         h = _span_hash64(blob, start, end, ws)

@@ -277,7 +277,8 @@ def _card_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
 
 
 _SSN = re.compile(r"(?<![\w\-./])(\d{3})-(\d{2})-(\d{4})(?![\w\-]|\.\d)")
-_SSN_CONTEXT = re.compile(r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#]?\s*)(\d{9}|\d{3} \d{2} \d{4})\b")
+_SSN_CONTEXT = re.compile(r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#]?\s*)"
+                          r"(\d{9}|\d{3} \d{2} \d{4})\b")
 _DOC_SSNS = {"123456789", "078051120", "219099999", "111111111", "987654320", "987654321"}
 
 

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from ftlint.findings import Report
     from ftlint.rule import Rule
 
-__all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
+__all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path",
+           "rule_help"]
 
 
 @dataclasses.dataclass(frozen=True)

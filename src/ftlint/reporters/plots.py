@@ -126,7 +126,8 @@ def histogram_chart(spec: Histogram) -> Chart | None:
             svg.line(lx, y0 - 4, lx, base, cls=cls, stroke="" if m.kind == "limit" else _marker_color(m))
             note = f"{m.label} = {num(m.x)}"
             if m is limit and spread is not None and spread.over is not None:
-                note += f" · {spread.over:,} over ({spread.over / max(spread.n, 1):.1%})" if spread.over else " · all fit"
+                note += (f" · {spread.over:,} over ({spread.over / max(spread.n, 1):.1%})" if spread.over
+                         else " · all fit")
             anchor = "end" if lx > left + plot_w * 0.6 else "start"
             svg.text(lx - 6 if anchor == "end" else lx + 6, y0 + 18, note, cls="limit-label" if m is limit else "tick",
                      anchor=anchor)

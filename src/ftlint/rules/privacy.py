@@ -18,6 +18,7 @@ from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Rule
 
@@ -116,12 +117,6 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
     return ctx.artifact("privacy_scan", split, {"version": 1}, compute, disk=_SCAN_SCHEMA)
 
 
-def _plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"{n:,} {word}"
-    return f"{n:,} {word}{'es' if word.endswith(('ss', 'sh', 'ch', 'x')) else 's'}"
-
-
 class _PrivacyRule(Rule):
     """Shared body of FT701 and FT702 (not registered)."""
 
@@ -176,7 +171,7 @@ class _PrivacyRule(Rule):
     def _breakdown(hits_by_kind: Counter[str]) -> str:
         from ftlint.features.pii import LABELS
 
-        return ", ".join(_plural(n, LABELS[k]) for k, n in hits_by_kind.most_common())
+        return ", ".join(plural(n, LABELS[k]) for k, n in hits_by_kind.most_common())
 
 
 class PersonalData(_PrivacyRule):
@@ -234,7 +229,7 @@ class PersonalData(_PrivacyRule):
     placeholder or a consistent fake (`[EMAIL]`, Faker), or drop the rows. Scrub the source
     the data came from too. If a kind is expected and allowed (e.g. public office addresses),
     leave it out with `ignore-kinds = ["address"]`.
-    """
+    """  # noqa: E501 - the example is a record, one line as in the file
 
     code = "FT701"
     name = "personal-data"
@@ -261,7 +256,8 @@ class PersonalData(_PrivacyRule):
             n = len(ds)
             share = len(rows) / max(n, 1)
             yield self.finding(
-                f"{_plural(len(rows), 'row')} ({share:.1%}) of the {split} split {'contains' if len(rows) == 1 else 'contain'} personal data "
+                f"{plural(len(rows), 'row')} ({share:.1%}) of the {split} split "
+                f"{'contains' if len(rows) == 1 else 'contain'} personal data "
                 f"({self._breakdown(hits_by_kind)}); the first in {first}",
                 "Remove or pseudonymise personal data before training: replace each match with a placeholder or a "
                 "consistent fake, or drop the rows; scrub the source too. Allowed kinds can be left out with "
@@ -338,7 +334,8 @@ class Secrets(_PrivacyRule):
                 continue
             n = len(ds)
             yield self.finding(
-                f"{_plural(len(rows), 'row')} ({len(rows) / max(n, 1):.1%}) of the {split} split {'contains' if len(rows) == 1 else 'contain'} credentials "
+                f"{plural(len(rows), 'row')} ({len(rows) / max(n, 1):.1%}) of the {split} split "
+                f"{'contains' if len(rows) == 1 else 'contain'} credentials "
                 f"({self._breakdown(hits_by_kind)}); the first in {first}",
                 "Revoke and rotate every credential found now (it is exposed already, also in any repository the "
                 "data was in), then replace each with a placeholder (an environment variable, YOUR_API_KEY) or drop "

@@ -18,6 +18,7 @@ import numpy as np
 from ftlint.chartspec import ChartSpec, Projection, bars
 from ftlint.context import Context
 from ftlint.features.drift import describe_auc, low_outliers, two_proportion_p
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Need, Rule, Skip
 
@@ -40,10 +41,6 @@ LANGUAGE_NAMES = {
 def _lang(code: str) -> str:
     name = LANGUAGE_NAMES.get(code)
     return f"{name} ({code})" if name else code
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _check_text(text: str) -> None:
@@ -333,7 +330,7 @@ class OffTopicExamples(Rule):
         checked = (f"{len(used):,} checked (a seeded sample of {len(ea):,} of the {ea.total:,} training rows)"
                    if ea.sampled else _sampled(ea, len(used), "training"))
         yield self.finding(
-            f"{_plural(len(rows), 'training example')} of {checked} are outliers: their nearest neighbour in "
+            f"{plural(len(rows), 'training example')} of {checked} are outliers: their nearest neighbour in "
             f"{against} has cosine similarity below {threshold:.3f} (the median example's is {med:.3f}), "
             f"embedded with {ea.model}",
             "Read the listed rows (most isolated first) and drop those that do not belong to the task; if they "

@@ -16,12 +16,9 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, ROLE_NAMES, TOOL
 from ftlint.features import quality
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Rule
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _texts(ds: Dataset, i: int) -> list[tuple[int, str, str]]:
@@ -123,7 +120,7 @@ class EncodingProblems(Rule):
             first_row = rows[0].extra
             breakdown = ", ".join(f"{n:,} {k}" for k, n in by_problem.most_common())
             yield self.finding(
-                f"{_plural(len(rows), 'row')} of the {split} split {'has' if len(rows) == 1 else 'have'} garbled text "
+                f"{plural(len(rows), 'row')} of the {split} split {'has' if len(rows) == 1 else 'have'} garbled text "
                 f"({breakdown}); the first has "
                 f"{first_row['problems'][0]}: “{first_row['excerpt']}”",
                 "Decode the source with the right encoding and re-export as UTF-8 (ftfy.fix_text repairs "
@@ -218,7 +215,7 @@ class UnfilledPlaceholders(Rule):
                 continue
             top = ", ".join(f"{t} ({n})" if n > 1 else t for t, n in counts.most_common(5))
             yield self.finding(
-                f"{_plural(len(rows), 'row')} of the {split} split {'contains' if len(rows) == 1 else 'contain'} "
+                f"{plural(len(rows), 'row')} of the {split} split {'contains' if len(rows) == 1 else 'contain'} "
                 f"unfilled template placeholders: {top}",
                 "Re-run the generation step with the variables filled in, or drop these rows; if the placeholder "
                 "is intended, say so in the prompt (\"fill in this template\").",
@@ -394,9 +391,9 @@ class DegenerateText(Rule):
                     f"{len(meant):,} degenerate {'reply' if len(meant) == 1 else 'replies'} of the {split} split "
                     f"{'is' if len(meant) == 1 else 'are'} on the side meant to be bad (the rejected reply of a "
                     f"preference pair, or a KTO example labelled undesirable). First: {meant[0].extra['problems'][0]}",
-                    "Usually fine: a rejected reply is meant to be worse. If the whole pair is broken (the chosen reply is "
-                    "degenerate too, or the rejected one is garbage rather than a plausible worse answer), drop it: "
-                    "pairs the model can tell apart from length or repetition alone teach it little.",
+                    "Usually fine: a rejected reply is meant to be worse. If the whole pair is broken (the chosen "
+                    "reply is degenerate too, or the rejected one is garbage rather than a plausible worse answer), "
+                    "drop it: pairs the model can tell apart from length or repetition alone teach it little.",
                     rows=meant, total=len(ds), split=split, key="rejected",
                     metrics={"meant_bad": len(meant)})
                 note.severity = Severity.INFO

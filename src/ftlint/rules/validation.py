@@ -315,8 +315,8 @@ class EvaluatesOnTrainingData(Rule):
             split_key = f"{key.rsplit('.', 1)[0]}.split" if key and "." in key else None
             location = at(plan, split_key) if split_key and split_key in plan.key_lines else \
                 at(plan, key, prov.line if prov else None)
-            mixture = " (every dataset_mixture entry is trained on; the evaluation split is carved by " \
-                "test_split_size)" if key and key.startswith("dataset_mixture") else ""
+            mixture = (" (every dataset_mixture entry is trained on; the evaluation split is carved by "
+                       "test_split_size)" if key and key.startswith("dataset_mixture") else "")
             yield self.finding(
                 f"the '{ref.split}' split of {ref.hub_id or ref.name} is trained on{mixture}: a held-out "
                 f"'{held}' split mixed into the training data contaminates every score later measured on it",

@@ -41,7 +41,8 @@ def compare(run: Run, plan: Any) -> tuple[list[str], list[str]]:
     if fw is not None and fw not in _COMPATIBLE.get(run.framework, {run.framework}):
         differ.append(f"the run is a {run.framework} log, the config a {fw} config")
     pairs: list[tuple[str, Any, Any]] = [
-        ("eval_steps", run.info.get("eval_steps"), _value(getattr(getattr(plan, "validation", None), "eval_steps", None))),
+        ("eval_steps", run.info.get("eval_steps"),
+         _value(getattr(getattr(plan, "validation", None), "eval_steps", None))),
         ("save_steps", run.info.get("save_steps"),
          _value(getattr(getattr(plan, "early_stopping", None), "save_steps", None))),
         ("logging_steps", run.info.get("logging_steps"), _raw_number(plan, "logging_steps")),

@@ -42,7 +42,7 @@ def yaml_scalar(value: Any) -> str:
     import yaml
 
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
-    return text[:-4].strip() if text.endswith("\n...") or text.endswith(" ...") else text.removesuffix("...").strip()
+    return text[:-4].strip() if text.endswith(("\n...", " ...")) else text.removesuffix("...").strip()
 
 
 def set_path(data: Any, key: str, value: Any, remove: bool) -> None:

@@ -507,9 +507,7 @@ class TrainingPlan:
         do_train = flag("do_train")
         if do_train is not None:
             return do_train
-        if self.framework in ("llamafactory", "hf") and (flag("do_predict") or flag("do_eval")):
-            return False
-        return True
+        return not (self.framework in ("llamafactory", "hf") and (flag("do_predict") or flag("do_eval")))
 
     def get(self, key: str, default: Any = None) -> Any:
         """The raw value at a key path of the config as written (``default`` when absent): the

@@ -307,7 +307,7 @@ def to_strategy(value: Any) -> str:
     if value is False:
         return "no"
     text = to_str(value).lower()
-    if text.startswith("intervalstrategy.") or text.startswith("savestrategy."):
+    if text.startswith(("intervalstrategy.", "savestrategy.")):
         text = text.split(".", 1)[1]
     return text
 
