@@ -13,7 +13,8 @@ from tests.cli_inprocess import CliResult, ftlint
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
-CORPUS_MISSING = "../shared/corpus is not present (a user's clone): corpus tests need the shared folder beside the repository"
+CORPUS_MISSING = ("../shared/corpus is not present (a user's clone): corpus tests need the shared folder beside the "
+                  "repository")
 
 
 @pytest.fixture(scope="session")

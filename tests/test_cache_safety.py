@@ -413,7 +413,8 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
 
     def context() -> Context:
         cache = Cache(tmp_path / ".ftlint_cache")
-        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)]) for split, p in paths.items()}
+        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)])
+              for split, p in paths.items()}
         reference = ds.pop("reference")
         return Context(ds, Settings(root=tmp_path), cache, reference=reference)
 

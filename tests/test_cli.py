@@ -185,7 +185,8 @@ def test_full_format(chat: Path) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == f"ftlint {__version__} checked:"
-    assert re.match(r"^\s+train\s+train\.jsonl\s+\[openai_chat, 43 records; command line \(positional path\)\]$", lines[1])
+    assert re.match(r"^\s+train\s+train\.jsonl\s+\[openai_chat, 43 records; command line \(positional path\)\]$",
+                    lines[1])
     assert ANSI not in out                                   # not a TTY
     heads = [x for x in lines if re.match(r"^(error|warning|info)\s+[A-Z]{1,4}\d{3} ", x)]
     assert [h.split()[1] for h in heads] == ["FT003", "FT004", "FT001", "FT002", "FT201", "FT004"]

@@ -323,7 +323,8 @@ def test_a_datasets_dict_folder_is_read_without_the_datasets_package(tmp_path: P
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     labelled = [{"text": f"review number {i} of the bakery on the corner", "label": i % 2} for i in range(40)]
-    features = {"text": {"dtype": "string", "_type": "Value"}, "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}}
+    features = {"text": {"dtype": "string", "_type": "Value"},
+                "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}}
     save_dict_to_disk(Path("saved"), {"train": labelled[:30], "test": labelled[30:]}, shards=2, features=features)
     report = check_json("saved", "--select", "FT101,FT301")
     assert dataset_inputs(report) == [("saved/train/data-00000-of-00002.arrow", "train"),

@@ -348,7 +348,8 @@ def test_embedding_rules_share_one_seeded_sample_and_say_so(tmp_path: Path,
         return real(self, texts, progress)
 
     monkeypatch.setattr(TfidfSvdEmbedder, "embed", counting)
-    train = _cooking(80) + [{"instruction": "segfault at 0x0 in libc.so.6 (core dumped) kernel: oom-killer", "output": "x"}]
+    train = _cooking(80) + [{"instruction": "segfault at 0x0 in libc.so.6 (core dumped) kernel: oom-killer",
+                             "output": "x"}]
     val = [{"instruction": f"Why was I charged twice on invoice {i} for the {p} plan?", "output": "Billing."}
            for i, p in enumerate(["Pro", "Team", "Basic", "Family", "Business"] * 10)]
     tp, vp = tmp_path / "train.jsonl", tmp_path / "val.jsonl"

@@ -336,10 +336,14 @@ def test_rule_table_from_a_file_changes_the_outcome(tmp_path: Path, monkeypatch:
 @pytest.mark.parametrize(
     ("body", "pattern"),
     [
-        ("[rules.too-few-exampels]\nwarn-below = 5\n", r"\[rules\.too-few-exampels\]: no such rule; did you mean 'too-few-examples'\?"),
+        ("[rules.too-few-exampels]\nwarn-below = 5\n",
+         r"\[rules\.too-few-exampels\]: no such rule; did you mean 'too-few-examples'\?"),
         ("[rules.FT999]\nseverity = 'info'\n", r"\[rules\.FT999\]: no such rule"),
-        ("[rules.too-few-examples]\nwarn-belw = 5\n", r"unknown option; did you mean 'warn-below'\?.*options of FT101 too-few-examples: severity, warn-below, error-below"),
-        ("[rules.too-few-examples]\nwarn-below = 'many'\n", r"\[rules\.too-few-examples\] warn-below must be an integer"),
+        ("[rules.too-few-examples]\nwarn-belw = 5\n",
+         r"unknown option; did you mean 'warn-below'\?.*options of FT101 too-few-examples: severity, warn-below, "
+         r"error-below"),
+        ("[rules.too-few-examples]\nwarn-below = 'many'\n",
+         r"\[rules\.too-few-examples\] warn-below must be an integer"),
         ("[rules.too-few-examples]\nwarn-below = true\n", r"warn-below must be an integer"),
         ("[rules.exact-duplicates]\nerror-fraction = 'ten percent'\n", r"error-fraction must be a number"),
         ("[rules.exact-duplicates]\nseverity = 'critical'\n", r"unknown severity 'critical'"),

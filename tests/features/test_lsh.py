@@ -195,7 +195,8 @@ def test_estimate_matches_row_estimate(planted: tuple[list[str], list[tuple[int,
     sigs = signatures(texts[:10] + texts[400:410])
     p = np.array([[i, i + 10] for i in range(10)])
     np.testing.assert_allclose(estimate(p, sigs), estimated_jaccard(sigs[:10], sigs[10:]))
-    np.testing.assert_allclose(estimate(np.array([[0, 0]]), sigs[:10], sigs[10:]), [estimated_jaccard(sigs[0], sigs[10])])
+    np.testing.assert_allclose(estimate(np.array([[0, 0]]), sigs[:10], sigs[10:]),
+                               [estimated_jaccard(sigs[0], sigs[10])])
 
 
 def test_band_keys_validates_shape() -> None:

@@ -52,8 +52,10 @@ def inputs(corpus: Path = CORPUS) -> list[Input]:
 #: which was not copied), checked with the corpus file they train on given on the command line (which
 #: replaces the config's datasets, as a user would run it)
 CONFIG_DATA = {
-    "hiyouga__LLaMA-Factory/examples__train_full__qwen3_full_sft.yaml": "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
-    "hiyouga__LLaMA-Factory/examples__train_lora__qwen3_lora_sft.yaml": "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
+    "hiyouga__LLaMA-Factory/examples__train_full__qwen3_full_sft.yaml":
+        "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
+    "hiyouga__LLaMA-Factory/examples__train_lora__qwen3_lora_sft.yaml":
+        "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
 }
 
 
