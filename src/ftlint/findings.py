@@ -153,9 +153,6 @@ def key_fingerprint(code: str, relpath: str | None, key: str | None) -> str:
 
 # -- redaction ------------------------------------------------------------------------------------
 
-Redactor = Callable[[str], str]
-
-
 @dataclass
 class Redaction:
     """The one redaction step every message and snippet passes through before any reporter.

@@ -26,8 +26,6 @@ OPENAI_ROLES = {"system": SYSTEM, "developer": SYSTEM, "user": USER, "assistant"
                 "tool": TOOL, "function": TOOL}
 SHAREGPT_ROLES = {"system": SYSTEM, "human": USER, "user": USER, "gpt": ASSISTANT, "assistant": ASSISTANT,
                   "function_call": ASSISTANT, "observation": TOOL, "tool": TOOL, "function": TOOL}
-OPENAI_MESSAGE_KEYS = {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight",
-                       "refusal", "audio", "reasoning_content", "thinking"}
 CONTENT_PART_TYPES = {"text", "input_text", "output_text", "image_url", "input_image", "input_audio", "file",
                       "refusal", "image", "audio", "reasoning", "tool_call"}
 #: part types whose text is the turn's text (LLaMA-Factory v1 keeps it under "value", OpenAI under "text");

@@ -34,9 +34,6 @@ _GATED = re.compile(r"llama|mistral|mixtral|qwen|gemma|phi3|deepseek|olmo|granit
 _INSTRUCT = re.compile(r"(?:^|[-_/.])(?:instruct|chat|it|sft|rlhf|dpo|assistant|hermes|tulu|zephyr)(?:$|[-_/.\d])",
                        re.IGNORECASE)
 _BASE = re.compile(r"(?:^|[-_/.])base(?:$|[-_/.])", re.IGNORECASE)
-#: safetensors dtype -> bytes per parameter
-_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
-                "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
 
 
 @dataclass(frozen=True)

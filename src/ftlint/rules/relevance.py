@@ -25,10 +25,6 @@ from ftlint.rule import Need, Rule, Skip
 #: rules that embed text (an --embedding-model that cannot be loaded stops the run before them)
 EMBEDDING_RULES = ("FT401", "FT402", "FT403")
 TEXT_CHOICES = ("prompt", "response", "full")
-HOW_TO_REFERENCE = ("pass a sample of the real task (production prompts, the eval set) with `--reference "
-                    "prompts.jsonl` or set reference = \"prompts.jsonl\" in ftlint.toml; texts are embedded with the "
-                    "built-in TF-IDF unless `--embedding-model PATH` (or embedding-model = \"PATH\") names a local "
-                    "transformers encoder")
 
 LANGUAGE_NAMES = {
     "en": "English", "zh": "Chinese", "es": "Spanish", "fr": "French", "de": "German", "ja": "Japanese",
