@@ -54,8 +54,7 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     try:
         plan = load_training_config(path, framework or settings.framework)
     except TrainingConfigError as e:
-        raise FtlintError(e.message if hasattr(e, "message") else str(e),
-                          getattr(e, "path", None) or display_path(path), getattr(e, "line", None)) from None
+        raise FtlintError(e.message, e.path or display_path(path), e.line) from None
     info = InputInfo(path=display_path(path), role="training_config",
                      extra={"framework": getattr(plan, "framework", None)})
     return plan, info

@@ -20,6 +20,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from ftlint.errors import FtlintError
+
 T = TypeVar("T")
 
 _KEY_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -68,30 +70,12 @@ def lookup(data: Any, key: str) -> Any:
 FRAMEWORKS: tuple[str, ...] = ("hf", "trl", "axolotl", "llamafactory", "torchtune", "openai")
 
 
-class TrainingConfigError(Exception):
+class TrainingConfigError(FtlintError):
     """An unusable training config: missing, unreadable, unparseable or unrecognisable.
 
     ``message`` is the bare message; ``str(error)`` is the one-line, user-facing form prefixed
-    with the location (``train.yaml:12: could not parse YAML: ...``), the same convention as
-    ``ftlint.errors.FtlintError``.
+    with the location (``train.yaml:12: could not parse YAML: ...``).
     """
-
-    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.line = line
-
-    def located(self) -> str:
-        """The one-line message, prefixed with its location when it has one."""
-        if self.path and self.line:
-            return f"{self.path}:{self.line}: {self.message}"
-        if self.path:
-            return f"{self.path}: {self.message}"
-        return self.message
-
-    def __str__(self) -> str:
-        return self.located()
 
 
 @dataclass(frozen=True)
