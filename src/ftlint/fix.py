@@ -13,7 +13,6 @@ is refused before anything is written.
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from ftlint.data.formats import RecordWriter
 from ftlint.errors import UsageError
 from ftlint.findings import Report
 from ftlint.outputs import Protected, guard_output
+from ftlint.paths import relative_posix
 from ftlint.remedies import DropRows, Remedies, Reweight
 from ftlint.settings import Settings
 from ftlint.training.adapter import EvaluationEditRequest
@@ -334,10 +334,8 @@ def _guard_outputs(outputs: list[Path], protected: Protected) -> None:
 def _rel(path: Path) -> str:
     """How the patched config names an output file: relative to the working directory, where the
     trainer is started (Axolotl and HF resolve relative data paths there)."""
-    try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    rel = relative_posix(path, Path.cwd())
+    return rel if rel is not None else path.resolve().as_posix()
 
 
 def _steps(n_train: int, plan: TrainingPlan) -> int:

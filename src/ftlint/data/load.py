@@ -59,6 +59,7 @@ from ftlint.data.schema import (
 )
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
+from ftlint.paths import relative_posix
 from ftlint.runs.detect import is_run_dir, is_run_log
 
 SPLITS = ("train", "validation", "test")
@@ -85,10 +86,8 @@ _STRUCTURE_KEYS = frozenset({"role", "from", "type", "name", "id", "tool_call_id
 
 def display_path(path: Path) -> str:
     """The path as shown in reports: relative to the working directory when below it."""
-    try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if _below_cwd(path) else path.as_posix()
-    except (ValueError, RuntimeError, OSError):  # other drive on Windows; a symlink loop
-        return path.as_posix()
+    rel = relative_posix(path, Path.cwd()) if _below_cwd(path) else None
+    return rel if rel is not None else path.as_posix()
 
 
 def _below_cwd(path: Path) -> bool:
