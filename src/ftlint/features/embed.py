@@ -32,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from ftlint.features.hashing import fmix64, powers
+
 __all__ = [
     "EmbedderUnavailable",
     "Embeddings",
@@ -192,9 +194,6 @@ class Progress:
 # -- hashed n-gram counts (numpy, one UTF-8 blob per batch) --------------------------------------------
 
 _MASK64 = (1 << 64) - 1
-_M1 = np.uint64(0xFF51AFD7ED558CCD)
-_M2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
 _BASE = 0x100000001B3  # odd: invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -206,23 +205,6 @@ _WORD_BYTE[128:] = True
 #: ASCII whitespace folded to a space
 _FOLD = np.arange(256, dtype=np.uint8)
 _FOLD[np.frombuffer(b"\t\n\r\x0b\x0c", dtype=np.uint8)] = 32
-
-
-def _fmix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    h = h ^ (h >> _S33)
-    h *= _M1
-    h ^= h >> _S33
-    h *= _M2
-    h ^= h >> _S33
-    return h
-
-
-def _powers(base: int, n: int) -> npt.NDArray[np.uint64]:
-    out = np.full(n, base, dtype=np.uint64)
-    if n:
-        out[0] = 1
-        np.cumprod(out, out=out)
-    return out
 
 
 def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
@@ -259,7 +241,7 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
             key |= b64[j:j + m] << np.uint64(8 * j)
         valid = doc[:m] == doc[k - 1:k - 1 + m]  # inside one text (not across the separator)
         valid &= blob[k - 1:k - 1 + m] != 0
-        h = _fmix64(key[valid] ^ np.uint64((k * _GOLDEN) & _MASK64))
+        h = fmix64(key[valid] ^ np.uint64((k * _GOLDEN) & _MASK64))
         rows.append(doc[:m][valid])
         cols.append((h % nf).astype(np.int64) + n_features)
     if word_ngrams >= 1:
@@ -268,18 +250,18 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
         ws = np.flatnonzero(edges == 1)
         we = np.flatnonzero(edges == -1)
         if len(ws):
-            pw = _powers(_BASE, size)
+            pw = powers(_BASE, size)
             prefix = np.zeros(size + 1, dtype=np.uint64)
             np.cumsum(b64 * pw, out=prefix[1:])
-            inv = _powers(_BASE_INV, size)
-            hw = _fmix64((prefix[we] - prefix[ws]) * inv[ws])
+            inv = powers(_BASE_INV, size)
+            hw = fmix64((prefix[we] - prefix[ws]) * inv[ws])
             wdoc = doc[ws]
             rows.append(wdoc)
             cols.append((hw % nf).astype(np.int64))
             hprev, dprev = hw, wdoc
             for g in range(2, word_ngrams + 1):
                 same = dprev[:-1] == wdoc[g - 1:]
-                hg = _fmix64(hprev[:-1] * np.uint64(_GOLDEN) + hw[g - 1:] + np.uint64(g))
+                hg = fmix64(hprev[:-1] * np.uint64(_GOLDEN) + hw[g - 1:] + np.uint64(g))
                 rows.append(wdoc[g - 1:][same])
                 cols.append((hg[same] % nf).astype(np.int64))
                 hprev, dprev = hg, dprev[:-1]
