@@ -47,6 +47,7 @@ from ftlint.training.plan import (
     TrainingPlan,
     Truncation,
     ValidationPlan,
+    held_out_split,
 )
 from ftlint.training.source import (
     Deprecation,
@@ -183,7 +184,6 @@ _GRPO_KEYS = ("num_generations", "reward_funcs", "reward_weights")
 _DEFAULT_LR: Mapping[str, float] = MappingProxyType(
     {"sft": 2e-5, "dpo": 1e-6, "kto": 1e-6, "orpo": 1e-6, "simpo": 1e-6, "grpo": 1e-6, "rm": 1e-4}
 )
-_EVAL_SPLIT_WORDS = ("test", "valid", "eval", "dev")
 
 #: ``TrainingArguments``' defaults for the canonical fields (``sequence.max_length``: run_glue's, for
 #: the example scripts; the Trainer itself leaves it to the script)
@@ -657,7 +657,7 @@ def _mixture_entry(reader: Reader, prefix: str, index: int, entry: Any) -> tuple
         preference={"chosen", "rejected"} <= {c for c, _ in columns},
     )
     problem = None
-    if any(word in split.lower() for word in _EVAL_SPLIT_WORDS):
+    if held_out_split(split) is not None:
         problem = PlanProblem(
             f"{base} puts the '{split}' split of {name} into the training mixture "
             "(every mixture entry is trained on; evaluation data comes from test_split_size)",

@@ -531,6 +531,23 @@ _SLICE = re.compile(
 )
 
 
+#: words of split names that are held-out data (test_prefs, validation, eval, dev): training on them is
+#: training on the test set
+HELD_OUT_WORDS = ("test", "valid", "eval", "dev")
+
+
+def held_out_split(spec: str | None) -> str | None:
+    """The held-out split a split spec names (``test_prefs``, ``validation[:50%]``), if any: a part
+    one of whose words starts with one of :data:`HELD_OUT_WORDS`."""
+    if not spec:
+        return None
+    for part in spec.split("+"):
+        name = part.split("[", 1)[0].strip()
+        if any(t.startswith(w) for t in re.split(r"[^a-z0-9]+", name.lower()) if t for w in HELD_OUT_WORDS):
+            return name
+    return None
+
+
 def parse_split(spec: str) -> tuple[SplitSlice, ...]:
     """Parse a Hugging Face datasets split spec (``train``, ``train[:95%]``, ``train[10:20]``,
     ``train[:10%]+test``).  Raises ValueError for a spec it cannot read."""
