@@ -65,6 +65,25 @@ def lookup(data: Any, key: str) -> Any:
     return node
 
 
+_TRUE = frozenset({"true", "yes", "on", "1", "y"})
+_FALSE = frozenset({"false", "no", "off", "0", "n"})
+
+
+def to_bool(value: Any) -> bool:
+    """A config value read as a boolean (``true``, ``yes``, ``on``, ``1`` ...); ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
 #: The framework names accepted by ``load_training_config(framework=...)`` and used in
 #: ``TrainingPlan.framework``.
 FRAMEWORKS: tuple[str, ...] = ("hf", "trl", "axolotl", "llamafactory", "torchtune", "openai")
@@ -481,12 +500,10 @@ class TrainingPlan:
         raw = self.raw if isinstance(self.raw, Mapping) else {}
 
         def flag(key: str) -> bool | None:
-            v = raw.get(key)
-            if isinstance(v, bool):
-                return v
-            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-                return v.strip().lower() == "true"
-            return None
+            try:
+                return to_bool(raw.get(key))
+            except ValueError:  # unset, or not a boolean
+                return None
 
         do_train = flag("do_train")
         if do_train is not None:

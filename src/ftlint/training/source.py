@@ -35,6 +35,7 @@ from ftlint.training.plan import (
     lookup,
     split_key,
 )
+from ftlint.training.plan import to_bool as to_bool  # the adapters read booleans from here
 
 T = TypeVar("T")
 
@@ -266,24 +267,6 @@ def to_int(value: Any) -> int:
     if abs(number) >= 2**63:  # no trainer counts that far; reports keep numbers in 64 bits
         raise ValueError(f"expected a whole number below 2**63, got {value!r}")
     return int(number)
-
-
-_TRUE = frozenset({"true", "yes", "on", "1", "y"})
-_FALSE = frozenset({"false", "no", "off", "0", "n"})
-
-
-def to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        low = value.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-    raise ValueError(f"expected true or false, got {value!r}")
 
 
 def to_str(value: Any) -> str:
