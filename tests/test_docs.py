@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from ftlint.docs import rule_markdown, write_rule_pages
+from ftlint.model import Severity
 from ftlint.registry import load_registry
-from ftlint.rule import Rule, RuleDefinitionError, Severity
+from ftlint.rule import Rule, RuleDefinitionError
 
 ROOT = Path(__file__).resolve().parents[1]
 REGEN = "regenerate with: ftlint rule --all --output-dir rules"

@@ -333,10 +333,10 @@ def test_fix_applies_the_remedies_it_is_given_whatever_rule_made_them(tmp_path: 
     as such (here a plugin-like FX101 that drops row 2 and weighs row 0 double)."""
     import numpy as np
 
-    from ftlint.findings import Finding, Location, Report
+    from ftlint.findings import Report
     from ftlint.fix import FixOptions, fix, lint_for_fix
+    from ftlint.model import Finding, Location, Severity
     from ftlint.remedies import DropRows, Reweight, RowRef
-    from ftlint.rule import Severity
     from ftlint.settings import Settings
 
     monkeypatch.chdir(tmp_path)

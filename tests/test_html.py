@@ -23,9 +23,9 @@ import ftlint
 from ftlint.charts import report_charts
 from ftlint.chartspec import Bars, ChartSpec, Clusters, Curve, Histogram, Marker, Projection, Series, Spread
 from ftlint.cli import main
-from ftlint.findings import Affected, Finding, InputInfo, Location, Report, Row, RuleOutcome
+from ftlint.findings import Report
+from ftlint.model import Affected, Finding, InputInfo, Location, Row, RuleOutcome, Severity
 from ftlint.reporters import RenderOptions, get_renderer
-from ftlint.rule import Severity
 from ftlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

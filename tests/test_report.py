@@ -15,21 +15,9 @@ from click.testing import CliRunner
 from ftlint import __version__
 from ftlint.api import check
 from ftlint.cli import main
-from ftlint.findings import (
-    Affected,
-    Finding,
-    InputInfo,
-    Location,
-    Redaction,
-    Report,
-    Row,
-    RuleOutcome,
-    key_fingerprint,
-    rank,
-    row_fingerprint,
-)
+from ftlint.findings import Redaction, Report, key_fingerprint, rank, row_fingerprint
+from ftlint.model import Affected, Finding, InputInfo, Location, Row, RuleOutcome, Severity
 from ftlint.reporters import RenderOptions, get_renderer
-from ftlint.rule import Severity
 from ftlint.settings import Settings, settings_from_dict
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

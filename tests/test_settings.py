@@ -9,8 +9,8 @@ import pytest
 
 from ftlint.api import check
 from ftlint.errors import SettingsError
+from ftlint.model import Severity
 from ftlint.registry import configure, load_registry, rule_tables
-from ftlint.rule import Severity
 from ftlint.settings import TOP_LEVEL_KEYS, Settings, find_settings_file, load_settings, settings_from_dict
 from tests.cli_inprocess import ftlint, ftlint_process
 
