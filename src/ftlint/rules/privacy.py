@@ -122,7 +122,10 @@ class _PrivacyRule(Rule):
 
     abstract = True
     family = ""
+    #: what the message says the rows contain
     what = ""
+    #: the finding's fix
+    remedy_text = ""
 
     def _ignored(self) -> set[str]:
         return set(getattr(self.options, "ignore_kinds", None) or [])
@@ -166,6 +169,28 @@ class _PrivacyRule(Rule):
                 "excerpt": shown,
             }))
         return rows, hits_by_kind, rows_by_kind, first
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        error_fraction = getattr(self.options, "error_fraction", None)  # FT701 escalates; FT702 is an error
+        for split in ctx.splits:
+            n = len(ctx.dataset(split))
+            rows, hits_by_kind, rows_by_kind, first = self._rows(ctx, split)
+            if not rows:
+                continue
+            share = len(rows) / max(n, 1)
+            metrics: dict[str, Any] = {"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind),
+                                       "rows": len(rows), "fraction": round(share, 6)}
+            if error_fraction is not None:
+                metrics["error_fraction"] = error_fraction
+            yield self.finding(
+                f"{plural(len(rows), 'row')} ({share:.1%}) of the {split} split "
+                f"{'contains' if len(rows) == 1 else 'contain'} {self.what} "
+                f"({self._breakdown(hits_by_kind)}); the first in {first}",
+                self.remedy_text,
+                rows=rows, total=n, split=split, escalate=error_fraction is not None and share > error_fraction,
+                metrics=metrics,
+                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
+            )
 
     @staticmethod
     def _breakdown(hits_by_kind: Counter[str]) -> str:
@@ -237,6 +262,10 @@ class PersonalData(_PrivacyRule):
     severity = Severity.WARNING
     escalation = "error_fraction"
     family = "pii"
+    what = "personal data"
+    remedy_text = ("Remove or pseudonymise personal data before training: replace each match with a placeholder or a "
+                   "consistent fake, or drop the rows; scrub the source too. Allowed kinds can be left out with "
+                   "[rules.personal-data] ignore-kinds = [...].")
     option_help = {
         "error_fraction": "an error (escalated severity) when more than this share of a split's rows has personal data",
         "ignore_kinds": "kinds not to report: email, phone, card, ssn, ip, address",
@@ -247,27 +276,6 @@ class PersonalData(_PrivacyRule):
         error_fraction: float = 0.01
         ignore_kinds: list[str] | None = None
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        for split in ctx.splits:
-            ds = ctx.dataset(split)
-            rows, hits_by_kind, rows_by_kind, first = self._rows(ctx, split)
-            if not rows:
-                continue
-            n = len(ds)
-            share = len(rows) / max(n, 1)
-            yield self.finding(
-                f"{plural(len(rows), 'row')} ({share:.1%}) of the {split} split "
-                f"{'contains' if len(rows) == 1 else 'contain'} personal data "
-                f"({self._breakdown(hits_by_kind)}); the first in {first}",
-                "Remove or pseudonymise personal data before training: replace each match with a placeholder or a "
-                "consistent fake, or drop the rows; scrub the source too. Allowed kinds can be left out with "
-                "[rules.personal-data] ignore-kinds = [...].",
-                rows=rows, total=n, split=split, escalate=share > self.options.error_fraction,
-                metrics={"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind),
-                         "rows": len(rows), "fraction": round(share, 6),
-                         "error_fraction": self.options.error_fraction},
-                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
-            )
 
 
 class Secrets(_PrivacyRule):
@@ -320,31 +328,16 @@ class Secrets(_PrivacyRule):
     summary = "Credentials in the data: API keys, tokens, private keys, passwords"
     severity = Severity.ERROR
     family = "secret"
+    what = "credentials"
+    remedy_text = ("Revoke and rotate every credential found now (it is exposed already, also in any repository the "
+                   "data was in), then replace each with a placeholder (an environment variable, YOUR_API_KEY) or "
+                   "drop the rows.")
     option_help = {"ignore_kinds": "kinds not to report, e.g. jwt, keyed-secret, url-credentials"}
 
     @dataclass
     class Options:
         ignore_kinds: list[str] | None = None
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        for split in ctx.splits:
-            ds = ctx.dataset(split)
-            rows, hits_by_kind, rows_by_kind, first = self._rows(ctx, split)
-            if not rows:
-                continue
-            n = len(ds)
-            yield self.finding(
-                f"{plural(len(rows), 'row')} ({len(rows) / max(n, 1):.1%}) of the {split} split "
-                f"{'contains' if len(rows) == 1 else 'contain'} credentials "
-                f"({self._breakdown(hits_by_kind)}); the first in {first}",
-                "Revoke and rotate every credential found now (it is exposed already, also in any repository the "
-                "data was in), then replace each with a placeholder (an environment variable, YOUR_API_KEY) or drop "
-                "the rows.",
-                rows=rows, total=n, split=split,
-                metrics={"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind), "rows": len(rows),
-                         "fraction": round(len(rows) / max(n, 1), 6)},
-                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
-            )
 
 
 __all__ = ["FieldHits", "PersonalData", "PrivacyScan", "Secrets", "field_label", "privacy_scan"]
