@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlint.api import check
-from ftlint.findings import Finding, Report, RuleOutcome
+from ftlint.findings import Report
+from ftlint.model import Finding, RuleOutcome
 from ftlint.settings import Settings, settings_from_dict
 
 

@@ -21,17 +21,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import pytest
 from click.testing import CliRunner, Result
 
 from ftlint.cli import main
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The test's temporary folder as the working directory."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def cli(*args: str) -> Result:
@@ -79,7 +71,7 @@ def ftlint(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str | N
     stderr (Python's default filters) is written to ``stderr`` as it would be there, so a test of
     a clean stderr stays as strict as in a subprocess.
     """
-    runner = CliRunner(env=_clean_env(env))  # type: ignore[arg-type]  # click accepts None to unset
+    runner = CliRunner(env=_clean_env(env))
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext(), \
             warnings.catch_warnings(record=True) as caught:
         warnings.resetwarnings()
@@ -98,5 +90,5 @@ def ftlint_process(*args: str | Path, cwd: Path, env: Mapping[str, str | None] |
     full = {**os.environ, **_clean_env(env)}
     proc = subprocess.run([sys.executable, "-m", "ftlint", *map(str, args)], cwd=cwd,
                           env={k: v for k, v in full.items() if v is not None},
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, check=False, text=True, timeout=timeout)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)

@@ -13,7 +13,8 @@ from tests.cli_inprocess import CliResult, ftlint
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
-CORPUS_MISSING = "../shared/corpus is not present (a user's clone): corpus tests need the shared folder beside the repository"
+CORPUS_MISSING = ("../shared/corpus is not present (a user's clone): corpus tests need the shared folder beside the "
+                  "repository")
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,13 @@ def corpus_dir() -> Path:
     if not CORPUS_DIR.is_dir():
         pytest.skip(CORPUS_MISSING)
     return CORPUS_DIR
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's temporary folder as the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture(autouse=True)

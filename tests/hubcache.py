@@ -146,12 +146,14 @@ def ultrafeedback(corpus: Path) -> Repo:
         turns = [{"role": role.get(t["from"], "user"), "content": t["value"]} for t in p["conversations"]]
         chosen = turns + [{"role": "assistant", "content": p["chosen"]["value"]}]
         rejected = turns + [{"role": "assistant", "content": p["rejected"]["value"]}]
-        rows.append({"prompt": turns[-1]["content"], "prompt_id": hashlib.sha256(turns[-1]["content"].encode()).hexdigest(),
+        rows.append({"prompt": turns[-1]["content"],
+                     "prompt_id": hashlib.sha256(turns[-1]["content"].encode()).hexdigest(),
                      "chosen": chosen, "rejected": rejected, "messages": chosen,
                      "score_chosen": 8.0, "score_rejected": float(i % 7)})
     files = {
         "README.md": readme([{"config_name": "default", "data_files": [
-            {"split": "train_prefs", "path": "data/train_prefs-*"}, {"split": "test_prefs", "path": "data/test_prefs-*"},
+            {"split": "train_prefs", "path": "data/train_prefs-*"},
+            {"split": "test_prefs", "path": "data/test_prefs-*"},
             {"split": "train_sft", "path": "data/train_sft-*"}]}]),
         "data/train_prefs-00000-of-00001.parquet": parquet_bytes(rows[:240]),
         "data/test_prefs-00000-of-00001.parquet": parquet_bytes(rows[240:]),
@@ -205,10 +207,10 @@ class HubServer:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 server.handle(self, head=True)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.handle(self, head=False)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

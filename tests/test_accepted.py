@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_inprocess import check, cli, jsonl, work  # noqa: F401 - work is a fixture
+from tests.cli_inprocess import check, cli, jsonl
 
 CHAT = [{"messages": [{"role": "user", "content": f"how do I cook dish number {i} with {i + 2} eggs?"},
                       {"role": "assistant", "content": f"recipe {i}: whisk {i + 2} eggs, then bake for {i} min"}]}

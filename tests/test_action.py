@@ -51,18 +51,18 @@ def action() -> dict[str, Any]:
 
 
 def test_action_keys_follow_the_composite_metadata_syntax(action: dict[str, Any]) -> None:
-    assert set(action) <= TOP_KEYS and TOP_REQUIRED <= set(action), set(action) ^ TOP_KEYS
+    assert set(action) <= TOP_KEYS and set(action) >= TOP_REQUIRED, set(action) ^ TOP_KEYS
     assert isinstance(action["name"], str) and isinstance(action["description"], str)
     for input_id, spec in action["inputs"].items():
         assert ID_RE.fullmatch(input_id) and input_id == input_id.lower(), input_id
-        assert set(spec) <= INPUT_KEYS and INPUT_REQUIRED <= set(spec), (input_id, set(spec))
+        assert set(spec) <= INPUT_KEYS and set(spec) >= INPUT_REQUIRED, (input_id, set(spec))
         assert isinstance(spec["description"], str) and spec["description"].strip()
         assert isinstance(spec.get("required", False), bool), input_id
         # default is a string: YAML's `true` or `1` would reach the action as "True"/"1"
         assert isinstance(spec.get("default", ""), str), input_id
     for output_id, spec in action["outputs"].items():
         assert ID_RE.fullmatch(output_id), output_id
-        assert set(spec) <= OUTPUT_KEYS and OUTPUT_REQUIRED <= set(spec), (output_id, set(spec))
+        assert set(spec) <= OUTPUT_KEYS and set(spec) >= OUTPUT_REQUIRED, (output_id, set(spec))
     runs = action["runs"]
     assert set(runs) == RUNS_KEYS and runs["using"] == "composite"
     assert runs["steps"]
@@ -206,7 +206,7 @@ class Runner:
             script = self.tmp / "step.sh"
             script.write_text(step["run"], encoding="utf-8")
             proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=self.cwd,
-                                  env=env, capture_output=True, text=True, timeout=120)
+                                  env=env, capture_output=True, check=False, text=True, timeout=120)
             self.stdout += proc.stdout
             self.stderr += proc.stderr
             if "id" in step:
@@ -225,7 +225,7 @@ def test_every_script_is_valid_bash(action: dict[str, Any], tmp_path: Path) -> N
             assert step["shell"] == "bash"
             script = tmp_path / "step.sh"
             script.write_text(step["run"], encoding="utf-8")
-            proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
+            proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, check=False, text=True, timeout=30)
             assert proc.returncode == 0, f"{step['name']}: {proc.stderr}"
 
 
@@ -319,7 +319,7 @@ def _lint(tmp_path: Path, workflow: str) -> subprocess.CompletedProcess[str]:
     shutil.copy(ACTION, proj / "action.yml")
     (proj / ".github" / "workflows" / "w.yml").write_text(workflow, encoding="utf-8")
     return subprocess.run([exe, "-verbose", "-no-color", ".github/workflows/w.yml"], cwd=proj,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, check=False, text=True, timeout=60)
 
 
 def test_example_workflow_passes_actionlint(tmp_path: Path) -> None:

@@ -140,3 +140,31 @@ def test_model_is_a_leaf() -> None:
     graph = import_graph()
     assert graph["ftlint.model"] <= {"ftlint.chartspec", "ftlint.remedies"}, sorted(graph["ftlint.model"])
     assert graph["ftlint.chartspec"] == set(), sorted(graph["ftlint.chartspec"])
+
+
+def model_names_from_old_homes(root: Path) -> list[str]:
+    """``path:line: name`` of every import of a :mod:`ftlint.model` name from ftlint.findings or
+    ftlint.rule (which only import them) below ``root``, ``TYPE_CHECKING`` imports included."""
+    import ftlint.model
+
+    names = set(ftlint.model.__all__)
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "ftlint.findings" not in text and "ftlint.rule " not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module in ("ftlint.findings", "ftlint.rule"):
+                found += [f"{path}:{node.lineno}: {a.name} from {node.module}" for a in node.names if a.name in names]
+    return found
+
+
+def test_model_names_come_from_the_model(tmp_path: Path) -> None:
+    """Severity, Location, Row, Finding ... are imported from ftlint.model (or the public ``ftlint``),
+    never from ftlint.findings or ftlint.rule, in the package and in its tests."""
+    (tmp_path / "old.py").write_text("from ftlint.findings import Report, Row\n"
+                                     "def f():\n    from ftlint.rule import Rule, Severity\n")
+    assert [line.split(": ", 1)[1] for line in model_names_from_old_homes(tmp_path)] == [
+        "Row from ftlint.findings", "Severity from ftlint.rule"]
+    tests = Path(__file__).resolve().parent
+    assert model_names_from_old_homes(SRC / "ftlint") + model_names_from_old_homes(tests) == []

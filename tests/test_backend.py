@@ -185,7 +185,7 @@ def test_the_cluster_workers_have_the_memory_settings(cluster: Any) -> None:
         assert any("dask engine" in m and "2 workers" in m for m in said)
     finally:
         b.close()
-    bare = {"tcp://10.0.0.9:1234": {k: None for k in CHECKED_ENV}}
+    bare = {"tcp://10.0.0.9:1234": dict.fromkeys(CHECKED_ENV)}
     (problem,) = worker_env_problems(bare)
     assert "MALLOC_MMAP_THRESHOLD_=None" in problem
     assert worker_env_problems({"w": dict(WORKER_ENV)}) == []
@@ -197,7 +197,7 @@ def test_an_unreachable_scheduler_exits_2_with_the_reason(planted: tuple[Path, P
     train, _ = planted
     monkeypatch.setattr(daskbackend, "CONNECT_TIMEOUT", "1s")
     if True:
-        with pytest.raises(EngineError, match="cannot start or reach tcp://127.0.0.1:9"):
+        with pytest.raises(EngineError, match=r"cannot start or reach tcp://127\.0\.0\.1:9"):
             open_backend(EngineOptions("dask", scheduler="tcp://127.0.0.1:9"))
         monkeypatch.chdir(train.parent)
         r = CliRunner().invoke(main, ["check", str(train), "--select", "FT201", "--no-cache", "--isolated",
@@ -213,7 +213,7 @@ def test_engine_settings(tmp_path: Path) -> None:
     assert dataclasses.astuple(s.engine) == ("dask", 3, "tcp://h:8786", 2 << 20)
     assert parse_size("1.5k") == 1536 and parse_size("0") is None and parse_size(True) is None
     f.write_text('[engine]\nname = "ray"\n')
-    with pytest.raises(Exception, match="engine.name"):
+    with pytest.raises(Exception, match=r"engine\.name"):
         load_settings(f, discover=False)
 
 

@@ -22,8 +22,23 @@ import numpy as np
 import pytest
 
 from ftlint.api import run
-from ftlint.cache import (FORMAT_VERSION, MAGIC, MISS, Arr, Cache, Int, Rec, Seq, Spec, Str, Tup, _PREFIX,
-                          cache_key, pack_entry, unpack_entry)
+from ftlint.cache import (
+    _PREFIX,
+    FORMAT_VERSION,
+    MAGIC,
+    MISS,
+    Arr,
+    Cache,
+    Int,
+    Rec,
+    Seq,
+    Spec,
+    Str,
+    Tup,
+    cache_key,
+    pack_entry,
+    unpack_entry,
+)
 from ftlint.data import columns
 from ftlint.settings import Settings
 
@@ -141,7 +156,7 @@ def assert_rewritten(d: Path, names: dict[Path, str], reads: set[str], rerun: bo
 
 
 def test_second_run_reads_every_entry(project: Path, baseline: tuple[Any, dict[Path, str]]) -> None:
-    expected, names = baseline
+    expected, _names = baseline
     report, ctx = lint(project)
     assert result(report) == expected
     assert ctx.cache.hits and ctx.cache.misses == 0 and ctx.cache.rejected == []
@@ -233,7 +248,8 @@ def test_an_unexpected_entry_is_a_miss_never_a_failure(project: Path, baseline: 
 def test_values_of_the_right_types_but_impossible_rows_are_a_miss(project: Path,
                                                                   baseline: tuple[Any, dict[Path, str]]) -> None:
     expected, names = baseline
-    n = sum(1 for _ in open("train.jsonl", encoding="utf-8"))
+    with open("train.jsonl", encoding="utf-8") as fh:
+        n = sum(1 for _ in fh)
     for p, name in names.items():
         with open(p, "rb") as fh:
             head, arrays = unpack_entry(fh, p.stem)
@@ -253,7 +269,7 @@ def test_values_of_the_right_types_but_impossible_rows_are_a_miss(project: Path,
 
 
 def test_a_tampered_text_side_file_is_never_a_failure(project: Path, baseline: tuple[Any, dict[Path, str]]) -> None:
-    expected, _ = baseline
+    _expected, _ = baseline
     sides = sorted((project / ".ftlint_cache").glob("*/*.text*"))
     sides[0].write_bytes(sides[0].read_bytes()[:-1])  # the wrong size: the dataset entry is a miss
     for s in sides[1:]:
@@ -397,7 +413,8 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
 
     def context() -> Context:
         cache = Cache(tmp_path / ".ftlint_cache")
-        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)]) for split, p in paths.items()}
+        ds = {split: Dataset.concat(split, [load_dataset_file(p, split, "x", cache=cache)])
+              for split, p in paths.items()}
         reference = ds.pop("reference")
         return Context(ds, Settings(root=tmp_path), cache, reference=reference)
 

@@ -81,7 +81,7 @@ def test_chat_mistakes_finds_every_planted_mistake(chat: Path) -> None:
     assert code == 1, err
     report = json.loads(out)
     found = {(f["code"], f["severity"], f["location"]["line"]) for f in report["findings"]}
-    assert PLANTED <= found, found
+    assert found >= PLANTED, found
     by_code = {f["code"]: f for f in report["findings"]}
     dupes = by_code["FT201"]
     assert [r["line"] for r in dupes["rows"]] == [7, 13, 18]     # the copies to drop
@@ -157,7 +157,7 @@ def test_fail_on_error_with_errors(chat: Path) -> None:
 
 
 def test_fail_on_rejects_unknown_levels(chat: Path) -> None:
-    code, out, err = ftlint("check", "train.jsonl", "--fail-on", "critical")
+    code, _out, err = ftlint("check", "train.jsonl", "--fail-on", "critical")
     assert code == 2
     assert "Invalid value for '--fail-on'" in err
 
@@ -171,7 +171,7 @@ def test_exit_zero(chat: Path) -> None:
 
 
 def test_exit_zero_does_not_hide_unusable_input(chat: Path) -> None:
-    code, out, err = ftlint("check", "missing.jsonl", "--exit-zero")
+    code, _out, err = ftlint("check", "missing.jsonl", "--exit-zero")
     assert code == 2
     assert err == "ftlint: error: missing.jsonl: no such file or directory\n"
     code, _, err = ftlint("check", "train.jsonl", "--exit-zero", "--select", "FT9999")
@@ -181,11 +181,12 @@ def test_exit_zero_does_not_hide_unusable_input(chat: Path) -> None:
 # -- output formats -----------------------------------------------------------------------------------
 
 def test_full_format(chat: Path) -> None:
-    code, out, err = ftlint("check", "train.jsonl", "--select", TODAY)
+    code, out, _err = ftlint("check", "train.jsonl", "--select", TODAY)
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == f"ftlint {__version__} checked:"
-    assert re.match(r"^\s+train\s+train\.jsonl\s+\[openai_chat, 43 records; command line \(positional path\)\]$", lines[1])
+    assert re.match(r"^\s+train\s+train\.jsonl\s+\[openai_chat, 43 records; command line \(positional path\)\]$",
+                    lines[1])
     assert ANSI not in out                                   # not a TTY
     heads = [x for x in lines if re.match(r"^(error|warning|info)\s+[A-Z]{1,4}\d{3} ", x)]
     assert [h.split()[1] for h in heads] == ["FT003", "FT004", "FT001", "FT002", "FT201", "FT004"]
@@ -208,7 +209,7 @@ def test_full_format_shows_at_most_five_rows(tmp_path: Path, monkeypatch: pytest
                            {"role": "assistant", "content": f"Answer {i}."}]} for i in range(100)]
     (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [row] * 9 + other))
     monkeypatch.chdir(tmp_path)
-    code, out, _ = ftlint("check", "train.jsonl", "--select", "FT201", "--isolated")
+    _code, out, _ = ftlint("check", "train.jsonl", "--select", "FT201", "--isolated")
     shown = [x for x in out.splitlines() if x.startswith("    train.jsonl:")]
     assert [x.split()[0] for x in shown] == [f"train.jsonl:{n}" for n in range(2, 7)]
     assert "… and 3 more rows" in out
@@ -219,7 +220,7 @@ def test_concise_format_matches_json(chat: Path) -> None:
     assert code == 1
     parsed = [CONCISE_LINE.match(x) for x in out.splitlines()]
     assert all(parsed), out
-    concise = [(m["path"], int(m["line"]) if m["line"] else None, m["code"]) for m in parsed]  # type: ignore[index]
+    concise = [(m["path"], int(m["line"]) if m["line"] else None, m["code"]) for m in parsed]
     _, js, _ = ftlint("check", "train.jsonl", "--output-format", "json")
     from_json = [(f["location"]["path"], f["location"]["line"], f["code"]) for f in json.loads(js)["findings"]]
     assert concise == from_json
@@ -236,7 +237,7 @@ def test_json_format_parses(chat: Path) -> None:
 
 
 def test_output_format_from_the_environment(chat: Path) -> None:
-    code, out, _ = ftlint("check", "train.jsonl", env={"FTLINT_OUTPUT_FORMAT": "json"})
+    _code, out, _ = ftlint("check", "train.jsonl", env={"FTLINT_OUTPUT_FORMAT": "json"})
     assert json.loads(out)["schema_version"] == 1
 
 
@@ -465,7 +466,7 @@ def test_same_file_as_train_and_validation(chat: Path) -> None:
 
 def test_unwritable_output_file(chat: Path) -> None:
     (chat / "blocker").write_text("a file, not a directory")
-    code, out, err = ftlint("check", "train.jsonl", "-o", "blocker/report.json")
+    code, _out, err = ftlint("check", "train.jsonl", "-o", "blocker/report.json")
     assert code == 2 and err.startswith("ftlint: error: cannot write the report")
 
 

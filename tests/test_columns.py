@@ -88,7 +88,7 @@ def test_temporary_file_is_removed(tmp_path: Path) -> None:
         assert target.startswith(str(tmp_path)) and target.endswith("(deleted)")
     col.close()
     assert list(tmp_path.iterdir()) == [] and col._file is None
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="Bad file descriptor"):
         os.fstat(fd)  # closed: the file's space is released
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from ftlint.api import check
 from ftlint.data.load import display_path
-from ftlint.findings import Finding, Report
+from ftlint.findings import Report
+from ftlint.model import Finding
 from ftlint.settings import Settings
 from tests.cli_inprocess import ftlint
 

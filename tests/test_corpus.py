@@ -66,7 +66,7 @@ CASES = [
     }, rows={"FT005": (15, 67, 286), "FT008": (165,)}),
     Case("openai__openai-cookbook/examples__data__toy_chat_fine_tuning.jsonl", "openai_chat", 5, findings={
         "FT004": ("warning", 1),    # row 3: system + assistant, no user turn
-        "FT008": ("warning", 1),    # row 4: 'Eat a banana!' x 2000; see test_toy_chat_26000_char_repeated_reply_is_FT008
+        "FT008": ("warning", 1),    # row 4: 'Eat a banana!' x 2000 (test_toy_chat_26000_char_repeated_reply_is_FT008)
         "FT101": ("error", 5),      # < 100
     }, rows={"FT004": (3,), "FT008": (4,)}),
     Case("openai__openai-cookbook/examples__data__dbpedia_samples.jsonl", "classification", 200, findings={

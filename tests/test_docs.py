@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from ftlint.docs import rule_markdown, write_rule_pages
+from ftlint.model import Severity
 from ftlint.registry import load_registry
-from ftlint.rule import Rule, RuleDefinitionError, Severity
+from ftlint.rule import Rule, RuleDefinitionError
 
 ROOT = Path(__file__).resolve().parents[1]
 REGEN = "regenerate with: ftlint rule --all --output-dir rules"
@@ -35,21 +36,21 @@ def test_page_has_every_section_and_doc_examples() -> None:
 
 def test_rule_class_contract_is_enforced() -> None:
     with pytest.raises(RuleDefinitionError, match="code"):
-        class BadCode(Rule):  # noqa: F841
+        class BadCode(Rule):
             """## What it does\nx\n## Why it matters\nx\n## How to fix\nx"""
             code = "X1"
             name = "bad-code"
             summary = "s"
 
     with pytest.raises(RuleDefinitionError, match="How to fix"):
-        class NoFix(Rule):  # noqa: F841
+        class NoFix(Rule):
             """## What it does\nx\n## Why it matters\nx"""
             code = "ZZ001"
             name = "no-fix"
             summary = "s"
 
     with pytest.raises(RuleDefinitionError, match="kebab"):
-        class BadName(Rule):  # noqa: F841
+        class BadName(Rule):
             """## What it does\nx\n## Why it matters\nx\n## How to fix\nx"""
             code = "ZZ002"
             name = "Bad_Name"

@@ -100,7 +100,8 @@ def test_preference_pairs_sharing_a_prompt_by_design_are_not_near_copies(tmp_pat
                 "but the listener never fires and I cannot find out why from the documentation or the tutorial.")
     good = ("Attach a key binding to the root pane instead of a KeyListener: key listeners only fire on the "
             "focused component, and buttons take the focus away from the panel as soon as they are clicked.")
-    rows = [{"question": question, "response_j": good, "response_k": f"Try restarting your IDE, it happens sometimes {k}."}
+    rows = [{"question": question, "response_j": good,
+             "response_k": f"Try restarting your IDE, it happens sometimes {k}."}
             for k in ("first", "second time", "and then a third")]
     path = write(tmp_path / "train.jsonl", rows)
     report = check([path], settings=Settings(select=["FT202"]), no_cache=True)
@@ -115,7 +116,8 @@ def test_preference_pairs_sharing_a_prompt_by_design_are_not_near_copies(tmp_pat
 def test_exact_copies_key_is_the_whole_example_tools_and_tool_calls_included(tmp_path):
     msgs = [{"role": "user", "content": "What is the weather in Paris?"},
             {"role": "assistant", "content": "Let me check.", "tool_calls": [
-                {"id": "c", "type": "function", "function": {"name": "weather", "arguments": "{\"city\": \"Paris\"}"}}]}]
+                {"id": "c", "type": "function",
+                 "function": {"name": "weather", "arguments": "{\"city\": \"Paris\"}"}}]}]
     tools_a = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}]
     tools_b = [{"type": "function", "function": {"name": "weather", "description": "metric units"}}]
     other_call = json.loads(json.dumps(msgs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def test_jsonl_partitions_number_records_as_one_read_does(tmp_path: Path, size: 
     whole = list(JSONL.iter_records(source))
     parts = JSONL.partitions(source, size)
     assert parts[0].start == 0 and parts[-1].end == p.stat().st_size
-    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(parts))
     pieced = [r for part in parts for r in JSONL.iter_records(source, start=part.start, end=part.end,
                                                               index=part.index, line=part.line)]
     assert [r[:5] for r in pieced] == [r[:5] for r in whole]
@@ -174,7 +175,7 @@ def test_a_compressed_file_reads_as_the_plain_file(tmp_path: Path, kind: str, su
     plain.write_bytes(data)
     packed = tmp_path / f"d.{kind}{suffix}"
     packed.write_bytes(COMPRESS[suffix](data))
-    assert format_of(packed.name)[1] is not None  # type: ignore[index]
+    assert format_of(packed.name)[1] is not None
     want = [r[:5] for r in records(plain)]
     assert any(r[3] is not None for r in want) and any(r[3] is None for r in want)
     assert [r[:5] for r in records(packed)] == want
@@ -205,8 +206,8 @@ def test_data_that_is_not_what_its_name_says_is_a_located_error(tmp_path: Path,
     Path("train.jsonl.gz").write_bytes(b'{"prompt": "not gzip at all", "completion": "x"}\n')
     code, out = cli("check", "train.jsonl.gz", "--isolated", "--no-cache")
     assert code == 2
-    assert out.strip() == "ftlint: error: train.jsonl.gz: cannot read gzip-compressed file: not gzip data " \
-                          "(Not a gzipped file (b'{\"'))"
+    assert out.strip() == ("ftlint: error: train.jsonl.gz: cannot read gzip-compressed file: not gzip data "
+                           "(Not a gzipped file (b'{\"'))")
 
 
 def test_findings_in_a_compressed_file_cite_the_lines_of_the_uncompressed_file(
@@ -315,21 +316,22 @@ def save_dict_to_disk(folder: Path, splits: dict[str, list[dict]], **kw: object)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dataset_dict.json").write_text(json.dumps({"splits": list(splits)}))
     for name, rows in splits.items():
-        save_to_disk(folder / name, rows, split=name, **kw)  # type: ignore[arg-type]
+        save_to_disk(folder / name, rows, split=name, **kw)
 
 
 def test_a_datasets_dict_folder_is_read_without_the_datasets_package(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     labelled = [{"text": f"review number {i} of the bakery on the corner", "label": i % 2} for i in range(40)]
-    features = {"text": {"dtype": "string", "_type": "Value"}, "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}}
+    features = {"text": {"dtype": "string", "_type": "Value"},
+                "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}}
     save_dict_to_disk(Path("saved"), {"train": labelled[:30], "test": labelled[30:]}, shards=2, features=features)
     report = check_json("saved", "--select", "FT101,FT301")
     assert dataset_inputs(report) == [("saved/train/data-00000-of-00002.arrow", "train"),
                                       ("saved/train/data-00001-of-00002.arrow", "train"),
                                       ("saved/test/data-00000-of-00002.arrow", "test"),
                                       ("saved/test/data-00001-of-00002.arrow", "test")]
-    test_input = [i for i in report["inputs"] if i["split"] == "test"][0]
+    test_input = next(i for i in report["inputs"] if i["split"] == "test")
     assert test_input["split_source"] == "command line (datasets folder 'test' says 'test')"
     fmt, source = source_for(Path("saved/train/data-00000-of-00002.arrow"), "x")
     assert [r.value["label"] for r in fmt.iter_records(source)][:4] == ["neg", "pos", "neg", "pos"]  # ClassLabel names

@@ -40,7 +40,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.fixture()
+@pytest.fixture
 def chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dest = tmp_path / "chat-mistakes"
     shutil.copytree(ROOT / "examples" / "chat-mistakes", dest)
@@ -134,7 +134,7 @@ def test_weight_column_rebalances_groups_from_the_fairness_findings(tmp_path: Pa
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     labelled_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    found, report = codes("train.jsonl", "--select", "FT501,FT502")
+    _found, report = codes("train.jsonl", "--select", "FT501,FT502")
     metrics = {f["code"]: f["metrics"] for f in report["findings"]}
     assert "FT501" in metrics
     res = cli("fix", "train.jsonl", "--no-split", "--no-cache")
@@ -171,7 +171,7 @@ def test_weight_column_for_a_numeric_attribute_binned_with_edges(tmp_path: Path,
     (tmp_path / "ftlint.toml").write_text('sensitive = ["age"]\nignore = ["FT502"]\n'
                                           '[rules.group-underrepresented]\nbin-edges = [30]\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    found, report = codes("train.jsonl", "--select", "FT501")
+    _found, report = codes("train.jsonl", "--select", "FT501")
     assert set(report["findings"][0]["metrics"]["weights"]) == {"< 30", ">= 30"}
     assert cli("fix", "train.jsonl", "--no-split", "--no-cache").exit_code == 0
     total: Counter[str] = Counter()
@@ -333,10 +333,10 @@ def test_fix_applies_the_remedies_it_is_given_whatever_rule_made_them(tmp_path: 
     as such (here a plugin-like FX101 that drops row 2 and weighs row 0 double)."""
     import numpy as np
 
-    from ftlint.findings import Finding, Location, Report
+    from ftlint.findings import Report
     from ftlint.fix import FixOptions, fix, lint_for_fix
+    from ftlint.model import Finding, Location, Severity
     from ftlint.remedies import DropRows, Reweight, RowRef
-    from ftlint.rule import Severity
     from ftlint.settings import Settings
 
     monkeypatch.chdir(tmp_path)

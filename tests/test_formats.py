@@ -18,7 +18,7 @@ SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_t
 ANNOTATION = re.compile(r"^::(?P<level>error|warning|notice) (?P<props>[^:]*)::(?P<msg>.*)$")
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dest = tmp_path / "proj"
     shutil.copytree(ROOT / "examples" / "chat-mistakes", dest)
@@ -89,7 +89,7 @@ def test_github_annotations_errors_first_and_escaped(project: Path, tmp_path: Pa
 
 
 def test_gitlab_code_quality(project: Path) -> None:
-    code, out = run("train.jsonl", "--output-format", "gitlab")
+    _code, out = run("train.jsonl", "--output-format", "gitlab")
     entries = json.loads(out)
     findings = findings_json()
     assert len(entries) == len(findings)
@@ -102,7 +102,7 @@ def test_gitlab_code_quality(project: Path) -> None:
 
 
 def test_junit_counts_and_cases(project: Path) -> None:
-    code, out = run("train.jsonl", "--output-format", "junit")
+    _code, out = run("train.jsonl", "--output-format", "junit")
     root = ET.fromstring(out)
     suite = root.find("testsuite")
     assert suite is not None
@@ -120,7 +120,7 @@ def test_junit_counts_and_cases(project: Path) -> None:
 
 
 def test_markdown_escapes_data(project: Path) -> None:
-    code, out = run("train.jsonl", "--output-format", "markdown")
+    _code, out = run("train.jsonl", "--output-format", "markdown")
     assert out.startswith("## ftlint")
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "\\| pipe" in out

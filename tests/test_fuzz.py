@@ -284,7 +284,7 @@ def test_outputs_never_overwrite_inputs(args: tuple[str, ...], tmp_path: Path) -
     written = case.write(tmp_path)
     (tmp_path / "sample.jsonl").write_bytes(case.files["train.jsonl"])  # `sample` writes sample.jsonl
     written["sample.jsonl"] = written["train.jsonl"]
-    code, out, err = _invoke([*args, "--isolated", "--no-cache"] if args[0] != "sample" else [*args, "--isolated"],
+    code, _out, err = _invoke([*args, "--isolated", "--no-cache"] if args[0] != "sample" else [*args, "--isolated"],
                              tmp_path)
     assert _hashes(tmp_path, sorted(written)) == written, f"{' '.join(args)} changed an input (exit {code})"
     assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("ftlint: error:"), (code, err)
@@ -375,7 +375,7 @@ def test_a_corrupt_parquet_file_is_unusable_input_not_an_internal_error(tmp_path
     """Reading past Parquet's footer raised OSError / UnicodeDecodeError from pyarrow: "internal
     error", sometimes over two lines. Now: exit 2, one located line."""
     (tmp_path / "train.parquet").write_bytes(fuzzgen._parquet_with_invalid_utf8())
-    code, out, err = _invoke(["check", "train.parquet", "--isolated", "--no-cache"], tmp_path)
+    code, _out, err = _invoke(["check", "train.parquet", "--isolated", "--no-cache"], tmp_path)
     assert code == 2
     assert err.strip().splitlines() == [err.strip()]
     assert err.startswith("ftlint: error: train.parquet: cannot read Parquet file after 0 rows: a string column")

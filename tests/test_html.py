@@ -23,9 +23,9 @@ import ftlint
 from ftlint.charts import report_charts
 from ftlint.chartspec import Bars, ChartSpec, Clusters, Curve, Histogram, Marker, Projection, Series, Spread
 from ftlint.cli import main
-from ftlint.findings import Affected, Finding, InputInfo, Location, Report, Row, RuleOutcome
+from ftlint.findings import Report
+from ftlint.model import Affected, Finding, InputInfo, Location, Row, RuleOutcome, Severity
 from ftlint.reporters import RenderOptions, get_renderer
-from ftlint.rule import Severity
 from ftlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,7 @@ def assert_self_contained(page: Page, raw: str) -> None:
 
 # -- the example project ----------------------------------------------------------------------------
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dest = tmp_path / "proj"
     shutil.copytree(EXAMPLE, dest)
@@ -177,8 +177,8 @@ def test_labels_groups_and_duplicates_plots(write_jsonl: Any, tmp_path: Path) ->
     val = write_jsonl("val.jsonl", [row(1000 + i, ["billing", "outage"][i % 2], "en") for i in range(20)])
     report = ftlint.check([train, val], no_cache=True)
     specs = {c.key: c for c in report.charts}
-    assert set(specs["labels"].series) == {"train", "validation"}  # type: ignore[union-attr]
-    assert specs["group-language"].series["train"]  # type: ignore[union-attr]
+    assert set(specs["labels"].series) == {"train", "validation"}
+    assert specs["group-language"].series["train"]
     raw, page = render_html(report)
     assert {"chart-lengths", "chart-labels", "chart-group-language"} <= page.charts()
     assert any(c.startswith("chart-dup-") for c in page.charts())
@@ -286,7 +286,7 @@ def test_a_length_plot_without_a_limit_and_a_finding_without_rows() -> None:
     report = synthetic_report()
     report.charts[0] = lengths_spec(limit=None)
     report.findings = [_finding("FT104", "missing-validation-split", Severity.ERROR, {"configured": False})]
-    raw, page = render_html(report)
+    _raw, page = render_html(report)
     assert "chart-lengths" in page.charts() and "max_seq_length" not in page.text
     assert not [c for c in page.charts() if c.startswith("m-")]
     assert "—" in page.text  # affected: not applicable
@@ -303,7 +303,7 @@ def test_metrics_are_never_plotted() -> None:
         _finding("FT602", "sequence-too-long", Severity.WARNING, {"max_length": 128, "by_kind": {"a": 1, "b": 2}}),
     ]
     report = Report(findings=findings, outcomes=[], inputs=[], charts=[lengths_spec(limit=None)])
-    raw, page = render_html(report)
+    _raw, page = render_html(report)
     assert page.charts() == {"chart-lengths"}
     assert "= 128" not in page.text
 
@@ -355,7 +355,7 @@ def _titles(svg: ET.Element, of: str = "") -> list[str]:
 
 
 def test_histogram_chart() -> None:
-    raw, page, svg = _one_chart(lengths_spec())
+    _raw, page, svg = _one_chart(lengths_spec())
     assert page.charts() == {"chart-lengths"} and "Example length per split" in page.text
     # every non-empty bin of both panels is a bar; the ones above the limit are red
     bins = sum(1 for c in lengths_spec().series["train"] if c)
@@ -369,7 +369,7 @@ def test_histogram_chart() -> None:
 def test_bars_chart() -> None:
     spec = Bars("Label distribution", "labels per split", {"train": {"pos": 70, "neg": 30}, "validation":
                                                             {"pos": 5, "neg": 5, XSS: 1}}, normalize=True, key="labels")
-    raw, page, svg = _one_chart(spec)
+    _raw, page, svg = _one_chart(spec)
     assert page.charts() == {"chart-labels"}
     assert len(_tags(svg, "rect")) == 6  # 3 categories x 2 series
     assert "train: pos: 70 (70%)" in _titles(svg, "rect") and "validation: neg: 5 (45%)" in _titles(svg, "rect")
@@ -382,7 +382,7 @@ def test_bars_chart() -> None:
 def test_clusters_chart() -> None:
     spec = Clusters("Exact duplicates in train", (12, 3, 2, 2), ("a.jsonl:1, a.jsonl:9 … +10", "a.jsonl:4, a.jsonl:5, "
                     "a.jsonl:8"), note="4 clusters in train; 15 redundant copies to drop (1.5%).", key="dup")
-    raw, page, svg = _one_chart(spec)
+    _raw, page, svg = _one_chart(spec)
     assert page.charts() == {"chart-dup"}
     assert sorted(_titles(svg, "rect")) == ["1 clusters of 10+ examples", "1 clusters of 3 examples",
                                     "2 clusters of 2 examples"]
@@ -413,7 +413,7 @@ def test_curve_chart() -> None:
                           Marker(120.0, "spike", kind="spike"), Marker(200.0, "checkpoint-200", kind="checkpoint"),
                           Marker(best[0], "best", kind="best")),
                  note="Training and evaluation loss.", y2_label="learning rate", key="loss")
-    raw, page, svg = _one_chart(spec)
+    _raw, page, svg = _one_chart(spec)
     assert page.charts() == {"chart-loss"}
     lines = [p for p in _tags(svg, "polyline") if p.get("class") == "series-line"]
     assert len(lines) == 4  # train loss in two pieces around the NaN, eval loss, learning rate
@@ -452,7 +452,7 @@ def test_a_long_curve_is_thinned_and_keeps_its_spike() -> None:
 def test_a_curve_on_a_log_axis() -> None:
     spec = Curve("Loss", "step", "loss", (Series("train loss", ((0.0, 10.0), (1.0, 1.0), (2.0, 0.0), (3.0, 0.1))),),
                  log_y=True)
-    raw, page, svg = _one_chart(spec)
+    _raw, page, svg = _one_chart(spec)
     # the 0 cannot be drawn on a log axis: a gap, then a lone point (a dot)
     assert len(_tags(svg, "polyline")) == 1 and len(_tags(svg, "circle")) == 1
     assert "loss (log scale)" in page.text
@@ -464,7 +464,7 @@ def test_nothing_to_draw() -> None:
                               Curve("c", "x", "y", (Series("s", ((0.0, float("nan")),)),))]
     report = Report(findings=[_finding("FT201", "x", Severity.WARNING, {}, charts=empty)], outcomes=[], inputs=[],
                     charts=empty)
-    raw, page = render_html(report)
+    _raw, page = render_html(report)
     assert not page.tags("svg")
 
 

@@ -217,17 +217,17 @@ def test_a_missing_split_names_the_splits_the_dataset_has(hub: Path, repos: dict
 def test_a_config_the_dataset_does_not_have(hub: Path, repos: dict[str, Repo]) -> None:
     put_in_cache(hub, repos["HuggingFaceTB/smoltalk"])
     result = locate(Request("HuggingFaceTB/smoltalk", config="everyday"))
-    assert "has no config 'everyday' (its configs: all, smol-rewrite)" in result.reason  # type: ignore[union-attr]
+    assert "has no config 'everyday' (its configs: all, smol-rewrite)" in result.reason
     result = locate(Request("HuggingFaceTB/smoltalk"))  # two configs, none the default
-    assert "none is the default" in result.reason  # type: ignore[union-attr]
+    assert "none is the default" in result.reason
 
 
 def test_a_partial_download_is_not_read_as_the_whole_split(hub: Path, repos: dict[str, Repo]) -> None:
     repo = repos["HuggingFaceTB/smoltalk"]
     put_in_cache(hub, repo, only=["README.md", "data/all/train-00000-of-00002.parquet"])
     result = locate(Request("HuggingFaceTB/smoltalk", config="all", split="train"))
-    assert result.command == "hf download HuggingFaceTB/smoltalk --repo-type dataset"  # type: ignore[union-attr]
-    assert "1 of the 2 files of split 'train' are not in the Hugging Face cache" in result.reason  # type: ignore
+    assert result.command == "hf download HuggingFaceTB/smoltalk --repo-type dataset"
+    assert "1 of the 2 files of split 'train' are not in the Hugging Face cache" in result.reason
 
 
 def test_a_pinned_revision_reads_that_commit(hub: Path) -> None:
@@ -256,7 +256,7 @@ def test_a_pinned_revision_not_in_the_cache_names_it_in_the_command(hub: Path) -
     rep = report("--config", "axolotl.yaml", "--select", "FT101", exit_codes=(1,))
     [f] = [f for f in rep["findings"] if f["code"] == "FT013"]
     assert "`hf download org/pinned --repo-type dataset --revision v2`" in f["fix"]
-    assert f"revision v2 is not in the Hugging Face cache" in f["message"]
+    assert "revision v2 is not in the Hugging Face cache" in f["message"]
     assert f"main = {repo.commit()}" in f["message"]  # what the cache holds instead
 
 
@@ -392,7 +392,7 @@ def test_download_of_a_split_the_dataset_lacks_fetches_only_the_card(hub: Path, 
         monkeypatch.setenv("HF_ENDPOINT", server.url)
         result = locate(Request("stanfordnlp/imdb", split="validation"), download=True)
         assert server.fetched() == ["README.md"]
-    assert result.command is None  # type: ignore[union-attr]
+    assert result.command is None
     assert "has no split 'validation' of config plain_text (its splits: train, test, unsupervised)" in result.reason
 
 
@@ -455,10 +455,10 @@ def test_download_without_a_reachable_hub_says_so(hub: Path, monkeypatch: pytest
         port = s.getsockname()[1]
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
     result = locate(Request("org/x"), download=True)
-    assert result.command == "hf download org/x --repo-type dataset"  # type: ignore[union-attr]
-    assert f"fetching it failed: could not fetch from http://127.0.0.1:{port}" in result.reason  # type: ignore
+    assert result.command == "hf download org/x --repo-type dataset"
+    assert f"fetching it failed: could not fetch from http://127.0.0.1:{port}" in result.reason
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert "HF_HUB_OFFLINE is set" in locate(Request("org/x"), download=True).reason  # type: ignore[union-attr]
+    assert "HF_HUB_OFFLINE is set" in locate(Request("org/x"), download=True).reason
 
 
 def test_the_hub_setting_is_validated(hub: Path) -> None:
@@ -489,7 +489,7 @@ def test_hub_data_files_in_an_axolotl_entry(hub: Path) -> None:
              "other/x.jsonl": b'{"text": "not this"}\n'}
     put_in_cache(hub, Repo("org/files", {"main": files}))
     result = locate(Request("org/files", data_files=("raw/part-*.jsonl",)))
-    assert [h.path_in_repo for h in result.files] == ["raw/part-a.jsonl", "raw/part-b.jsonl"]  # type: ignore
+    assert [h.path_in_repo for h in result.files] == ["raw/part-a.jsonl", "raw/part-b.jsonl"]
 
 
 def test_an_unreadable_cached_file_is_located_at_the_config_line(hub: Path) -> None:

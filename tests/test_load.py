@@ -65,7 +65,8 @@ def test_jsonl_blank_lines_are_skipped_but_lines_counted(write_jsonl):
 
 
 def test_jsonl_utf8_bom_on_first_line(write_bytes):
-    p = write_bytes("bom.jsonl", b"\xef\xbb\xbf" + json.dumps(cls(0)).encode() + b"\n" + json.dumps(cls(1)).encode() + b"\n")
+    p = write_bytes("bom.jsonl",
+                    b"\xef\xbb\xbf" + json.dumps(cls(0)).encode() + b"\n" + json.dumps(cls(1)).encode() + b"\n")
     ds = load(p)
     assert ds.malformed == []
     assert rows(ds) == [(0, 1), (1, 2)]
@@ -146,7 +147,8 @@ def test_json_array_on_one_line(write_json):
 
 
 def test_json_array_with_hand_placed_objects(write_bytes):
-    p = write_bytes("hand.json", b'\n\n[ {"text": "a", "label": "x"},\n\n  {"text": "b",\n "label": "y"}, {"text": "c", "label": "x"}\n]\n')
+    p = write_bytes("hand.json", b'\n\n[ {"text": "a", "label": "x"},\n\n  {"text": "b",\n "label": "y"}, '
+                                 b'{"text": "c", "label": "x"}\n]\n')
     assert rows(load(p)) == [(0, 3), (1, 5), (2, 6)]
 
 
@@ -159,14 +161,16 @@ def test_json_with_one_object(write_bytes):
 
 
 def test_json_with_concatenated_objects(write_bytes):
-    p = write_bytes("concat.json", b'{"text": "a", "label": "x"}\n{"text": "b", "label": "y"}{"text": "c", "label": "x"}\n\n{\n"text": "d", "label": "y"}\n')
+    p = write_bytes("concat.json", b'{"text": "a", "label": "x"}\n{"text": "b", "label": "y"}'
+                                   b'{"text": "c", "label": "x"}\n\n{\n"text": "d", "label": "y"}\n')
     ds = load(p)
     assert rows(ds) == [(0, 1), (1, 2), (2, 2), (3, 4)]
     assert [t[0] for t in ds.texts] == ["a", "b", "c", "d"]
 
 
 def test_json_truncated_array_keeps_earlier_records(write_bytes):
-    p = write_bytes("cut.json", b'[\n  {"text": "a", "label": "x"},\n  {"text": "b", "label": "y"},\n  {"text": "c", "lab')
+    p = write_bytes("cut.json",
+                    b'[\n  {"text": "a", "label": "x"},\n  {"text": "b", "label": "y"},\n  {"text": "c", "lab')
     ds = load(p)
     assert rows(ds) == [(0, 2), (1, 3)]
     assert malformed(ds) == [(2, 4)]
@@ -199,7 +203,8 @@ def test_truncated_json_array_is_ft001_and_checked(write_bytes):
 
 
 def test_json_invalid_utf8_keeps_zero_based_indexes(write_bytes):
-    p = write_bytes("latin.json", b'[{"text": "a", "label": "x"},\n{"text": "caf\xe9", "label": "y"},\n{"text": "c", "label": "x"}]')
+    p = write_bytes("latin.json",
+                    b'[{"text": "a", "label": "x"},\n{"text": "caf\xe9", "label": "y"},\n{"text": "c", "label": "x"}]')
     ds = load(p)
     assert len(ds.malformed) == 1 and ds.malformed[0].line == 2 and "UTF-8" in ds.malformed[0].reason
     # like a bad JSONL line: the record holding the bad byte is FT001 (index 1), the others are read
@@ -226,7 +231,8 @@ def test_json_lone_surrogate_escape_is_handled_like_jsonl(write_bytes, ftlint_cl
 
 
 def test_jsonl_lone_surrogate_escape_is_malformed(write_bytes):
-    ds = load(write_bytes("cut.jsonl", b'{"text": "cut emoji \\ud83d here", "label": "x"}\n{"text": "ok", "label": "y"}\n'))
+    ds = load(write_bytes("cut.jsonl",
+                          b'{"text": "cut emoji \\ud83d here", "label": "x"}\n{"text": "ok", "label": "y"}\n'))
     assert malformed(ds) == [(0, 1)]
     assert rows(ds) == [(1, 2)]
 
@@ -402,7 +408,8 @@ def test_directory_expands_not_recursively(tmp_path, write_jsonl, write_bytes):
     write_bytes("data/train.yaml", b"a: 1\n")
     write_bytes("data/nested/deep.jsonl", b"")
     found = expand_paths([d])
-    assert [p.name for p in found] == sorted(["F.JSONL", "a.json", "b.jsonl", "c.csv", "d.tsv", "e.ndjson", "g.parquet"])
+    assert [p.name for p in found] == sorted(
+        ["F.JSONL", "a.json", "b.jsonl", "c.csv", "d.tsv", "e.ndjson", "g.parquet"])
 
 
 def test_files_and_directories_mix(tmp_path, write_bytes):
@@ -574,8 +581,9 @@ def test_records_with_text_the_format_cannot_read_exit_2_with_keys_and_mapping(t
     msg = str(e.value)
     assert "extracts no text from 10 of 10 records" in msg
     assert "keys found: messages" in msg and "[dataset.columns]" in msg and "format =" in msg
-    from ftlint.cli import main
     from click.testing import CliRunner
+
+    from ftlint.cli import main
     res = CliRunner().invoke(main, ["check", str(path), "--no-cache"])
     assert res.exit_code == 2 and "extracts no text" in res.output and "FT201" not in res.output
 

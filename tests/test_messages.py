@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli_inprocess import check, cli, jsonl, work  # noqa: F401 - work is a fixture
 from ftlint.grammar import article, plural
+from tests.cli_inprocess import check, cli, jsonl
 
 ROWS = [{"prompt": f"question {i} about baking bread at home", "completion": f"answer {i}: knead it longer"}
         for i in range(12)]
@@ -79,11 +79,11 @@ def test_a_compressed_file_ftlint_does_not_read_says_to_decompress_it(work: Path
     data = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
     (work / "train.jsonl.zip").write_bytes(b"PK\x03\x04" + data)
     line = error_line("train.jsonl.zip")
-    assert "compressed file (zip): ftlint reads .gz, .bz2, .xz and .zst files; decompress it first " \
-           "(`unzip train.jsonl.zip`)" in line
+    assert ("compressed file (zip): ftlint reads .gz, .bz2, .xz and .zst files; decompress it first "
+            "(`unzip train.jsonl.zip`)") in line
     (work / "train.parquet.gz").write_bytes(gzip.compress(b"PAR1"))
-    assert "Parquet and Arrow files are read uncompressed (they compress their own pages); decompress it first " \
-           "(`gunzip -k train.parquet.gz`)" in error_line("train.parquet.gz")
+    assert ("Parquet and Arrow files are read uncompressed (they compress their own pages); decompress it first "
+            "(`gunzip -k train.parquet.gz`)") in error_line("train.parquet.gz")
     (work / "only").mkdir()
     (work / "only" / "train.jsonl.zip").write_bytes(b"PK\x03\x04" + data)
     assert "it has compressed ones ftlint does not read (train.jsonl.zip): decompress them first" in \
@@ -105,8 +105,8 @@ def test_files_skipped_in_a_directory_are_reported(work: Path) -> None:
     assert res.exit_code == 1, res.output  # data that was not read never passes silently
     got = {f["location"]["path"]: f["message"] for f in json.loads(res.stdout)["findings"]}
     assert sorted(got) == ["data/broken.jsonl", "data/loop.jsonl", "data/other.csv.lz4"]
-    assert "was skipped: compressed file (lz4): ftlint reads .gz, .bz2, .xz and .zst files; decompress it first " \
-           "(`unlz4 data/other.csv.lz4`)" in got["data/other.csv.lz4"]
+    assert ("was skipped: compressed file (lz4): ftlint reads .gz, .bz2, .xz and .zst files; decompress it first "
+            "(`unlz4 data/other.csv.lz4`)") in got["data/other.csv.lz4"]
     assert "was skipped: symlink loop" in got["data/loop.jsonl"]
     assert "was skipped: broken symlink" in got["data/broken.jsonl"]
 
@@ -175,7 +175,7 @@ def test_baseline_and_check_count_in_the_same_units(work: Path) -> None:
     m = re.search(r"wrote (\d+) baseline entries to \S+, accepting (\d+) findings as (\d+) items \((\d+) affected "
                   r"rows and (\d+) findings without rows; identical rows share an entry, with a count\)", res.output)
     assert m, res.output
-    entries, n_findings, items, rows_n, whole = map(int, m.groups())
+    entries, _n_findings, items, rows_n, whole = map(int, m.groups())
     baseline = json.loads((work / ".ftlint-baseline.json").read_text())
     assert entries == len(baseline["entries"]) and items == sum(e["count"] for e in baseline["entries"])
     assert items == rows_n + whole and f"count is in items ({items} on unchanged data)" in res.output

@@ -5,7 +5,6 @@ still works."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -40,7 +39,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture()
+@pytest.fixture
 def chat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of examples/chat-mistakes (train.jsonl, train.yaml naming it, ftlint.toml), plus a
     validation and a reference file, as the working directory."""

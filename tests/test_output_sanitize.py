@@ -21,28 +21,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from ftlint.cli import main
 from ftlint.features.quality import visible
-import orjson
-
+from ftlint.findings import Report, printable, printable_report
+from ftlint.model import Affected, Finding, InputInfo, Location, Row, RuleOutcome, Severity
 from ftlint.printable import _UNSAFE_LINE_RE, UNSAFE_UTF8_RE, _maybe_unsafe
-from ftlint.findings import (
-    Affected,
-    Finding,
-    InputInfo,
-    Location,
-    Report,
-    Row,
-    RuleOutcome,
-    printable,
-    printable_report,
-)
 from ftlint.reporters import RenderOptions, get_renderer
 from ftlint.reporters._common import dumps_json
-from ftlint.rule import Severity
 
 TITLE = "\x1b]0;TITLE\x07"
 CLIPBOARD = "\x1b]52;c;aGVsbG8=\x07"

@@ -245,7 +245,7 @@ def test_ft_prefixed_plugin_code_is_rejected(site: Path, tmp_path: Path) -> None
     make_pack(site, "ftlint_sneaky_pack", "ftlint-sneaky-pack",
               HEADER + rule_source("Sneaky", "FT201", "my-duplicates") + "\n\ndef rules():\n    return [Sneaky]\n")
     reg = load_registry()
-    assert reg.lookup("FT201").source == "builtin"  # type: ignore[union-attr]
+    assert reg.lookup("FT201").source == "builtin"
     assert reg.lookup("my-duplicates") is None
     assert "FT prefix is reserved" in reg.failures[0].error
 

@@ -139,8 +139,7 @@ def test_a_findings_chart_is_masked_like_its_message() -> None:
     redaction step masks it with the rest of the finding, dict keys included."""
     from ftlint.chartspec import Bars, Clusters
     from ftlint.features.pii import privacy_redaction
-    from ftlint.findings import Finding, Location
-    from ftlint.rule import Severity
+    from ftlint.model import Finding, Location, Severity
 
     f = Finding("FT501", "group-imbalance", Severity.WARNING, "m", "f", Location("t.jsonl"), charts=[
         Bars("counts", "rows", {"train": {EMAIL: 3, EMAIL2: 1, "n/a": 5}}),

@@ -163,7 +163,7 @@ def _codes(report: Any) -> list[tuple[str, str]]:
 
 
 def test_ft401_tfidf_tool_calls_against_general_instructions(corpus_dir: Path, tmp_path: Path) -> None:
-    report, ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
+    report, _ctx = _run(tmp_path, corpus_dir / LF / "data__glaive_toolcall_en_demo.json",
                        corpus_dir / LF / "data__alpaca_en_demo.json", ["FT401", "FT404"])
     assert _codes(report) == [("FT401", "error")]
     f = report.findings[0]
@@ -350,7 +350,8 @@ def test_embedding_rules_share_one_seeded_sample_and_say_so(tmp_path: Path,
         return real(self, texts, progress)
 
     monkeypatch.setattr(TfidfSvdEmbedder, "embed", counting)
-    train = _cooking(80) + [{"instruction": "segfault at 0x0 in libc.so.6 (core dumped) kernel: oom-killer", "output": "x"}]
+    train = _cooking(80) + [{"instruction": "segfault at 0x0 in libc.so.6 (core dumped) kernel: oom-killer",
+                             "output": "x"}]
     val = [{"instruction": f"Why was I charged twice on invoice {i} for the {p} plan?", "output": "Billing."}
            for i, p in enumerate(["Pro", "Team", "Basic", "Family", "Business"] * 10)]
     tp, vp = tmp_path / "train.jsonl", tmp_path / "val.jsonl"

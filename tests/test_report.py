@@ -15,10 +15,9 @@ from click.testing import CliRunner
 from ftlint import __version__
 from ftlint.api import check
 from ftlint.cli import main
-from ftlint.findings import (Affected, Finding, InputInfo, Location, Redaction, Report, Row, RuleOutcome,
-                             key_fingerprint, rank, row_fingerprint)
+from ftlint.findings import Redaction, Report, key_fingerprint, rank, row_fingerprint
+from ftlint.model import Affected, Finding, InputInfo, Location, Row, RuleOutcome, Severity
 from ftlint.reporters import RenderOptions, get_renderer
-from ftlint.rule import Severity
 from ftlint.settings import Settings, settings_from_dict
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -79,7 +78,7 @@ def assert_shape(report: dict[str, Any]) -> None:
 
     assert isinstance(report["inputs"], list) and report["inputs"]
     for i in report["inputs"]:
-        assert INPUT_KEYS <= set(i) and set(i) - INPUT_KEYS <= INPUT_EXTRA_KEYS, set(i)
+        assert set(i) >= INPUT_KEYS and set(i) - INPUT_KEYS <= INPUT_EXTRA_KEYS, set(i)
         assert isinstance(i["path"], str) and isinstance(i["role"], str)
         assert is_opt(i["split"], str) and is_opt(i["format"], str) and is_opt(i["records"], int)
         if i["role"] == "dataset":

@@ -480,7 +480,8 @@ def test_forced_format(write_jsonl):
 def test_forced_format_that_does_not_fit_is_refused_with_the_keys_found(write_jsonl):
     # every record holds text the forced format cannot read: a detection failure (exit 2), not 2 FT002 rows
     p = write_jsonl("d.jsonl", [{"text": "t", "label": "x"}] * 2)
-    with pytest.raises(FormatError, match=r"format 'alpaca' .* extracts no text from 2 of 2 records.*keys found: text, label"):
+    with pytest.raises(FormatError,
+                       match=r"format 'alpaca' .* extracts no text from 2 of 2 records.*keys found: text, label"):
         load_dataset_file(p, "train", "x", forced_format="alpaca")
 
 
@@ -500,7 +501,7 @@ def test_forced_format_through_settings(tmp_path, write_jsonl):
 
 
 def test_unknown_column_role_in_settings_is_a_settings_error(tmp_path):
-    with pytest.raises(SettingsError, match="unknown column role 'promt'.*did you mean 'prompt'"):
+    with pytest.raises(SettingsError, match=r"unknown column role 'promt'.*did you mean 'prompt'"):
         settings_from_dict({"dataset": {"columns": {"promt": "q"}}}, tmp_path)
 
 

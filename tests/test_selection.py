@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from ftlint.api import check
 from ftlint.cli import main
 from ftlint.errors import UsageError
+from ftlint.model import Severity
 from ftlint.registry import load_registry, select_rules, validate_selectors
-from ftlint.rule import Severity
 from ftlint.settings import settings_from_dict
 
 REG = load_registry(plugins=False)

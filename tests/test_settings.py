@@ -9,8 +9,8 @@ import pytest
 
 from ftlint.api import check
 from ftlint.errors import SettingsError
+from ftlint.model import Severity
 from ftlint.registry import configure, load_registry, rule_tables
-from ftlint.rule import Severity
 from ftlint.settings import TOP_LEVEL_KEYS, Settings, find_settings_file, load_settings, settings_from_dict
 from tests.cli_inprocess import ftlint, ftlint_process
 
@@ -138,7 +138,7 @@ def test_settings_flag_beats_discovered_files(tmp_path: Path, monkeypatch: pytes
 def test_settings_flag_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_chat(tmp_path / "train.jsonl", 3)
     monkeypatch.chdir(tmp_path)
-    code, out, err = ftlint("check", "train.jsonl", "--settings", "nope.toml")
+    code, _out, err = ftlint("check", "train.jsonl", "--settings", "nope.toml")
     assert code == 2
     assert err.strip() == "ftlint: error: nope.toml: settings file not found"
 
@@ -163,13 +163,13 @@ def test_cli_select_replaces_the_settings_ignore(tmp_path: Path, monkeypatch: py
     write_chat(tmp_path / "train.jsonl", 200, copies_of_first=2)
     (tmp_path / "ftlint.toml").write_text('ignore = ["FT201"]\nextend-select = ["FT101"]\n')
     monkeypatch.chdir(tmp_path)
-    code, out, _ = ftlint("check", "train.jsonl", "--select", "FT201", "--output-format", "json")
+    _code, out, _ = ftlint("check", "train.jsonl", "--select", "FT201", "--output-format", "json")
     assert rules_ran(out) == {"FT201"}
     # without --select the settings apply
-    code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json")
+    _code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json")
     assert "FT201" not in rules_ran(out) and "FT101" in rules_ran(out)
     # --ignore on the command line adds to the settings' ignore
-    code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json", "--ignore", "FT0")
+    _code, out, _ = ftlint("check", "train.jsonl", "--output-format", "json", "--ignore", "FT0")
     from ftlint.registry import load_registry
     not_default = {r.code for r in load_registry().rules if not r.default}
     # the run rules (FT8xx) are part of a check only with --run
@@ -308,7 +308,7 @@ def _configured(table_key: str, table: dict) -> tuple[object, Severity | None]:
 @pytest.mark.parametrize("ref", ["too-few-examples", "FT101", "ft101"])
 def test_rule_table_by_name_or_code(ref: str) -> None:
     options, severity = _configured(ref, {"warn-below": 5000, "error-below": 50, "severity": "error"})
-    assert options.warn_below == 5000 and options.error_below == 50  # type: ignore[attr-defined]
+    assert options.warn_below == 5000 and options.error_below == 50
     assert severity is Severity.ERROR
 
 
@@ -336,10 +336,14 @@ def test_rule_table_from_a_file_changes_the_outcome(tmp_path: Path, monkeypatch:
 @pytest.mark.parametrize(
     ("body", "pattern"),
     [
-        ("[rules.too-few-exampels]\nwarn-below = 5\n", r"\[rules\.too-few-exampels\]: no such rule; did you mean 'too-few-examples'\?"),
+        ("[rules.too-few-exampels]\nwarn-below = 5\n",
+         r"\[rules\.too-few-exampels\]: no such rule; did you mean 'too-few-examples'\?"),
         ("[rules.FT999]\nseverity = 'info'\n", r"\[rules\.FT999\]: no such rule"),
-        ("[rules.too-few-examples]\nwarn-belw = 5\n", r"unknown option; did you mean 'warn-below'\?.*options of FT101 too-few-examples: severity, warn-below, error-below"),
-        ("[rules.too-few-examples]\nwarn-below = 'many'\n", r"\[rules\.too-few-examples\] warn-below must be an integer"),
+        ("[rules.too-few-examples]\nwarn-belw = 5\n",
+         r"unknown option; did you mean 'warn-below'\?.*options of FT101 too-few-examples: severity, warn-below, "
+         r"error-below"),
+        ("[rules.too-few-examples]\nwarn-below = 'many'\n",
+         r"\[rules\.too-few-examples\] warn-below must be an integer"),
         ("[rules.too-few-examples]\nwarn-below = true\n", r"warn-below must be an integer"),
         ("[rules.exact-duplicates]\nerror-fraction = 'ten percent'\n", r"error-fraction must be a number"),
         ("[rules.exact-duplicates]\nseverity = 'critical'\n", r"unknown severity 'critical'"),
@@ -364,7 +368,7 @@ def test_bad_rule_tables_are_clear_errors(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_float_option_accepts_an_integer() -> None:
     options, _ = _configured("exact-duplicates", {"error-fraction": 1})
-    assert options.error_fraction == 1.0  # type: ignore[attr-defined]
+    assert options.error_fraction == 1.0
 
 
 # -- invalid files through the CLI ------------------------------------------------------------------

@@ -145,7 +145,8 @@ def test_a_mistyped_settings_path_exits_2_at_the_settings_line() -> None:
     write("ftlint.toml", 'fail-on = "error"\n\n[dataset]\ntrain = ["data/trian.jsonl"]\n')
     res = cli("check", "--no-cache")
     assert res.exit_code == 2 and res.stdout == ""
-    assert res.stderr.strip() == "ftlint: error: ftlint.toml:4: [dataset] train: data/trian.jsonl: no such file or directory"
+    assert res.stderr.strip() == ("ftlint: error: ftlint.toml:4: [dataset] train: data/trian.jsonl: no such file or "
+                                  "directory")
 
 
 def test_a_settings_file_that_cannot_be_read_is_located_at_the_settings_line() -> None:
@@ -312,7 +313,8 @@ def test_the_training_config_beats_the_settings_per_split() -> None:
     assert chosen(report) == {"train": "cfg_train.jsonl", "validation": "set_valid.jsonl", "test": "cfg_test.jsonl"}
     assert replaced(report) == {"set_train.jsonl": "train by training config hf.yaml"}
     assert sources(report)[("dataset", "set_valid.jsonl")] == "validation: settings ftlint.toml:3 [dataset] validation"
-    assert sources(report)[("dataset", "cfg_train.jsonl")] == "train: training config hf.yaml:4 train_file (resolved via cwd)"
+    assert (sources(report)[("dataset", "cfg_train.jsonl")]
+            == "train: training config hf.yaml:4 train_file (resolved via cwd)")
 
 
 def test_the_settings_dataset_beats_the_settings_training_config() -> None:
@@ -353,9 +355,11 @@ def test_every_format_that_lists_inputs_names_the_sources() -> None:
     inputs = json.loads(cli(*args, "--output-format", "json").stdout)["inputs"]
     by_path = {i["path"]: i for i in inputs}
     assert by_path["cli_train.jsonl"]["split_source"] == "command line (positional path)"
-    assert by_path["set_train.jsonl"]["role"] == "replaced" and by_path["set_train.jsonl"]["replaced_by"] == "command line"
+    assert by_path["set_train.jsonl"]["role"] == "replaced"
+    assert by_path["set_train.jsonl"]["replaced_by"] == "command line"
     md = cli(*args, "--output-format", "markdown").stdout
-    assert "| `cfg_valid.jsonl` | dataset | validation | openai_chat | 3 | training config hf.yaml:5 validation_file" in md
+    assert ("| `cfg_valid.jsonl` | dataset | validation | openai_chat | 3 | training config hf.yaml:5 "
+            "validation_file") in md
     assert ("| `set_train.jsonl` | replaced | train |  |  | settings ftlint.toml:2 [dataset] train; replaced by the "
             "command line |") in md
     html = cli(*args, "--output-format", "html").stdout

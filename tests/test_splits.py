@@ -79,8 +79,8 @@ def test_only_the_file_name_counts_not_its_folder():
 
 def test_both_words_validation_wins():
     # documents current behaviour: a validation word beats 'test' wherever it stands
-    assert infer_split(Path("test_val.jsonl"))[0] == "validation"  # type: ignore[index]
-    assert infer_split(Path("eval_test.jsonl"))[0] == "validation"  # type: ignore[index]
+    assert infer_split(Path("test_val.jsonl"))[0] == "validation"
+    assert infer_split(Path("eval_test.jsonl"))[0] == "validation"
 
 
 def test_inferred_split_is_in_the_report(tmp_path, files):

@@ -29,11 +29,11 @@ def ftlint(*args: str) -> tuple[int, str]:
 
 
 def report(*args: str) -> dict:
-    code, out = ftlint("check", *args, "--output-format", "json", "--no-cache", "--select", "FT003,FT201,FT9")
+    _code, out = ftlint("check", *args, "--output-format", "json", "--no-cache", "--select", "FT003,FT201,FT9")
     return json.loads(out.split("\n", 1)[1] if out.startswith("ftlint:") else out)
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "train.jsonl", [DUP, *rows(30), DUP, EMPTY])
@@ -43,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_baseline_accepts_current_findings_and_reports_only_new_ones(project: Path) -> None:
     before = report("train.jsonl")
     assert {f["code"] for f in before["findings"]} == {"FT003", "FT201"}
-    code, out = ftlint("baseline", "train.jsonl", "--select", "FT003,FT201", "--no-cache")
+    code, _out = ftlint("baseline", "train.jsonl", "--select", "FT003,FT201", "--no-cache")
     assert code == 0 and (project / ".ftlint-baseline.json").is_file()
     data = json.loads((project / ".ftlint-baseline.json").read_text())
     assert data["version"] == 1 and {e["rule"] for e in data["entries"]} == {"FT003", "FT201"}

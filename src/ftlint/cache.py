@@ -281,18 +281,16 @@ class Seq(Schema):
     def enc(self, v: Any, w: Writer) -> Any:
         if not isinstance(v, tuple if self.tuple else list):
             raise Unencodable(f"expected a {'tuple' if self.tuple else 'list'}, got {type(v).__name__}")
-        if self.item is Scalar and not any(type(e) is float for e in v):
-            if all(e is None or type(e) in (str, int, bool) for e in v):
-                return list(v)  # the common case of a metadata column, without a call per value
+        if self.item is Scalar and all(e is None or type(e) in (str, int, bool) for e in v):
+            return list(v)  # the common case of a metadata column, without a call per value
         return [self.item.enc(e, w) for e in v]
 
     def dec(self, x: Any, r: Reader) -> Any:
         if type(x) is not list:
             raise Invalid(f"expected a list, got {type(x).__name__}")
         r.dim(self.length, len(x), "list")
-        if self.item is Scalar and all(e is None or type(e) in (str, int, bool, float) for e in x):
-            out = x
-        elif isinstance(self.item, _Exact) and all(type(e) is self.item.t for e in x):
+        if (self.item is Scalar and all(e is None or type(e) in (str, int, bool, float) for e in x)) or (
+                isinstance(self.item, _Exact) and all(type(e) is self.item.t for e in x)):
             out = x
         else:
             out = [self.item.dec(e, r) for e in x]
@@ -427,7 +425,7 @@ def pack_entry(key: str, name: str, tree: Any, arrays: list[np.ndarray]) -> list
         a = a.astype(dt, copy=False)
         specs.append([dt.str, list(a.shape), offset])
         pad = -a.nbytes % _ALIGN
-        chunks.append(memoryview(a).cast("B") if a.nbytes else b"")
+        chunks.append(a.data.cast("B") if a.nbytes else b"")
         if pad:
             chunks.append(b"\0" * pad)
         offset += a.nbytes + pad
@@ -484,7 +482,7 @@ def unpack_entry(fh: Any, key: str) -> tuple[dict[str, Any], list[np.ndarray]]:
         a = np.empty(shape, dtype=dt)
         if a.nbytes:
             fh.seek(start + offset)
-            if fh.readinto(memoryview(a).cast("B")) != a.nbytes:
+            if fh.readinto(a.data.cast("B")) != a.nbytes:
                 raise Invalid("short read")
         arrays.append(a)
     return head, arrays

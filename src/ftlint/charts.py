@@ -18,7 +18,7 @@ The specs, in order: a :class:`~ftlint.chartspec.Histogram` of example lengths p
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -47,7 +47,7 @@ def report_charts(ctx: Any) -> tuple[list[ChartSpec], dict[str, str]]:
     for name, fn in (("lengths", _lengths), ("labels", _labels), ("groups", _groups)):
         try:
             out.extend(fn(ctx))
-        except Exception as e:  # a plot must never fail the run
+        except Exception as e:  # noqa: BLE001 - a plot must never fail the run
             errors[name] = f"{type(e).__name__}: {e}"
     return out, errors
 
@@ -158,7 +158,7 @@ def _lengths(ctx: Any) -> list[ChartSpec]:
     # every example in the first bar or two: use a logarithmic one
     low = min(float(v.min()) for v in per_split.values())
     median = max(float(np.median(v)) for v in per_split.values())
-    scale = "log" if median > 0 and hi / median > LOG_SCALE_RATIO else "linear"
+    scale: Literal["linear", "log"] = "log" if median > 0 and hi / median > LOG_SCALE_RATIO else "linear"
     if scale == "log":
         lo = float(10 ** np.floor(np.log10(max(low, 1.0))))
         edges = np.geomspace(lo, hi, LENGTH_BINS + 1)

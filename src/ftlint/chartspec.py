@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class Curve:
     kind: Literal["curve"] = field(default="curve", init=False)
 
 
-ChartSpec = Union[Histogram, Bars, Clusters, Projection, Curve]
+ChartSpec = Histogram | Bars | Clusters | Projection | Curve
 
 #: series a Bars chart tells apart by colour (a producer gives at most this many)
 MAX_SERIES = 10

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -14,7 +14,8 @@ from ftlint._version import __version__
 from ftlint.errors import FtlintError, UsageError
 from ftlint.training.plan import FRAMEWORKS
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown", "html")
 
@@ -42,12 +43,12 @@ def _parse_report(value: str) -> tuple[str, Path]:
     return fmt, Path(path)
 
 
-def _guard(fn: F) -> F:
+def _guard(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn user errors into a located one-line message and exit 2; never a traceback."""
     import functools
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except FtlintError as e:
@@ -71,7 +72,7 @@ def _guard(fn: F) -> F:
             _fail(f"internal error: {type(e).__name__}: {e} (this is a bug in ftlint; "
                   "rerun with FTLINT_DEBUG=1 for the traceback and report it)")
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,7 +113,8 @@ def main() -> None:
               help="ftlint's own settings file (default: discovered ftlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore all settings files.")
 @click.option("-r", "--recursive", is_flag=True,
-              help="Search directories among PATHS with their subfolders (a datasets save_to_disk folder is read whole).")
+              help="Search directories among PATHS with their subfolders (a datasets save_to_disk folder is "
+                   "read whole).")
 @click.option("--download", is_flag=True,
               help="Fetch Hugging Face Hub datasets that are not in the local Hugging Face cache into it "
                    "(needs huggingface_hub: pip install 'ftlint[hub]'); without it, only the cache is read.")
@@ -211,7 +213,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         progress=not quiet and sys.stderr.isatty(),
         engine=engine, workers=workers, scheduler=scheduler,
         engine_echo=None if quiet else (lambda m: click.echo(f"ftlint: {m}", err=True)),
-        config=config, framework=framework, settings=settings, select=_split_selectors(select) or None, extend_select=_split_selectors(extend_select),
+        config=config, framework=framework, settings=settings, select=_split_selectors(select) or None,
+        extend_select=_split_selectors(extend_select),
         ignore=_split_selectors(ignore), no_cache=no_cache, recursive=recursive, runs=list(runs),
         baseline=baseline_path, use_baseline=not no_baseline and write_baseline is None,
         charts=fmt == "html" or any(rfmt == "html" for rfmt, _ in extra_reports),
@@ -374,7 +377,7 @@ def rules_cmd(output_format: str, settings_path: Path | None) -> None:
     if output_format == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(r.name) for r in reg.rules)
     click.echo(f"{'code':<6} {'name':<{width}} {'severity':<8} {'source':<8} {'on':<3} summary")
     for r in rows:
         click.echo(f"{r['code']:<6} {r['name']:<{width}} {r['severity']:<8} {r['source']:<8} "

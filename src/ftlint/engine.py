@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 import traceback
 from pathlib import Path
@@ -13,6 +12,7 @@ from ftlint.chartspec import ChartSpec
 from ftlint.context import Context
 from ftlint.findings import Redaction, key_fingerprint
 from ftlint.model import Finding, RuleOutcome, Severity
+from ftlint.paths import relative_posix
 from ftlint.rule import Need, Rule, Skip, escalation_note
 from ftlint.suppress import Suppressions
 
@@ -52,10 +52,8 @@ class EngineResult:
 def _relpath(path: str | None, root: Path) -> str | None:
     if not path:
         return path
-    try:
-        return Path(os.path.relpath(Path(path).resolve(), root)).as_posix()
-    except (ValueError, RuntimeError, OSError):  # another drive; a symlink loop (a skipped input)
-        return path
+    rel = relative_posix(path, root)  # None: another drive; a symlink loop (a skipped input)
+    return rel if rel is not None else path
 
 
 def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
@@ -91,7 +89,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", s.reason, s.fix or None,
                                         round(time.perf_counter() - t0, 4)))
             continue
-        except Exception as e:  # a bug in a rule: reported, never a crash of the whole run
+        except Exception as e:  # noqa: BLE001 - a bug in a rule: reported, never a crash of the whole run
             tb = traceback.extract_tb(e.__traceback__)
             where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
             msg = redaction(f"{type(e).__name__}: {e}{where}")

@@ -10,19 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import xxhash
 
+from ftlint.model import Finding, InputInfo, RuleOutcome, Severity
+
 if TYPE_CHECKING:
     from ftlint.chartspec import ChartSpec
-
-# re-exported for callers outside ftlint that still import them from here
-from ftlint.model import (  # noqa: F401
-    Affected,
-    Finding,
-    InputInfo,
-    Location,
-    Row,
-    RuleOutcome,
-    Severity,
-)
 
 SNIPPET_CHARS = 160
 
@@ -152,9 +143,6 @@ def key_fingerprint(code: str, relpath: str | None, key: str | None) -> str:
 
 
 # -- redaction ------------------------------------------------------------------------------------
-
-Redactor = Callable[[str], str]
-
 
 @dataclass
 class Redaction:

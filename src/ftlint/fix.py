@@ -13,7 +13,6 @@ is refused before anything is written.
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from ftlint.data.formats import RecordWriter
 from ftlint.errors import UsageError
 from ftlint.findings import Report
 from ftlint.outputs import Protected, guard_output
+from ftlint.paths import relative_posix
 from ftlint.remedies import DropRows, Remedies, Reweight
 from ftlint.settings import Settings
 from ftlint.training.adapter import EvaluationEditRequest
@@ -215,7 +215,8 @@ def apply_carves(remedies: Remedies, ctx: Context, repairs: Repairs, options: Fi
             repairs.carve[ds.files[int(ds.file_id[i])].abspath].add(int(ds.index[i]))
         repairs.carve_from, repairs.carve_into = r.split, r.into
         if picked:
-            repairs.changes.append(Change(r.repair, r.split, len(picked), r.detail.format(fraction=fraction, seed=seed)))
+            detail = r.detail.format(fraction=fraction, seed=seed)
+            repairs.changes.append(Change(r.repair, r.split, len(picked), detail))
 
 
 def apply_weights(remedies: Remedies, ctx: Context, repairs: Repairs) -> None:
@@ -333,10 +334,8 @@ def _guard_outputs(outputs: list[Path], protected: Protected) -> None:
 def _rel(path: Path) -> str:
     """How the patched config names an output file: relative to the working directory, where the
     trainer is started (Axolotl and HF resolve relative data paths there)."""
-    try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    rel = relative_posix(path, Path.cwd())
+    return rel if rel is not None else path.resolve().as_posix()
 
 
 def _steps(n_train: int, plan: TrainingPlan) -> int:
@@ -462,18 +461,18 @@ def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOp
     written: list[Written] = []
     outputs: dict[str, list[tuple[str, Path]]] = defaultdict(list)
     for f, split, keep_path, carve_path in jobs:
-        keep, carve = _stream_file(f, repairs, options.weight_column, keep_path, carve_path)
-        written.append(Written(keep_path, split, f.records, keep.rows, f.path))
+        kept, carved = _stream_file(f, repairs, options.weight_column, keep_path, carve_path)
+        written.append(Written(keep_path, split, f.records, kept.rows, f.path))
         outputs[split].append((str(Path(f.abspath).resolve()), keep_path))
-        if carve is not None and carve_path is not None:
-            written.append(Written(carve_path, repairs.carve_into, None, carve.rows, f.path))
+        if carved is not None and carve_path is not None:
+            written.append(Written(carve_path, repairs.carve_into, None, carved.rows, f.path))
             outputs[repairs.carve_into].append(("", carve_path))
     before = {s: sum(f.records for f in ctx.dataset(s).files) for s in ctx.splits}
     after: dict[str, int] = defaultdict(int)
     for w in written:
         after[w.split] += w.rows_out
     patch = None
-    if config_out is not None:
+    if config_out is not None and plan is not None:
         # the config settings the findings ask for (EditConfig remedies: evaluation, early stopping) and
         # the repaired copies in place of the inputs, in the framework's keys: the patcher's
         n_train = after.get("train", 0)

@@ -43,5 +43,7 @@ def with_article(word: str) -> str:
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
-    """``"1 field"``, ``"2 fields"`` (``many`` for an irregular plural)."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+    """``"1 field"``, ``"2 fields"``, ``"2 IP addresses"`` (``many`` for an irregular plural)."""
+    if n == 1:
+        return f"{n:,} {word}"
+    return f"{n:,} {many or word + ('es' if word.endswith(('ss', 'sh', 'ch', 'x')) else 's')}"

@@ -634,7 +634,7 @@ def _selected(files: Sequence[str], readme: str | None, req: Request,
     lay = layout(files, readme, req)
     if lay.how == "path" or req.split is None:
         return lay, [(s, fs, None) for s, fs in lay.splits.items()]
-    picked = []
+    picked: list[tuple[str, list[str], SplitPart | None]] = []
     for part in parse_split(req.split):
         if part.name not in lay.splits:
             where = f" of config {lay.config}" if lay.config else ""

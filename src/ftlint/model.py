@@ -25,11 +25,11 @@ class Severity(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
-    def escalated(self) -> "Severity":
+    def escalated(self) -> Severity:
         return Severity(min(self.value + 1, Severity.ERROR.value))
 
     @classmethod
-    def parse(cls, value: str) -> "Severity":
+    def parse(cls, value: str) -> Severity:
         """Parse ``error|warning|info`` (and the CI words ``high|medium|low``)."""
         key = str(value).strip().lower()
         aliases = {"high": "error", "medium": "warning", "low": "info", "note": "info", "warn": "warning"}

@@ -63,8 +63,8 @@ class Protected:
         self._by_identity: dict[tuple[int, int], str] = {}
 
     @classmethod
-    def for_run(cls, settings: Any, assignment: Mapping[str, Sequence[tuple[Path, str]]], plan: TrainingPlan | None = None,
-                baseline: Path | None = None) -> Protected:
+    def for_run(cls, settings: Any, assignment: Mapping[str, Sequence[tuple[Path, str]]],
+                plan: TrainingPlan | None = None, baseline: Path | None = None) -> Protected:
         """Every file a ``check`` / ``fix`` / ``sample`` run reads: the datasets of each split, the
         reference sample and contamination files, the training config and what it names, the
         settings files, and the baseline it reads (if any)."""

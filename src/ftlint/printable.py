@@ -234,11 +234,11 @@ class _Printer:
         return out
 
 
-class _PrintableRows(Sequence):  # type: ignore[type-arg]
+class _PrintableRows(Sequence[Row]):
     """A finding's rows, each made printable when it is read: a report can carry 100,000 rows
     while a human-facing format shows a few of them and counts the rest."""
 
-    __slots__ = ("_rows", "_printer", "_clean")
+    __slots__ = ("_clean", "_printer", "_rows")
 
     def __init__(self, rows: Sequence[Row], printer: _Printer) -> None:
         self._rows = rows
@@ -279,6 +279,6 @@ def printable_report(report: Report) -> Report:
     as they are read (``len(f.rows)`` costs nothing); the rule classes in ``report.rules``
     (ftlint's own docs) are left alone."""
     rules = report.rules
-    out = _Printer()(dataclasses.replace(report, rules=[]))
+    out: Report = _Printer()(dataclasses.replace(report, rules=[]))
     out.rules = rules
     return out

@@ -11,7 +11,7 @@ from typing import Any
 
 from ftlint.errors import PluginError, SettingsError, UsageError
 from ftlint.model import Severity
-from ftlint.rule import Rule, RuleDefinitionError, specificity
+from ftlint.rule import Rule, specificity
 
 ENTRY_POINT_GROUP = "ftlint.rules"
 
@@ -74,7 +74,7 @@ def load_registry(plugins: bool = True) -> Registry:
                     raise TypeError(f"rule {r.code}: the FT prefix is reserved for ftlint's built-in rules")
         except PluginError:
             raise
-        except (Exception, RuleDefinitionError) as e:  # a broken pack must not take the run down
+        except Exception as e:  # noqa: BLE001 - a broken pack must not take the run down
             reg.failures.append(PluginFailure(ep.name, dist, f"{type(e).__name__}: {e}"))
             continue
         for r in rules:

@@ -23,7 +23,7 @@ class Need(enum.Enum):
     reason: str
     enable: str
 
-    def __new__(cls, value: str, reason: str, enable: str) -> "Need":
+    def __new__(cls, value: str, reason: str, enable: str) -> Need:
         need = object.__new__(cls)
         need._value_ = value
         need.reason = reason
@@ -137,16 +137,18 @@ class Rule:
         sections = set(SECTION_RE.findall(doc))
         missing = [s for s in REQUIRED_SECTIONS if s not in sections]
         if missing:
-            raise RuleDefinitionError(f"{where}: docstring lacks the section(s) {', '.join('## ' + m for m in missing)}")
+            lacking = ", ".join("## " + m for m in missing)
+            raise RuleDefinitionError(f"{where}: docstring lacks the section(s) {lacking}")
         cls.requires = frozenset(cls.requires)
         cls.fixable = bool(cls.remedies)
 
     def __init__(self, options: Any | None = None, severity_override: Severity | None = None) -> None:
-        self.options = options if options is not None else self.Options()
+        #: this rule's own ``Options`` dataclass (Any: Rule is not generic over each subclass's Options)
+        self.options: Any = options if options is not None else self.Options()
         self.severity_override = severity_override
 
     # -- helpers for subclasses ---------------------------------------------------------------
-    def check(self, ctx: "Context") -> Iterator["Finding"]:  # pragma: no cover - abstract
+    def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.check is not implemented")
 
     def finding(
@@ -154,8 +156,8 @@ class Rule:
         message: str,
         fix: str,
         *,
-        location: "Location | None" = None,
-        rows: "list[Row] | None" = None,
+        location: Location | None = None,
+        rows: list[Row] | None = None,
         affected: int | None = None,
         total: int | None = None,
         metrics: dict[str, Any] | None = None,
@@ -163,9 +165,9 @@ class Rule:
         escalated_by: str | None = None,
         key: str | None = None,
         split: str | None = None,
-        charts: "list[ChartSpec] | None" = None,
-        remedies: "list[Remedy] | None" = None,
-    ) -> "Finding":
+        charts: list[ChartSpec] | None = None,
+        remedies: list[Remedy] | None = None,
+    ) -> Finding:
         """Build a Finding of this rule; ``escalate`` raises the base severity one level, and the
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
         its value), since ``ftlint rules`` and SARIF show the base level. ``charts``: what the HTML
@@ -226,7 +228,7 @@ class Rule:
         out = []
         for f in dataclasses.fields(cls.Options):
             default = f.default if f.default is not dataclasses.MISSING else (
-                f.default_factory() if f.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else None
             )
             tname = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
             out.append((f.name.replace("_", "-"), default, tname, cls.option_help.get(f.name, "")))

@@ -55,7 +55,7 @@ def allocate(sizes: dict[Any, int], n: int) -> dict[Any, int]:
     total = sum(sizes.values())
     n = min(n, total)
     if total == 0 or n == 0:
-        return {k: 0 for k in sizes}
+        return dict.fromkeys(sizes, 0)
     keys = sorted(sizes)
     quotas = {k: n * sizes[k] / total for k in keys}
     out = {k: int(quotas[k]) for k in keys}

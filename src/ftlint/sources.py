@@ -148,9 +148,9 @@ def hub_download(settings: Settings) -> bool:
 
 def expand_urls(cli: dict[str, list[tuple[Path, str]]], settings: Settings) -> None:
     """Read the command line's ``hf://`` paths from the Hugging Face cache into its splits (once)."""
-    urls = getattr(cli, "urls", None)
-    if not urls:
+    if not isinstance(cli, CommandLine) or not cli.urls:
         return
+    urls = cli.urls
     from ftlint.hub import expand_url, file_split
 
     for url, forced, why in list(urls):
@@ -161,7 +161,7 @@ def expand_urls(cli: dict[str, list[tuple[Path, str]]], settings: Settings) -> N
             else:
                 inferred = file_split(h)
                 if inferred is None:
-                    cli.not_loaded.append(InputInfo(  # type: ignore[attr-defined]
+                    cli.not_loaded.append(InputInfo(
                         path=h.shown, role="dataset", split=None, format=None, records=None, split_source=why,
                         extra={"loadable": False, "hub": h.extra(),
                                "reason": f"split {h.split_name!r} is neither train, validation nor test: name "
@@ -170,9 +170,9 @@ def expand_urls(cli: dict[str, list[tuple[Path, str]]], settings: Settings) -> N
                 split = inferred[0]
                 reason = f"{COMMAND_LINE} ({inferred[1]})" if inferred[1] else why
             cli[split].append((h.local, f"{reason}; {h.label()}"))
-            cli.hub[h.local] = h  # type: ignore[attr-defined]
+            cli.hub[h.local] = h
         for name, reason in found.skipped:
-            cli.not_loaded.append(InputInfo(  # type: ignore[attr-defined]
+            cli.not_loaded.append(InputInfo(
                 path=url, role="dataset", split=split_of_name(name), split_source=why,
                 extra={"loadable": False, "reason": reason}))
     urls.clear()
@@ -306,7 +306,7 @@ def _config_files(ref: DatasetRef, plan: TrainingPlan) -> tuple[list[Path], str 
         raise _located(ref, plan, f"dataset {ref.name!r} cannot be resolved: {ref.note or 'not in the registry'}")
     if ref.kind is not DatasetKind.LOCAL:
         return None
-    if not ref.loadable:
+    if not ref.loadable or ref.path is None:
         if ref.path is not None and Path(ref.name).name != Path(ref.path).name:  # a registry name
             raise _located(ref, plan, f"dataset {ref.name!r} is {display_path(Path(ref.path))}: "
                                       "no such file or directory")
@@ -360,7 +360,8 @@ def _shown(ref: Any) -> str:
 
 # -- all three -----------------------------------------------------------------------------------------
 
-def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: TrainingPlan | None, config_from_cli: bool) -> Sources:
+def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: TrainingPlan | None,
+            config_from_cli: bool) -> Sources:
     """Decide each split's source (see the module docstring) and the files to load; ``cli`` is
     :func:`command_line_splits`."""
     expand_urls(cli, settings)
@@ -401,7 +402,7 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
     taken = {p.resolve(): s for s in SPLITS for p, _ in out.assignment[s]}
 
     for split in SPLITS:
-        if winner[split] != "config":
+        if winner[split] != "config" or plan is None:
             continue
         for ref in refs[split]:
             label, file, line, key = _config_where(plan, ref)
@@ -453,17 +454,18 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
 
     # what the losing sources named for each split: listed as replaced (unless it is the same file)
     for split in SPLITS:
-        if winner[split] is None:
+        won = winner[split]
+        if won is None:
             continue
         used = {p.resolve() for p, _ in out.assignment[split]}
-        by = names[winner[split]]  # type: ignore[index]
+        by = names[won]
         if winner[split] != "settings":
             label, _, _ = _settings_where(settings, split)
             for raw in getattr(settings.dataset, split):
                 if Path(raw).resolve() not in used:
                     out.replaced.append(InputInfo(path=display_path(Path(raw)), role="replaced", split=split,
                                                   split_source=label, extra={"replaced_by": by}))
-        if winner[split] != "config":
+        if winner[split] != "config" and plan is not None:
             for ref in refs[split]:
                 local = ref.path if ref.path is not None and ref.exists else None
                 if local is not None and Path(local).resolve() in used:

@@ -56,7 +56,7 @@ def discover(root: Path) -> Found:
                 plan = load_training_config(p)
             except TrainingConfigError:
                 plan = None
-            except Exception:  # an adapter choking on an unrelated YAML file: not a training config
+            except Exception:  # noqa: BLE001 - an adapter choking on an unrelated YAML file: not a config
                 plan = None
             if plan is not None:
                 found.configs.append((rel, f"{plan.framework} config, detected by {plan.detected_by}"))

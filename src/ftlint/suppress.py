@@ -51,7 +51,7 @@ class Baseline:
                 self._remaining[(str(m["rule"]), str(m["fingerprint"]))] += 10**9  # never runs out
 
     @classmethod
-    def load(cls, path: Path) -> "Baseline":
+    def load(cls, path: Path) -> Baseline:
         shown = str(path)
         try:
             data = orjson.loads(path.read_bytes())
@@ -66,11 +66,11 @@ class Baseline:
             raise SettingsError(f"baseline version {data.get('version')!r} is not supported "
                                 f"(expected {BASELINE_VERSION}); regenerate it with `ftlint baseline`", shown)
         entries = []
-        for n, e in enumerate(data["entries"]):
+        for n, entry in enumerate(data["entries"]):
             try:
-                entries.append(BaselineEntry(rule=str(e["rule"]), path=e.get("path"),
-                                             fingerprint=str(e["fingerprint"]), count=int(e.get("count", 1)),
-                                             kind=str(e.get("kind", "row"))))
+                entries.append(BaselineEntry(rule=str(entry["rule"]), path=entry.get("path"),
+                                             fingerprint=str(entry["fingerprint"]), count=int(entry.get("count", 1)),
+                                             kind=str(entry.get("kind", "row"))))
             except (KeyError, TypeError, ValueError):
                 raise SettingsError(f"baseline entry {n} is malformed (needs rule and fingerprint)", shown) from None
         manual = data.get("manually_suppressed") or []
@@ -228,7 +228,7 @@ class Suppressions:
         if not rel or not self.per_file_ignores:
             return False
         for pattern, selectors in self.per_file_ignores.items():
-            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
-                if any(specificity(s, rule) for s in selectors):
-                    return True
+            if ((fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern))
+                    and any(specificity(s, rule) for s in selectors)):
+                return True
         return False

@@ -60,7 +60,7 @@ def test_lsh_params_favour_recall() -> None:
         b, r = lsh_params(t, 128)
         assert b * r <= 128
         assert detection_probability(t, b, r) > 0.9
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="threshold must be in"):
         lsh_params(1.0)
 
 
@@ -177,7 +177,7 @@ def test_clusters_deterministic() -> None:
     assert clusters(10, np.zeros((0, 2), dtype=np.int64)) == []
     # A chain is one cluster.
     assert clusters(100, np.array([[i, i + 1] for i in range(99)][::-1])) == [list(range(100))]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="pair indices must be in"):
         clusters(5, np.array([[1, 5]]))
 
 
@@ -191,15 +191,16 @@ def test_verify_edge_cases() -> None:
 
 
 def test_estimate_matches_row_estimate(planted: tuple[list[str], list[tuple[int, int]]]) -> None:
-    texts, pairs = planted
+    texts, _pairs = planted
     sigs = signatures(texts[:10] + texts[400:410])
     p = np.array([[i, i + 10] for i in range(10)])
     np.testing.assert_allclose(estimate(p, sigs), estimated_jaccard(sigs[:10], sigs[10:]))
-    np.testing.assert_allclose(estimate(np.array([[0, 0]]), sigs[:10], sigs[10:]), [estimated_jaccard(sigs[0], sigs[10])])
+    np.testing.assert_allclose(estimate(np.array([[0, 0]]), sigs[:10], sigs[10:]),
+                               [estimated_jaccard(sigs[0], sigs[10])])
 
 
 def test_band_keys_validates_shape() -> None:
     sigs = signatures(["a b c"], num_perm=32)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exceeds the 32 signature columns"):
         band_keys(sigs, 16, 8)
     assert band_keys(sigs, 4, 8).shape == (1, 4)

@@ -40,7 +40,7 @@ def test_rerun_after_an_edit_hashes_only_new_rows(tmp_path: Path, monkeypatch: p
     hashed: list[int] = []
     real = minhash_mod.signatures
 
-    def counting(texts, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(texts, *args, **kwargs):
         hashed.append(len(texts))
         return real(texts, *args, **kwargs)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlint.features.pii import Hit, excerpt, find, luhn_ok, mask_all, redact, scan_texts
+from ftlint.features.pii import excerpt, find, luhn_ok, mask_all, redact, scan_texts
 from ftlint.findings import snippet
 from tests.api_run import lint_rule
 
@@ -67,7 +67,8 @@ TRUE_POSITIVES: list[tuple[str, str]] = [
     ("gcp-api-key", "key=AIzaSyQw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4"),
     ("stripe-key", "stripe.api_key = 'sk_live_Qw3Er5Ty7Ui9Op1As3Df5Gh7'"),
     ("url-credentials", "DATABASE_URL=postgres://app:Zq8vLx2Pw9rT@db.prod.acme-corp.net:5432/app"),
-    ("jwt", "token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MjEzNyIsIm5hbWUiOiJLd2FtZSJ9.Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb6N"),
+    ("jwt", "token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MjEzNyIsIm5hbWUiOiJLd2FtZSJ9."
+            "Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb6N"),
 ]
 
 LOOK_ALIKES: list[tuple[str, str]] = [

@@ -102,7 +102,8 @@ def test_language_helpers() -> None:
     assert R.quick_language("生成一个关于选举的问题集合。") == "zh"
     assert R.quick_language("This is the answer to the question that you asked.") == "en"
     assert R.quick_language("La vida es un viaje, no un destino.") is None  # left to the model
-    assert R.segments("判断句子的语态：The dog was taken for a walk.") == ["判断句子的语态：", "The dog was taken for a walk."]
+    assert R.segments("判断句子的语态：The dog was taken for a walk.") == [
+        "判断句子的语态：", "The dog was taken for a walk."]
     assert R.language_exercise("生成一个正确使用“opulent”一词的例句。", "latin")
     assert not R.language_exercise("生成一个随机的字母数字字符串，输入为\"Hello\"。", "latin")
     assert R.asks_translation("将句子翻译成英语。") and R.asks_translation("Say this using Spanish.")

@@ -52,12 +52,14 @@ def inputs(corpus: Path = CORPUS) -> list[Input]:
 #: which was not copied), checked with the corpus file they train on given on the command line (which
 #: replaces the config's datasets, as a user would run it)
 CONFIG_DATA = {
-    "hiyouga__LLaMA-Factory/examples__train_full__qwen3_full_sft.yaml": "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
-    "hiyouga__LLaMA-Factory/examples__train_lora__qwen3_lora_sft.yaml": "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
+    "hiyouga__LLaMA-Factory/examples__train_full__qwen3_full_sft.yaml":
+        "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
+    "hiyouga__LLaMA-Factory/examples__train_lora__qwen3_lora_sft.yaml":
+        "hiyouga__LLaMA-Factory/data__alpaca_en_demo.json",
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(inp: Input, corpus: Path = CORPUS) -> Any:
     """The report of ``ftlint check --select ALL`` on one input (a config is checked alone, or with the
     corpus file it trains on where :data:`CONFIG_DATA` names one). Memoised: the corpus tests of the
@@ -109,7 +111,7 @@ def stubs(corpus: Path = CORPUS) -> str:
             entries.append({
                 "input": inp.rel, "code": f.code, "fingerprint": f.fingerprint, "severity": f.severity.label,
                 "message": f.message, "verdict": "TODO", "reason": "TODO",
-                "rows": {i: "TODO" for i in cited_rows(f)},
+                "rows": dict.fromkeys(cited_rows(f), "TODO"),
                 "_snippets": {i: _row_text(f, i)[:200] for i in cited_rows(f)},
             })
     return yaml.safe_dump({"findings": entries}, allow_unicode=True, sort_keys=False, width=110)

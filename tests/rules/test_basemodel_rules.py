@@ -18,7 +18,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import load_dataset_file
 from ftlint.features.basemodel import estimate_parameters, read_base_model
-from ftlint.features.task import has_code, infer_task, validate_task
+from ftlint.features.task import has_code, validate_task
 from ftlint.settings import Settings
 from tests.api_run import lint_rule, write_jsonl
 

@@ -14,8 +14,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ftlint.features.text import normalize
 from tests.api_run import lint, write_jsonl
 

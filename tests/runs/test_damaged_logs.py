@@ -32,8 +32,8 @@ def test_a_log_cut_anywhere_reads_or_fails_cleanly(fmt: str, tmp_path: Path) -> 
         target.write_bytes(data[:cut])
         try:
             run = load_run(target)
-        except RunLogError as e:
-            assert "\n" not in e.located() and e.path
+        except RunLogError as e:  # some cuts are refused, some read: both are counted
+            assert "\n" not in e.located() and e.path  # noqa: PT017
             refused += 1
             continue
         read += 1

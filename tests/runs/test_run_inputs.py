@@ -12,7 +12,7 @@ from ftlint.data.load import expand_paths, is_dataset_file
 from ftlint.errors import InputError
 from ftlint.runs import RunLogError, load_run
 from ftlint.runs.synth import curves, write_run
-from tests.cli_inprocess import cli, jsonl, work  # noqa: F401 - the fixture
+from tests.cli_inprocess import cli, jsonl
 
 ROWS = [{"messages": [{"role": "user", "content": f"How do I reset router model {i}?"},
                       {"role": "assistant", "content": f"Hold the reset button of model {i} for ten seconds."}]}
@@ -182,7 +182,7 @@ def test_run_logs_and_output_folders_are_not_datasets(work: Path) -> None:
               lf / "trainer_log.jsonl", csv, tj):
         assert not is_dataset_file(p), p
     assert is_dataset_file(data)
-    with pytest.raises(InputError, match="training run's output directory .* `--run outputs`"):
+    with pytest.raises(InputError, match=r"training run's output directory .* `--run outputs`"):
         expand_paths([Path("outputs")])
     with pytest.raises(InputError, match="a training run's log, not data: check the run with `--run oa/"):
         expand_paths([csv.relative_to(work)])

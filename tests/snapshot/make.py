@@ -33,8 +33,10 @@ def cases() -> list[tuple[str, Path, list[str]]]:
         out.append((name, CORPUS, [*args, "--select", "ALL", "--isolated"]))
     ex = REPO / "examples"
     out.append(("example__chat-mistakes", ex / "chat-mistakes", ["train.jsonl", "--config", "train.yaml"]))
-    out.append(("example__chat-mistakes-all", ex / "chat-mistakes", ["train.jsonl", "--config", "train.yaml", "--select", "ALL"]))
-    out.append(("example__clean-classification", ex / "clean-classification", ["train.jsonl", "--validation", "val.jsonl", "--test", "test.jsonl", "--select", "ALL"]))
+    out.append(("example__chat-mistakes-all", ex / "chat-mistakes",
+                ["train.jsonl", "--config", "train.yaml", "--select", "ALL"]))
+    out.append(("example__clean-classification", ex / "clean-classification",
+                ["train.jsonl", "--validation", "val.jsonl", "--test", "test.jsonl", "--select", "ALL"]))
     return out
 
 
@@ -67,7 +69,8 @@ def normalise(obj):
 def main() -> None:
     SNAP.mkdir(exist_ok=True)
     for name, cwd, args in cases():
-        (SNAP / f"{name}.json").write_text(json.dumps(report(cwd, args), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        text = json.dumps(report(cwd, args), indent=1, sort_keys=True, ensure_ascii=False)
+        (SNAP / f"{name}.json").write_text(text + "\n")
         print(name, file=sys.stderr)
 
 

@@ -34,13 +34,13 @@ MINIMAL = {
 }
 
 
-def _plan(tmp_path: Path, framework: str, variant: str):  # noqa: ANN202 - a TrainingPlan
+def _plan(tmp_path: Path, framework: str, variant: str):
     name, text = MINIMAL[(framework, variant)]
     (tmp_path / name).write_text(text, encoding="utf-8")
     return load_training_config(tmp_path / name)
 
 
-def _value(plan, field: str):  # noqa: ANN001, ANN202
+def _value(plan, field: str):
     owner, _, attr = field.rpartition(".")
     return getattr(getattr(plan, owner) if owner else plan, attr)
 

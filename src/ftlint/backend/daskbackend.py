@@ -116,7 +116,7 @@ class DaskBackend:
 
     def describe(self) -> str:
         link = getattr(self.client, "dashboard_link", None)
-        where = self.cluster and "LocalCluster" or f"cluster at {self.client.scheduler.address}"
+        where = (self.cluster and "LocalCluster") or f"cluster at {self.client.scheduler.address}"
         dash = f"; dashboard {link}" if link else ""
         return f"dask engine: {where}, {self.workers} worker{'s' if self.workers != 1 else ''}{dash}"
 
@@ -139,7 +139,7 @@ class DaskBackend:
                     f.result()
             return futs
 
-        return self._run("map", go)  # type: ignore[no-any-return]
+        return self._run("map", go)
 
     def group(self, handles: Sequence[Any], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,
               key_args: Sequence[Any] | None = None, reduce_arg: Any = None) -> list[Any]:
@@ -155,9 +155,9 @@ class DaskBackend:
                 reduced.append(c.submit(_reduce, reduce_fn, reduce_arg, *pieces, pure=False, retries=RETRIES))
             out = c.gather(reduced)
             del splits
-            return out  # type: ignore[no-any-return]
+            return out
 
-        return self._run("shuffle", go)  # type: ignore[no-any-return]
+        return self._run("shuffle", go)
 
     def call(self, handle: Any, fn: Callable[..., Any], *args: Any) -> Any:
         return self._run("call", lambda: self.client.submit(_apply, handle, fn, *args, pure=False,
@@ -167,9 +167,9 @@ class DaskBackend:
         def go() -> list[Any]:
             futs = list(handles) if fn is None else [
                 self.client.submit(fn, h, pure=False, retries=RETRIES) for h in handles]
-            return self.client.gather(futs)  # type: ignore[no-any-return]
+            return self.client.gather(futs)
 
-        return self._run("gather", go)  # type: ignore[no-any-return]
+        return self._run("gather", go)
 
     def close(self) -> None:
         import contextlib

@@ -13,8 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from ftlint.cache import (Arr, Int, Invalid, Map, Opt, Reader, Rec, Scalar, Schema, Seq, Str, Unencodable, Writer,
-                          read_regular)
+from ftlint.cache import (
+    Arr,
+    Int,
+    Invalid,
+    Map,
+    Opt,
+    Reader,
+    Rec,
+    Scalar,
+    Schema,
+    Seq,
+    Str,
+    Unencodable,
+    Writer,
+    read_regular,
+)
 from ftlint.data.columns import CodedColumn, OptionalTextColumn, TextColumn, _disk_column, _from_rows, _optional
 from ftlint.data.dataset import Dataset, Malformed, SourceFile
 from ftlint.data.schema import FORMATS_BY_NAME, ROLE_NAMES, Issue

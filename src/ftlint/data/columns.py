@@ -42,7 +42,7 @@ class SpillError(OSError):
     """The temporary text file could not be created or written (no room, no temporary folder)."""
 
 
-class _Column(Sequence):  # type: ignore[type-arg]
+class _Column(Sequence[Any]):
     """Read-only sequence helpers shared by the columns."""
 
     def _pos(self, i: Any) -> int:
@@ -131,11 +131,11 @@ class TextColumn(_Column):
     def _open(self) -> None:
         try:
             try:
-                self._file = tempfile.TemporaryFile(prefix="ftlint-text-", dir=self.dir)
+                self._file = tempfile.TemporaryFile(prefix="ftlint-text-", dir=self.dir)  # noqa: SIM115 - kept open
             except OSError:
                 if self.dir is None:
                     raise
-                self._file = tempfile.TemporaryFile(prefix="ftlint-text-")
+                self._file = tempfile.TemporaryFile(prefix="ftlint-text-")  # noqa: SIM115 - kept open
         except OSError as e:
             raise SpillError(e.errno, f"cannot create a temporary file: {e.strerror or e}") from e
         self._fd = self._file.fileno()
@@ -206,11 +206,11 @@ class TextColumn(_Column):
         if data.isascii():  # byte offsets are character offsets: decode once, slice the str
             turns = list(map(data.decode("ascii").__getitem__, bounds))
         else:
-            bounds = list(bounds)
+            spans = list(bounds)
             try:
-                turns = [data[b].decode("utf-8", "surrogatepass") for b in bounds]
+                turns = [data[b].decode("utf-8", "surrogatepass") for b in spans]
             except UnicodeDecodeError:  # only a file ftlint did not write (a tampered cache): never an error
-                turns = [data[b].decode("utf-8", "replace") for b in bounds]
+                turns = [data[b].decode("utf-8", "replace") for b in spans]
         starts = np.asarray(rs[lo:hi + 1]) - t0
         per_row = np.diff(starts)
         k = int(per_row[0])
@@ -519,5 +519,5 @@ def save_text_columns(columns: Iterable[Any], path_of: Any) -> None:
             k += 1
 
 
-__all__ = ["MEMORY_BYTES", "MEMORY_ROWS", "CodedColumn", "OptionalTextColumn", "SpillError", "TextColumn", "concat_text",
-           "save_text_columns"]
+__all__ = ["MEMORY_BYTES", "MEMORY_ROWS", "CodedColumn", "OptionalTextColumn", "SpillError", "TextColumn",
+           "concat_text", "save_text_columns"]

@@ -144,7 +144,7 @@ class Dataset:
         return any(v is not None for v in values)
 
     @staticmethod
-    def concat(split: str, parts: list["Dataset"]) -> "Dataset":
+    def concat(split: str, parts: list[Dataset]) -> Dataset:
         """Concatenate the per-file datasets of one split. One part is used as it is; several are
         appended column by column, their text streamed block by block (never held whole)."""
         out = Dataset(split=split)

@@ -38,10 +38,10 @@ import lzma
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NamedTuple, Protocol
+from typing import IO, Any, NamedTuple, Protocol, cast
 
 import orjson
 import xxhash
@@ -58,7 +58,7 @@ class Record(NamedTuple):
     """One record of a file, as its format reads it."""
 
     #: 0-based position among the file's records (malformed ones included): the row's identity
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index, on purpose
     #: 1-based line where the record starts (None where a format has no lines: Parquet, Arrow)
     line: int | None
     #: the parsed record (a dict for a well-formed one); None when ``error`` is set
@@ -155,10 +155,20 @@ def _json_constant(text: str) -> str | None:
         return None
     found: list[str] = []
     try:
-        json.loads(text, parse_constant=lambda c: found.append(c) or 0.0)
+        json.loads(text, parse_constant=_collecting(found))
     except (ValueError, RecursionError):
         return None
     return found[0] if found else None
+
+
+def _collecting(into: list[str]) -> Callable[[str], float]:
+    """A ``parse_constant`` for Python's json that notes each constant it meets in ``into``."""
+
+    def parse(constant: str) -> float:
+        into.append(constant)
+        return 0.0
+
+    return parse
 
 
 def _constant_reason(constant: str) -> str:
@@ -180,7 +190,7 @@ def _iter_json(data: bytes) -> Iterator[_Parsed]:
         text = text[1:]
     bad_bytes = [m.start() for m in _SURROGATE.finditer(text)]
     constants: list[str] = []
-    dec = json.JSONDecoder(parse_constant=lambda c: constants.append(c) or 0.0)
+    dec = json.JSONDecoder(parse_constant=_collecting(constants))
     line, line_pos = 1, 0
 
     def line_at(p: int) -> int:
@@ -197,7 +207,7 @@ def _iter_json(data: bytes) -> Iterator[_Parsed]:
         return (ln, None, f"invalid JSON ({e.msg}); the records after this point could not be read",
                 _clean(text[max(0, e.pos - 60): e.pos + 60]))
 
-    def record(start: int) -> tuple[_Parsed, int] | None:
+    def record(start: int) -> tuple[_Parsed, int]:
         start_line = line_at(start)
         try:
             obj, end = dec.raw_decode(text, start)
@@ -362,7 +372,7 @@ def _decompressing(fh: IO[bytes], compression: str, shown: str) -> IO[bytes]:
     elif compression == "bzip2":
         inner = bz2.BZ2File(fh, "rb")
     elif compression == "xz":
-        inner = lzma.LZMAFile(fh, "rb")
+        inner = lzma.LZMAFile(fh, "rb")  # noqa: SIM115 - returned open, closed by the caller
     else:
         try:
             inner = _ZstdReader(fh)
@@ -382,10 +392,15 @@ def stream_error(fh: IO[bytes]) -> str | None:
 class Source(Protocol):
     """Where a file's bytes come from (a local file, a compressed one, a remote one)."""
 
-    #: the path as reports show it
-    shown: str
-    #: "gzip", "bzip2", "xz", "zstd", or None
-    compression: str | None
+    @property
+    def shown(self) -> str:
+        """The path as reports show it."""
+        ...
+
+    @property
+    def compression(self) -> str | None:
+        """"gzip", "bzip2", "xz", "zstd", or None."""
+        ...
 
     def open_raw(self) -> IO[bytes]:
         """The file's bytes as stored (compressed if it is), seekable where the storage is."""
@@ -513,7 +528,7 @@ def _open_write(path: Path) -> IO[bytes]:
         return open(path, "wb")
     if compression == "gzip":
         raw = open(path, "wb")  # noqa: SIM115
-        return _Stacked(gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0), raw)
+        return cast(IO[bytes], _Stacked(gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0), raw))
     if compression == "bzip2":
         return bz2.BZ2File(path, "wb")
     if compression == "xz":
@@ -521,7 +536,7 @@ def _open_write(path: Path) -> IO[bytes]:
     import zstandard
 
     raw = open(path, "wb")  # noqa: SIM115
-    return zstandard.ZstdCompressor().stream_writer(raw, closefd=True)  # type: ignore[return-value]
+    return zstandard.ZstdCompressor().stream_writer(raw, closefd=True)
 
 
 class _Stacked(io.RawIOBase):
@@ -674,7 +689,7 @@ class Partition(NamedTuple):
     end: int
     records: int
     lines: int
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index, on purpose
     line: int
 
 
@@ -704,7 +719,7 @@ class JsonFormat(FileFormat):
         if err is not None:
             lines = data.count(b"\n")
             if last is not None and last.error is not None:  # the parse error is the cut: say so
-                last = last._replace(error=_truncated(err, max(0, last.line - 1)))
+                last = last._replace(error=_truncated(err, max(0, (last.line or 1) - 1)))
             else:
                 if last is not None:
                     yield last

@@ -59,6 +59,7 @@ from ftlint.data.schema import (
 )
 from ftlint.errors import FormatError, InputError
 from ftlint.findings import snippet
+from ftlint.paths import relative_posix
 from ftlint.runs.detect import is_run_dir, is_run_log
 
 SPLITS = ("train", "validation", "test")
@@ -85,10 +86,8 @@ _STRUCTURE_KEYS = frozenset({"role", "from", "type", "name", "id", "tool_call_id
 
 def display_path(path: Path) -> str:
     """The path as shown in reports: relative to the working directory when below it."""
-    try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if _below_cwd(path) else path.as_posix()
-    except (ValueError, RuntimeError, OSError):  # other drive on Windows; a symlink loop
-        return path.as_posix()
+    rel = relative_posix(path, Path.cwd()) if _below_cwd(path) else None
+    return rel if rel is not None else path.as_posix()
 
 
 def _below_cwd(path: Path) -> bool:
@@ -348,7 +347,7 @@ def expand_paths(paths: Sequence[str | Path], what: str = "dataset", recursive: 
         if p.is_dir():
             if is_run_dir(p):  # a trainer's output directory: its logs and results are not data
                 raise InputError("a training run's output directory (it holds trainer_state.json or "
-                                 "trainer_log.jsonl), not data: check the run with `--run " f"{raw}`", str(raw))
+                                 f"trainer_log.jsonl), not data: check the run with `--run {raw}`", str(raw))
             out.update(dict.fromkeys(_expand_dir(p, raw, what, recursive)))
         elif p.is_file():
             if is_run_log(p):
@@ -596,16 +595,16 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
                                            for _, _, r in buffered], shown, forced_format)
         builder_fmt = record_format
         if builder_fmt is None:
-            builder_fmt = detect_format([], shown, forced_format) if forced_format else None  # unknown name: FormatError
+            # an unknown format name: FormatError
+            builder_fmt = detect_format([], shown, forced_format) if forced_format else None
         if builder_fmt is not None:
             builder = _Builder(builder_fmt, mapping, text_dir)
             for b in buffered:
                 builder.add(*b)
     fmt_name = builder.fmt.name if builder is not None else ("empty" if count == 0 else "unknown")
-    source = SourceFile(path=shown, abspath=str(path.resolve()), split=split, split_source=split_source,
-                        format=fmt_name, records=count, content_hash=content_hash)
+    file = SourceFile(path=shown, abspath=str(path.resolve()), split=split, split_source=split_source,
+                      format=fmt_name, records=count, content_hash=content_hash)
     if builder is None:
-        ds = Dataset(split=split, files=[source], malformed=malformed)
-        return ds
+        return Dataset(split=split, files=[file], malformed=malformed)
     _hollow_guard(builder, shown, [k for k, _ in builder.keys.most_common(12)])
-    return builder.dataset(split, source, malformed)
+    return builder.dataset(split, file, malformed)

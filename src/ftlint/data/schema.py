@@ -26,8 +26,6 @@ OPENAI_ROLES = {"system": SYSTEM, "developer": SYSTEM, "user": USER, "assistant"
                 "tool": TOOL, "function": TOOL}
 SHAREGPT_ROLES = {"system": SYSTEM, "human": USER, "user": USER, "gpt": ASSISTANT, "assistant": ASSISTANT,
                   "function_call": ASSISTANT, "observation": TOOL, "tool": TOOL, "function": TOOL}
-OPENAI_MESSAGE_KEYS = {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight",
-                       "refusal", "audio", "reasoning_content", "thinking"}
 CONTENT_PART_TYPES = {"text", "input_text", "output_text", "image_url", "input_image", "input_audio", "file",
                       "refusal", "image", "audio", "reasoning", "tool_call"}
 #: part types whose text is the turn's text (LLaMA-Factory v1 keeps it under "value", OpenAI under "text");
@@ -159,7 +157,8 @@ def _openai_messages(msgs: Any, key: str = "messages") -> tuple[str, list[str], 
             if calls and code == ASSISTANT:  # the tool call is part of the reply (and of its duplicate key)
                 text = _json_text(calls) if not text.strip() else f"{text}\n{_json_text(calls)}"
         if calls is not None and not isinstance(calls, (list, dict)):
-            issues.append(Issue("wrong-type", f"{key}[{i}] tool_calls is {_tname(calls)}, expected a list", "tool_calls"))
+            issues.append(Issue("wrong-type", f"{key}[{i}] tool_calls is {_tname(calls)}, expected a list",
+                                "tool_calls"))
         w = m.get("weight")
         if w is not None and not (type(w) is int and w in (0, 1)):
             issues.append(Issue("bad-value", f"{key}[{i}] weight is {w!r}, expected 0 or 1", "weight"))

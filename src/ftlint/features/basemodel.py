@@ -34,9 +34,6 @@ _GATED = re.compile(r"llama|mistral|mixtral|qwen|gemma|phi3|deepseek|olmo|granit
 _INSTRUCT = re.compile(r"(?:^|[-_/.])(?:instruct|chat|it|sft|rlhf|dpo|assistant|hermes|tulu|zephyr)(?:$|[-_/.\d])",
                        re.IGNORECASE)
 _BASE = re.compile(r"(?:^|[-_/.])base(?:$|[-_/.])", re.IGNORECASE)
-#: safetensors dtype -> bytes per parameter
-_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
-                "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
 
 
 @dataclass(frozen=True)
@@ -108,10 +105,16 @@ def _first(cfg: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def _text_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The language model's part of a config.json (``text_config`` of a multimodal model)."""
+    text = cfg.get("text_config")
+    return text if isinstance(text, dict) else cfg
+
+
 def estimate_parameters(cfg: dict[str, Any]) -> int | None:
     """Parameters of a transformer from its config.json dimensions (embeddings, attention with
     grouped KV heads, gated or plain MLP, mixture-of-experts), or None when the sizes are missing."""
-    text = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
+    text = _text_config(cfg)
     h = _first(text, "hidden_size", "n_embd", "d_model", "dim")
     layers = _first(text, "num_hidden_layers", "n_layer", "num_layers", "n_layers")
     vocab = _first(text, "vocab_size", "padded_vocab_size")
@@ -222,7 +225,7 @@ def read_base_model(name: str, search_dirs: Sequence[Path] = (), tokenizer_load:
         return BaseModelLoad(None, why, name)
     archs = cfg.get("architectures")
     arch = archs[0] if isinstance(archs, list) and archs and isinstance(archs[0], str) else None
-    text = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else cfg
+    text = _text_config(cfg)
     window, key = None, None
     for k in WINDOW_KEYS:
         v = text.get(k, cfg.get(k))
@@ -307,5 +310,5 @@ def base_model_name(plan: TrainingPlan | None) -> str | None:
     return bm.strip() if isinstance(bm, str) and bm.strip() else None
 
 
-__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "chars_per_token", "base_model_name", "estimate_parameters", "find_model_dir",
-           "instruct_from_name", "read_base_model"]
+__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "chars_per_token", "base_model_name",
+           "estimate_parameters", "find_model_dir", "instruct_from_name", "read_base_model"]

@@ -86,7 +86,7 @@ def single_threaded_blas() -> Iterator[None]:
 def rounded(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """``x`` as float64, rounded to :data:`SCORE_DECIMALS` decimals (the precision at which scores
     are compared: equal texts get equal scores on every machine)."""
-    return np.round(np.asarray(x, dtype=np.float64), SCORE_DECIMALS)
+    return np.asarray(x, dtype=np.float64).round(SCORE_DECIMALS)
 
 
 def subsample(n: int, k: int | None, seed: int = 0) -> npt.NDArray[np.int64]:
@@ -543,7 +543,8 @@ class DriftResult:
 
     @property
     def verdict_text(self) -> str:
-        return f"{self.classifier.describe()}; {self.mmd.describe()}; centroid cosine distance {self.centroid_distance:.3f}"
+        return (f"{self.classifier.describe()}; {self.mmd.describe()}; "
+                f"centroid cosine distance {self.centroid_distance:.3f}")
 
 
 def compare(a: FloatArray, b: FloatArray, *, names: tuple[str, str] = ("a", "b"), seed: int = 0,

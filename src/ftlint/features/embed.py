@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from ftlint.features.hashing import fmix64, powers
+
 __all__ = [
     "EmbedderUnavailable",
     "Embeddings",
@@ -110,7 +112,7 @@ class Embedder(Protocol):
 
     def describe(self) -> str: ...
 
-    def embed(self, texts: Sequence[str], progress: "Progress | None" = None) -> npt.NDArray[np.float32]: ...
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> npt.NDArray[np.float32]: ...
 
 
 def row_text(ds: Any, i: int, field: str = "prompt") -> str:
@@ -150,7 +152,7 @@ class Progress:
         self._last = 0.0
         self._drawn = False
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -196,9 +198,6 @@ class Progress:
 # -- hashed n-gram counts (numpy, one UTF-8 blob per batch) --------------------------------------------
 
 _MASK64 = (1 << 64) - 1
-_M1 = np.uint64(0xFF51AFD7ED558CCD)
-_M2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
 _BASE = 0x100000001B3  # odd: invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -212,21 +211,6 @@ _FOLD = np.arange(256, dtype=np.uint8)
 _FOLD[np.frombuffer(b"\t\n\r\x0b\x0c", dtype=np.uint8)] = 32
 
 
-def _fmix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    h = h ^ (h >> _S33)
-    h *= _M1
-    h ^= h >> _S33
-    h *= _M2
-    h ^= h >> _S33
-    return h
-
-
-def _powers(base: int, n: int) -> npt.NDArray[np.uint64]:
-    out = np.full(n, base, dtype=np.uint64)
-    if n:
-        out[0] = 1
-        np.cumprod(out, out=out)
-    return out
 
 
 @dataclass(frozen=True)
@@ -284,7 +268,7 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
             key |= b64[j:j + m] << np.uint64(8 * j)
         valid = doc[:m] == doc[k - 1:k - 1 + m]  # inside one text (not across the separator)
         valid &= blob[k - 1:k - 1 + m] != 0
-        h = _fmix64(key[valid] ^ np.uint64((k * _GOLDEN) & _MASK64))
+        h = fmix64(key[valid] ^ np.uint64((k * _GOLDEN) & _MASK64))
         del key
         keys.append(doc[:m][valid] * width + (h % nf).astype(np.int64) + n_features)
         del h, valid
@@ -295,19 +279,19 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
         we = np.flatnonzero(edges == -1)
         del w, edges
         if len(ws):
-            pw = _powers(_BASE, size)
+            pw = powers(_BASE, size)
             prefix = np.zeros(size + 1, dtype=np.uint64)
             np.cumsum(b64 * pw, out=prefix[1:])
             del pw
-            inv = _powers(_BASE_INV, size)
-            hw = _fmix64((prefix[we] - prefix[ws]) * inv[ws])
+            inv = powers(_BASE_INV, size)
+            hw = fmix64((prefix[we] - prefix[ws]) * inv[ws])
             del prefix, inv
             wdoc = doc[ws]
             keys.append(wdoc * width + (hw % nf).astype(np.int64))
             hprev, dprev = hw, wdoc
             for g in range(2, word_ngrams + 1):
                 same = dprev[:-1] == wdoc[g - 1:]
-                hg = _fmix64(hprev[:-1] * np.uint64(_GOLDEN) + hw[g - 1:] + np.uint64(g))
+                hg = fmix64(hprev[:-1] * np.uint64(_GOLDEN) + hw[g - 1:] + np.uint64(g))
                 keys.append(wdoc[g - 1:][same] * width + (hg[same] % nf).astype(np.int64))
                 hprev, dprev = hg, dprev[:-1]
     del doc, b64, blob
@@ -438,7 +422,7 @@ class TfidfSvdEmbedder:
     def _batches(self, texts: Sequence[str]) -> Any:
         return _batches(texts, self.max_bytes, self.batch_bytes, self.batch_rows)
 
-    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
+    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> TfidfSvdEmbedder:
         """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample; a
         ``progress`` bar counts each text twice, once per pass).
 
@@ -450,7 +434,7 @@ class TfidfSvdEmbedder:
         if not 2 <= self.sketch <= 1 << 16:
             raise ValueError("sketch must be 2-65536 dimensions")
         n = len(texts)
-        df = np.zeros(2 * self.n_features, dtype=np.uint16 if n < 1 << 16 else np.int32)
+        df: npt.NDArray[np.integer[Any]] = np.zeros(2 * self.n_features, dtype=np.uint16 if n < 1 << 16 else np.int32)
         sizes = np.zeros(n, dtype=np.int64)  # n-grams of each text (an upper bound of its kept ones)
         at = 0
         for batch in self._batches(texts):
@@ -474,7 +458,7 @@ class TfidfSvdEmbedder:
         self._idf = np.log((1.0 + n) / (1.0 + df[vocab].astype(np.float64))) + 1.0
         del df
         self._halves = (vocab >= self.n_features).astype(np.int64)
-        h = _fmix64(vocab.astype(np.uint64) ^ np.uint64((self.seed * _GOLDEN + 0x5EED) & _MASK64))
+        h = fmix64(vocab.astype(np.uint64) ^ np.uint64((self.seed * _GOLDEN + 0x5EED) & _MASK64))
         self._bucket = (h % np.uint64(self.sketch)).astype(np.int64)
         self._sign = np.where((h >> np.uint64(63)) == 1, -1.0, 1.0)
         self.fitted_rows = n
@@ -520,7 +504,8 @@ class TfidfSvdEmbedder:
         norm = np.sqrt(np.bincount(slot, weights=v * v, minlength=2 * n))[slot]
         v /= np.where(norm > 0, norm, 1.0)
         v *= self._sign[p]
-        return np.bincount(r * self.sketch + self._bucket[p], weights=v, minlength=n * self.sketch).reshape(n, self.sketch)
+        out = np.bincount(r * self.sketch + self._bucket[p], weights=v, minlength=n * self.sketch)
+        return out.reshape(n, self.sketch).astype(np.float64, copy=False)
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> npt.NDArray[np.float32]:
         if self._components is None:
@@ -664,13 +649,14 @@ def resolve_model(name: str, root: Path | None = None) -> ModelSpec:
             return ModelSpec(name, c.resolve(), _dir_identity(c))
     looks_like_path = name.startswith((".", "/", "~")) or os.sep in name.strip("/").split("/", 2)[-1]
     if "/" in name and not looks_like_path:
+        hub_snapshot: Any = None
         try:
-            from huggingface_hub import snapshot_download
+            from huggingface_hub import snapshot_download as hub_snapshot
         except ImportError:
-            snapshot_download = None
-        if snapshot_download is not None:
+            pass
+        if hub_snapshot is not None:
             try:
-                snap = Path(snapshot_download(repo_id=name, local_files_only=True))
+                snap = Path(hub_snapshot(repo_id=name, local_files_only=True))
             except Exception:  # noqa: BLE001 - not cached (LocalEntryNotFoundError) or invalid id
                 snap = None
             if snap is not None and (snap / "config.json").is_file():

@@ -26,7 +26,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -68,14 +68,14 @@ class LabelNoise:
         return float(np.mean(self.probs.argmax(axis=1) == self.given))
 
 
-def _vectorizer():  # type: ignore[no-untyped-def]
+def _vectorizer() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), max_features=1 << 18, dtype=np.float32,
                            lowercase=False, token_pattern=r"(?u)\b\w+\b")
 
 
-def _classifier(seed: int):  # type: ignore[no-untyped-def]
+def _classifier(seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(solver="saga", C=10.0, max_iter=200, tol=1e-3, random_state=seed)

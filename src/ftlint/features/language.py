@@ -14,8 +14,8 @@ import struct
 import sys
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -102,7 +102,7 @@ def _mapped_model() -> tuple[Any, ...] | None:
     if code is None or sys.byteorder != "little" or array(code).itemsize != nextmove.dtype.itemsize:
         return None
     # the automaton is walked one byte at a time in Python: a flat memoryview of the mapped bytes
-    nm = memoryview(mm)[starts["nextmove"]:starts["nextmove"] + nextmove.nbytes].cast(code)
+    nm = memoryview(mm)[starts["nextmove"]:starts["nextmove"] + nextmove.nbytes].cast(code)  # type: ignore[call-overload]
     return (arrays["ptc"], arrays["pc"], arrays["classes"].tolist(), nm,
             array("H" if arrays["nextmove_row"].dtype == np.uint16 else "I", arrays["nextmove_row"].tobytes()),
             array("i", arrays["out_feat"].astype(np.int32).tobytes()))
@@ -121,7 +121,7 @@ def _identifier() -> Any:
     if not callable(getattr(LanguageIdentifier, "_sparse_score", None)):  # pragma: no cover - another version
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
-    class Float64Identifier(LanguageIdentifier):  # type: ignore[misc, valid-type]
+    class Float64Identifier(LanguageIdentifier):
         __slots__ = ()
 
         def _sparse_score(self, visits: dict[int, int], table: Any) -> Any:
@@ -163,7 +163,7 @@ _SHARED: LanguageDetector | None = None
 
 def shared_detector() -> LanguageDetector:
     """One detector per process (loading the model takes about a second)."""
-    global _SHARED
+    global _SHARED  # noqa: PLW0603 - loaded once per process, on first use
     if _SHARED is None:
         _SHARED = LanguageDetector()
     return _SHARED

@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -190,9 +190,10 @@ def count_terms(texts: Sequence[str], lexicon: Lexicon) -> dict[str, np.ndarray]
         if names is None:
             continue
         # only the rows with a term are read again with proper names masked (the rest count 0 either way)
-        hit = np.flatnonzero(np.any([out[g][lo:lo + len(part)] for g in patterns], axis=0)) if patterns else []
+        hit = (np.flatnonzero(np.any([out[g][lo:lo + len(part)] for g in patterns], axis=0)) if patterns
+               else np.empty(0, dtype=np.intp))
         if len(hit):
-            masked = arrow([_mask_names(part[k], names) if isinstance(part[k], str) else part[k] for k in hit])
+            masked = arrow([_mask_names(part[k], names) if isinstance(part[k], str) else part[k] for k in hit.tolist()])
             for g, pat in patterns.items():
                 out[g][lo + hit] = pc.count_substring_regex(masked, pat).to_numpy(zero_copy_only=False)
     return out

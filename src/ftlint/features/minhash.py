@@ -38,6 +38,7 @@ every value is ``2**32 - 1`` (:data:`EMPTY_HASH`).
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import multiprocessing
 from collections.abc import Sequence
@@ -45,6 +46,8 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
+
+from ftlint.features.hashing import fmix64, powers
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -210,15 +213,6 @@ def estimated_jaccard(
 # --------------------------------------------------------------------------------------------
 
 
-def _np_fmix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    h = h ^ (h >> np.uint64(33))
-    h *= np.uint64(_F64_M1)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(_F64_M2)
-    h ^= h >> np.uint64(33)
-    return h
-
-
 def _np_fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     h = h ^ (h >> np.uint32(16))
     h *= np.uint32(_F32_M1)
@@ -226,15 +220,6 @@ def _np_fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     h *= np.uint32(_F32_M2)
     h ^= h >> np.uint32(16)
     return h
-
-
-def _powers(base: int, n: int) -> npt.NDArray[np.uint64]:
-    """``base**k mod 2**64`` for k in range(n)."""
-    out = np.full(n, base, dtype=np.uint64)
-    if n:
-        out[0] = 1
-        np.cumprod(out, out=out)
-    return out
 
 
 def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -365,8 +350,8 @@ class _Workspace:
     def powers(self, size: int) -> None:
         if self.pw.size < size:
             size = max(size, self.pw.size * 5 // 4)
-            self.pw = _powers(_POLY, size)
-            self.inv = _powers(_POLY_INV, size)
+            self.pw = powers(_POLY, size)
+            self.inv = powers(_POLY_INV, size)
             self.prefix = np.empty(size, dtype=np.uint64)
 
     def block_buffer(self, rows: int, cols: int) -> npt.NDArray[np.uint32]:
@@ -394,7 +379,7 @@ def _span_hash64(
     h = prefix[end]
     h -= prefix[start]
     h *= ws.inv[start]
-    return _np_fmix64(h)
+    return fmix64(h)
 
 
 def _fold32(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
@@ -472,7 +457,7 @@ def _signatures_serial(
     ws = _Workspace()
     out = np.empty((len(texts), num_perm), dtype=np.uint32)
     bounds = _bounds(texts, batch_size, _BATCH_CHARS)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         out[lo:hi] = _batch_signatures(texts[lo:hi], ngram, char_ngram, a, b, ws)
     return out
 
@@ -505,7 +490,7 @@ def _signatures_forked(
         ctx = multiprocessing.get_context("fork")
         children = [
             ctx.Process(target=_fill, args=(texts, lo, hi, out, params), daemon=True)
-            for lo, hi in zip(bounds[1:-1], bounds[2:], strict=True)
+            for lo, hi in itertools.pairwise(bounds[1:])
         ]
         for child in children:
             child.start()
@@ -573,7 +558,7 @@ def shingle_hashes(
     ws = _Workspace()
     sizes = np.zeros(n, dtype=np.int64)
     bounds = _bounds(texts, batch_size, _BATCH_CHARS)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         blob, starts, ends, spaces = _encode_batch(texts[lo:hi])
         start, end, counts = _shingle_spans(blob, starts, ends, spaces, ngram, char_ngram)
         h = _span_hash64(blob, start, end, ws)

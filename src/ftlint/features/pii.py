@@ -181,7 +181,7 @@ _PLACEHOLDER_LOCALS = {"user", "username", "name", "email", "e-mail", "mail", "s
                        "user2", "nobody", "null"}
 
 
-def _email_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _email_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     local, domain, tld = m.group(1).lower(), m.group(2).lower(), m.group(3).lower()
     if tld in _FILE_EXTS or tld in _DOC_TLDS:
         return False  # icon@2x.png, a.b@host.local
@@ -208,7 +208,7 @@ _PHONE_CONTEXT = re.compile(r"(?i:\b(?:phone|tel|telephone|mobile|cell|cellphone
 _DATE_LIKE = re.compile(r"^\s*(?:\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}|\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4})\s*$")
 
 
-def _nanp_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _nanp_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     area = m.group(1) or m.group(2)
     exchange = m.group(4)
     if m.group(3) and m.group(3) != m.group(5):
@@ -218,7 +218,7 @@ def _nanp_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
     return not _id_context(text, start)
 
 
-def _intl_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _intl_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     digits = re.sub(r"\D", "", m.group(0))
     if not 8 <= len(digits) <= 15:
         return False
@@ -227,7 +227,7 @@ def _intl_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
     return not (_id_context(text, start) or _math_context(text, start, end))
 
 
-def _context_phone_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _context_phone_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     s = m.group(1)
     digits = re.sub(r"\D", "", s)
     if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(s):
@@ -268,7 +268,7 @@ def _card_issuer_ok(d: str) -> bool:
     return False
 
 
-def _card_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _card_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     d = re.sub(r"\D", "", m.group(0))
     if d in _TEST_CARDS or len(set(d)) <= 2 or not _card_issuer_ok(d) or not luhn_ok(d):
         return False
@@ -277,11 +277,12 @@ def _card_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
 
 
 _SSN = re.compile(r"(?<![\w\-./])(\d{3})-(\d{2})-(\d{4})(?![\w\-]|\.\d)")
-_SSN_CONTEXT = re.compile(r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#]?\s*)(\d{9}|\d{3} \d{2} \d{4})\b")
+_SSN_CONTEXT = re.compile(r"(?i:\b(?:ssn|social security(?: number| no\.?| #)?|ss#)\s*[:#]?\s*)"
+                          r"(\d{9}|\d{3} \d{2} \d{4})\b")
 _DOC_SSNS = {"123456789", "078051120", "219099999", "111111111", "987654320", "987654321"}
 
 
-def _ssn_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _ssn_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     contextual = m.re.groups == 1  # "SSN: 123456789" (one group) or 123-45-6789 (three)
     d = re.sub(r"\D", "", m.group(1) if contextual else m.group(0))
     area, grp, serial = d[:3], d[3:5], d[5:]
@@ -306,7 +307,7 @@ _IP_CONTEXT = re.compile(r"\b(?:ip|ips|ipv4|address|addr|host|hosts|hostname|ser
                          r"gateway|dns|blocked|banned|firewall)\b")
 
 
-def _ipv4_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _ipv4_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     parts = m.groups()
     if any(len(p) > 1 and p[0] == "0" for p in parts) or any(int(p) > 255 for p in parts):
         return False
@@ -324,7 +325,7 @@ def _ipv4_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
     return ipaddress.IPv4Address(s).is_global
 
 
-def _ipv6_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _ipv6_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     s = m.group(1)
     if s.count(":") < 3:
         return False
@@ -332,7 +333,7 @@ def _ipv6_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
         addr = ipaddress.IPv6Address(s)
     except ValueError:
         return False
-    return addr.is_global and not addr in ipaddress.IPv6Network("2001:db8::/32")
+    return addr.is_global and addr not in ipaddress.IPv6Network("2001:db8::/32")
 
 
 # -- street addresses -------------------------------------------------------------------------------
@@ -362,7 +363,7 @@ _PLACE_CUE = re.compile(r"\b(?:restaurants?|caf[eé]s?|bars?|pubs?|malls?|stores
                         r"based|venue|temple|gallery|branch|crash|street art)\b")
 
 
-def _street_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _street_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     context = text[max(0, start - 80):start].lower()
     if not _PERSONAL_CUE.search(context) or _PLACE_CUE.search(context):
         return False
@@ -380,7 +381,7 @@ def _street_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
 
 # -- secrets ----------------------------------------------------------------------------------------
 
-def _secret_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _secret_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     return not _placeholder(text[start:end])
 
 
@@ -400,7 +401,7 @@ def _random_ok(value: str, min_entropy: float = 3.0) -> bool:
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def _keyvalue_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _keyvalue_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     value = text[start:end]
     if _UUID.match(value):
         return False  # an identifier far more often than a credential
@@ -409,7 +410,7 @@ def _keyvalue_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
     return _random_ok(value, 3.2)
 
 
-def _bearer_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _bearer_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     return _random_ok(text[start:end], 3.0)
 
 
@@ -418,7 +419,7 @@ _WEAK_PASSWORDS = {"password", "pass", "passwd", "secret", "postgres", "root", "
                    "letmein", "example", "sample", "demo", "pw"}
 
 
-def _url_cred_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _url_cred_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     pw = text[start:end]
     host = m.group(3).lower()
     if pw.lower() in _WEAK_PASSWORDS or _placeholder(pw) or pw.startswith(("$", "{", "<", "%")):
@@ -431,7 +432,7 @@ def _url_cred_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
 _JWT_DOC_SIGNATURES = ("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",)
 
 
-def _jwt_ok(m: "re.Match[str]", text: str, start: int, end: int) -> bool:
+def _jwt_ok(m: re.Match[str], text: str, start: int, end: int) -> bool:
     token = text[start:end]
     return not token.endswith(_JWT_DOC_SIGNATURES) and not _placeholder(token)
 
@@ -443,7 +444,7 @@ _KEY_WORDS = (r"api[_\-]?key|apikey|api[_\-]?secret|secret[_\-]?key|client[_\-]?
               r"password|passwd|pwd|credentials?")
 
 
-def _d(kind: str, family: str, label: str, pattern: "str | re.Pattern[str]", trigger: str, *,
+def _d(kind: str, family: str, label: str, pattern: str | re.Pattern[str], trigger: str, *,
        before: int = 2, after: int = 300, literals: Iterable[str] = (), group: int = 0,
        validate: Validator | None = None) -> Detector:
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
@@ -475,7 +476,7 @@ SECRET_DETECTORS: tuple[Detector, ...] = (
        r"-----BEGIN ", after=100_000),
     _d("aws-access-key-id", SECRET, "AWS access key ID",
        r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])",
-       r"A(?:KIA|SIA|BIA|CCA|3T)", before=1, after=20,  
+       r"A(?:KIA|SIA|BIA|CCA|3T)", before=1, after=20,
        validate=lambda m, t, s, e: t[s:e] not in _AWS_EXAMPLES and not _placeholder(t[s + 4:e])),
     _d("aws-secret-access-key", SECRET, "AWS secret access key",
        r"(?i:aws_?secret_?access_?key|aws_?secret_?key|secretaccesskey)[\"']?\s*[:=]\s*[\"']?"
@@ -746,7 +747,7 @@ _QUICK = re.compile("|".join(f"(?:{src})" for src in dict.fromkeys(d.trigger.pat
 _WHOLE = re.compile(r"(?s)\A.+")
 
 
-def _cut_repl(m: "re.Match[str]") -> str:
+def _cut_repl(m: re.Match[str]) -> str:
     s = m.group(0)
     if sum(c.isdigit() for c in s) >= 5 or "@" in s or len(s) >= 12 or s.startswith("-----") \
             or (_SECRET_STUB.match(s) and len(s) >= 6):

@@ -137,8 +137,8 @@ def encoding_problems(text: str, limit: int = 5) -> list[EncodingProblem]:
         s, a, b = m.group(), m.start(), m.end()
         if kind == "moji":
             if len(s) == 1:  # a lone "Â"/"Ã" before a plain space: the no-break space was lost
-                orig = "a no-break space" if s == "\u00c2" else "'à'"
-                out.append(EncodingProblem("mojibake", s + " ", f"'{s} ' is {orig} read with the wrong encoding "
+                lost = "a no-break space" if s == "\u00c2" else "'à'"
+                out.append(EncodingProblem("mojibake", s + " ", f"'{s} ' is {lost} read with the wrong encoding "
                                            "(UTF-8 decoded as Windows-1252)", a, b + 1))
             else:
                 orig = _unmojibake(s)
@@ -362,8 +362,8 @@ def _candidates(text: str) -> list[tuple[int, int, str, str]]:
                 continue
             if _touches(before, _BRACE_BEFORE) or _touches(after, _BRACE_AFTER):
                 continue
-            if len(m.group("field")) < 2 or re.fullmatch(r"[A-Za-z]_?[A-Za-z0-9]{0,2}", m.group("field")) and \
-                    "_" in m.group("field"):
+            if len(m.group("field")) < 2 or (re.fullmatch(r"[A-Za-z]_?[A-Za-z0-9]{0,2}", m.group("field"))
+                                            and "_" in m.group("field")):
                 continue  # {x}, {n}, {x_n}, {a_1}: a set, a sequence or a variable in math
             out.append((a, b, "template", "brace"))
     for c, rx, bad_before, bad_after in (("[", _SQUARE_RE, _SQUARE_BEFORE, _SQUARE_AFTER),

@@ -145,7 +145,8 @@ _ATTRIBUTION_RE = re.compile(r"[\"”'’»」]\s*[-–—~]+\s*\w|^\s*[-–—]
 _VALEDICTION_RE = re.compile(
     r"^(?:best(?:\s+\w+)?|regards|kind regards|warm regards|sincerely(?:\s+yours)?|yours(?:\s+\w+)?|cheers|thanks|"
     r"thank you|many thanks|respectfully|cordially|love|with love|best wishes|all the best|dear\s.{0,40}|hi\s.{0,40}|"
-    r"hello\s.{0,40}|good luck.{0,40}|happy \w+(?:ing)?.{0,20}|enjoy(?: \w+){0,3}|have (?:fun|a (?:nice|great|good) \w+)|"
+    r"hello\s.{0,40}|good luck.{0,40}|happy \w+(?:ing)?.{0,20}|enjoy(?: \w+){0,3}|"
+    r"have (?:fun|a (?:nice|great|good) \w+)|"
     r"take care|stay safe|bon app[ée]tit|(?:i )?hope (?:this|that|it) helps.{0,30}|"
     r"此致|敬礼|祝好|谨上|顺祝商祺|您好|亲爱的.{0,20}|尊敬的.{0,20}|祝.{0,15}|(?:希望|但愿).{0,20}(?:帮助|有用|喜欢))\s*[,，:：]?$",
     re.I,
@@ -157,7 +158,9 @@ _SENTENCE_END_RE = re.compile(r"(?:[.!?][\"”’')\]]*\s+(?=\S))|[。！？]")
 class Cut:
     """Why a reply looks cut off, and where."""
 
-    kind: str  # unclosed-code-fence | unclosed-bracket | unclosed-quote | dangling-punctuation | mid-sentence | starts-mid-sentence
+    #: unclosed-code-fence | unclosed-bracket | unclosed-quote | dangling-punctuation | mid-sentence |
+    #: starts-mid-sentence
+    kind: str
     detail: str
     shown: str  # the end (or the start) of the reply, visible
     strong: bool = True  # False: only a sign when the reply is also among the split's longest
@@ -335,7 +338,7 @@ def starts_mid_sentence(text: str) -> Cut | None:
         cut = bool(punct) and (nxt[0].isupper() or nxt[0] in "\"“'")
     else:  # the end of a word: e! Here is… / e, here's… (from “Sure!”), not “b, c and d”
         cut = (len(token) <= 2 and token not in _SHORT_WORDS and punct in "!,"
-               and len(_WORD_RE.match(nxt).group() if _WORD_RE.match(nxt) else "") >= 3)
+               and (word := _WORD_RE.match(nxt)) is not None and len(word.group()) >= 3)
     if not cut:
         return None
     return Cut("starts-mid-sentence", f"the reply starts with the fragment “{token}{punct}{quote}”", _head(t))
@@ -370,7 +373,8 @@ _EN_APOLOGY_RE = re.compile(
 #: what a refusal declines to do (“I'm sorry, I can't come tonight” in a persona chat declines nothing asked)
 _EN_TASK_VERB = (
     r"(?:help|assist|provide|answer|respond|fulfil+|comply|complete|generate|create|write|draw|design|make|produce|"
-    r"display|show|view|see|perceive|access|browse|search|retrieve|find|look up|read|process|perform|do (?:that|this|so)|"
+    r"display|show|view|see|perceive|access|browse|search|retrieve|find|look up|read|process|perform|"
+    r"do (?:that|this|so)|"
     r"give|share|offer|discuss|engage|participate|support|continue|predict|estimate|determine|evaluate|assess|rate|"
     r"judge|summari[sz]e|translate|book|order|place|send|schedule|play|record|sing|physically|fetch|open|edit|"
     r"manipulate|modify|identify|locate|recommend|suggest|reveal|disclose|comment|express|experience|feel|have)\b"
@@ -380,7 +384,8 @@ _EN_REFUSE_RE = re.compile(
     r"(?:\w+\s+){0,2}?" + _EN_TASK_VERB + "|"
     r"\bI\s+(?:can(?:no|'|’)t|can not|cannot|won't|won’t|will not|must decline to|have to decline to)\s+"
     r"(?:\w+\s+){0,2}?" + _EN_TASK_VERB + "(?!\\s+(?:but|it)\\b)|"
-    r"\bI\s+(?:do not|don't|don’t) have (?:the\s+)?(?:ability|capability|capabilities|capacity|access|means|permission)\b",
+    r"\bI\s+(?:do not|don't|don’t) have (?:the\s+)?"
+    r"(?:ability|capability|capabilities|capacity|access|means|permission)\b",
     re.I)
 _EN_BARE_REFUSAL_RE = re.compile(
     r"^\W*I\s+(?:can(?:no|'|’)t|can not|cannot|won't|won’t|will not|am unable to|(?:'|’)m unable to|must decline to)\s+"
@@ -445,7 +450,8 @@ def _ai_mentions(sentence: str, zh: bool) -> list[re.Match[str]]:
 def _negated_near(sentence: str, m: re.Match[str], zh: bool) -> bool:
     neg = _ZH_NEG_RE if zh else _EN_NEG_RE
     window = 20 if zh else 70
-    return bool(neg.search(sentence[m.end(): m.end() + window]) or neg.search(sentence[max(0, m.start() - 12): m.start()]))
+    return bool(neg.search(sentence[m.end(): m.end() + window])
+                or neg.search(sentence[max(0, m.start() - 12): m.start()]))
 
 
 def refusal(text: str, prompt: str = "") -> Refusal | None:

@@ -22,6 +22,7 @@ Heavy imports (transformers, tokenizers) happen inside the functions that need t
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -466,7 +467,7 @@ def turn_pairs_many(handle: TokenizerHandle, rows: Sequence[tuple[str, Sequence[
         slots: list[int | None] = []
         if all(full.startswith(c) for c in cuts) and positions == sorted(positions):
             edges = [0, *positions, len(full)]
-            pieces = [full[a:b] for a, b in zip(edges, edges[1:])]
+            pieces = [full[a:b] for a, b in itertools.pairwise(edges)]
             longest = max(range(len(pieces)), key=lambda j: len(pieces[j]))
             for j, piece in enumerate(pieces):
                 if j == longest or not piece:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ftlint.reporters._common import (
-    RenderOptions,  # re-exported: callers import it from here
-)
+from ftlint.reporters._common import RenderOptions as RenderOptions  # re-exported: callers import it from here
 
 if TYPE_CHECKING:
     from ftlint.findings import Report

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ftlint.model import Finding
+from ftlint.paths import relative_posix
 from ftlint.printable import UNSAFE_NON_C0, has_unsafe_utf8, printable, printable_report
 
 if TYPE_CHECKING:
     from ftlint.findings import Report
+    from ftlint.rule import Rule
 
-__all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path", "rule_help"]
+__all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path",
+           "rule_help"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,13 +46,8 @@ def fallback_path(report: Report) -> str:
 def repo_path(path: str, base_env: str | None = None) -> str:
     """A forward-slash path relative to ``$base_env`` (e.g. CI_PROJECT_DIR) when set, else as given."""
     base = os.environ.get(base_env) if base_env else None
-    p = Path(path)
-    if base:
-        try:
-            return Path(os.path.relpath(p.resolve(), Path(base).resolve())).as_posix()
-        except ValueError:
-            pass
-    return p.as_posix()
+    rel = relative_posix(path, base) if base else None
+    return rel if rel is not None else Path(path).as_posix()
 
 
 def location_of(f: Finding, report: Report) -> tuple[str, int]:
@@ -59,7 +57,7 @@ def location_of(f: Finding, report: Report) -> tuple[str, int]:
     return path, line
 
 
-def rule_help(rule: type) -> str:
+def rule_help(rule: type[Rule]) -> str:
     """The rule's documentation as plain Markdown text (its docstring sections)."""
     sections = rule.doc_sections()
     parts = [f"## {title}\n\n{body}" for title, body in sections.items()]

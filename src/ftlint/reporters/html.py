@@ -20,7 +20,7 @@ something to plot:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ftlint._version import __version__
 from ftlint.chartspec import Bars, ChartSpec
@@ -31,7 +31,10 @@ from ftlint.reporters.plots import Chart, build, slug
 from ftlint.reporters.svg import cut, num
 
 if TYPE_CHECKING:
+    import jinja2
+
     from ftlint.findings import Report
+    from ftlint.rule import Rule
 
 TEMPLATE = "report.html.j2"
 DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/rules/{code}.md"
@@ -86,7 +89,7 @@ def finding_page_charts(f: Finding, anchor: str, taken: set[str]) -> list[Chart]
 
 def finding_card_charts(f: Finding, anchor: str, taken: set[str]) -> list[Chart]:
     """A finding's bar charts, in its card: ``m-<anchor>-<key>``."""
-    out = []
+    out: list[Chart] = []
     for spec in f.charts:
         if not isinstance(spec, Bars) or len(out) == MAX_CARD_CHARTS:
             continue
@@ -130,7 +133,7 @@ class FindingView:
     plots: list[tuple[str, str]] = field(default_factory=list)  # page-level plots of this finding: (id, title)
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -172,12 +175,12 @@ def _scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     return out[:10]
 
 
-def _docs(rule: type | None) -> list[tuple[str, str]]:
+def _docs(rule: type[Rule] | None) -> list[tuple[str, str]]:
     if rule is None:
         return []
     try:
-        sections = rule.doc_sections()  # type: ignore[attr-defined]
-    except Exception:
+        sections = rule.doc_sections()
+    except Exception:  # noqa: BLE001 - a plugin rule's docstring: the report shows no docs rather than fail
         return []
     keep = ("What it does", "Why it matters", "How to fix")
     return [(t, sections[t]) for t in keep if sections.get(t)]
@@ -205,7 +208,7 @@ def _finding_view(f: Finding, i: int, report: Report, options: RenderOptions, ru
     )
 
 
-def _inputs(report: Report) -> list[dict[str, str]]:
+def _inputs(report: Report) -> list[dict[str, Any]]:
     out = []
     for i in report.inputs:
         notes = []
@@ -299,7 +302,7 @@ def view(report: Report, options: RenderOptions) -> dict[str, Any]:
     }
 
 
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(

@@ -11,6 +11,7 @@ from ftlint.reporters._common import RenderOptions, location_of
 
 if TYPE_CHECKING:
     from ftlint.findings import Report
+    from ftlint.model import Finding
 
 
 def _clean(text: str) -> str:
@@ -21,7 +22,7 @@ def _clean(text: str) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     report = printable_report(report)  # every string from the data: no control or bidi character
-    by_code: dict[str, list] = {}
+    by_code: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_code.setdefault(f.code, []).append(f)
     suites = ET.Element("testsuites", name="ftlint")

@@ -126,7 +126,8 @@ def histogram_chart(spec: Histogram) -> Chart | None:
             svg.line(lx, y0 - 4, lx, base, cls=cls, stroke="" if m.kind == "limit" else _marker_color(m))
             note = f"{m.label} = {num(m.x)}"
             if m is limit and spread is not None and spread.over is not None:
-                note += f" · {spread.over:,} over ({spread.over / max(spread.n, 1):.1%})" if spread.over else " · all fit"
+                note += (f" · {spread.over:,} over ({spread.over / max(spread.n, 1):.1%})" if spread.over
+                         else " · all fit")
             anchor = "end" if lx > left + plot_w * 0.6 else "start"
             svg.text(lx - 6 if anchor == "end" else lx + 6, y0 + 18, note, cls="limit-label" if m is limit else "tick",
                      anchor=anchor)
@@ -154,11 +155,11 @@ def bars_chart(spec: Bars, *, width: int = 520) -> Chart | None:
     multi = len(series) > 1
     shares = spec.normalize and multi
     totals = {k: sum(v.values()) or 1.0 for k, v in series.items()}
-    combined: Counter[str] = Counter()
+    combined: dict[str, float] = {}
     for k, vals in series.items():
         for c, v in vals.items():
-            combined[c] += v / totals[k] if shares else v
-    cats = [c for c, _ in combined.most_common(MAX_BARS)]
+            combined[c] = combined.get(c, 0.0) + (v / totals[k] if shares else v)
+    cats = sorted(combined, key=combined.__getitem__, reverse=True)[:MAX_BARS]  # stable: ties keep their order
     rest = [c for c in combined if c not in cats]
     if rest:
         cats.append(f"({len(rest)} others)")
@@ -178,8 +179,8 @@ def bars_chart(spec: Bars, *, width: int = 520) -> Chart | None:
     for i, cat in enumerate(cats):
         y = top + i * group_h
         svg.text(left - 8, y + group_h / 2 + 1, cut(cat, 22), cls="cat", anchor="end", title=cat)
-        for j, (k, vals) in enumerate(values.items()):
-            v = vals[i]
+        for j, (k, bars) in enumerate(values.items()):
+            v = bars[i]
             w = max(plot_w * v / peak, 0.0)
             color = series_color(k, j) if multi else ONE_SERIES
             raw = series[k].get(cat, 0.0) if not (rest and i == len(cats) - 1) else sum(

@@ -13,6 +13,7 @@ from ftlint.reporters._common import RenderOptions, dumps_json, location_of, rul
 
 if TYPE_CHECKING:
     from ftlint.findings import Report
+    from ftlint.rule import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ftlint/ftlint"
@@ -27,7 +28,7 @@ def _cut(text: str, limit: int = 1024) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _descriptor(rule: type) -> dict[str, Any]:
+def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     family = FAMILIES.get(rule.code[2:3], "other") if rule.code.startswith("FT") else "plugin"
     tags = ["fine-tuning", family]
     props: dict[str, Any] = {"tags": tags, "precision": "high", "problem.severity": PROBLEM[rule.severity]}

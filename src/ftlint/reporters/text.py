@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
 
-def _style(text: str, options: RenderOptions, **kw: object) -> str:
-    return click.style(text, **kw) if options.color else text  # type: ignore[arg-type]
+def _style(text: str, options: RenderOptions, **kw: Any) -> str:
+    return click.style(text, **kw) if options.color else text
 
 
 def _finding(f: Finding, options: RenderOptions) -> list[str]:

@@ -187,7 +187,7 @@ class EvalMetricMismatch(Rule):
         if task == "classification":
             if kinds & FITTING["classification"] or "other" in kinds:
                 return
-            counts = ctx.labels("train").counts() if "train" in ctx.splits and ctx.labels("train") else {}
+            counts = labels.counts() if "train" in ctx.splits and (labels := ctx.labels("train")) else {}
             ratio = (max(counts.values()) / min(counts.values())) if counts else None
             imbalanced = ratio is not None and ratio >= self.options.imbalance_ratio
             suggestion = ("accuracy and macro-F1 (the classes are imbalanced: the largest is "
@@ -722,8 +722,8 @@ class MethodChoice(Rule):
         size = f"{params / 1e9:.1f}B"
         yield self.finding(
             f"full fine-tuning of {facts.name} ({size} parameters, {how}) on {rows:,} training rows: every weight is "
-            f"updated from little data, with optimizer state for all {size} parameters (about {params * 16 / 2**30:,.0f} "
-            "GiB in mixed precision)",
+            f"updated from little data, with optimizer state for all {size} parameters "
+            f"(about {params * 16 / 2**30:,.0f} GiB in mixed precision)",
             f"Use LoRA: {adapter_for(plan).lora_recipe()}. It trains well under 1% of the parameters, "
             "overfits and forgets less on small data, and needs a fraction of the memory; keep full fine-tuning for "
             f"datasets of {opts.min_rows:,}+ rows.",
@@ -741,8 +741,8 @@ class MethodChoice(Rule):
         rkey = lora.r.key or "lora_r"
         alpha_key = adapter.key("lora.alpha") or "lora_alpha"
         if r is not None and (r < opts.min_rank or r > opts.max_rank):
-            direction = "too small to hold the change" if r < opts.min_rank else "large enough to overfit, with " \
-                                                                                  "little gain over a lower rank"
+            direction = ("too small to hold the change" if r < opts.min_rank
+                         else "large enough to overfit, with little gain over a lower rank")
             yield self.finding(
                 f"LoRA rank `{rkey}: {r}` is outside {opts.min_rank}-{opts.max_rank}: {direction}",
                 f"Set `{rkey}` to 8-64 (16 is a common start) and `{alpha_key}` to 1-2x it.",

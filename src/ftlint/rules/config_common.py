@@ -87,16 +87,6 @@ def skip_invalid(*values: ConfigValue[Any]) -> None:
                        f"fix `{value.key}` as FT621 (invalid-config-value) says")
 
 
-def empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, tuple, dict)):
-        return len(value) == 0
-    return False
-
-
 def split_from_config(ctx: Context, split: str) -> bool:
     """The split's files were all named by the training config (not the command line/settings)."""
     return all(f.split_source.startswith("training config") for f in ctx.dataset(split).files)
@@ -111,7 +101,7 @@ def split_rows(ctx: Context, plan: TrainingPlan | None, split: str = "train") ->
     n = len(ds)
     cap = adapter_for(plan).samples_cap(plan) if plan is not None and split == "train" else None
     if cap is not None:
-        counts = np.bincount(np.asarray(ds.file_id, dtype=np.int64), minlength=len(ds.files)) if n else []
+        counts = np.bincount(np.asarray(ds.file_id, dtype=np.int64), minlength=len(ds.files)) if n else ()
         n = int(sum(min(int(c), cap) for c in counts))
     return n
 
@@ -143,5 +133,5 @@ def trained_rows(ctx: Context, plan: TrainingPlan | None) -> int | None:
 
 
 __all__ = ["FULL_METHODS", "LORA_METHODS", "PREFERENCE_STAGES", "RL_STAGES", "anchor", "at", "at_provenance",
-           "at_value", "carved_holdout", "config_path", "empty", "framework_label", "num", "require_plan",
+           "at_value", "carved_holdout", "config_path", "framework_label", "num", "require_plan",
            "skip_invalid", "split_from_config", "split_rows", "trained_rows"]

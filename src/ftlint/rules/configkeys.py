@@ -19,12 +19,12 @@ from ftlint.rules.config_common import (
     at,
     at_provenance,
     config_path,
-    empty,
     framework_label,
     require_plan,
 )
 from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import DeprecatedKey, TrainingPlan
+from ftlint.training.source import is_empty
 
 # -- FT608 ---------------------------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class DeprecatedOrUnknownKey(Rule):
                 metrics={"key": dk.key, "replacement": dk.replacement, "since": dk.since, "kind": "deprecated"},
             )
         for uk in plan.unknown_keys:
-            if empty(plan.get(uk.key)):
+            if is_empty(plan.get(uk.key)):
                 continue
             hint = f"; did you mean `{uk.suggestion}`?" if uk.suggestion else ""
             fix = (f"Rename it to `{uk.suggestion}`." if uk.suggestion
@@ -189,7 +189,7 @@ class NoPretrainedBase(Rule):
         adapter = adapter_for(plan)
         stage = (plan.stage.value or "").lower()
         if adapter.weights_key is not None:  # the weights are named by checkpoint files, not a model id
-            if not empty(plan.get(adapter.weights_key)):
+            if not is_empty(plan.get(adapter.weights_key)):
                 return
             builder = plan.model_builder.value or "the model builder"
             yield self.finding(
@@ -201,7 +201,7 @@ class NoPretrainedBase(Rule):
         if plan.base_model.is_set:
             return
         key, example = adapter.base_model_key, adapter.base_model_example
-        from_config = adapter.builds_from_config_name and not empty(plan.get("config_name"))
+        from_config = adapter.builds_from_config_name and not is_empty(plan.get("config_name"))
         if from_config:
             if stage == "pt":
                 return  # pretraining from scratch is what config_name is for

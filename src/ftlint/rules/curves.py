@@ -18,9 +18,9 @@ from typing import Any
 
 from ftlint.chartspec import Curve, Marker, Series
 from ftlint.context import Context
-from ftlint.model import Finding, Location
+from ftlint.grammar import plural
+from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
-from ftlint.model import Severity
 from ftlint.runs import analysis as an
 from ftlint.runs.analysis import fmt
 from ftlint.runs.model import EVAL_LOSS, LEARNING_RATE, TRAIN_LOSS, Point, Run, downsample, finite
@@ -143,7 +143,7 @@ class Why(str):
 
     fix: str = ""
 
-    def __new__(cls, reason: str, fix: str = "") -> "Why":
+    def __new__(cls, reason: str, fix: str = "") -> Why:
         obj = super().__new__(cls, reason)
         obj.fix = fix
         return obj
@@ -280,11 +280,11 @@ class Overfitting(_RunRule):
         fewer = ""
         key = adapter.fewer_epochs_key
         if epoch is not None and epoch >= 0.95 and key:
-            fewer = f"; or train {math.ceil(epoch - 0.05):g} epoch{'s' if math.ceil(epoch - 0.05) != 1 else ''} (`{key}`)"
-        message = (f"eval_loss rose {of.rise:.1%} from its minimum {fmt(m.value)} at step {m.step}{_epoch(run, m.step)} "
-                   f"to {fmt(of.last.value)} at step {of.last.step}, above it for the last {of.held} evaluations, "
-                   f"while the training loss kept falling ({fmt(of.train_at_min)} → {fmt(of.train_last)}): the run "
-                   f"overfit after step {m.step}")
+            fewer = f"; or train {plural(math.ceil(epoch - 0.05), 'epoch')} (`{key}`)"
+        message = (f"eval_loss rose {of.rise:.1%} from its minimum {fmt(m.value)} at step {m.step}"
+                   f"{_epoch(run, m.step)} to {fmt(of.last.value)} at step {of.last.step}, above it for the last "
+                   f"{of.held} evaluations, while the training loss kept falling ({fmt(of.train_at_min)} → "
+                   f"{fmt(of.train_last)}): the run overfit after step {m.step}")
         use = f"Use {where}" if saved is not False else f"The best weights are {where}"
         fix = (f"{use}: the run ends {of.rise:.1%} worse. Stop there next time with "
                f"{adapter.early_stopping_settings(patience)}{stop}{fewer}.")
@@ -364,13 +364,14 @@ class StoppedWhileImproving(_RunRule):
                    + ("was cut short" if cut else "ended") + " while still improving")
         if cut:
             fix = (f"Resume the run from its last checkpoint (`resume_from_checkpoint`) to finish its {total} steps; "
-                   f"with early stopping ({adapter_of(run).early_stopping_settings()}) it ends when the eval loss stops "
-                   "improving.")
+                   f"with early stopping ({adapter_of(run).early_stopping_settings()}) it ends when the eval loss "
+                   "stops improving.")
         else:
             fix = (f"Train longer (more epochs or steps) with early stopping so the run ends when the eval loss stops "
                    f"improving: {adapter_of(run).early_stopping_settings()}.")
         chart = run_curve(run, f"{run.shown}: still improving at step {imp.last.step}",
-                          [Marker(float(imp.last.step), f"last eval {fmt(imp.last.value)}", "mark", float(imp.last.value))])
+                          [Marker(float(imp.last.step), f"last eval {fmt(imp.last.value)}", "mark",
+                                  float(imp.last.value))])
         return [self.run_finding(run, message, fix, point=imp.last, chart=chart,
                                metrics={"gain": round(imp.gain, 6), "from_step": imp.start.step,
                                         "last_step": imp.last.step, "total_steps": total,
@@ -460,7 +461,8 @@ class Underfitting(_RunRule):
             fix = (f"Raise the learning rate{peak}, train for more steps, raise the LoRA rank or target more modules, "
                    "and check the loss mask keeps the response tokens.")
         chart = run_curve(run, f"{run.shown}: underfitting")
-        last = (an.evals(run) or finite(run.train_loss) or [None])[-1]
+        points = an.evals(run) or finite(run.train_loss)
+        last = points[-1] if points else None
         return [self.run_finding(run, message, fix, point=last, key=EVAL_LOSS if an.evals(run) else TRAIN_LOSS,
                                chart=chart, metrics={"kind": uf.kind, "train_start": _r(uf.start),
                                                      "train_end": _r(uf.end), "eval_last": _r(uf.eval_last)})]
@@ -639,11 +641,13 @@ class TooFewEvaluations(_RunRule):
         hint = adapter_of(run).evaluation_settings(every)
         if not ev:
             mem = an.memorising(run, o.memorise_below)
-            message = f"the log has no evaluation over {last or 0} steps: nothing shows whether the run over- or underfit"
+            message = (f"the log has no evaluation over {last or 0} steps: nothing shows whether the run over- or "
+                       "underfit")
             if mem is not None:
                 message += (f"; the training loss fell from {fmt(mem[0])} to {fmt(mem[1])}, towards zero: possibly "
                             "memorising the data (not proven without a validation loss)")
-            point = (finite(run.train_loss) or [None])[-1]
+            losses = finite(run.train_loss)
+            point = losses[-1] if losses else None
             key = TRAIN_LOSS
         else:
             steps = ", ".join(str(p.step) for p in ev)
@@ -653,7 +657,8 @@ class TooFewEvaluations(_RunRule):
             mem = None
         return [self.run_finding(run, message, f"Evaluate 5 to 10 times per run: {hint}.", point=point, key=key,
                                chart=run_curve(run, f"{run.shown}: {len(ev)} evaluation(s)"),
-                               metrics={"evaluations": len(ev), "steps": last, "possible_memorisation": mem is not None})]
+                               metrics={"evaluations": len(ev), "steps": last,
+                                        "possible_memorisation": mem is not None})]
 
 
 # -- FT806 ----------------------------------------------------------------------------------------------
@@ -734,7 +739,8 @@ class BestCheckpointNotKept(_RunRule):
                     f"step {best.step})")
         if not problems and run.plan is not None and load_best is not True and not tracked:
             problems.append(f"the config does not load the best checkpoint at the end (`load_best_model_at_end` is "
-                            f"{'false' if load_best is False else 'unset'}), so the run ends on step {last.step}'s weights")
+                            f"{'false' if load_best is False else 'unset'}), so the run ends on step {last.step}'s "
+                            "weights")
         if not problems:
             return []
         message = (f"the best eval_loss {fmt(best.value)} is at step {best.step}{_epoch(run, best.step)}, the last "
@@ -807,14 +813,16 @@ class MetricAndLossDisagree(_RunRule):
         chosen = _plan_value(run, "early_stopping", "metric_for_best_model")
         selected = ""
         if run.best_step is not None:
-            by = "the loss" if run.best_step == d.loss_best.step else d.metric if run.best_step == d.metric_best.step else None
-            selected = f"; the run selected step {run.best_step} ({run.best_checkpoint}" + (f", by {by})" if by else ")")
+            by = ("the loss" if run.best_step == d.loss_best.step
+                  else d.metric if run.best_step == d.metric_best.step else None)
+            selected = (f"; the run selected step {run.best_step} ({run.best_checkpoint}"
+                        + (f", by {by})" if by else ")"))
         elif chosen:
             selected = f"; the config selects by {chosen}"
         better = "higher" if d.direction == "max" else "lower"
         loss_worse = ((d.loss_at_metric_best - d.loss_best.value) / d.loss_best.value) if d.loss_best.value > 0 else 0.0
-        message = (f"{d.metric} is best at step {d.metric_best.step} ({fmt(d.metric_best.value)}), the eval loss at step "
-                   f"{d.loss_best.step} ({fmt(d.loss_best.value)}); at the loss's best step {d.metric} is "
+        message = (f"{d.metric} is best at step {d.metric_best.step} ({fmt(d.metric_best.value)}), the eval loss at "
+                   f"step {d.loss_best.step} ({fmt(d.loss_best.value)}); at the loss's best step {d.metric} is "
                    f"{fmt(d.metric_at_loss_best)}, {d.gap:.1%} worse, and at the metric's best the loss is "
                    f"{loss_worse:.1%} higher{selected}")
         metric_key = d.metric
@@ -827,7 +835,8 @@ class MetricAndLossDisagree(_RunRule):
             Marker(float(d.metric_best.step), f"best {d.metric}", "best")], metric=d.metric)
         return [self.run_finding(run, message, fix, point=d.metric_best, key=d.metric, chart=chart,
                                metrics={"metric": d.metric, "metric_best_step": d.metric_best.step,
-                                        "metric_best": round(d.metric_best.value, 6), "loss_best_step": d.loss_best.step,
+                                        "metric_best": round(d.metric_best.value, 6),
+                                        "loss_best_step": d.loss_best.step,
                                         "metric_at_loss_best": round(d.metric_at_loss_best, 6), "gap": round(d.gap, 6),
                                         "selected_step": run.best_step})]
 
@@ -893,10 +902,10 @@ class LossScaleArtefact(_RunRule):
         matches = ""
         if isinstance(ga, (int, float)) and ga > 1 and abs(sa.ratio - ga) <= 0.15 * ga:
             matches = f"; it matches gradient_accumulation_steps {ga:g}"
-        message = (f"the training loss is {sa.ratio:.1f}x the eval loss at each of the last {len(sa.pairs)} evaluations "
-                   f"(train/eval: {pairs}){matches}: a logging or loss-scaling artefact (a loss multiplied by gradient-accumulation "
-                   "steps or devices, or summed), not underfitting; training and eval losses are not comparable in "
-                   "this log")
+        message = (f"the training loss is {sa.ratio:.1f}x the eval loss at each of the last {len(sa.pairs)} "
+                   f"evaluations (train/eval: {pairs}){matches}: a logging or loss-scaling artefact (a loss multiplied "
+                   "by gradient-accumulation steps or devices, or summed), not underfitting; training and eval "
+                   "losses are not comparable in this log")
         fix = ("Compare trends, not levels, in this log; upgrade transformers to 4.46.1 or later (the "
                "gradient-accumulation loss fix) and check that a custom compute_loss returns a mean, not a sum.")
         return [self.run_finding(run, message, fix, point=an.evals(run)[-1], key=TRAIN_LOSS,
@@ -968,9 +977,9 @@ class LearningRateSchedule(_RunRule):
             escalate = True
             why = "a warm-up that never ends"
         else:
-            message = (f"the learning rate stayed at {fmt(s.last.value)} ({s.last.value / s.peak.value:.0%} of its peak "
-                       f"{fmt(s.peak.value)}) to the last step {s.last.step}: the schedule never decayed, so the run ends "
-                       "on weights taken at full learning rate")
+            message = (f"the learning rate stayed at {fmt(s.last.value)} ({s.last.value / s.peak.value:.0%} of its "
+                       f"peak {fmt(s.peak.value)}) to the last step {s.last.step}: the schedule never decayed, so "
+                       "the run ends on weights taken at full learning rate")
             fix = ("Use a decaying schedule (`lr_scheduler_type: cosine` or `linear`) unless a constant one is "
                    "intended; with a constant schedule, choose the checkpoint by its eval loss.")
             escalate, why = False, None
@@ -1023,11 +1032,11 @@ class DamagedRunLog(_RunRule):
         first = middle[0] if middle else bad[0]
         lines = ", ".join(str(b.line) for b in bad[:5] if b.line) + (", …" if len(bad) > 5 else "")
         where = f"line{'s' if len(bad) != 1 else ''} {lines}" if lines else "the end"
-        message = (f"{len(bad)} line{'s' if len(bad) != 1 else ''} of the log could not be read ({where}: {first.reason})"
+        message = (f"{plural(len(bad), 'line')} of the log could not be read ({where}: {first.reason})"
                    + ("" if middle else ", at the end of the file: the run was likely killed while writing it")
                    + f"; the curves use the {run.records} entries that could be read")
-        return [self.run_finding(run, message, "Use an intact copy of the log (or the one in the run's last checkpoint) "
-                                             "if the lost lines matter.",
+        return [self.run_finding(run, message, "Use an intact copy of the log (or the one in the run's last "
+                                             "checkpoint) if the lost lines matter.",
                                point=Point(0, 0.0, None, first.line), key="log", escalate=bool(middle),
                                escalated_by="lines in the middle of the log are damaged" if middle else None,
                                metrics={"bad_lines": len(bad), "read": run.records, "at_end_only": not middle})]

@@ -15,7 +15,7 @@ from ftlint.data.dataset import Dataset
 from ftlint.data.schema import TOOLS_DIGEST
 from ftlint.features.lsh import clusters
 from ftlint.features.text import normalize
-from ftlint.grammar import with_article
+from ftlint.grammar import plural, with_article
 from ftlint.model import Finding, Row, Severity
 from ftlint.remedies import DropRows, RowRef, row_refs
 from ftlint.rule import Need, Rule
@@ -92,8 +92,9 @@ class ExactDuplicates(Rule):
             largest = max(len(g) for g in groups)
             yield self.finding(
                 f"{len(rows):,} of {n:,} {split} examples ({fraction:.1%}) are exact copies of another "
-                f"({_plural(len(groups), 'group')}, largest {largest})",
-                "Keep the first of each group and drop the copies listed here (every one is in the JSON report's rows).",
+                f"({plural(len(groups), 'group')}, largest {largest})",
+                "Keep the first of each group and drop the copies listed here (every one is in the JSON report's "
+                "rows).",
                 rows=rows, total=n, escalate=fraction > self.options.error_fraction, split=split,
                 metrics={
                     "groups": [[[ds.path(i), int(ds.index[i])] for i in g] for g in groups],
@@ -123,10 +124,6 @@ def duplicate_chart(ds: Dataset, title: str, groups: list[list[int]], split: str
 def _ref(ds: Dataset, i: int) -> dict[str, Any]:
     """How a row is pointed at from another row's ``extra``."""
     return {"path": ds.path(i), "index": int(ds.index[i]), "line": ds.line_of(i)}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class NearDuplicates(Rule):
@@ -234,7 +231,7 @@ class NearDuplicates(Rule):
             largest = max(len(g) for g in groups)
             yield self.finding(
                 f"{len(rows):,} of {n:,} {split} examples ({fraction:.1%}) are near-copies of another "
-                f"(Jaccard >= {self.options.threshold:g}; {_plural(len(groups), 'group')}, largest {largest})",
+                f"(Jaccard >= {self.options.threshold:g}; {plural(len(groups), 'group')}, largest {largest})",
                 "Keep one example per group and drop the others listed here (each names the row it nearly "
                 "copies); the JSON report's metrics.groups lists every group.",
                 rows=rows, total=n, escalate=fraction > self.options.error_fraction, split=split,

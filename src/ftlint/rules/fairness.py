@@ -82,7 +82,7 @@ def numeric_edges(values: Sequence[float], bins: int, edges: Sequence[float] | N
     numbers when the values are). Equal widths, not quantiles: quantile bins hold equal counts by
     construction, so they could never show an under-represented range (few rows over 65)."""
     if edges:
-        inner = sorted(set(float(e) for e in edges))
+        inner = sorted({float(e) for e in edges})
         return [-math.inf, *inner, math.inf]
     lo, hi = float(min(values)), float(max(values))
     if lo == hi:
@@ -123,7 +123,7 @@ def group_column(ctx: Context, split: str, column: str, bins: int, max_categorie
             how = "bins at the given edges" if fixed else "equal-width bins"
             return GroupColumn(column, out, f"column '{column}' in {len(labels)} {how}",
                                tuple(c for c in cuts if math.isfinite(c)))
-        norm = [None if v is None else (_fmt(_number(v)) if numeric and _number(v) is not None else str(v).strip())
+        norm = [None if v is None else (_fmt(nv) if numeric and (nv := _number(v)) is not None else str(v).strip())
                 for v in vals]
         return GroupColumn(column, norm, f"column '{column}'")
 
@@ -150,7 +150,7 @@ def sensitive_columns(ctx: Context, split: str, code: str) -> list[str]:
     return columns
 
 
-def _location(ctx: Context, split: str, key: str) -> Location:
+def _location(ctx: Context, split: str, key: str | None) -> Location:
     ds = ctx.dataset(split)
     return Location(path=ds.files[0].path if len(ds.files) == 1 else None, line=None, key=key)
 
@@ -604,7 +604,8 @@ class DemographicTermSkew(Rule):
                 + f"{drift}; {len(idx):,} rows mention only '{top}' terms",
                 f"Add rows about the less-mentioned group ('{bottom}'), rewrite some replies in neutral or swapped "
                 "terms (counterfactual augmentation), or keep generated replies neutral unless the prompt sets the "
-                f"group; the lexicon is {lex.source} (extend or replace it with [lexicons] {lex.name} = \"file.toml\").",
+                f"group; the lexicon is {lex.source} (extend or replace it with [lexicons] {lex.name} = "
+                "\"file.toml\").",
                 location=_location(ctx, SPLIT, lex.name), rows=rows, affected=len(idx), total=len(ds),
                 escalate=ratio > o.warn_ratio, split=SPLIT,
                 metrics={"lexicon": lex.name, "lexicon_source": lex.source, "counts": total,

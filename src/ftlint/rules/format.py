@@ -20,22 +20,19 @@ from ftlint.data.schema import (
     USER,
 )
 from ftlint.findings import row_fingerprint
-from ftlint.grammar import with_article
+from ftlint.grammar import plural, with_article
 from ftlint.model import Finding, Location, Row, Severity
 from ftlint.remedies import DropRows, row_refs
 from ftlint.rule import Need, Rule
 
 SHOW = 5
 #: what ``ftlint fix`` lists for the rows FT001 and FT002 drop (counted together)
-DROP_UNREADABLE = ("drop unreadable", "unreadable records and records that do not match the file's format (FT001, FT002)")
+DROP_UNREADABLE = ("drop unreadable",
+                   "unreadable records and records that do not match the file's format (FT001, FT002)")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _verb(n: int, plural: str, singular: str) -> str:
-    return singular if n == 1 else plural
+def _verb(n: int, many: str, one: str) -> str:
+    return one if n == 1 else many
 
 
 class UnreadableRecord(Rule):
@@ -89,20 +86,20 @@ class UnreadableRecord(Rule):
                 f = ds.files[fid]
                 first = rows[0]
                 at = f"line {first.line}" if first.line else f"record {first.index + 1}"
-                message = (f"{_plural(len(rows), 'record')} of {f.path} cannot be read"
+                message = (f"{plural(len(rows), 'record')} of {f.path} cannot be read"
                            f" (first at {at}: {first.extra['reason']})")
                 fix = "Repair or remove the reported records; each row below says what is wrong with it."
                 undecodable, encoding = encoding_of(r.extra["reason"] for r in rows)
                 if undecodable:
                     out = shlex.quote(_utf8_name(f.path))
                     if encoding is not None:
-                        message += (f"; {_plural(undecodable, 'record')} {_verb(undecodable, 'are', 'is')} not UTF-8 "
+                        message += (f"; {plural(undecodable, 'record')} {_verb(undecodable, 'are', 'is')} not UTF-8 "
                                     f"and the file looks like {encoding}")
                         fix = (f"Convert the file to UTF-8: `iconv -f {ICONV_NAMES[encoding]} -t UTF-8 "
                                f"{shlex.quote(f.path)} > {out}` (check a few converted rows), then use the "
                                f"converted file. {fix}")
                     else:
-                        message += f"; {_plural(undecodable, 'record')} {_verb(undecodable, 'are', 'is')} not UTF-8"
+                        message += f"; {plural(undecodable, 'record')} {_verb(undecodable, 'are', 'is')} not UTF-8"
                         fix = (f"Find the file's encoding (`file -i {shlex.quote(f.path)}`) and convert it to UTF-8: "
                                f"`iconv -f <encoding> -t UTF-8 {shlex.quote(f.path)} > {out}`. {fix}")
                 yield self.finding(message, fix, rows=rows, total=max(f.records, 1), split=split,
@@ -171,7 +168,7 @@ class SchemaMismatch(Rule):
                 f = ds.files[fid]
                 fmt = FORMATS_BY_NAME.get(f.format)
                 yield self.finding(
-                    f"{_plural(len(rows), 'record')} of {f.path} {_verb(len(rows), 'do', 'does')} not match its format "
+                    f"{plural(len(rows), 'record')} of {f.path} {_verb(len(rows), 'do', 'does')} not match its format "
                     f"'{f.format}'" + (f" ({fmt.description})" if fmt else ""),
                     "Fix the reported records (each row lists its problems). If the format was detected "
                     "wrongly, set [dataset] format = \"...\" or map columns with [dataset.columns].",
@@ -232,7 +229,7 @@ class EmptyField(Rule):
                          if not t.strip()]
                 kind = ds.kind_of(i)
                 if kind == "preference":
-                    if ds.rejected[i] is not None and not ds.rejected[i].strip():  # type: ignore[union-attr]
+                    if (rejected := ds.rejected[i]) is not None and not rejected.strip():
                         empty.append("rejected side")
                     if empty and empty[-1].startswith("assistant turn") and int(empty[-1].split()[-1]) == len(roles):
                         empty[-1] = "chosen side"
@@ -245,7 +242,7 @@ class EmptyField(Rule):
                     rows.append(ctx.row(split, i, self.code, extra={"empty": empty}))
             if rows:
                 yield self.finding(
-                    f"{_plural(len(rows), 'row')} of the {split} split {_verb(len(rows), 'have', 'has')} empty fields "
+                    f"{plural(len(rows), 'row')} of the {split} split {_verb(len(rows), 'have', 'has')} empty fields "
                     f"({', '.join(rows[0].extra['empty'])} in the first)",
                     "Fill in or remove these rows (every one is in the JSON report's rows).",
                     rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
@@ -333,7 +330,8 @@ class ChatStructure(Rule):
                     no_user.append(ctx.row(split, i, self.code, extra={"problems": ["no user turn"]}))
             if errors:
                 yield self.finding(
-                    f"{_plural(len(errors), 'conversation')} in the {split} split {_verb(len(errors), 'have', 'has')} a broken structure "
+                    f"{plural(len(errors), 'conversation')} in the {split} split "
+                    f"{_verb(len(errors), 'have', 'has')} a broken structure "
                     f"({errors[0].extra['problems'][0]} in the first)",
                     "Repair the turn order of the reported conversations: known roles only, system first, "
                     "alternating user and assistant turns, ending with the assistant's reply.",
@@ -342,7 +340,8 @@ class ChatStructure(Rule):
                 )
             if no_user:
                 f = self.finding(
-                    f"{_plural(len(no_user), 'conversation')} in the {split} split {_verb(len(no_user), 'have', 'has')} no user turn",
+                    f"{plural(len(no_user), 'conversation')} in the {split} split "
+                    f"{_verb(len(no_user), 'have', 'has')} no user turn",
                     "Add the user message the assistant is answering, or drop these rows; a model trained "
                     "on them learns to speak unprompted.",
                     rows=no_user, total=len(ds), split=split,

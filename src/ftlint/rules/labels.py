@@ -16,6 +16,7 @@ from ftlint.context import Context, LabelInfo, input_text
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import PROMPT_MISMATCH
 from ftlint.features.drift import rounded
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.duplicates import duplicate_chart
@@ -93,8 +94,8 @@ class InconsistentLabelFormat(Rule):
         if not variants:
             return
         canonical = {v: vs[0] for vs in variants.values() for v in vs}
-        group_list = [{"canonical": vs[0], "variants": {v: totals[v] for v in vs}}
-                      for vs in sorted(variants.values(), key=lambda vs: first_seen[vs[0]])]
+        group_list: list[dict[str, Any]] = [{"canonical": vs[0], "variants": {v: totals[v] for v in vs}}
+                                             for vs in sorted(variants.values(), key=lambda vs: first_seen[vs[0]])]
         for split, values in per_split.items():
             rows: list[Row] = []
             seen: Counter[str] = Counter()
@@ -108,7 +109,7 @@ class InconsistentLabelFormat(Rule):
             if not rows:
                 continue
             shown = "; ".join(
-                " / ".join(f"{v!r} ({n:,})" for v, n in g["variants"].items())  # type: ignore[attr-defined]
+                " / ".join(f"{v!r} ({n:,})" for v, n in g["variants"].items())
                 for g in group_list[:5]
             )
             more = f" and {len(group_list) - 5} more groups" if len(group_list) > 5 else ""
@@ -125,10 +126,6 @@ class InconsistentLabelFormat(Rule):
 
 def _ref(ds: Dataset, i: int) -> dict[str, Any]:
     return {"path": ds.path(i), "index": int(ds.index[i]), "line": ds.line_of(i)}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def labels_disagree(label_sets: Iterable[set[int]]) -> bool:
@@ -224,7 +221,7 @@ class ConflictingLabels(Rule):
         if not conflicts:
             return
         rows: list[Row] = []
-        groups = []
+        groups: list[dict[str, Any]] = []
         for k, g in enumerate(conflicts):
             counts = Counter(names[int(x)] for x in ids[g])
             labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -233,10 +230,10 @@ class ConflictingLabels(Rule):
                 rows.append(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}))
         first = groups[0]
-        example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())  # type: ignore[attr-defined]
+        example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())
         what = "prompt and completion" if ds.kind_of(int(conflicts[0][0])) == "kto" else "input"
         yield self.finding(
-            f"{_plural(len(rows), split + ' row')} in {_plural(len(conflicts), 'group')} give the same {what} "
+            f"{plural(len(rows), split + ' row')} in {plural(len(conflicts), 'group')} give the same {what} "
             f"different labels (first: {example}); labels from {info.source}",
             "Decide the right label for each group (re-annotate, or take the majority of annotators) and keep one "
             "row per input; every row of every group is listed.",
@@ -269,7 +266,7 @@ class ConflictingLabels(Rule):
                         "group": k, "swapped_with": _ref(ds, theirs[0])}))
         rows.sort(key=lambda r: (r.extra["group"], r.index))
         yield self.finding(
-            f"{_plural(len(rows), split + ' preference pair')} in {_plural(len(groups), 'group')} have the same prompt "
+            f"{plural(len(rows), split + ' preference pair')} in {plural(len(groups), 'group')} have the same prompt "
             "with chosen and rejected swapped",
             "Keep the orientation that is right for each group (check the annotation) and drop the other rows.",
             rows=rows, total=len(ds), split=split,
@@ -388,7 +385,7 @@ class LikelyMislabeled(Rule):
                     "suggested_confidence": round(float(noise.probs[k, suggested[k]]), 4)}))
             modelled = int(noise.rows.size)
             yield self.finding(
-                f"{_plural(len(rows), split + ' row')} of {modelled:,} modelled look mislabelled: a cross-validated "
+                f"{plural(len(rows), split + ' row')} of {modelled:,} modelled look mislabelled: a cross-validated "
                 f"classifier confidently predicts another label (labels from {info.source})",
                 "Review the listed rows (lowest self_confidence first) and correct or drop the wrong labels; treat "
                 "them as a review queue, not as ground truth.",
@@ -479,7 +476,8 @@ class PreferencePairProblems(Rule):
                 rows = [ctx.row(split, i, self.code, text=ds.response(i), extra={"problem": "identical sides"})
                         for i in same]
                 yield self.finding(
-                    f"{_plural(len(rows), split + ' preference pair')} {'has' if len(rows) == 1 else 'have'} identical chosen and rejected sides "
+                    f"{plural(len(rows), split + ' preference pair')} {'has' if len(rows) == 1 else 'have'} "
+                    "identical chosen and rejected sides "
                     "(after normalisation)",
                     "Drop these pairs or give each a genuinely worse rejected answer: an identical pair teaches "
                     "no preference.",
@@ -492,7 +490,8 @@ class PreferencePairProblems(Rule):
                     rows = [ctx.row(split, i, self.code, extra={"problem": "different prompts",
                                                                 "detail": mismatch[i]}) for i in bad]
                     yield self.finding(
-                        f"{_plural(len(rows), split + ' preference pair')} {'gives' if len(rows) == 1 else 'give'} chosen and rejected different prompts "
+                        f"{plural(len(rows), split + ' preference pair')} {'gives' if len(rows) == 1 else 'give'} "
+                        "chosen and rejected different prompts "
                         f"({mismatch[bad[0]]} in the first)",
                         "Rebuild these pairs so that both sides answer the same prompt (give the prompt once, in "
                         "`prompt`, and only the answers in chosen/rejected).",
@@ -578,7 +577,7 @@ class NearDuplicateConflicts(Rule):
                 rows.extend(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}) for i in g)
             yield self.finding(
-                f"{_plural(len(rows), split + ' row')} in {_plural(len(found), 'group')} of near-identical inputs "
+                f"{plural(len(rows), split + ' row')} in {plural(len(found), 'group')} of near-identical inputs "
                 f"(Jaccard >= {self.options.threshold:g}) carry labels that disagree; labels from {info.source}",
                 "Review each group: correct the wrong labels, or, if the small difference really changes the label, "
                 "add enough such contrastive examples to teach it.",

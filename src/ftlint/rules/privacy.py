@@ -18,6 +18,7 @@ from ftlint.chartspec import bars
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Rule
 
@@ -116,18 +117,15 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
     return ctx.artifact("privacy_scan", split, {"version": 1}, compute, disk=_SCAN_SCHEMA)
 
 
-def _plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"{n:,} {word}"
-    return f"{n:,} {word}{'es' if word.endswith(('ss', 'sh', 'ch', 'x')) else 's'}"
-
-
 class _PrivacyRule(Rule):
     """Shared body of FT701 and FT702 (not registered)."""
 
     abstract = True
     family = ""
+    #: what the message says the rows contain
     what = ""
+    #: the finding's fix
+    remedy_text = ""
 
     def _ignored(self) -> set[str]:
         return set(getattr(self.options, "ignore_kinds", None) or [])
@@ -172,11 +170,33 @@ class _PrivacyRule(Rule):
             }))
         return rows, hits_by_kind, rows_by_kind, first
 
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        error_fraction = getattr(self.options, "error_fraction", None)  # FT701 escalates; FT702 is an error
+        for split in ctx.splits:
+            n = len(ctx.dataset(split))
+            rows, hits_by_kind, rows_by_kind, first = self._rows(ctx, split)
+            if not rows:
+                continue
+            share = len(rows) / max(n, 1)
+            metrics: dict[str, Any] = {"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind),
+                                       "rows": len(rows), "fraction": round(share, 6)}
+            if error_fraction is not None:
+                metrics["error_fraction"] = error_fraction
+            yield self.finding(
+                f"{plural(len(rows), 'row')} ({share:.1%}) of the {split} split "
+                f"{'contains' if len(rows) == 1 else 'contain'} {self.what} "
+                f"({self._breakdown(hits_by_kind)}); the first in {first}",
+                self.remedy_text,
+                rows=rows, total=n, split=split, escalate=error_fraction is not None and share > error_fraction,
+                metrics=metrics,
+                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
+            )
+
     @staticmethod
     def _breakdown(hits_by_kind: Counter[str]) -> str:
         from ftlint.features.pii import LABELS
 
-        return ", ".join(_plural(n, LABELS[k]) for k, n in hits_by_kind.most_common())
+        return ", ".join(plural(n, LABELS[k]) for k, n in hits_by_kind.most_common())
 
 
 class PersonalData(_PrivacyRule):
@@ -234,7 +254,7 @@ class PersonalData(_PrivacyRule):
     placeholder or a consistent fake (`[EMAIL]`, Faker), or drop the rows. Scrub the source
     the data came from too. If a kind is expected and allowed (e.g. public office addresses),
     leave it out with `ignore-kinds = ["address"]`.
-    """
+    """  # noqa: E501 - the example is a record, one line as in the file
 
     code = "FT701"
     name = "personal-data"
@@ -242,6 +262,10 @@ class PersonalData(_PrivacyRule):
     severity = Severity.WARNING
     escalation = "error_fraction"
     family = "pii"
+    what = "personal data"
+    remedy_text = ("Remove or pseudonymise personal data before training: replace each match with a placeholder or a "
+                   "consistent fake, or drop the rows; scrub the source too. Allowed kinds can be left out with "
+                   "[rules.personal-data] ignore-kinds = [...].")
     option_help = {
         "error_fraction": "an error (escalated severity) when more than this share of a split's rows has personal data",
         "ignore_kinds": "kinds not to report: email, phone, card, ssn, ip, address",
@@ -252,26 +276,6 @@ class PersonalData(_PrivacyRule):
         error_fraction: float = 0.01
         ignore_kinds: list[str] | None = None
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        for split in ctx.splits:
-            ds = ctx.dataset(split)
-            rows, hits_by_kind, rows_by_kind, first = self._rows(ctx, split)
-            if not rows:
-                continue
-            n = len(ds)
-            share = len(rows) / max(n, 1)
-            yield self.finding(
-                f"{_plural(len(rows), 'row')} ({share:.1%}) of the {split} split {'contains' if len(rows) == 1 else 'contain'} personal data "
-                f"({self._breakdown(hits_by_kind)}); the first in {first}",
-                "Remove or pseudonymise personal data before training: replace each match with a placeholder or a "
-                "consistent fake, or drop the rows; scrub the source too. Allowed kinds can be left out with "
-                "[rules.personal-data] ignore-kinds = [...].",
-                rows=rows, total=n, split=split, escalate=share > self.options.error_fraction,
-                metrics={"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind),
-                         "rows": len(rows), "fraction": round(share, 6),
-                         "error_fraction": self.options.error_fraction},
-                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
-            )
 
 
 class Secrets(_PrivacyRule):
@@ -324,30 +328,16 @@ class Secrets(_PrivacyRule):
     summary = "Credentials in the data: API keys, tokens, private keys, passwords"
     severity = Severity.ERROR
     family = "secret"
+    what = "credentials"
+    remedy_text = ("Revoke and rotate every credential found now (it is exposed already, also in any repository the "
+                   "data was in), then replace each with a placeholder (an environment variable, YOUR_API_KEY) or "
+                   "drop the rows.")
     option_help = {"ignore_kinds": "kinds not to report, e.g. jwt, keyed-secret, url-credentials"}
 
     @dataclass
     class Options:
         ignore_kinds: list[str] | None = None
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        for split in ctx.splits:
-            ds = ctx.dataset(split)
-            rows, hits_by_kind, rows_by_kind, first = self._rows(ctx, split)
-            if not rows:
-                continue
-            n = len(ds)
-            yield self.finding(
-                f"{_plural(len(rows), 'row')} ({len(rows) / max(n, 1):.1%}) of the {split} split {'contains' if len(rows) == 1 else 'contain'} credentials "
-                f"({self._breakdown(hits_by_kind)}); the first in {first}",
-                "Revoke and rotate every credential found now (it is exposed already, also in any repository the "
-                "data was in), then replace each with a placeholder (an environment variable, YOUR_API_KEY) or drop "
-                "the rows.",
-                rows=rows, total=n, split=split,
-                metrics={"hits_by_kind": dict(hits_by_kind), "rows_by_kind": dict(rows_by_kind), "rows": len(rows),
-                         "fraction": round(len(rows) / max(n, 1), 6)},
-                charts=[*bars("hits by kind", {split: hits_by_kind}), *bars("rows by kind", {split: rows_by_kind})],
-            )
 
 
 __all__ = ["FieldHits", "PersonalData", "PrivacyScan", "Secrets", "field_label", "privacy_scan"]

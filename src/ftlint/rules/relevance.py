@@ -18,16 +18,13 @@ import numpy as np
 from ftlint.chartspec import ChartSpec, Projection, bars
 from ftlint.context import Context
 from ftlint.features.drift import describe_auc, low_outliers, two_proportion_p
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Need, Rule, Skip
 
 #: rules that embed text (an --embedding-model that cannot be loaded stops the run before them)
 EMBEDDING_RULES = ("FT401", "FT402", "FT403")
 TEXT_CHOICES = ("prompt", "response", "full")
-HOW_TO_REFERENCE = ("pass a sample of the real task (production prompts, the eval set) with `--reference "
-                    "prompts.jsonl` or set reference = \"prompts.jsonl\" in ftlint.toml; texts are embedded with the "
-                    "built-in TF-IDF unless `--embedding-model PATH` (or embedding-model = \"PATH\") names a local "
-                    "transformers encoder")
 
 LANGUAGE_NAMES = {
     "en": "English", "zh": "Chinese", "es": "Spanish", "fr": "French", "de": "German", "ja": "Japanese",
@@ -40,10 +37,6 @@ LANGUAGE_NAMES = {
 def _lang(code: str) -> str:
     name = LANGUAGE_NAMES.get(code)
     return f"{name} ({code})" if name else code
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _check_text(text: str) -> None:
@@ -333,7 +326,7 @@ class OffTopicExamples(Rule):
         checked = (f"{len(used):,} checked (a seeded sample of {len(ea):,} of the {ea.total:,} training rows)"
                    if ea.sampled else _sampled(ea, len(used), "training"))
         yield self.finding(
-            f"{_plural(len(rows), 'training example')} of {checked} are outliers: their nearest neighbour in "
+            f"{plural(len(rows), 'training example')} of {checked} are outliers: their nearest neighbour in "
             f"{against} has cosine similarity below {threshold:.3f} (the median example's is {med:.3f}), "
             f"embedded with {ea.model}",
             "Read the listed rows (most isolated first) and drop those that do not belong to the task; if they "

@@ -92,7 +92,7 @@ class TruncatedReply(Rule):
     Regenerate the reported replies with a higher token limit (or drop them), and check the step
     that produced them: the generation's `max_tokens`, its stop sequences, or a script that cut
     text at a fixed length. A reply that starts mid-sentence lost its beginning the same way.
-    """
+    """  # noqa: E501 - the example is a record, one line as in the file
 
     code = "FT009"
     name = "truncated-reply"
@@ -149,7 +149,8 @@ class TruncatedReply(Rule):
             end_share, start_share = clean / n, starts / n
             if end_share < o.min_clean_share and start_share < o.min_clean_share:
                 reasons.append(f"{split}: only {end_share:.0%} of its replies end with terminal punctuation "
-                               f"(labels, short answers, code or lists: a cut reply cannot be told from a finished one)")
+                               "(labels, short answers, code or lists: a cut reply cannot be told from a finished "
+                               "one)")
                 continue
             judged_any = True
             long_words = int(o.long_fraction * float(np.quantile(np.asarray(lengths), o.long_quantile)))
@@ -229,7 +230,7 @@ class RefusalBoilerplate(Rule):
     Drop the reported rows, or regenerate their replies with a system prompt that asks for a
     direct answer; keep refusals only where refusing is the behaviour you want to teach (and then
     ignore FT010 for that file).
-    """
+    """  # noqa: E501 - the example is a record, one line as in the file
 
     code = "FT010"
     name = "refusal-boilerplate"

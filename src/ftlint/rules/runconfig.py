@@ -70,7 +70,7 @@ class NoCheckpointSaved(Rule):
         key = prov.key if prov is not None else "save_strategy"
         line = prov.line if prov is not None else plan.key_lines.get("save_strategy")
         epochs = plan.epochs.value
-        length = (f"{plan.max_steps.value:,} steps" if plan.max_steps.is_set and plan.max_steps.value > 0
+        length = (f"{plan.max_steps.value:,} steps" if (plan.max_steps.value or 0) > 0
                   else f"{epochs:g} epoch{'s' if epochs != 1 else ''}" if epochs else "the whole run")
         fix = adapter_for(plan).checkpoint_recipe()
         yield self.finding(

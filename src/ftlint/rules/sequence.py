@@ -10,6 +10,7 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME
+from ftlint.grammar import plural
 from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.config_common import require_plan
@@ -44,10 +45,6 @@ def _config_location(plan: TrainingPlan | None, value: ConfigValue[Any], fallbac
         key = fallback_key or ""
         return Location(path=plan.file, line=plan.key_lines.get(key) if key else None, key=key or None)
     return Location(path=None)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class SequenceTooLong(Rule):
@@ -119,6 +116,7 @@ class SequenceTooLong(Rule):
             location = Location(path=None)
             eval_length = max_length
         else:
+            assert plan is not None  # no config and no max-length option: skipped above
             seq = plan.sequence
             if seq.max_length.invalid:
                 raise Skip(f"`{seq.max_length.key}` in the training config is not a valid length (FT621 reports it)",
@@ -134,7 +132,7 @@ class SequenceTooLong(Rule):
             max_length = int(seq.max_length.value)
             key_name = seq.max_length.key or "max length"
             location = _config_location(plan, seq.max_length, length_key)
-            eval_length = int(seq.eval_max_length.value) if seq.eval_max_length.is_set else max_length
+            eval_length = int(v) if (v := seq.eval_max_length.value) is not None else max_length
             if seq.is_default:
                 default_note = f" ({_fw(plan)}'s default: the config does not set it)"
         if plan is not None:
@@ -196,9 +194,7 @@ class SequenceTooLong(Rule):
         }.get(truncation, "what the trainer does with them is unknown (counted as cut at the end)")
         if plan is not None:
             consequence += adapter_for(plan).truncation_note(plan, truncation)
-        if truncation == "raise":
-            loss = ""
-        elif truncation == "packed_split":
+        if truncation in ("raise", "packed_split"):
             loss = ""
         else:
             loss = f", losing {lost_total:,} of their {response_total:,} response tokens"
@@ -214,10 +210,10 @@ class SequenceTooLong(Rule):
             if handle is not None and handle.template_note:
                 how_counted += f"; {handle.template_note}"
             if tl.template_failures:
-                how_counted += (f"; {_plural(tl.template_failures, 'row')} the chat template refused "
+                how_counted += (f"; {plural(tl.template_failures, 'row')} the chat template refused "
                                 f"({tl.template_error or 'an error'}) counted as plain text")
         message = (
-            f"{len(over):,} of {_plural(n, split + ' example')} ({fraction:.1%}) exceed {key_name} = {limit:,} "
+            f"{len(over):,} of {plural(n, split + ' example')} ({fraction:.1%}) exceed {key_name} = {limit:,} "
             f"tokens{default_note}; the longest has {longest:,} tokens ({how_counted}). {consequence}{loss}."
         )
         if tl.is_estimate:
@@ -296,7 +292,7 @@ class ChatTemplateMissing(Rule):
         keys = adapter.chat_template_hint
         rows = [ctx.row("train", i, self.code) for i in chat[:SHOW]]
         yield self.finding(
-            f"the training data is chat ({_plural(len(chat), 'conversation')}), but {handle.describe()} has no "
+            f"the training data is chat ({plural(len(chat), 'conversation')}), but {handle.describe()} has no "
             f"chat template and the config sets none: {fw} cannot format the conversations the way the model "
             "will be prompted (it stops with an error or falls back to a generic format)",
             f"Set {keys} in the config, or start from the model's instruct variant whose tokenizer ships a "
@@ -424,7 +420,7 @@ class LossMaskProblems(Rule):
         checked = len(sample) - failed
         if zero:
             yield self.finding(
-                f"{len(zero)} of {_plural(checked, 'checked example')} get an all-zero assistant mask from "
+                f"{len(zero)} of {plural(checked, 'checked example')} get an all-zero assistant mask from "
                 f"{template_of} (apply_chat_template with return_assistant_tokens_mask): with "
                 "assistant_only_loss: true nothing in them would be trained",
                 "Check that every assistant message is rendered inside {% generation %} ... {% endgeneration %} "
@@ -437,7 +433,7 @@ class LossMaskProblems(Rule):
             token = eot_outside[0][1]
             yield self.finding(
                 f"the end-of-turn token {token} falls outside the trained span in {len(eot_outside)} of "
-                f"{_plural(checked, 'checked example')}: {template_of} closes {{% endgeneration %}} before it, "
+                f"{plural(checked, 'checked example')}: {template_of} closes {{% endgeneration %}} before it, "
                 "so the model never learns to stop (it generates until the length limit at inference)",
                 f"Move {{% endgeneration %}} after {token} in the template (chat_template_path).",
                 location=where, key=where.key,
@@ -489,7 +485,7 @@ class LossMaskProblems(Rule):
                  if "eot_tokens" in plan.raw else _config_location(plan, plan.base_model, "base_model"))
         yield self.finding(
             f"{handle.describe_template()} ends assistant turns with {term}, but {why}: the "
-            f"end-of-turn token is never trained in {len(untrained)} of {_plural(len(sample), 'checked example')}, "
+            f"end-of-turn token is never trained in {len(untrained)} of {plural(len(sample), 'checked example')}, "
             "so the model never learns to stop (axolotl-ai-cloud/axolotl#3754)",
             f"Set eot_tokens: [\"{term}\"] (with train_on_eot: turn) in the config.",
             location=where, key=where.key,

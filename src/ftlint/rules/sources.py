@@ -98,7 +98,8 @@ class DatasetNotAvailable(Rule):
             reasons = list(dict.fromkeys(u.hub_reason for u in items if u.hub_reason))
             command = next((u.command for u in items if u.command), None)
             if ref.kind is DatasetKind.HUB and reasons:
-                what = f"{ident}, {named}, is a Hugging Face Hub dataset that ftlint could not read: {'; '.join(reasons)}"
+                what = (f"{ident}, {named}, is a Hugging Face Hub dataset that ftlint could not read: "
+                        f"{'; '.join(reasons)}")
                 if command:
                     fix = (f"Fetch it into the Hugging Face cache: `{command}`, or let ftlint fetch what the "
                            f"config selects: `ftlint check --config {config} --download` (or hub = \"download\" in "

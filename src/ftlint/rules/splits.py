@@ -12,6 +12,7 @@ from ftlint.chartspec import bars
 from ftlint.context import Context, contamination_text
 from ftlint.data.dataset import Dataset
 from ftlint.features.text import normalize
+from ftlint.grammar import plural
 from ftlint.model import Finding, Location, Row, Severity
 from ftlint.rule import Need, Rule
 
@@ -24,10 +25,6 @@ TEMPLATE_MARKERS = (
 
 #: (split checked, split it is compared with)
 SPLIT_PAIRS = (("validation", "train"), ("test", "train"))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _where(ds: Dataset) -> Location:
@@ -143,7 +140,7 @@ class SplitMismatch(Rule):
         if unseen:
             rows = [ctx.row(split, i, self.code, extra={"label": v}) for i, v in enumerate(info.values) if v in unseen]
             yield self.finding(
-                f"{_plural(len(rows), split + ' row')} carry labels never seen in {against}: {_listing(unseen)}",
+                f"{plural(len(rows), split + ' row')} carry labels never seen in {against}: {_listing(unseen)}",
                 "Drop these rows or add training examples of these labels; a model cannot predict a label it was "
                 "never trained on.",
                 rows=rows, total=len(ds), split=split,
@@ -168,15 +165,16 @@ class SplitMismatch(Rule):
         prompts = [_system_prompt(ds, i) for i in range(len(ds))]
         unseen = [i for i, p in enumerate(prompts) if p not in rprompts]
         counts = Counter(prompts)
-        missing = {p: c for p, c in rprompts.most_common() if p not in counts and c / len(ref) >= self.options.min_share}
+        missing = {p: c for p, c in rprompts.most_common()
+                   if p not in counts and c / len(ref) >= self.options.min_share}
         if len(unseen) / len(ds) < self.options.min_share and not missing:
             return
         show = lambda p: "(none)" if not p else (p if len(p) <= 60 else p[:59] + "…")  # noqa: E731
         parts = []
         if unseen and len(unseen) / len(ds) >= self.options.min_share:
             kinds = Counter(prompts[i] for i in unseen)
-            parts.append(f"{len(unseen):,} of {len(ds):,} {split} rows ({len(unseen) / len(ds):.0%}) use a system prompt "
-                         f"never seen in {against}: {_listing({show(k): v for k, v in kinds.most_common()}, 3)}")
+            parts.append(f"{len(unseen):,} of {len(ds):,} {split} rows ({len(unseen) / len(ds):.0%}) use a system "
+                         f"prompt never seen in {against}: {_listing({show(k): v for k, v in kinds.most_common()}, 3)}")
         else:
             unseen = []
         if missing:
@@ -209,10 +207,11 @@ class SplitMismatch(Rule):
 
     def _markers(self, split: str, ds: Dataset, against: str, ref: Dataset) -> Iterator[Finding]:
         sample, rsample = self._sample(ds), self._sample(ref)
-        mine, theirs = self._marker_rows(ds, sample, TEMPLATE_MARKERS), self._marker_rows(ref, rsample, TEMPLATE_MARKERS)
+        mine = self._marker_rows(ds, sample, TEMPLATE_MARKERS)
+        theirs = self._marker_rows(ref, rsample, TEMPLATE_MARKERS)
         differ: dict[str, tuple[str, float]] = {}
         for m in TEMPLATE_MARKERS:
-            for where, counts, n_sample, other, other_counts, other_ds, other_sample in (
+            for where, counts, n_sample, _other, other_counts, other_ds, other_sample in (
                 (split, mine, sample.size, against, theirs, ref, rsample),
                 (against, theirs, rsample.size, split, mine, ds, sample),
             ):

@@ -7,6 +7,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,12 +16,9 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, ROLE_NAMES, TOOL
 from ftlint.features import quality
+from ftlint.grammar import plural
 from ftlint.model import Finding, Row, Severity
 from ftlint.rule import Rule
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _texts(ds: Dataset, i: int) -> list[tuple[int, str, str]]:
@@ -122,7 +120,7 @@ class EncodingProblems(Rule):
             first_row = rows[0].extra
             breakdown = ", ".join(f"{n:,} {k}" for k, n in by_problem.most_common())
             yield self.finding(
-                f"{_plural(len(rows), 'row')} of the {split} split {'has' if len(rows) == 1 else 'have'} garbled text "
+                f"{plural(len(rows), 'row')} of the {split} split {'has' if len(rows) == 1 else 'have'} garbled text "
                 f"({breakdown}); the first has "
                 f"{first_row['problems'][0]}: “{first_row['excerpt']}”",
                 "Decode the source with the right encoding and re-export as UTF-8 (ftfy.fix_text repairs "
@@ -217,7 +215,7 @@ class UnfilledPlaceholders(Rule):
                 continue
             top = ", ".join(f"{t} ({n})" if n > 1 else t for t, n in counts.most_common(5))
             yield self.finding(
-                f"{_plural(len(rows), 'row')} of the {split} split {'contains' if len(rows) == 1 else 'contain'} "
+                f"{plural(len(rows), 'row')} of the {split} split {'contains' if len(rows) == 1 else 'contain'} "
                 f"unfilled template placeholders: {top}",
                 "Re-run the generation step with the variables filled in, or drop these rows; if the placeholder "
                 "is intended, say so in the prompt (\"fill in this template\").",
@@ -225,6 +223,23 @@ class UnfilledPlaceholders(Rule):
                 metrics={"by_placeholder": dict(counts.most_common(20)), "distinct": len(counts)},
                 charts=bars("by placeholder", {split: dict(counts.most_common(20))}),
             )
+
+
+def _side_texts(ds: Dataset) -> Iterator[tuple[int, str, str]]:
+    """(row, side, text) of each response and rejected side, streamed."""
+    for i in range(len(ds)):
+        if ds.last_assistant(i) >= 0:
+            yield i, "response", ds.response(i)
+        rejected = ds.rejected[i] if ds.rejected else None
+        if rejected:
+            yield i, "rejected side", rejected
+
+
+def _meant_bad(ds: Dataset, i: int, extras: dict[str, Any]) -> bool:
+    """Only the rejected side of a preference pair, or a KTO row labelled undesirable: bad on purpose."""
+    if ds.kind_of(i) == "kto":
+        return ds.labels[i] == "false" if ds.labels else False
+    return all(extras[k].get("side") == "rejected side" for k in ("repetition", "length_outlier") if k in extras)
 
 
 class DegenerateText(Rule):
@@ -296,7 +311,7 @@ class DegenerateText(Rule):
         1,000, 2,000 characters and longer); about 3% of ordinary replies get past it."""
         return 0.55 if chars < 500 else 0.45 if chars < 1000 else 0.4 if chars < 2000 else 0.36
 
-    def _repetition(self, text: str) -> dict[str, object] | None:
+    def _repetition(self, text: str) -> dict[str, Any] | None:
         o = self.options
         if len(text) < o.min_chars or not quality.may_repeat(text):
             return None
@@ -314,20 +329,14 @@ class DegenerateText(Rule):
         o = self.options
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            def side_texts() -> Iterator[tuple[int, str, str]]:  # (row, side, text), streamed
-                for i in range(len(ds)):
-                    if ds.last_assistant(i) >= 0:
-                        yield i, "response", ds.response(i)
-                    if ds.rejected and ds.rejected[i]:
-                        yield i, "rejected side", ds.rejected[i]  # type: ignore[misc]
 
             # one streamed pass; only (row, side, length) is kept per side, not the text
             side_row, side_len, side_blank, side_rejected = array("q"), array("q"), array("b"), array("b")
             problems: dict[int, list[str]] = defaultdict(list)
-            extras: dict[int, dict[str, object]] = defaultdict(dict)
+            extras: dict[int, dict[str, Any]] = defaultdict(dict)
             shown: dict[int, str] = {}  # the text of the first degenerate side of each row
             kinds: Counter[str] = Counter()
-            for i, side, text in side_texts():
+            for i, side, text in _side_texts(ds):
                 side_row.append(i)
                 side_len.append(len(text))
                 side_blank.append(not text.strip())
@@ -336,7 +345,7 @@ class DegenerateText(Rule):
                 if rep is None:
                     continue
                 what = (f"{rep['duplicate_fraction']:.0%} of it repeats earlier word {o.ngram}-grams"
-                        if rep["duplicate_fraction"] > o.max_duplicate_fraction  # type: ignore[operator]
+                        if rep["duplicate_fraction"] > o.max_duplicate_fraction
                         else f"compresses to {rep['compression_ratio']:.1%} of its size")
                 problems[i].append(f"repetition in the {side} ({len(text):,} chars): {what}, "
                                    f"repeating “{rep['repeated']}”")
@@ -366,20 +375,13 @@ class DegenerateText(Rule):
             if not problems:
                 continue
 
-            def meant_bad(i: int) -> bool:
-                """Only the rejected side of a preference pair, or a KTO row labelled undesirable: bad on purpose."""
-                if ds.kind_of(i) == "kto":
-                    return ds.labels[i] == "false" if ds.labels else False
-                return all(extras[i][k].get("side") == "rejected side" for k in ("repetition", "length_outlier")
-                           if k in extras[i])
-
             rows: list[Row] = []
             meant: list[Row] = []
             for i in sorted(problems):
                 row = ctx.row(split, i, self.code, text=shown[i], extra={
                     "problems": problems[i], "kinds": [k for k in ("repetition", "length_outlier") if k in extras[i]],
                     **extras[i]})
-                if meant_bad(i):
+                if _meant_bad(ds, i, extras[i]):
                     meant.append(row)
                     continue
                 kinds.update(k for k in ("repetition", "length_outlier") if k in extras[i])
@@ -389,9 +391,9 @@ class DegenerateText(Rule):
                     f"{len(meant):,} degenerate {'reply' if len(meant) == 1 else 'replies'} of the {split} split "
                     f"{'is' if len(meant) == 1 else 'are'} on the side meant to be bad (the rejected reply of a "
                     f"preference pair, or a KTO example labelled undesirable). First: {meant[0].extra['problems'][0]}",
-                    "Usually fine: a rejected reply is meant to be worse. If the whole pair is broken (the chosen reply is "
-                    "degenerate too, or the rejected one is garbage rather than a plausible worse answer), drop it: "
-                    "pairs the model can tell apart from length or repetition alone teach it little.",
+                    "Usually fine: a rejected reply is meant to be worse. If the whole pair is broken (the chosen "
+                    "reply is degenerate too, or the rejected one is garbage rather than a plausible worse answer), "
+                    "drop it: pairs the model can tell apart from length or repetition alone teach it little.",
                     rows=meant, total=len(ds), split=split, key="rejected",
                     metrics={"meant_bad": len(meant)})
                 note.severity = Severity.INFO

@@ -7,7 +7,6 @@ reads the config's datasets. The fixes are the framework's own keys, from its ad
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +26,7 @@ from ftlint.rules.config_common import (
     split_rows,
 )
 from ftlint.training.adapters import adapter_for
-from ftlint.training.plan import DatasetRef, splits_overlap
-
-#: split names that are held-out data: training on them is training on the test set
-_HELD_OUT_WORDS = ("test", "valid", "eval", "dev")
-
+from ftlint.training.plan import DatasetRef, held_out_split, splits_overlap
 
 # -- FT104 ---------------------------------------------------------------------------------------------
 
@@ -259,18 +254,6 @@ def _ref_identity(ref: DatasetRef) -> tuple[str, ...] | None:
     return (kind, ref.name)
 
 
-def _held_out_split(split: str | None) -> str | None:
-    """The held-out split a train split spec names (``test_prefs``, ``validation[:50%]``), if any."""
-    if not split:
-        return None
-    for part in re.split(r"\+", split):
-        name = part.split("[", 1)[0].strip().lower()
-        tokens = [t for t in re.split(r"[^a-z0-9]+", name) if t]
-        if any(t.startswith(w) for t in tokens for w in _HELD_OUT_WORDS):
-            return part.split("[", 1)[0].strip()
-    return None
-
-
 class EvaluatesOnTrainingData(Rule):
     """The evaluation data is training data, or a test split is trained on.
 
@@ -307,7 +290,7 @@ class EvaluatesOnTrainingData(Rule):
         plan = require_plan(ctx)
         train = list(plan.train_datasets)
         for ref in train:
-            held = _held_out_split(ref.split)
+            held = held_out_split(ref.split)
             if held is None:
                 continue
             prov = ref.provenance
@@ -315,8 +298,8 @@ class EvaluatesOnTrainingData(Rule):
             split_key = f"{key.rsplit('.', 1)[0]}.split" if key and "." in key else None
             location = at(plan, split_key) if split_key and split_key in plan.key_lines else \
                 at(plan, key, prov.line if prov else None)
-            mixture = " (every dataset_mixture entry is trained on; the evaluation split is carved by " \
-                "test_split_size)" if key and key.startswith("dataset_mixture") else ""
+            mixture = (" (every dataset_mixture entry is trained on; the evaluation split is carved by "
+                       "test_split_size)" if key and key.startswith("dataset_mixture") else "")
             yield self.finding(
                 f"the '{ref.split}' split of {ref.hub_id or ref.name} is trained on{mixture}: a held-out "
                 f"'{held}' split mixed into the training data contaminates every score later measured on it",

@@ -6,6 +6,7 @@ result, or None when the curves do not show the thing. The rules turn results in
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ def evals(run: Run) -> list[Point]:
 def eval_interval(run: Run) -> int:
     """The usual number of steps between evaluations (the log's ``eval_steps``, else the median gap)."""
     pts = evals(run)
-    gaps = [b.step - a.step for a, b in zip(pts, pts[1:]) if b.step > a.step]
+    gaps = [b.step - a.step for a, b in itertools.pairwise(pts) if b.step > a.step]
     if gaps:
         return max(int(median([float(g) for g in gaps])), 1)
     v = run.info.get("eval_steps")
@@ -185,8 +186,8 @@ def divergence(run: Run, spike_factor: float = 2.0, min_spike: float = 0.25, win
         d.grad_norm_median = median(usual)
         if d.grad_norm_median > 0 and d.grad_norm_max > grad_norm_factor / 10 * d.grad_norm_median:
             nan = f", {gn_bad[0].value} at step {gn_bad[0].step}" if gn_bad else ""
-            d.what.append(f"the gradient norm reaches {_fmt(d.grad_norm_max)} (median before: {_fmt(d.grad_norm_median)}"
-                          f"{nan})")
+            d.what.append(f"the gradient norm reaches {_fmt(d.grad_norm_max)} "
+                          f"(median before: {_fmt(d.grad_norm_median)}{nan})")
     lrs = finite(run.get(LEARNING_RATE))
     if lrs:
         at = [p for p in lrs if p.step <= step]
@@ -286,7 +287,7 @@ def still_improving(run: Run, min_gain: float = 0.02, tail: float = 0.2, min_eva
     if not (c < b < a):
         return None
     target = ev[-1].step * (1 - tail)
-    earlier = [p for p in ev[:-1]]
+    earlier = list(ev[:-1])
     start = min(earlier, key=lambda p: (abs(p.step - target), -p.step))
     if start.step >= ev[-1].step or start.value <= 0:
         return None
@@ -399,7 +400,7 @@ def disagreement(run: Run, min_gap: float = 0.02, min_evaluations: int = 3) -> D
         at = next((p for p in pts if p.step == loss_best.step), None)
         if at is None or best.step == loss_best.step or best.value == 0:
             continue
-        gap = (best.value - at.value) / abs(best.value) if direction == "max" else (at.value - best.value) / abs(best.value)
+        gap = (best.value - at.value if direction == "max" else at.value - best.value) / abs(best.value)
         if gap < min_gap:
             continue
         d = Disagreement(name, direction, loss_best, best, at.value, by_step[best.step].value, gap)
@@ -416,7 +417,8 @@ class ScaleArtefact:
     pairs: list[tuple[int, float, float]]  # (step, train, eval)
 
 
-def scale_artefact(run: Run, min_ratio: float = 3.0, tolerance: float = 0.2, min_pairs: int = 3) -> ScaleArtefact | None:
+def scale_artefact(run: Run, min_ratio: float = 3.0, tolerance: float = 0.2,
+                   min_pairs: int = 3) -> ScaleArtefact | None:
     ev = evals(run)
     if len(ev) < min_pairs:
         return None
@@ -454,7 +456,7 @@ def schedule_problem(run: Run, min_points: int = 10, flat_share: float = 0.9) ->
     if peak.value <= 0:
         return None
     first, last = lrs[0], lrs[-1]
-    rising = all(b.value >= a.value for a, b in zip(lrs, lrs[1:]))
+    rising = all(b.value >= a.value for a, b in itertools.pairwise(lrs))
     quarter = lrs[-max(len(lrs) // 4, 2)]
     if rising and last.value > first.value * 1.5 and last.value >= peak.value * 0.999 \
             and last.value > quarter.value * 1.01:

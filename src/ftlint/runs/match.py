@@ -38,7 +38,8 @@ def compare(run: Run, plan: Any) -> tuple[list[str], list[str]]:
     if isinstance(plan, TrainingPlan) and not adapter_for(plan).writes_run_log(run.framework):
         differ.append(f"the run is a {run.framework} log, the config a {plan.framework} config")
     pairs: list[tuple[str, Any, Any]] = [
-        ("eval_steps", run.info.get("eval_steps"), _value(getattr(getattr(plan, "validation", None), "eval_steps", None))),
+        ("eval_steps", run.info.get("eval_steps"),
+         _value(getattr(getattr(plan, "validation", None), "eval_steps", None))),
         ("save_steps", run.info.get("save_steps"),
          _value(getattr(getattr(plan, "early_stopping", None), "save_steps", None))),
         ("logging_steps", run.info.get("logging_steps"), _raw_number(plan, "logging_steps")),

@@ -11,6 +11,7 @@ This module imports nothing from ftlint except the error base class.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +153,7 @@ class Run:
         pts = sorted({(p.step, p.epoch) for pts in self.series.values() for p in pts if p.epoch is not None})
         if not pts:
             return None
-        for (s0, e0), (s1, e1) in zip(pts, pts[1:]):
+        for (s0, e0), (s1, e1) in itertools.pairwise(pts):
             if s0 <= step <= s1:
                 return e0 if s1 == s0 else e0 + (e1 - e0) * (step - s0) / (s1 - s0)
         if step <= pts[0][0]:

@@ -86,6 +86,12 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _sub(d: dict[str, Any], key: str) -> dict[str, Any]:
+    """``d[key]`` where it is a mapping, else an empty one."""
+    v = d.get(key)
+    return v if isinstance(v, dict) else {}
+
+
 def _int(value: Any) -> int | None:
     v = _number(value)
     return int(v) if v is not None and math.isfinite(v) else None
@@ -232,7 +238,7 @@ def read_trainer_state(path: Path, shown: str | None = None) -> Run:
         raise RunLogError(f"log_history is a JSON {type(top['log_history']).__name__}, not a list of log entries",
                           shown)
     key = text.find('"log_history"')
-    if key < 0 or "log_history" not in top and not bad:
+    if key < 0 or ("log_history" not in top and not bad):
         raise RunLogError("not a Trainer state: no log_history (expected the trainer_state.json a Hugging Face "
                           "Trainer writes)", shown)
     bracket = text.find("[", key)
@@ -275,28 +281,25 @@ def read_trainer_state(path: Path, shown: str | None = None) -> Run:
         v = _int(top.get(k)) if k != "num_train_epochs" else _number(top.get(k))
         if v is not None and v > 0:
             info[k] = v
-    callbacks = top.get("stateful_callbacks") if isinstance(top.get("stateful_callbacks"), dict) else {}
-    control = callbacks.get("TrainerControl") if isinstance(callbacks.get("TrainerControl"), dict) else {}
-    args = control.get("args") if isinstance(control.get("args"), dict) else {}
+    callbacks = _sub(top, "stateful_callbacks")
+    args = _sub(_sub(callbacks, "TrainerControl"), "args")
     if isinstance(args.get("should_training_stop"), bool):
         info["should_training_stop"] = args["should_training_stop"]
     es = callbacks.get("EarlyStoppingCallback")
     if isinstance(es, list):
         es = es[0] if es else None
     if isinstance(es, dict):
-        es_args = es.get("args") if isinstance(es.get("args"), dict) else {}
-        patience = _int(es_args.get("early_stopping_patience"))
+        patience = _int(_sub(es, "args").get("early_stopping_patience"))
         if patience is not None:
             info["early_stopping_patience"] = patience
-        attrs = es.get("attributes") if isinstance(es.get("attributes"), dict) else {}
-        counter = _int(attrs.get("early_stopping_patience_counter"))
+        counter = _int(_sub(es, "attributes").get("early_stopping_patience_counter"))
         if counter is not None:
             info["early_stopping_counter"] = counter
     best = top.get("best_model_checkpoint")
     if isinstance(best, str) and best:
         run.best_checkpoint = best
-        m = re.search(r"checkpoint-(\d+)/?$", best)
-        run.best_step = int(m.group(1)) if m else None
+        ckpt = re.search(r"checkpoint-(\d+)/?$", best)
+        run.best_step = int(ckpt.group(1)) if ckpt else None
     run.best_metric = _number(top.get("best_metric"))
     if any(k.startswith(("train_rewards/", "eval_rewards/")) for k in run.series):
         info["objective"] = "dpo"
@@ -453,8 +456,8 @@ def read_torchtune_log(path: Path, shown: str | None = None) -> Run:
             continue
         m = _TT_LINE.match(s)
         pairs = _TT_PAIR.findall(m.group(2)) if m else []
-        values = [(k, _number(v)) for k, v in pairs]
-        if not m or not pairs or any(v is None for _, v in values):
+        values = [(k, x) for k, v in pairs if (x := _number(v)) is not None]
+        if not m or not pairs or len(values) < len(pairs):
             bad.append(BadLine(n, "not a `Step N | name:value ...` line" if not (m and pairs)
                                else "a value that is not a number", last=n == len(raw)))
             continue
@@ -462,7 +465,7 @@ def read_torchtune_log(path: Path, shown: str | None = None) -> Run:
         step = int(m.group(1))
         for k, v in values:
             name = _KEYS.get(k) or ("eval_" + k[4:] if k.startswith("val_") else f"train_{k}")
-            _add(series, name, step, float(v), None, n)  # type: ignore[arg-type]
+            _add(series, name, step, float(v), None, n)
     _check_bad(shown, good, bad)
     if TRAIN_LOSS not in series and EVAL_LOSS not in series:
         raise RunLogError("no loss in the log (expected `Step N | loss:...` lines)", shown)

@@ -103,9 +103,7 @@ def curves(kind: str, **overrides: Any) -> Curves:
     elif kind == "unfinished":
         last = 600
         evals = [1.60, 1.35, 1.22, 1.14, 1.08, 1.03]
-    elif kind == "one-eval":
-        evals = []
-    elif kind == "no-eval":
+    elif kind in ("one-eval", "no-eval"):
         evals = []
     elif kind == "metric-disagree":
         evals = [1.60, 1.30, 1.15, 1.08, 1.06, 1.062, 1.064, 1.066, 1.068, 1.07]
@@ -282,7 +280,8 @@ def write_metrics_jsonl(c: Curves, folder: Path) -> Path:
         lines.append({"step": step, "loss": loss, "lr": lr.get(step, 0.0), "grad_norm": grad.get(step, 0.5)})
         if step in evals:
             lines.append({"step": step, "val_loss": evals[step],
-                          **{k.replace("eval_", "val_"): v for k, pts in c.metrics.items() for s, v in pts if s == step}})
+                          **{k.replace("eval_", "val_"): v
+                             for k, pts in c.metrics.items() for s, v in pts if s == step}})
     path = folder / "metrics.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     return path
@@ -355,7 +354,8 @@ def from_spec(spec: dict[str, Any], folder: Path) -> Path:
         elif key in spec:
             spec[key] = [(int(s), float(v)) for s, v in spec[key]]
     if "metrics" in spec:
-        spec["metrics"] = {k: [((i + 1) * 100, float(v)) for i, v in enumerate(vals)] for k, vals in spec["metrics"].items()}
+        spec["metrics"] = {k: [((i + 1) * 100, float(v)) for i, v in enumerate(vals)]
+                           for k, vals in spec["metrics"].items()}
     return write_run(curves(kind, **spec), fmt, folder)
 
 

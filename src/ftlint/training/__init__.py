@@ -11,6 +11,7 @@ lives in that framework's adapter: ``ftlint.training.adapters.adapter_for(plan)`
 framework's name.
 """
 
+from ftlint.training._build import load_training_config
 from ftlint.training.plan import (
     FRAMEWORKS,
     BatchPlan,
@@ -36,7 +37,6 @@ from ftlint.training.plan import (
     parse_split,
     splits_overlap,
 )
-from ftlint.training._build import load_training_config
 
 __all__ = [
     "FRAMEWORKS",

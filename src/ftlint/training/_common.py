@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.training.plan import (
+    MISSING,
     BatchPlan,
     ConfigValue,
     DatasetKind,
@@ -15,7 +16,7 @@ from ftlint.training.plan import (
     PlanProblem,
     Provenance,
 )
-from ftlint.training.source import MISSING, Reader, looks_like_hub_id, looks_like_path, to_str
+from ftlint.training.source import Reader, looks_like_hub_id, looks_like_path, to_str
 
 _STAGE_WORDS: tuple[tuple[str, str], ...] = (
     ("orpo", "orpo"),

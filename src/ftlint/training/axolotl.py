@@ -7,6 +7,14 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from ftlint.training._common import (
+    as_list,
+    as_mapping,
+    dataset_ref,
+    effective_batch,
+    sources_of,
+    str_or_none,
+)
 from ftlint.training.adapter import (
     EVAL_WHY,
     EvaluationEditRequest,
@@ -16,15 +24,8 @@ from ftlint.training.adapter import (
     best_model_settings,
     point_at_repaired,
 )
-from ftlint.training._common import (
-    as_list,
-    as_mapping,
-    dataset_ref,
-    effective_batch,
-    sources_of,
-    str_or_none,
-)
 from ftlint.training.known_keys import AXOLOTL_DATASET_KEYS, AXOLOTL_KEYS
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     ConfigValue,
     DatasetRef,
@@ -39,7 +40,6 @@ from ftlint.training.plan import (
     UnknownKey,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Deprecation,
     Reader,

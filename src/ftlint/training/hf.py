@@ -13,13 +13,6 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from ftlint.training.adapter import (
-    EVAL_WHY,
-    EvaluationEditRequest,
-    FrameworkAdapter,
-    best_model_settings,
-    point_at_repaired,
-)
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -32,12 +25,20 @@ from ftlint.training._common import (
     stage_from_path,
     str_or_none,
 )
+from ftlint.training.adapter import (
+    EVAL_WHY,
+    EvaluationEditRequest,
+    FrameworkAdapter,
+    best_model_settings,
+    point_at_repaired,
+)
 from ftlint.training.known_keys import (
     ALIGNMENT_HANDBOOK_KEYS,
     HF_SCRIPT_KEYS,
     TRANSFORMERS_KEYS,
     TRL_KEYS,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     BatchPlan,
     ConfigValue,
@@ -52,8 +53,8 @@ from ftlint.training.plan import (
     TrainingPlan,
     Truncation,
     ValidationPlan,
+    held_out_split,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Deprecation,
     Reader,
@@ -189,7 +190,6 @@ _GRPO_KEYS = ("num_generations", "reward_funcs", "reward_weights")
 _DEFAULT_LR: Mapping[str, float] = MappingProxyType(
     {"sft": 2e-5, "dpo": 1e-6, "kto": 1e-6, "orpo": 1e-6, "simpo": 1e-6, "grpo": 1e-6, "rm": 1e-4}
 )
-_EVAL_SPLIT_WORDS = ("test", "valid", "eval", "dev")
 
 #: ``TrainingArguments``' defaults for the canonical fields (``sequence.max_length``: run_glue's, for
 #: the example scripts; the Trainer itself leaves it to the script)
@@ -663,7 +663,7 @@ def _mixture_entry(reader: Reader, prefix: str, index: int, entry: Any) -> tuple
         preference={"chosen", "rejected"} <= {c for c, _ in columns},
     )
     problem = None
-    if any(word in split.lower() for word in _EVAL_SPLIT_WORDS):
+    if held_out_split(split) is not None:
         problem = PlanProblem(
             f"{base} puts the '{split}' split of {name} into the training mixture "
             "(every mixture entry is trained on; evaluation data comes from test_split_size)",

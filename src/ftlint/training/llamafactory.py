@@ -41,6 +41,7 @@ from ftlint.training.known_keys import (
     LLAMAFACTORY_V1_KEYS,
     TRANSFORMERS_KEYS,
 )
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     HF_HUB,
     MODELERS,
@@ -59,7 +60,6 @@ from ftlint.training.plan import (
     Truncation,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Reader,
     looks_like_hub_id,
@@ -685,7 +685,7 @@ def _hub_mapping(entry: Mapping[str, Any], ranking: bool) -> tuple[tuple[str, st
     cols = entry.get("columns")
     if not isinstance(cols, Mapping):
         return ()
-    tags = entry.get("tags") if isinstance(entry.get("tags"), Mapping) else {}
+    tags = entry["tags"] if isinstance(entry.get("tags"), Mapping) else {}
     sharegpt = str(entry.get("formatting") or "alpaca") == "sharegpt"
     openai_roles = tags.get("role_tag") == "role" and tags.get("content_tag") == "content"
     roles = {"prompt": "prompt" if ranking else "instruction", "query": "input", "response": "output",
@@ -722,7 +722,7 @@ class LlamaFactoryAdapter(TrainerArgumentsAdapter):
         "chat_template": "template", "packing": "packing",
     })
     V1_KEYS = MappingProxyType({
-        **{field: None for field in KEYS},
+        **dict.fromkeys(KEYS),
         "base_model": "model", "method": "peft_config.name", "epochs": "num_train_epochs", "max_steps": "max_steps",
         "learning_rate": "learning_rate", "lr_scheduler": "lr_scheduler_config.name",
         "weight_decay": "optim_config.weight_decay", "batch.per_device": "micro_batch_size",

@@ -13,6 +13,7 @@ from typing import Any
 from ftlint.training._common import dataset_ref
 from ftlint.training.adapter import CANONICAL_FIELDS, EvaluationEditRequest, FrameworkAdapter
 from ftlint.training.known_keys import OPENAI_HYPERPARAMETER_KEYS, OPENAI_KEYS
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     BatchPlan,
     ConfigValue,
@@ -29,7 +30,6 @@ from ftlint.training.plan import (
     UnknownKey,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import Deprecation, Reader, number_or_auto, to_str
 
 _FILE_ID = re.compile(r"^file-[A-Za-z0-9_\-]+$")
@@ -205,7 +205,7 @@ class OpenAIAdapter(FrameworkAdapter):
     LABEL = "OpenAI fine-tuning job"
     TRAINER_NAME = "OpenAI"
     KEYS = MappingProxyType({
-        **{field: None for field in CANONICAL_FIELDS},
+        **dict.fromkeys(CANONICAL_FIELDS),
         "base_model": "model", "method": "method.type", "epochs": "hyperparameters.n_epochs",
         "learning_rate_multiplier": "hyperparameters.learning_rate_multiplier",
         "batch.per_device": "hyperparameters.batch_size",

@@ -42,7 +42,7 @@ def yaml_scalar(value: Any) -> str:
     import yaml
 
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
-    return text[:-4].strip() if text.endswith("\n...") or text.endswith(" ...") else text.removesuffix("...").strip()
+    return text[:-4].strip() if text.endswith(("\n...", " ...")) else text.removesuffix("...").strip()
 
 
 def set_path(data: Any, key: str, value: Any, remove: bool) -> None:
@@ -69,8 +69,9 @@ def patch_yaml_text(text: str, edits: list[ConfigEdit], key_lines: Mapping[str, 
             m = _SCALAR_LINE.match(lines[ln - 1])
             if m is not None and m.group("value").strip():
                 if e.remove:
-                    indent = re.match(r"\s*", lines[ln - 1]).group(0)  # type: ignore[union-attr]
-                    lines[ln - 1] = f"{indent}# {lines[ln - 1].strip()}  # ftlint fix: removed ({e.why})"
+                    text = lines[ln - 1]
+                    lead = text[: len(text) - len(text.lstrip())]
+                    lines[ln - 1] = f"{lead}# {text.strip()}  # ftlint fix: removed ({e.why})"
                 else:
                     lines[ln - 1] = (f"{m.group('head')} {yaml_scalar(e.value)}"
                                      f"{m.group('comment') or ''}  # ftlint fix: {e.why}")

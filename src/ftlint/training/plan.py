@@ -20,6 +20,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from ftlint.errors import FtlintError
+
 T = TypeVar("T")
 
 _KEY_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -63,35 +65,36 @@ def lookup(data: Any, key: str) -> Any:
     return node
 
 
+_TRUE = frozenset({"true", "yes", "on", "1", "y"})
+_FALSE = frozenset({"false", "no", "off", "0", "n"})
+
+
+def to_bool(value: Any) -> bool:
+    """A config value read as a boolean (``true``, ``yes``, ``on``, ``1`` ...); ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
 #: The framework names accepted by ``load_training_config(framework=...)`` and used in
 #: ``TrainingPlan.framework``.
 FRAMEWORKS: tuple[str, ...] = ("hf", "trl", "axolotl", "llamafactory", "torchtune", "openai")
 
 
-class TrainingConfigError(Exception):
+class TrainingConfigError(FtlintError):
     """An unusable training config: missing, unreadable, unparseable or unrecognisable.
 
     ``message`` is the bare message; ``str(error)`` is the one-line, user-facing form prefixed
-    with the location (``train.yaml:12: could not parse YAML: ...``), the same convention as
-    ``ftlint.errors.FtlintError``.
+    with the location (``train.yaml:12: could not parse YAML: ...``).
     """
-
-    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.line = line
-
-    def located(self) -> str:
-        """The one-line message, prefixed with its location when it has one."""
-        if self.path and self.line:
-            return f"{self.path}:{self.line}: {self.message}"
-        if self.path:
-            return f"{self.path}: {self.message}"
-        return self.message
-
-    def __str__(self) -> str:
-        return self.located()
 
 
 @dataclass(frozen=True)
@@ -504,19 +507,15 @@ class TrainingPlan:
         raw = self.raw if isinstance(self.raw, Mapping) else {}
 
         def flag(key: str) -> bool | None:
-            v = raw.get(key)
-            if isinstance(v, bool):
-                return v
-            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-                return v.strip().lower() == "true"
-            return None
+            try:
+                return to_bool(raw.get(key))
+            except ValueError:  # unset, or not a boolean
+                return None
 
         do_train = flag("do_train")
         if do_train is not None:
             return do_train
-        if self.framework in ("llamafactory", "hf") and (flag("do_predict") or flag("do_eval")):
-            return False
-        return True
+        return not (self.framework in ("llamafactory", "hf") and (flag("do_predict") or flag("do_eval")))
 
     def get(self, key: str, default: Any = None) -> Any:
         """The raw value at a key path of the config as written (``default`` when absent): the
@@ -554,6 +553,23 @@ class SplitSlice:
 _SLICE = re.compile(
     r"\s*(?P<name>[\w.\-]+)\s*(?:\[\s*(?P<start>-?[\d.]*)\s*(?P<su>%?)\s*:\s*(?P<stop>-?[\d.]*)\s*(?P<tu>%?)\s*\])?\s*"
 )
+
+
+#: words of split names that are held-out data (test_prefs, validation, eval, dev): training on them is
+#: training on the test set
+HELD_OUT_WORDS = ("test", "valid", "eval", "dev")
+
+
+def held_out_split(spec: str | None) -> str | None:
+    """The held-out split a split spec names (``test_prefs``, ``validation[:50%]``), if any: a part
+    one of whose words starts with one of :data:`HELD_OUT_WORDS`."""
+    if not spec:
+        return None
+    for part in spec.split("+"):
+        name = part.split("[", 1)[0].strip()
+        if any(t.startswith(w) for t in re.split(r"[^a-z0-9]+", name.lower()) if t for w in HELD_OUT_WORDS):
+            return name
+    return None
 
 
 def parse_split(spec: str) -> tuple[SplitSlice, ...]:

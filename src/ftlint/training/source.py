@@ -35,6 +35,7 @@ from ftlint.training.plan import (
     lookup,
     split_key,
 )
+from ftlint.training.plan import to_bool as to_bool  # the adapters read booleans from here
 
 T = TypeVar("T")
 
@@ -268,24 +269,6 @@ def to_int(value: Any) -> int:
     return int(number)
 
 
-_TRUE = frozenset({"true", "yes", "on", "1", "y"})
-_FALSE = frozenset({"false", "no", "off", "0", "n"})
-
-
-def to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        low = value.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-    raise ValueError(f"expected true or false, got {value!r}")
-
-
 def to_str(value: Any) -> str:
     if isinstance(value, (dict, list)):
         raise ValueError(f"expected a string, got a {'mapping' if isinstance(value, dict) else 'list'}")
@@ -307,7 +290,7 @@ def to_strategy(value: Any) -> str:
     if value is False:
         return "no"
     text = to_str(value).lower()
-    if text.startswith("intervalstrategy.") or text.startswith("savestrategy."):
+    if text.startswith(("intervalstrategy.", "savestrategy.")):
         text = text.split(".", 1)[1]
     return text
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from ftlint.training.adapter import EvaluationEditRequest, FrameworkAdapter, anchor
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -19,7 +18,9 @@ from ftlint.training._common import (
     stage_from_path,
     str_or_none,
 )
+from ftlint.training.adapter import EvaluationEditRequest, FrameworkAdapter, anchor
 from ftlint.training.known_keys import TORCHTUNE_KEYS
+from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     ConfigValue,
     DatasetKind,
@@ -35,7 +36,6 @@ from ftlint.training.plan import (
     Truncation,
     ValidationPlan,
 )
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Reader,
     to_bool,

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ftlint.training.plan import InvalidValue, TrainingConfigError
-from ftlint.training.source import MISSING, Reader, is_empty, to_bool, to_float, to_strategy
+from ftlint.training.plan import MISSING, InvalidValue, TrainingConfigError
+from ftlint.training.source import Reader, is_empty, to_bool, to_float, to_strategy
 
 LABELS: Mapping[str, str] = MappingProxyType({
     "hf": "the HF Trainer", "trl": "TRL", "axolotl": "Axolotl", "llamafactory": "LLaMA-Factory",

@@ -32,7 +32,7 @@ class Pin:
         except InvalidSpecifier:
             return None
         mentioned = [s.version.rstrip(".*") for s in spec if s.version.split(".")[0] == str(major)]
-        probes = [f"{major}.{minor}.0" for minor in range(0, 100)] + mentioned
+        probes = [f"{major}.{minor}.0" for minor in range(100)] + mentioned
         return any(spec.contains(v, prereleases=True) for v in probes)
 
 
