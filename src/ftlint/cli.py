@@ -14,6 +14,23 @@ from ftlint._version import __version__
 from ftlint.errors import FtlintError, UsageError
 from ftlint.training.plan import FRAMEWORKS
 
+
+class _DataPath(click.ParamType):
+    """A dataset path: a local path (``pathlib.Path``), or a URL kept as written (``s3://bucket/data/``,
+    ``https://...?X-Amz-Signature=...``: a Path would fold its ``//`` and drop a trailing ``/``)."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ftlint.hub import is_url
+        from ftlint.remote import is_remote
+
+        text = os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
+        return text if is_remote(text) or is_url(text) else Path(text)
+
+
+DATA_PATH = _DataPath()
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown", "html")
@@ -86,14 +103,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, type=DATA_PATH)
+@click.option("--validation", "validation", multiple=True, type=DATA_PATH,
               help="Validation data (repeatable). Files named *val*/*dev*/*eval* are inferred.")
-@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path),
+@click.option("--test", "test", multiple=True, type=DATA_PATH,
               help="Test data (repeatable). Files named *test* are inferred.")
-@click.option("--contamination", "contamination", multiple=True, type=click.Path(path_type=Path),
+@click.option("--contamination", "contamination", multiple=True, type=DATA_PATH,
               help="A benchmark or held-out file that must not leak into training (repeatable; FT204).")
-@click.option("--reference", "reference", multiple=True, type=click.Path(path_type=Path),
+@click.option("--reference", "reference", multiple=True, type=DATA_PATH,
               help="A sample of the real task: production prompts, the eval set (repeatable; FT401-FT404).")
 @click.option("--embedding-model", "embedding_model", metavar="NAME_OR_PATH",
               help="A local transformers encoder (folder or hub id in the local cache) for FT401-FT403 "
@@ -272,11 +289,11 @@ def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
 
 
 @main.command("fix")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, type=DATA_PATH)
+@click.option("--validation", "validation", multiple=True, type=DATA_PATH,
               help="Validation data (repeatable), as for `ftlint check`.")
-@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path), help="Test data (repeatable).")
-@click.option("--contamination", "contamination", multiple=True, type=click.Path(path_type=Path),
+@click.option("--test", "test", multiple=True, type=DATA_PATH, help="Test data (repeatable).")
+@click.option("--contamination", "contamination", multiple=True, type=DATA_PATH,
               help="A benchmark file: training rows sharing text with it are dropped (FT204; repeatable).")
 @click.option("--config", "config", type=click.Path(path_type=Path),
               help="The training config; a patched copy is written next to the data.")
@@ -409,10 +426,10 @@ def rule_cmd(refs: tuple[str, ...], all_rules: bool, output_format: str, output_
 
 
 @main.command("sample")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, type=DATA_PATH)
+@click.option("--validation", "validation", multiple=True, type=DATA_PATH,
               help="Validation data (repeatable), as for `ftlint check`.")
-@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path), help="Test data (repeatable).")
+@click.option("--test", "test", multiple=True, type=DATA_PATH, help="Test data (repeatable).")
 @click.option("--split", type=click.Choice(["train", "validation", "test"]), default=None,
               help="The split to sample [default: test if given, else validation, else train].")
 @click.option("-n", "--n", "n", type=click.IntRange(min=1), default=100, show_default=True, help="Rows to draw.")
