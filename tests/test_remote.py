@@ -225,19 +225,23 @@ def error(*args: str) -> str:
 
 # -- S3 -------------------------------------------------------------------------------------------------
 
-def test_an_s3_object_gives_the_findings_of_the_local_file_plain_and_gzipped(aws: str, data: bytes) -> None:
+def test_an_s3_object_gives_the_findings_of_the_local_file_jsonl_gzipped_and_parquet(aws: str, data: bytes) -> None:
     Path("dbpedia.jsonl").write_bytes(data)
+    Path("dbpedia.parquet").write_bytes(parquet_of(data))
     fs = s3()
     fs.pipe(f"{aws}/data/dbpedia.jsonl", data)
     fs.pipe(f"{aws}/data/dbpedia.jsonl.gz", gzip.compress(data))
+    fs.pipe(f"{aws}/data/dbpedia.parquet", parquet_of(data))
     local = report("dbpedia.jsonl")
     assert rows_of(local, "FT001") == [(40, 41)] and (121, 123) in rows_of(local, "FT201")
-    for name in ("dbpedia.jsonl", "dbpedia.jsonl.gz"):
+    for name, local_name in (("dbpedia.jsonl", "dbpedia.jsonl"), ("dbpedia.jsonl.gz", "dbpedia.jsonl"),
+                             ("dbpedia.parquet", "dbpedia.parquet")):
         url = f"s3://{aws}/data/{name}"
         remote = report(url)
-        assert findings(remote, url) == findings(local, "dbpedia.jsonl"), name
+        like = local if local_name == "dbpedia.jsonl" else report(local_name)
+        assert remote["findings"] and findings(remote, url) == findings(like, local_name), name
         (info,) = [i for i in remote["inputs"] if i["role"] == "dataset"]
-        assert info["path"] == url and info["records"] == local["inputs"][0]["records"]
+        assert info["path"] == url and info["records"] == like["inputs"][0]["records"]
         assert info["remote"]["cache_key_from"] == "ETag"
 
 
@@ -347,13 +351,16 @@ def test_outputs_never_go_to_a_remote_input(aws: str, data: bytes) -> None:
     assert not Path("s3:").exists()
 
 
-def test_fix_reads_a_remote_file_and_writes_a_local_copy(aws: str, data: bytes) -> None:
+def test_fix_and_sample_read_a_remote_file_and_write_local_files(aws: str, data: bytes) -> None:
     url = f"s3://{aws}/fixme/train.jsonl"
     s3().pipe(url, data)
     res = cli("fix", url, "--no-cache", "--isolated", "--output-dir", "fixed")
     assert res.exit_code in (0, 1), res.output
     out = Path("fixed") / aws / "fixme" / "train.jsonl"
     assert out.is_file() and b"cut in two" not in out.read_bytes()
+    res = cli("sample", url, "--n", "5", "--isolated", "-o", "sample")
+    assert res.exit_code == 0, res.output
+    assert len(Path("sample/sample.jsonl").read_text(encoding="utf-8").splitlines()) == 5
     assert s3().cat(url) == data
 
 
@@ -401,6 +408,13 @@ def test_credentials_in_a_url_never_appear_in_the_output(site: Any, data: bytes)
     with_password = f"http://user:{PASSWORD}@{host}/nothing/train.jsonl?token={SECRET}"
     line = error(with_password)
     assert line == f"ftlint: error: {base}/nothing/train.jsonl: no such file on the server (HTTP 404)"
+    assert error(f"http://user:{PASSWORD}@127.0.0.1:1/x.jsonl?sig={SECRET}").startswith(
+        "ftlint: error: http://127.0.0.1:1/x.jsonl: cannot reach HTTP (Cannot connect to host 127.0.0.1:1")
+    files.files["/norange/train.parquet"] = parquet_of(data)  # Parquet needs ranged reads
+    assert error(f"{base}/norange/train.parquet?sig={SECRET}") == (
+        f"ftlint: error: {base}/norange/train.parquet: cannot read file: the server does not answer range "
+        "requests, which reading a Parquet or Arrow file needs: download the file, or convert it to JSONL (read as "
+        "one stream)")
     line = error(signed, "-o", f"http://user:{PASSWORD}@{host}/signed/train.jsonl?sig={SECRET}")
     assert "refusing to write the report (-o) here" in line
     assert SECRET not in line and PASSWORD not in line

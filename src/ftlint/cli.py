@@ -174,7 +174,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     PATHS are dataset files (.jsonl .json .csv .tsv .parquet .arrow; the text formats also as .gz
     .bz2 .xz .zst), directories of them, datasets save_to_disk folders, quoted patterns
     ('data/**/*.jsonl.gz'), or Hugging Face Hub datasets in the local Hugging Face cache
-    (hf://datasets/ORG/NAME[@REVISION][/PATH]). With no PATHS, the datasets named in the settings
+    (hf://datasets/ORG/NAME[@REVISION][/PATH]), or remote files, prefixes and patterns
+    (s3://, gs://, az://, https://; pip install 'ftlint[remote]'). With no PATHS, the datasets named in the settings
     ([dataset] train = [...]) are checked.
     After a run, --run outputs/ checks its logs' curves (FT8xx), alone or with the data and config.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.

@@ -192,6 +192,19 @@ def _status(e: BaseException) -> int | None:
     return None
 
 
+_UNREACHABLE = frozenset({"ClientConnectorError", "ServerDisconnectedError", "EndpointConnectionError",
+                          "ConnectTimeoutError", "ReadTimeoutError", "ServerTimeoutError", "ClientOSError",
+                          "ConnectionError", "TimeoutError", "ConnectionRefusedError"})
+
+
+def _chain(e: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    while e is not None and len(out) < 6:
+        out.append(e)
+        e = e.__cause__ or e.__context__  # type: ignore[assignment]
+    return out
+
+
 def describe(e: BaseException, scheme: str, url: str) -> str:
     """One line saying why a URL could not be read (never with its credentials)."""
     service = SCHEMES[scheme][1]
@@ -199,6 +212,12 @@ def describe(e: BaseException, scheme: str, url: str) -> str:
     detail = scrub(str(e) or type(e).__name__, url)
     low = detail.lower()
     status = _status(e)
+    unreachable = next((c for c in _chain(e) if {k.__name__ for k in type(c).__mro__} & _UNREACHABLE), None)
+    if unreachable is not None and status is None:
+        return f"cannot reach {service} ({scrub(str(unreachable) or type(unreachable).__name__, url)})"
+    if "support range requests" in low:
+        return ("the server does not answer range requests, which reading a Parquet or Arrow file needs: "
+                "download the file, or convert it to JSONL (read as one stream)")
     if isinstance(e, ImportError) or (isinstance(e, ValueError) and "protocol not known" in low):
         return extra_missing(scheme)
     if names & {"NoCredentialsError", "PartialCredentialsError", "DefaultCredentialsError",
@@ -215,10 +234,6 @@ def describe(e: BaseException, scheme: str, url: str) -> str:
             kind = "container" if _package(scheme) == "adlfs" else "bucket"
             return f"no such {kind}: {urlsplit(redact(url)).netloc or '?'}"
         return "no such object (nothing at this URL)"
-    if isinstance(e, (TimeoutError, ConnectionError)) or names & {
-            "ClientConnectorError", "ServerDisconnectedError", "EndpointConnectionError", "ConnectTimeoutError",
-            "ReadTimeoutError", "ServerTimeoutError", "ClientOSError"}:
-        return f"cannot reach {service} ({detail})"
     if status is not None:
         return f"the server refused the request (HTTP {status}: {detail})"
     return f"cannot read it: {detail}"
@@ -353,6 +368,10 @@ class RemoteFile:
                                  cache_type="none", size=self.size)
             else:
                 f = self.fs.open(self.fs_path, "rb", block_size=RANGE_BLOCK, cache_type="none")
+            if self.scheme in WEB and self.random_access and self.size:
+                f.seek(max(0, self.size - 8))  # a Parquet/Arrow file is read in ranges: can it be?
+                f.read(8)
+                f.seek(0)
         except Exception as e:  # noqa: BLE001 - any client error: the file cannot be read
             raise OSError(describe(e, self.scheme, self.url)) from None
         raw = _Stream(f, self, sequential=not self.random_access)
