@@ -121,7 +121,8 @@ class _Files(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(body)}")
         self.end_headers()
         if not head:
-            self.wfile.write(body[start:end])
+            # /cut/...: the connection drops halfway (the server said the whole length)
+            self.wfile.write(body[start:end] if not url.path.startswith("/cut/") else body[start:end][: len(body) // 2])
 
 
 @pytest.fixture(scope="module")
@@ -408,6 +409,11 @@ def test_credentials_in_a_url_never_appear_in_the_output(site: Any, data: bytes)
     with_password = f"http://user:{PASSWORD}@{host}/nothing/train.jsonl?token={SECRET}"
     line = error(with_password)
     assert line == f"ftlint: error: {base}/nothing/train.jsonl: no such file on the server (HTTP 404)"
+    for name, body in (("train.jsonl", data), ("train.jsonl.gz", gzip.compress(data))):
+        files.files[f"/cut/{name}"] = body
+        assert error(f"{base}/cut/{name}").startswith(
+            f"ftlint: error: {base}/cut/{name}: reading stopped: the transfer broke off before the end of the "
+            "file"), name
     assert error(f"http://user:{PASSWORD}@127.0.0.1:1/x.jsonl?sig={SECRET}").startswith(
         "ftlint: error: http://127.0.0.1:1/x.jsonl: cannot reach HTTP (Cannot connect to host 127.0.0.1:1")
     files.files["/norange/train.parquet"] = parquet_of(data)  # Parquet needs ranged reads
@@ -436,3 +442,23 @@ def test_urls_are_recognised_and_shown_without_credentials() -> None:
     url = f"https://u:{PASSWORD}@h/x.jsonl?sig={SECRET}"
     assert SECRET not in describe(FileNotFoundError(url), "https", url)
     assert PASSWORD not in describe(OSError(f"cannot connect {url.replace('https://', '')}"), "https", url)
+
+
+def test_the_config_entries_whose_trainer_reads_urls_name_remote_files() -> None:
+    from ftlint.sources import remote_names
+    from ftlint.training.plan import DatasetKind, DatasetRef
+
+    def ref(name: str, kind: DatasetKind = DatasetKind.LOCAL, **kw: Any) -> DatasetRef:
+        return DatasetRef(name, "train", kind, **kw)
+
+    assert remote_names(ref("s3://b/train.jsonl")) == ["s3://b/train.jsonl"]  # Axolotl path:, a mixture path
+    # load_dataset("json", data_files=[...]) and torchtune source: json (the reference is its first file)
+    assert remote_names(ref("json", DatasetKind.HUB, hub_id="json", data_files=("gs://b/a.jsonl", "gs://b/c.jsonl"))) \
+        == ["gs://b/a.jsonl", "gs://b/c.jsonl"]
+    assert remote_names(ref("az://c/a.jsonl", data_files=("az://c/a.jsonl", "az://c/b.jsonl"))) == \
+        ["az://c/a.jsonl", "az://c/b.jsonl"]
+    # LLaMA-Factory dataset_info.json: "cloud_file_name": "s3://..."
+    assert remote_names(ref("mine", DatasetKind.UNKNOWN, entry={"cloud_file_name": "s3://b/mine.json"})) == \
+        ["s3://b/mine.json"]
+    assert remote_names(ref("org/name", DatasetKind.HUB, hub_id="org/name")) == []
+    assert remote_names(ref("data/train.jsonl")) == []

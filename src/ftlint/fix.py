@@ -257,6 +257,7 @@ def _stream_file(src: SourceFile, repairs: Repairs, column: str, out: Path, carv
 
     remote = loaded(src.abspath)  # a remote file (s3://, https://) is streamed again
     found = format_of(remote.name) if remote is not None else None
+    source: Any
     fmt, source = (found[0], remote) if remote is not None and found is not None else \
         source_for(Path(src.abspath), src.path)
     drops = repairs.drop.get(src.abspath, {})

@@ -208,13 +208,16 @@ def _chain(e: BaseException) -> list[BaseException]:
 def describe(e: BaseException, scheme: str, url: str) -> str:
     """One line saying why a URL could not be read (never with its credentials)."""
     service = SCHEMES[scheme][1]
-    names = {type(c).__name__ for c in type(e).__mro__}
+    names = {k.__name__ for c in _chain(e) for k in type(c).__mro__}
     detail = scrub(str(e) or type(e).__name__, url)
     low = detail.lower()
     status = _status(e)
     unreachable = next((c for c in _chain(e) if {k.__name__ for k in type(c).__mro__} & _UNREACHABLE), None)
     if unreachable is not None and status is None:
         return f"cannot reach {service} ({scrub(str(unreachable) or type(unreachable).__name__, url)})"
+    if names & {"ClientPayloadError", "ContentLengthError", "IncompleteRead", "ResponseStreamingError",
+                "IncompleteReadError"}:
+        return f"the transfer broke off before the end of the file ({detail})"
     if "support range requests" in low:
         return ("the server does not answer range requests, which reading a Parquet or Arrow file needs: "
                 "download the file, or convert it to JSONL (read as one stream)")
@@ -262,8 +265,10 @@ IDENTITY_SHOWN = {"version": "object version", "etag": "ETag", "size+mtime": "si
 
 
 class _Stream(io.RawIOBase):
-    """An fsspec file as a raw stream whose errors are ``OSError`` s with a scrubbed one-line message
-    (a network error in the middle of a file is a located error, never a traceback).
+    """An fsspec file as a raw stream whose errors are :class:`InputError` s with a scrubbed one-line
+    message located at the URL: a transfer that breaks off in the middle of a file is unusable input
+    (exit 2), never a traceback, and never taken for a file that ends there (a compressed file's
+    decompressor reads a cut file as truncated: FT001 and the records before it).
 
     A file read from start to end (``sequential``) is fetched in requests that grow from
     :data:`FIRST_BLOCK` to :data:`STREAM_BLOCK` (sniffing a file's first bytes costs one small
@@ -277,8 +282,8 @@ class _Stream(io.RawIOBase):
         self._chunk = FIRST_BLOCK
         self._pending = memoryview(b"")
 
-    def _fail(self, e: BaseException) -> OSError:
-        return OSError(describe(e, self._rf.scheme, self._rf.url))
+    def _fail(self, e: BaseException) -> InputError:
+        return InputError(f"reading stopped: {describe(e, self._rf.scheme, self._rf.url)}", self._rf.shown)
 
     def readable(self) -> bool:
         return True
@@ -319,7 +324,10 @@ class _Stream(io.RawIOBase):
             raise self._fail(e) from None
 
     def tell(self) -> int:
-        return int(self._f.tell()) - len(self._pending)
+        try:
+            return int(self._f.tell()) - len(self._pending)
+        except Exception:  # noqa: BLE001 - a closed or broken file
+            return 0
 
     def close(self) -> None:
         try:

@@ -563,6 +563,7 @@ def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[s
           forced_format: str | None, content_hash: str, text_dir: str | None = None,
           columns: tuple[str, ...] | None = None, keep: frozenset[int] | None = None,
           data_source: Source | None = None) -> Dataset:
+    source: Any  # the bytes' Source, then the SourceFile the Dataset names
     if data_source is None:
         fmt, source = source_for(path, shown)
     else:
