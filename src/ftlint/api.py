@@ -25,10 +25,16 @@ from ftlint.errors import FtlintError, UsageError
 from ftlint.findings import Report, rank
 from ftlint.model import InputInfo
 from ftlint.outputs import Protected, guard_outputs
-from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
-from ftlint.remote import is_remote
+from ftlint.registry import (
+    configure,
+    load_registry,
+    rule_tables,
+    select_rules,
+    validate_selectors,
+)
 from ftlint.settings import Settings, load_settings
 from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
+from ftlint.urls import is_remote
 
 if TYPE_CHECKING:
     from ftlint.training.plan import TrainingPlan

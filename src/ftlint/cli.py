@@ -23,7 +23,7 @@ class _DataPath(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from ftlint.hub import is_url
-        from ftlint.remote import is_remote
+        from ftlint.urls import is_remote
 
         text = os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
         return text if is_remote(text) or is_url(text) else Path(text)

@@ -50,7 +50,7 @@ def _identity(path: str) -> tuple[int, int] | None:
 def _key(path: str | Path) -> Path:
     """The path a file is protected under: a URL's is its URL as shown (no credentials, no query
     string: ``ftlint.remote``), as the run's assignment names a remote input."""
-    from ftlint.remote import parse, redact
+    from ftlint.urls import parse, redact
 
     url = parse(path)
     return Path(redact(url)) if url is not None else Path(path)
