@@ -34,7 +34,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -406,16 +406,6 @@ def expand(text: str | os.PathLike[str], what: str = "dataset", recursive: bool 
     return out
 
 
-def expand_all(raws: Iterable[str | os.PathLike[str]], what: str = "dataset", recursive: bool = False
-               ) -> list[RemoteFile]:
-    """:func:`expand` of each URL, each file once."""
-    seen: dict[Path, RemoteFile] = {}
-    for raw in raws:
-        for rf in expand(raw, what, recursive):
-            seen.setdefault(rf.local, rf)
-    return list(seen.values())
-
-
 #: the remote files loaded in this process, by the ``abspath`` of their ``SourceFile`` (``ftlint
 #: fix`` reads them again to write the repaired copies)
 _LOADED: dict[str, RemoteFile] = {}
@@ -448,5 +438,5 @@ def shown_path(p: Path | str) -> str:
     return display_path(Path(p))
 
 
-__all__ = ["SCHEMES", "RemoteFile", "describe", "expand", "expand_all", "is_remote", "load", "loaded", "parse",
+__all__ = ["SCHEMES", "RemoteFile", "describe", "expand", "is_remote", "load", "loaded", "parse",
            "redact", "scrub", "shown_path"]
