@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ftlint.cache import CACHE_DIR_NAME, Cache
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
-from ftlint.data.load import (
+from ftlint.data.load import (  # noqa: F401 - load_dataset_file, expand_paths: patched by tests
     SPLITS,
     display_path,
     expand_paths,
@@ -26,9 +26,16 @@ from ftlint.findings import Report, rank
 from ftlint.memory import release_free_memory
 from ftlint.model import InputInfo
 from ftlint.outputs import Protected, guard_outputs
-from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
+from ftlint.registry import (
+    configure,
+    load_registry,
+    rule_tables,
+    select_rules,
+    validate_selectors,
+)
 from ftlint.settings import Settings, load_settings
 from ftlint.suppress import BASELINE_NAME, Baseline, Noqa, Suppressions
+from ftlint.urls import is_remote
 
 if TYPE_CHECKING:
     from ftlint.training.plan import TrainingPlan
@@ -100,6 +107,12 @@ def _by_phase(rules: list[Any], settings: Settings, runs: bool, pre_flight: bool
     return out
 
 
+def _setting_path(p: str | Path) -> Path:
+    """A path given for the settings' lists: a URL (``s3://``, ``https://``) stays the string it is
+    (a Path would fold its ``//``); the lists hold it as the loader expects."""
+    return p if is_remote(p) else Path(p)  # type: ignore[return-value]
+
+
 def _baseline_file(settings: Settings, baseline: str | Path | None) -> Path | None:
     """The baseline a run reads: ``--baseline``, the settings' ``baseline``, or
     ``.ftlint-baseline.json`` in the project root when present."""
@@ -132,13 +145,17 @@ def _load_contamination(settings: Settings, assignment: dict[str, list[tuple[Pat
     """Load the benchmark / held-out files (FT204) with the dataset loader; list them in ``inputs``."""
     if not settings.contamination:
         return []
+    from ftlint.remote import shown_path
+    from ftlint.sources import expand_inputs, load_file
+
     datasets = {p.resolve(): split for split, files in assignment.items() for p, _ in files}
     out: list[Dataset] = []
-    for p in expand_paths(settings.contamination, "contamination"):
+    files, remote = expand_inputs(settings.contamination, "contamination")
+    for p in files:
         split = datasets.get(p.resolve())
         if split is not None:
-            raise UsageError(f"{display_path(p)} is given as both {split} data and a contamination file")
-        ds = load_dataset_file(p, "contamination", source, None, None, cache)
+            raise UsageError(f"{shown_path(p)} is given as both {split} data and a contamination file")
+        ds = load_file(p, "contamination", source, None, None, cache, remote=remote)
         f = ds.files[0]
         inputs.append(InputInfo(path=f.path, role="contamination", format=f.format, records=f.records,
                                 split_source=source))
@@ -159,19 +176,23 @@ def _load_reference(settings: Settings, assignment: dict[str, list[tuple[Path, s
 
     if not settings.reference:
         return None
+    from ftlint.remote import shown_path
+    from ftlint.sources import expand_inputs, load_file
+
     datasets = {p.resolve(): split for split, files in assignment.items() for p, _ in files}
     parts: list[Dataset] = []
-    for p in expand_paths(settings.reference, "reference"):
+    files, remote = expand_inputs(settings.reference, "reference")
+    for p in files:
         split = datasets.get(p.resolve())
         if split is not None:
-            raise UsageError(f"{display_path(p)} is given as both {split} data and the reference sample")
+            raise UsageError(f"{shown_path(p)} is given as both {split} data and the reference sample")
         try:
-            ds = load_dataset_file(p, "reference", source, None, None, cache)
+            ds = load_file(p, "reference", source, None, None, cache, remote=remote)
         except FormatError:
             found = None
             for key in REFERENCE_TEXT_KEYS:
                 try:
-                    attempt = load_dataset_file(p, "reference", source, {"text": key}, "text", cache)
+                    attempt = load_file(p, "reference", source, {"text": key}, "text", cache, remote=remote)
                 except FormatError:
                     continue
                 if len(attempt) and any(t and t[0].strip() for t in attempt.texts):
@@ -248,10 +269,10 @@ def run(
     """
     t_start = time.perf_counter()
     settings = settings if settings is not None else load_settings()
-    if contamination:  # --contamination replaces the settings' list
-        settings.contamination = [Path(p) for p in contamination]
+    if contamination:  # --contamination replaces the settings' list (a URL stays a str: s3://, https://)
+        settings.contamination = [_setting_path(p) for p in contamination]
     if reference:  # --reference replaces the settings' list
-        settings.reference = [Path(p) for p in reference]
+        settings.reference = [_setting_path(p) for p in reference]
     if embedding_model:
         settings.embedding_model = embedding_model
     if select is not None:

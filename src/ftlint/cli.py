@@ -17,6 +17,22 @@ from ftlint.training.plan import FRAMEWORKS
 P = ParamSpec("P")
 R = TypeVar("R")
 
+class _DataPath(click.ParamType):
+    """A dataset path: a local path (``pathlib.Path``), or a URL kept as written (``s3://bucket/data/``,
+    ``https://...?X-Amz-Signature=...``: a Path would fold its ``//`` and drop a trailing ``/``)."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ftlint.hub import is_url
+        from ftlint.urls import is_remote
+
+        text = os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
+        return text if is_remote(text) or is_url(text) else Path(text)
+
+
+DATA_PATH = _DataPath()
+
 OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab", "junit", "markdown", "html")
 
 
@@ -87,14 +103,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, type=DATA_PATH)
+@click.option("--validation", "validation", multiple=True, type=DATA_PATH,
               help="Validation data (repeatable). Files named *val*/*dev*/*eval* are inferred.")
-@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path),
+@click.option("--test", "test", multiple=True, type=DATA_PATH,
               help="Test data (repeatable). Files named *test* are inferred.")
-@click.option("--contamination", "contamination", multiple=True, type=click.Path(path_type=Path),
+@click.option("--contamination", "contamination", multiple=True, type=DATA_PATH,
               help="A benchmark or held-out file that must not leak into training (repeatable; FT204).")
-@click.option("--reference", "reference", multiple=True, type=click.Path(path_type=Path),
+@click.option("--reference", "reference", multiple=True, type=DATA_PATH,
               help="A sample of the real task: production prompts, the eval set (repeatable; FT401-FT404).")
 @click.option("--embedding-model", "embedding_model", metavar="NAME_OR_PATH",
               help="A local transformers encoder (folder or hub id in the local cache) for FT401-FT403 "
@@ -166,7 +182,8 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     PATHS are dataset files (.jsonl .json .csv .tsv .parquet .arrow; the text formats also as .gz
     .bz2 .xz .zst), directories of them, datasets save_to_disk folders, quoted patterns
     ('data/**/*.jsonl.gz'), or Hugging Face Hub datasets in the local Hugging Face cache
-    (hf://datasets/ORG/NAME[@REVISION][/PATH]). With no PATHS, the datasets named in the settings
+    (hf://datasets/ORG/NAME[@REVISION][/PATH]), or remote files, prefixes and patterns
+    (s3://, gs://, az://, https://; pip install 'ftlint[remote]'). With no PATHS, the datasets named in the settings
     ([dataset] train = [...]) are checked.
     After a run, --run outputs/ checks its logs' curves (FT8xx), alone or with the data and config.
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 unusable input or a failed rule.
@@ -284,11 +301,11 @@ def baseline_cmd(ctx: click.Context, output: Path | None) -> None:
 
 
 @main.command("fix")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, type=DATA_PATH)
+@click.option("--validation", "validation", multiple=True, type=DATA_PATH,
               help="Validation data (repeatable), as for `ftlint check`.")
-@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path), help="Test data (repeatable).")
-@click.option("--contamination", "contamination", multiple=True, type=click.Path(path_type=Path),
+@click.option("--test", "test", multiple=True, type=DATA_PATH, help="Test data (repeatable).")
+@click.option("--contamination", "contamination", multiple=True, type=DATA_PATH,
               help="A benchmark file: training rows sharing text with it are dropped (FT204; repeatable).")
 @click.option("--config", "config", type=click.Path(path_type=Path),
               help="The training config; a patched copy is written next to the data.")
@@ -421,10 +438,10 @@ def rule_cmd(refs: tuple[str, ...], all_rules: bool, output_format: str, output_
 
 
 @main.command("sample")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--validation", "validation", multiple=True, type=click.Path(path_type=Path),
+@click.argument("paths", nargs=-1, type=DATA_PATH)
+@click.option("--validation", "validation", multiple=True, type=DATA_PATH,
               help="Validation data (repeatable), as for `ftlint check`.")
-@click.option("--test", "test", multiple=True, type=click.Path(path_type=Path), help="Test data (repeatable).")
+@click.option("--test", "test", multiple=True, type=DATA_PATH, help="Test data (repeatable).")
 @click.option("--split", type=click.Choice(["train", "validation", "test"]), default=None,
               help="The split to sample [default: test if given, else validation, else train].")
 @click.option("-n", "--n", "n", type=click.IntRange(min=1), default=100, show_default=True, help="Rows to draw.")

@@ -253,9 +253,14 @@ def _stream_file(src: SourceFile, repairs: Repairs, column: str, out: Path, carv
                  ) -> tuple[RecordWriter, RecordWriter | None]:
     """Route every record of ``src`` (read by its format's reader, so indices are the loader's) to a
     copy at ``out``, one at ``carve_out`` or nowhere (dropped); returns both writers, closed."""
-    from ftlint.data.formats import source_for
+    from ftlint.data.formats import format_of, source_for
+    from ftlint.remote import loaded
 
-    fmt, source = source_for(Path(src.abspath), src.path)
+    remote = loaded(src.abspath)  # a remote file (s3://, https://) is streamed again
+    found = format_of(remote.name) if remote is not None else None
+    source: Any
+    fmt, source = (found[0], remote) if remote is not None and found is not None else \
+        source_for(Path(src.abspath), src.path)
     drops = repairs.drop.get(src.abspath, {})
     carved = repairs.carve.get(src.abspath, set())
     weights = repairs.weights.get(src.abspath, {})
@@ -277,8 +282,17 @@ def _stream_file(src: SourceFile, repairs: Repairs, column: str, out: Path, carv
 
 
 def _out_name(src: SourceFile | str) -> Path:
-    """The input's path (as shown) relative to the working directory (its name when outside it)."""
-    p = Path(src if isinstance(src, str) else src.path)
+    """The input's path (as shown) relative to the working directory (its name when outside it); a
+    remote file's is its bucket (or host) and key (``s3://bucket/data/x.jsonl`` -> ``bucket/data/x.jsonl``)."""
+    from ftlint.remote import parse
+
+    text = src if isinstance(src, str) else src.path
+    url = parse(text)
+    if url is not None:
+        rest = url.partition("://")[2].split("?", 1)[0]
+        parts = [part.replace(":", "_") for part in rest.split("/") if part not in ("", ".", "..")]
+        return Path(*parts) if parts else Path("remote")
+    p = Path(text)
     if p.is_absolute() or ".." in p.parts:
         return Path(p.name)
     return p

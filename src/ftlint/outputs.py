@@ -5,7 +5,9 @@ the training config and every file it names, the settings files, the baseline, .
 short description of what it is. Before anything is written, :func:`guard_outputs` refuses
 (:class:`~ftlint.errors.OutputError`, exit 2) any output path that is one of them: the same path,
 a symbolic link to it (or a path through a linked folder), or a hard link to it. New kinds of
-input (a run log, a cached hub file) are protected by adding their paths to the collection.
+input (a run log, a cached hub file) are protected by adding their paths to the collection. A
+remote input (``s3://``, ``https://``: ``ftlint.remote``) is protected under its URL: an output
+named by that URL (with or without credentials or a query string) is refused too.
 """
 
 from __future__ import annotations
@@ -45,11 +47,20 @@ def _identity(path: str) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _key(path: str | Path) -> Path:
+    """The path a file is protected under: a URL's is its URL as shown (no credentials, no query
+    string: ``ftlint.remote``), as the run's assignment names a remote input."""
+    from ftlint.urls import parse, redact
+
+    url = parse(path)
+    return Path(redact(url)) if url is not None else Path(path)
+
+
 def _shown(path: Path) -> str:
-    from ftlint.data.load import display_path
+    from ftlint.remote import shown_path
 
     try:
-        return display_path(path)
+        return shown_path(path)
     except OSError:
         return str(path)
 
@@ -82,7 +93,7 @@ class Protected:
         of the config would look for)."""
         if path is None:
             return
-        p = Path(path)
+        p = _key(path)
         real = _real(p)
         if real in self._by_real:
             return
@@ -162,7 +173,7 @@ class Protected:
     def match(self, output: str | Path) -> tuple[Path, str, str] | None:
         """The protected file ``output`` would overwrite: (its path, what it is, how: ``"same"``,
         ``"link"`` or ``"hard link"``), or None."""
-        out = Path(output)
+        out = _key(output)
         real = _real(out)
         hit = self._by_real.get(real)
         if hit is not None:
@@ -213,7 +224,14 @@ def guard_output(path: str | Path | None, protected: Protected, what: str = "the
     else:
         it = f"it is the same file as {_shown(target)} (a hard link), {kind}"
     raise OutputError(f"refusing to write {what} here: {it}; ftlint never overwrites its inputs ({hint})",
-                      str(path))
+                      _shown_text(path))
+
+
+def _shown_text(path: str | Path) -> str:
+    """An output path as an error shows it: as given, a URL without its credentials."""
+    from ftlint.remote import is_remote, shown_path
+
+    return shown_path(path) if is_remote(path) else str(path)
 
 
 def guard_outputs(outputs: Iterable[tuple[str | Path | None, str]], protected: Protected) -> None:

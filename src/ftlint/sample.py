@@ -154,7 +154,8 @@ def run_sample(paths: Sequence[str | Path], *, validation: Sequence[str | Path] 
     datasets = {}
     for name, files in assignment.items():
         parts = [load_file(p, name, why, settings.dataset.columns, settings.dataset.format,
-                           hub=getattr(assignment, "hub", None)) for p, why in files]
+                           hub=getattr(assignment, "hub", None), remote=getattr(assignment, "remote", None))
+                 for p, why in files]
         if parts:
             datasets[name] = Dataset.concat(name, parts)
     if not datasets:

@@ -237,7 +237,10 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
         raise err(f"'{key}' must be a string or a list of strings", key)
 
     def path_list(key: str, v: Any) -> list[Path]:
-        return [(root / p) for p in str_list(key, v)]
+        from ftlint.urls import is_remote
+
+        # a URL (s3://, https://, ...: ftlint.remote) stays as written; a path is relative to the settings file
+        return [p if is_remote(p) else (root / p) for p in str_list(key, v)]  # type: ignore[misc]
 
     def one_str(key: str, v: Any) -> str:
         if not isinstance(v, str):

@@ -23,6 +23,12 @@ that lives elsewhere and was not read (a hub dataset not in the cache, an upload
 torchtune builder's hub source) is listed as not loaded and reported by FT013
 ``dataset-not-available``; an ``hf://`` path on the command line that is not in the cache is
 unusable input (exit 2), like a missing local path.
+
+A remote file (``s3://``, ``gs://``, ``az://``, ``https://``: ``ftlint.remote``) on the command line,
+in the settings' ``[dataset]`` lists or as a training config's data file (Axolotl ``path:``, a
+``data_files`` entry, LLaMA-Factory ``cloud_file_name``) is read through fsspec as it streams; it
+is listed under its URL (without credentials), and one that cannot be read is unusable input
+located where it is named.
 """
 
 from __future__ import annotations
@@ -82,18 +88,25 @@ class Sources:
     replaced: list[InputInfo] = field(default_factory=list)
     #: the files read from the Hugging Face cache (``ftlint.hub.HubFile``), by their path in ``assignment``
     hub: dict[Path, Any] = field(default_factory=dict)
+    #: the remote files (``ftlint.remote.RemoteFile``), by their key in ``assignment``
+    remote: dict[Path, Any] = field(default_factory=dict)
 
     def load(self, path: Path, split: str, why: str, mapping: dict[str, str] | None, forced_format: str | None,
              cache: Any) -> Any:
         """Read one file of ``assignment``: a cached hub file with the trainer's selection and its
-        ``hf://`` name, any other with the dataset loader."""
-        return load_file(path, split, why, mapping, forced_format, cache, self.hub)
+        ``hf://`` name, a remote file streamed, any other with the dataset loader."""
+        return load_file(path, split, why, mapping, forced_format, cache, self.hub, self.remote)
 
 
 def load_file(path: Path, split: str, why: str, mapping: dict[str, str] | None, forced_format: str | None,
-              cache: Any = None, hub: dict[Path, Any] | None = None) -> Any:
+              cache: Any = None, hub: dict[Path, Any] | None = None, remote: dict[Path, Any] | None = None) -> Any:
     """:meth:`Sources.load` for a file of :func:`gather_splits` or :func:`resolve` (``hub``: their
-    cached hub files)."""
+    cached hub files; ``remote``: their remote files)."""
+    rf = (remote or {}).get(path)
+    if rf is not None:
+        from ftlint.remote import load as load_remote
+
+        return load_remote(rf, split, why, mapping, forced_format, cache)
     h = (hub or {}).get(path)
     if h is None:
         return load_dataset_file(path, split, why, mapping, forced_format, cache)
@@ -107,13 +120,42 @@ def load_file(path: Path, split: str, why: str, mapping: dict[str, str] | None, 
 class CommandLine(dict[str, list[tuple[Path, str]]]):
     """The command line's files per split, and its ``hf://`` paths not yet read from the cache
     (``urls``: (path, the split --validation/--test forces or None, why)); :func:`expand_urls` reads
-    them once the settings say whether missing data may be fetched."""
+    them once the settings say whether missing data may be fetched. ``remote``: its remote files
+    (``ftlint.remote.RemoteFile``) by their key in the splits."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.urls: list[tuple[str, str | None, str]] = []
         self.hub: dict[Path, Any] = {}
+        self.remote: dict[Path, Any] = {}
         self.not_loaded: list[InputInfo] = []
+
+
+def expand_inputs(paths: Sequence[str | Path], what: str = "dataset", recursive: bool = False
+                  ) -> tuple[list[Path], dict[Path, Any]]:
+    """Local paths and remote URLs (``ftlint.remote``) expanded to their files, in the order given:
+    (the files, the remote ones of them by their key)."""
+    from ftlint.remote import expand, is_remote
+
+    files: dict[Path, None] = {}
+    remote: dict[Path, Any] = {}
+    local: list[str | Path] = []
+
+    def flush() -> None:
+        if local:
+            files.update(dict.fromkeys(expand_paths(local, what, recursive=recursive)))
+            local.clear()
+
+    for p in paths:
+        if is_remote(p):
+            flush()
+            for rf in expand(p, what, recursive):
+                files.setdefault(rf.local, None)
+                remote.setdefault(rf.local, rf)
+        else:
+            local.append(p)
+    flush()
+    return list(files), remote
 
 
 def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
@@ -126,8 +168,10 @@ def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | 
     out = CommandLine({s: [] for s in SPLITS})
     local = [p for p in paths if not is_url(p)]
     out.urls += [(str(p), None, f"{COMMAND_LINE} (positional path)") for p in paths if is_url(p)]
-    for p in expand_paths(local, recursive=recursive) if local else []:
-        inferred = infer_split(p)
+    found, remote = expand_inputs(local, recursive=recursive) if local else ([], {})
+    out.remote.update(remote)
+    for p in found:
+        inferred = infer_split(Path(remote[p].name) if p in remote else p)
         if inferred:
             out[inferred[0]].append((p, f"{COMMAND_LINE} ({inferred[1]})"))
         else:
@@ -136,8 +180,10 @@ def command_line_splits(paths: Sequence[str | Path], validation: Sequence[str | 
         if given:
             out.urls += [(str(p), split, f"{COMMAND_LINE} (--{split})") for p in given if is_url(p)]
             files = [p for p in given if not is_url(p)]
-            out[split] += ([(p, f"{COMMAND_LINE} (--{split})") for p in expand_paths(files, recursive=recursive)]
-                           if files else [])
+            if files:
+                found, remote = expand_inputs(files, recursive=recursive)
+                out.remote.update(remote)
+                out[split] += [(p, f"{COMMAND_LINE} (--{split})") for p in found]
     return out
 
 
@@ -192,16 +238,24 @@ def _settings_where(settings: Settings, split: str) -> tuple[str, str | None, in
     return f"{where} [dataset] {split}", file, line
 
 
-def settings_files(settings: Settings, split: str) -> list[tuple[Path, str]]:
+def settings_files(settings: Settings, split: str, remote: dict[Path, Any] | None = None) -> list[tuple[Path, str]]:
     """The settings' files for ``split``; a path that cannot be used is an error located at the
-    settings line that names it."""
+    settings line that names it. The remote files among them go into ``remote`` (by their key)."""
+    from ftlint.remote import is_remote, shown_path
+
     label, file, line = _settings_where(settings, split)
     out: list[tuple[Path, str]] = []
     for raw in getattr(settings.dataset, split):
         try:
-            out += [(p, label) for p in expand_paths([raw])]
+            found, rem = expand_inputs([raw])
+            out += [(p, label) for p in found]
+            if remote is not None:
+                remote.update(rem)
         except InputError as e:
-            shown = display_path(Path(e.path)) if e.path else display_path(Path(raw))
+            if is_remote(raw):
+                shown = shown_path(raw)
+            else:
+                shown = display_path(Path(e.path)) if e.path else display_path(Path(raw))
             message = f"[dataset] {split}: {shown}: {e.message}"
             raise InputError(message if file else f"settings {message}", file, line) from None
     return out
@@ -213,7 +267,9 @@ def _check_one_split_per_file(assignment: dict[str, list[tuple[Path, str]]]) -> 
         for p, _ in files:
             rp = p.resolve()
             if rp in seen and seen[rp] != split:
-                raise UsageError(f"{display_path(p)} is given as both {seen[rp]} and {split} data")
+                from ftlint.remote import shown_path
+
+                raise UsageError(f"{shown_path(p)} is given as both {seen[rp]} and {split} data")
             seen[rp] = split
         # the same file twice in one split counts once
         uniq: dict[Path, tuple[Path, str]] = {}
@@ -228,8 +284,10 @@ def gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
     settings, per split."""
     cli = command_line_splits(paths, validation, test)
     expand_urls(cli, settings)
-    out = CommandLine({s: cli[s] or settings_files(settings, s) for s in SPLITS})
+    remote = dict(cli.remote)
+    out = CommandLine({s: cli[s] or settings_files(settings, s, remote) for s in SPLITS})
     out.hub = cli.hub  # the cached hub files (``hf://`` paths), read with :func:`load_file`
+    out.remote = remote  # the remote files (s3://, https://, ...), read with :func:`load_file`
     _check_one_split_per_file(out)
     return out
 
@@ -324,6 +382,51 @@ def _config_files(ref: DatasetRef, plan: TrainingPlan) -> tuple[list[Path], str 
     return files, ref.resolved_via
 
 
+def remote_names(ref: Any) -> list[str]:
+    """The URLs a training config's dataset reference names for its trainer to read remotely (fsspec):
+    the reference itself (Axolotl ``path: s3://...``, a mixture entry's ``path``), its ``data_files``
+    (``load_dataset("json", data_files="s3://...")``, torchtune ``source: json``), or LLaMA-Factory's
+    ``cloud_file_name``; [] for any other reference."""
+    from ftlint.remote import is_remote
+
+    entry = ref.entry if isinstance(ref.entry, dict) else {}
+    cloud = entry.get("cloud_file_name")
+    if isinstance(cloud, str) and is_remote(cloud):
+        return [cloud]
+    if is_remote(ref.name):
+        names = [str(ref.name)]
+        if str(ref.name) in ref.data_files:  # torchtune: the reference is its first data file
+            names = [str(f) for f in ref.data_files]
+        return names
+    if ref.data_files and any(is_remote(f) for f in ref.data_files) and (
+            (ref.hub_id or ref.name) in FILE_LOADERS or ref.kind.value in ("local", "unknown")):
+        return [str(f) for f in ref.data_files]
+    return []
+
+
+def _remote_config_files(ref: Any, plan: Any, remote: dict[Path, Any]) -> tuple[list[Path], str | None] | None:
+    """The files of a config's dataset reference that names URLs (:func:`remote_names`), the remote
+    ones registered in ``remote``; None for any other reference. A URL that cannot be read is an
+    error located at the config line that names it."""
+    names = remote_names(ref)
+    if not names:
+        return None
+    from ftlint.remote import is_remote
+
+    files: list[Path] = []
+    local = [n for n in names if not is_remote(n)]
+    if local:  # a data_files list that mixes local files and URLs
+        import dataclasses
+
+        files += _loader_files(dataclasses.replace(ref, data_files=tuple(local)), plan)[0]
+    try:
+        found, rem = expand_inputs([n for n in names if is_remote(n)])
+    except InputError as e:
+        raise _located(ref, plan, f"{e.path}: {e.message}" if e.path else e.message) from None
+    remote.update(rem)
+    return files + found, None
+
+
 def _hub_files(ref: Any, plan: Any, settings: Settings) -> tuple[tuple[list[Path], str | None] | None,
                                                                    dict[Path, Any], Any]:
     """A config's Hugging Face Hub dataset read from the cache: (the files and how, or None; the
@@ -393,11 +496,19 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
                 if h is not None:
                     out.hub[p] = h
                     out.extras[split][p.resolve()] = {"hub": h.extra()}
+                rf = getattr(cli, "remote", {}).get(p)
+                if rf is not None:
+                    out.remote[p] = rf
+                    out.extras[split][p.resolve()] = {"remote": rf.extra()}
         elif winner[split] == "settings":
-            out.assignment[split] = settings_files(settings, split)
+            remote: dict[Path, Any] = {}
+            out.assignment[split] = settings_files(settings, split, remote)
             _, file, line = _settings_where(settings, split)
             for p, _ in out.assignment[split]:
                 out.named_by[p.resolve()] = (f"[dataset] {split}", file, line)
+                if p in remote:
+                    out.remote[p] = remote[p]
+                    out.extras[split][p.resolve()] = {"remote": remote[p].extra()}
     _check_one_split_per_file(out.assignment)
     taken = {p.resolve(): s for s in SPLITS for p, _ in out.assignment[s]}
 
@@ -406,7 +517,10 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
             continue
         for ref in refs[split]:
             label, file, line, key = _config_where(plan, ref)
-            found = _config_files(ref, plan)
+            remote_files: dict[Path, Any] = {}
+            found = _remote_config_files(ref, plan, remote_files)
+            if found is None:
+                found = _config_files(ref, plan)
             hub_files: dict[Path, Any] = {}
             missing: Any = None
             if found is None:
@@ -439,17 +553,22 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
                     continue
                 taken[rp] = split
                 h = hub_files.get(f)
+                rf = remote_files.get(f)
                 if h is not None:
                     out.hub[f] = h
                     out.assignment[split].append((f, f"{label}; {h.label()}"))
                 else:
                     out.assignment[split].append((f, f"{label} (resolved via {via})" if via else label))
+                if rf is not None:
+                    out.remote[f] = rf
                 out.named_by[rp] = (key or "", file, line)
                 extra = {"from_config": True, "resolved_via": via}
                 if key:
                     extra["config_key"] = key
                 if h is not None:
                     extra["hub"] = h.extra()
+                if rf is not None:
+                    extra["remote"] = rf.extra()
                 out.extras[split][rp] = extra
 
     # what the losing sources named for each split: listed as replaced (unless it is the same file)
@@ -460,10 +579,13 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
         used = {p.resolve() for p, _ in out.assignment[split]}
         by = names[won]
         if winner[split] != "settings":
+            from ftlint.remote import is_remote, shown_path
+
             label, _, _ = _settings_where(settings, split)
             for raw in getattr(settings.dataset, split):
-                if Path(raw).resolve() not in used:
-                    out.replaced.append(InputInfo(path=display_path(Path(raw)), role="replaced", split=split,
+                named_path = Path(shown_path(raw)) if is_remote(raw) else Path(raw)
+                if named_path.resolve() not in used:
+                    out.replaced.append(InputInfo(path=shown_path(raw), role="replaced", split=split,
                                                   split_source=label, extra={"replaced_by": by}))
         if winner[split] != "config" and plan is not None:
             for ref in refs[split]:
@@ -481,7 +603,9 @@ def relocate(error: FtlintError, named_by: tuple[str, str | None, int | None], p
     key, file, line = named_by
     if not file:
         return error
+    from ftlint.remote import shown_path
+
     inner = error.located()
-    if not inner.startswith(display_path(path)) and not str(error.path or "").startswith("hf://"):
-        inner = f"{display_path(path)}: {inner}"
+    if not inner.startswith(shown_path(path)) and not str(error.path or "").startswith("hf://"):
+        inner = f"{shown_path(path)}: {inner}"
     return type(error)(f"{key}: {inner}" if key else inner, file, line)

@@ -41,6 +41,7 @@ from ftlint.data.formats import (  # noqa: F401 - ICONV_NAMES, encoding_of: re-e
     SUFFIXES,
     FileSource,
     ReadOptions,
+    Source,
     encoding_of,
     format_of,
     read_head,
@@ -509,15 +510,18 @@ def load_dataset_file(
     cache: Cache | None = None,
     columns: Sequence[str] | None = None,
     rows: Iterable[int] | None = None,
+    data_source: Source | None = None,
 ) -> Dataset:
     """Read one dataset file into a :class:`Dataset` of one split (cached by content hash).
 
     ``columns`` keeps only those columns of each record, ``rows`` only the records at those 0-based
-    positions (what a trainer selects of a hub dataset); the rows kept keep their index in the file."""
+    positions (what a trainer selects of a hub dataset); the rows kept keep their index in the file.
+    ``data_source``: where the bytes come from when ``path`` is not a local file (a remote file,
+    ``ftlint.remote``: ``path`` is then its key, whose name says its format)."""
     mapping = dict(mapping or {})
-    shown = display_path(path)
+    shown = data_source.shown if data_source is not None else display_path(path)
     try:
-        content_hash = FileSource(path, shown).content_hash()
+        content_hash = (data_source or FileSource(path, shown)).content_hash()
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}", shown) from None
     keep = None if rows is None else frozenset(int(i) for i in rows)
@@ -540,7 +544,7 @@ def load_dataset_file(
             pass
     try:
         ds = _read(path, shown, split, split_source, mapping, forced_format, content_hash, text_dir,
-                   None if columns is None else tuple(columns), keep)
+                   None if columns is None else tuple(columns), keep, data_source)
     except SpillError as e:
         where = text_dir or tempfile.gettempdir()
         raise InputError(f"cannot write ftlint's temporary text file in {where}: {e.strerror or e} "
@@ -556,8 +560,16 @@ def load_dataset_file(
 
 def _read(path: Path, shown: str, split: str, split_source: str, mapping: dict[str, str],
           forced_format: str | None, content_hash: str, text_dir: str | None = None,
-          columns: tuple[str, ...] | None = None, keep: frozenset[int] | None = None) -> Dataset:
-    fmt, source = source_for(path, shown)
+          columns: tuple[str, ...] | None = None, keep: frozenset[int] | None = None,
+          data_source: Source | None = None) -> Dataset:
+    source: Any  # the bytes' Source, then the SourceFile the Dataset names
+    if data_source is None:
+        fmt, source = source_for(path, shown)
+    else:
+        found = format_of(path.name)
+        if found is None:
+            raise InputError(f"not a dataset file: expected one of {SUFFIXES_SHOWN}", shown)
+        fmt, source = found[0], data_source
     reason = fmt.sniff(read_head(source))
     if reason is not None:
         raise InputError(reason, shown)
