@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ftlint.context import Context
+    from ftlint.features.tokens import TokenizerHandle
     from ftlint.training.plan import TrainingPlan
 
 #: config.json keys that hold the context window, in the order they are trusted
@@ -307,5 +309,32 @@ def base_model_name(plan: TrainingPlan | None) -> str | None:
     return bm.strip() if isinstance(bm, str) and bm.strip() else None
 
 
-__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "chars_per_token", "base_model_name", "estimate_parameters", "find_model_dir",
+def base_model(ctx: Context, name: str | None = None) -> BaseModelLoad:
+    """What the base model's own files say: config.json and the tokenizer
+    (``features.tokens.plan_tokenizer``) of the training config's base model (or ``name``), read
+    offline from a local directory or the local Hugging Face cache."""
+    from ftlint.features.tokens import plan_tokenizer
+
+    model = name or base_model_name(ctx.plan)
+    if not model:
+        return BaseModelLoad(None, "the training config names no base model" if ctx.plan is not None
+                             else "no training config given", None)
+    search = [Path(ctx.settings.root)]
+    if ctx.plan is not None:
+        search.append(Path(ctx.plan.path).parent)
+    return read_base_model(model, search, ctx.artifact(plan_tokenizer, name))
+
+
+def split_chars_per_token(ctx: Context, split: str, tokenizer: TokenizerHandle, sample: int = 2000) -> CharsPerToken:
+    """Characters per token of ``split``'s text with ``tokenizer`` on up to ``sample`` evenly
+    spaced rows (:func:`chars_per_token`). Cached on disk."""
+    from ftlint import cache_schemas
+
+    ds = ctx.dataset(split)
+    return ctx.stored("chars_per_token", split, {"tokenizer": tokenizer.identity, "sample": sample},
+                      lambda: chars_per_token(ds.texts, tokenizer, sample), cache_schemas.chars_per_token())
+
+
+__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "base_model", "chars_per_token",
+           "split_chars_per_token", "base_model_name", "estimate_parameters", "find_model_dir",
            "instruct_from_name", "read_base_model"]

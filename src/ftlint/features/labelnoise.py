@@ -26,12 +26,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LabelNoise", "NoWords", "label_issues", "out_of_sample_probabilities"]
+if TYPE_CHECKING:
+    from ftlint.context import Context
+
+__all__ = ["LabelNoise", "NoWords", "label_issues", "label_noise", "out_of_sample_probabilities"]
 
 
 class NoWords(ValueError):
@@ -159,3 +162,35 @@ def label_issues(
         & (rounded(probs[np.arange(n), predicted]) >= thresholds[predicted])
     )
     return flagged, thresholds
+
+
+def label_noise(ctx: Context, split: str, min_per_class: int = 10, max_rows: int = 50_000, folds: int = 5,
+                seed: int = 0) -> LabelNoise | None:
+    """Out-of-sample class probabilities of the split's labelled rows (``features.labels.labels``)
+    from a TF-IDF + logistic-regression model of their normalised ``rows.input_text``, and confident-
+    learning flags (:class:`LabelNoise`). Rows of classes with fewer than ``min_per_class`` rows are
+    left out; None when fewer than 2 classes remain. Seeded; cached on disk."""
+    from ftlint import cache_schemas
+    from ftlint.features.labels import label_info
+    from ftlint.features.rows import normalized_batches
+
+    def compute() -> LabelNoise | None:
+        info = ctx.artifact(label_info, split)
+        if info is None:
+            return None
+        counts = info.counts()
+        classes = sorted(c for c, k in counts.items() if k >= max(min_per_class, folds))
+        if len(classes) < 2:
+            return None
+        index = {c: k for k, c in enumerate(classes)}
+        rows = np.array([i for i, v in enumerate(info.values) if v in index], dtype=np.int64)
+        given = np.array([index[info.values[i]] for i in rows.tolist()], dtype=np.int64)  # type: ignore[index]
+        texts = [t.decode("utf-8", "surrogatepass")
+                 for _, batch in normalized_batches(ctx, split, "input", rows=rows.tolist()) for t in batch]
+        probs, cv_rows = out_of_sample_probabilities(texts, given, len(classes), folds=folds, seed=seed,
+                                                     max_rows=max_rows)
+        flagged, thresholds = label_issues(probs, given)
+        return LabelNoise(rows, classes, given, probs, thresholds, flagged, cv_rows)
+
+    params = {"min_per_class": min_per_class, "max_rows": max_rows, "folds": folds, "seed": seed}
+    return ctx.stored("label_noise", split, params, compute, cache_schemas.label_noise())
