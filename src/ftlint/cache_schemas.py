@@ -1,5 +1,5 @@
 """The declared schemas of the artifacts of ``features/`` that ``Context`` keeps on disk
-(``ctx.artifact(..., disk=cache_schemas.X())``).
+(``ctx.stored(name, split, params, compute, cache_schemas.X())``).
 
 A cache entry is read back only through its artifact's schema (:mod:`ftlint.cache`): the types,
 fields, dtypes and shapes below, with lengths tied to the data of this run (``n``: the split's
@@ -21,7 +21,7 @@ u8, i8, f4, f8, b1 = np.uint64, np.int64, np.float32, np.float64, np.bool_
 
 @cache
 def minhash_rows(bands: int) -> Schema:
-    """The persisted per-row MinHash band keys (``Context.minhash``): sorted distinct row hashes,
+    """The persisted per-row MinHash band keys (``features.duplicates.minhash_bands``): sorted distinct row hashes,
     their band keys and whether the row had no shingles."""
     return Tup(Arr(u8, "k", increasing=True), Arr(u8, "k", bands), Arr(b1, "k"))
 

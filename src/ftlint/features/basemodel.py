@@ -7,7 +7,7 @@ Hugging Face cache (``huggingface_hub.try_to_load_from_cache``: never a download
 (``max_position_embeddings`` or its equivalent), vocabulary size, parameter count (exact from
 the safetensors headers when the weights are on disk, else estimated from the config's
 dimensions), and whether it is an instruct/chat model. The tokenizer is the Context's
-(``ctx.tokenizer()``, :mod:`ftlint.features.tokens`): its chat template and ``model_max_length``
+(``ctx.artifact(plan_tokenizer)``, :mod:`ftlint.features.tokens`): its chat template and ``model_max_length``
 are added here, never loaded a second time.
 """
 

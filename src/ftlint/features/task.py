@@ -1,7 +1,7 @@
 """What the fine-tuning task is, inferred from the data (or set with ``task = "..."``).
 
 :func:`infer_task` looks at a sample of the training rows once (the Context memoises it as
-``ctx.task()``) and returns a :class:`TaskInfo`: the task type, where it comes from, and the
+``ctx.artifact(training_task)``) and returns a :class:`TaskInfo`: the task type, where it comes from, and the
 measurements behind it (share of preference rows, of rows with code, of prompts asking for a
 summary or a translation, of short or extractive answers), so rules such as FT613 and FT615 use
 the same numbers the report shows.

@@ -1,7 +1,8 @@
 """FT613-FT618: the base model fits the task, and the evaluation measures it.
 
-The task comes from ``ctx.artifact(training_task)`` (inferred from the data, or ``task = "..."`` in the settings);
-the base model's facts from ``ctx.artifact(base_model)`` (its config.json and tokenizer, read offline);
+The task comes from ``features.task.training_task`` (inferred from the data, or ``task = "..."`` in the
+settings); the base model's facts from ``features.basemodel.base_model`` (its config.json and tokenizer,
+read offline);
 the metric, split and method choices from the TrainingPlan. Nothing here reads a file.
 """
 
@@ -144,7 +145,7 @@ class EvalMetricMismatch(Rule):
     Reads the metrics the training config selects or turns on (HF/TRL and Axolotl
     `metric_for_best_model`; Axolotl `do_causal_lm_eval` with `eval_causal_lm_metrics`;
     LLaMA-Factory `compute_accuracy` and `predict_with_generate`) and compares them with the task
-    (`ctx.artifact(training_task)`: inferred from the data, or `task = "..."` in the settings). It reports a
+    (inferred from the training data, or `task = "..."` in the settings). It reports a
     classification task measured by the loss alone (it suggests accuracy, and macro-F1 when the
     classes are imbalanced: largest/smallest class at least `imbalance-ratio`), and a free-form
     task measured by token accuracy (or code measured by n-gram overlap), suggesting ROUGE for

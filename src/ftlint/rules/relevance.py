@@ -1,10 +1,10 @@
 """FT4xx: task relevance and drift. Does the training data look like the task it is for?
 
-The rules compare embeddings (``ctx.embeddings``: the built-in TF-IDF + SVD, or a local
-transformers encoder chosen with ``--embedding-model``) of the training data with a reference
-sample of the real task (``--reference``) or with the validation split (``ctx.drift``), and the
-detected languages of the rows (``ctx.languages``). Every number comes from the Context; the
-rules only decide and explain.
+The rules compare embeddings (``features.relevance.embeddings``: the built-in TF-IDF + SVD, or a
+local transformers encoder chosen with ``--embedding-model``) of the training data with a reference
+sample of the real task (``--reference``) or with the validation split (``features.relevance.drift``),
+and the detected languages of the rows (``features.relevance.languages``). Every number is an
+artifact computed through the Context; the rules only decide and explain.
 """
 
 from __future__ import annotations
