@@ -381,11 +381,10 @@ def test_concurrent_writers_and_readers_never_see_half_an_entry(tmp_path: Path) 
 def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: Any) -> None:
     """The artifacts the project above does not reach (labels, preference pairs, a reference
     sample, a tokenizer's count): their values fit their schemas and read back equal."""
-    from ftlint import cache_schemas
     from ftlint.context import Context
     from ftlint.data.dataset import Dataset
     from ftlint.data.load import load_dataset_file
-    from ftlint.features.basemodel import CharsPerToken
+    from ftlint.features.basemodel import CharsPerToken, chars_per_token_schema
     from ftlint.features.labelnoise import label_noise
     from ftlint.features.relevance import drift, languages, self_similarity
     from ftlint.features.rows import preference_hashes
@@ -409,7 +408,7 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
                 ctx.artifact(self_similarity, "train"), ctx.artifact(drift, "train", "reference"),
                 ctx.artifact(languages, "reference"),
                 ctx.stored("chars_per_token", "train", {"tokenizer": "a tokenizer"},
-                           lambda: CharsPerToken(1000, 250, 0, 60, 60), cache_schemas.chars_per_token())]
+                           lambda: CharsPerToken(1000, 250, 0, 60, 60), chars_per_token_schema())]
 
     first = context()
     a = compute(first)

@@ -13,6 +13,7 @@ are added here, never loaded a second time.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -21,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ftlint.cache import Int, Rec, Spec
 
 if TYPE_CHECKING:
     from ftlint.context import Context
@@ -328,13 +331,18 @@ def base_model(ctx: Context, name: str | None = None) -> BaseModelLoad:
 def split_chars_per_token(ctx: Context, split: str, tokenizer: TokenizerHandle, sample: int = 2000) -> CharsPerToken:
     """Characters per token of ``split``'s text with ``tokenizer`` on up to ``sample`` evenly
     spaced rows (:func:`chars_per_token`). Cached on disk."""
-    from ftlint import cache_schemas
 
     ds = ctx.dataset(split)
     return ctx.stored("chars_per_token", split, {"tokenizer": tokenizer.identity, "sample": sample},
-                      lambda: chars_per_token(ds.texts, tokenizer, sample), cache_schemas.chars_per_token())
+                      lambda: chars_per_token(ds.texts, tokenizer, sample), chars_per_token_schema())
 
 
 __all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "base_model", "chars_per_token",
            "split_chars_per_token", "base_model_name", "estimate_parameters", "find_model_dir",
            "instruct_from_name", "read_base_model"]
+
+
+@functools.cache
+def chars_per_token_schema() -> Spec:
+    """The declared on-disk schema of :func:`split_chars_per_token` (``ftlint.cache``)."""
+    return Spec(Rec(CharsPerToken, chars=Int(0), tokens=Int(0), unknown=Int(0), rows=Int(0), of=Int(0)))

@@ -23,6 +23,7 @@ confident joint).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
+
+from ftlint.cache import Arr, Int, Opt, Rec, Seq, Spec, Str
 
 if TYPE_CHECKING:
     from ftlint.context import Context
@@ -170,7 +173,6 @@ def label_noise(ctx: Context, split: str, min_per_class: int = 10, max_rows: int
     from a TF-IDF + logistic-regression model of their normalised ``rows.input_text``, and confident-
     learning flags (:class:`LabelNoise`). Rows of classes with fewer than ``min_per_class`` rows are
     left out; None when fewer than 2 classes remain. Seeded; cached on disk."""
-    from ftlint import cache_schemas
     from ftlint.features.labels import label_info
     from ftlint.features.rows import normalized_batches
 
@@ -193,4 +195,13 @@ def label_noise(ctx: Context, split: str, min_per_class: int = 10, max_rows: int
         return LabelNoise(rows, classes, given, probs, thresholds, flagged, cv_rows)
 
     params = {"min_per_class": min_per_class, "max_rows": max_rows, "folds": folds, "seed": seed}
-    return ctx.stored("label_noise", split, params, compute, cache_schemas.label_noise())
+    return ctx.stored("label_noise", split, params, compute, label_noise_schema())
+
+
+@functools.cache
+def label_noise_schema() -> Spec:
+    """The declared on-disk schema of :func:`label_noise` (``ftlint.cache``)."""
+    i8, f4, f8 = np.int64, np.float32, np.float64
+    return Spec(Opt(Rec(LabelNoise, rows=Arr(i8, "k", lo=0, hi="n"), classes=Seq(Str, "c"),
+                        given=Arr(i8, "k", lo=0, hi="c"), probs=Arr((f4, f8), "k", "c"), thresholds=Arr(f8, "c"),
+                        flagged=Arr(np.bool_, "k"), cross_validated=Int(0))))

@@ -19,9 +19,9 @@ Two things live here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -29,11 +29,7 @@ import numpy.typing as npt
 from ftlint.features.minhash import shingle_hashes
 from ftlint.features.text import normalize
 
-if TYPE_CHECKING:
-    from ftlint.context import Context
-
-__all__ = ["DEFAULT_NGRAM", "NgramIndex", "NgramMatch", "canonical_batch", "contamination_index",
-           "contamination_matches", "token_count"]
+__all__ = ["DEFAULT_NGRAM", "NgramIndex", "NgramMatch", "canonical_batch", "token_count"]
 
 #: Window length of the contamination check (GPT-3's and most decontamination reports' 13-gram).
 DEFAULT_NGRAM: Final[int] = 13
@@ -185,43 +181,3 @@ class NgramIndex:
         values, _ = shingle_hashes(windows, self.n)  # exactly n tokens each: one hash per window, in order
         first = np.flatnonzero(np.isin(values, hashes))
         return windows[int(first[0])] if first.size else None
-
-
-def contamination_index(ctx: Context, n: int = DEFAULT_NGRAM) -> tuple[NgramIndex, list[tuple[int, int]]]:
-    """Every ``n``-word window of the contamination files' rows (``--contamination``): an
-    :class:`NgramIndex` of their texts (``rows.contamination_text``, ASCII punctuation as
-    whitespace), and the ``(contamination file's dataset, row)`` of each indexed text."""
-    from ftlint.features.rows import NORMALIZE_BATCH, contamination_text
-
-    sources: list[tuple[int, int]] = []
-
-    def batches() -> Iterator[list[bytes]]:
-        for d, ds in enumerate(ctx.contamination):
-            for lo in range(0, len(ds), NORMALIZE_BATCH):
-                hi = min(len(ds), lo + NORMALIZE_BATCH)
-                sources.extend((d, i) for i in range(lo, hi))
-                yield canonical_batch([contamination_text(ds, i) for i in range(lo, hi)], punctuation=True)
-
-    return NgramIndex(n).build(batches()), sources
-
-
-def contamination_matches(ctx: Context, split: str, n: int = DEFAULT_NGRAM) -> list[NgramMatch]:
-    """Rows of ``split`` that share an ``n``-word window with a contamination file
-    (:func:`contamination_index`): :class:`NgramMatch` es whose ``position`` is the row and
-    ``source`` the index's text. Streams the rows; cached on disk."""
-    from ftlint import cache_schemas
-    from ftlint.features.rows import NORMALIZE_BATCH, contamination_text
-
-    def compute() -> list[NgramMatch]:
-        index, _ = ctx.artifact(contamination_index, n)
-        ds = ctx.dataset(split)
-        out = []
-        for lo in range(0, len(ds), NORMALIZE_BATCH):
-            hi = min(len(ds), lo + NORMALIZE_BATCH)
-            texts = canonical_batch([contamination_text(ds, i) for i in range(lo, hi)], punctuation=True)
-            out.extend(NgramMatch(lo + m.position, m.hashes, m.source) for m in index.query(texts))
-        return out
-
-    files = tuple(f.content_hash for ds in ctx.contamination for f in ds.files)
-    return ctx.stored("contamination_matches", split, {"n": n, "files": files}, compute,
-                      cache_schemas.contamination_matches())

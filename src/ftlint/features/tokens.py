@@ -22,6 +22,7 @@ Heavy imports (transformers, tokenizers) happen inside the functions that need t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xxhash
 
+from ftlint.cache import Arr, Int, Map, Opt, Rec, Seq, Spec, Str, Tup
 from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import TrainingPlan
 
@@ -717,10 +719,17 @@ def split_token_lengths(ctx: Context, split: str, tokenizer: TokenizerHandle | N
     with ``tokenizer`` (None: an estimate). With ``limit``, rows that provably fit are not
     tokenised. Cached on disk, keyed by the tokenizer's identity (path + hash of its files + chat
     template)."""
-    from ftlint import cache_schemas
 
     ds = ctx.dataset(split)
     identity = tokenizer.identity if tokenizer is not None else "estimate"
     return ctx.stored("token_lengths", split, {"tokenizer": identity, "limit": limit},
                       lambda: token_lengths(ds.roles, ds.texts, tokenizer, limit=limit),
-                      cache_schemas.token_lengths())
+                      token_lengths_schema())
+
+
+@functools.cache
+def token_lengths_schema() -> Spec:
+    """The declared on-disk schema of :func:`split_token_lengths` (``ftlint.cache``)."""
+    return Spec(Rec(TokenLengths, lengths=Arr(np.int64, "n"), exact=Arr(np.bool_, "n"),
+                    pairs=Map(Int(0, "n"), Seq(Tup(Int(), Int()), tuple=True)), method=Str, source=Str,
+                    limit=Opt(Int()), templated=Int(0), template_failures=Int(0), template_error=Str, skipped=Int(0)))

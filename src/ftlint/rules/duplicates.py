@@ -13,9 +13,9 @@ from ftlint.chartspec import ChartSpec, cluster_chart
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import TOOLS_DIGEST
+from ftlint.features.contamination import contamination_index, contamination_matches
 from ftlint.features.duplicates import cross_matches, near_duplicates
 from ftlint.features.lsh import clusters
-from ftlint.features.ngrams import contamination_index, contamination_matches
 from ftlint.features.rows import duplicate_field, duplicate_text, text_hashes
 from ftlint.features.text import normalize
 from ftlint.grammar import with_article
@@ -401,8 +401,8 @@ class BenchmarkContamination(Rule):
         ngram: int = 13
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        from ftlint.features.rows import contamination_text
         from ftlint.features.ngrams import canonical_batch
+        from ftlint.features.rows import contamination_text
 
         if "train" not in ctx.splits or not ctx.contamination:
             return
