@@ -499,3 +499,29 @@ def test_an_unreadable_cached_file_is_located_at_the_config_line(hub: Path) -> N
     assert res.exit_code == 2
     assert res.stderr.strip() == ("ftlint: error: trl.yaml:2: dataset_name: hf://datasets/org/broken/data/"
                                   "train-00000-of-00001.parquet: not a Parquet file (no PAR1 magic bytes)")
+
+
+def test_a_llamafactory_v1_registry_reads_local_and_cached_hub_entries(hub: Path, corpus_dir: Path) -> None:
+    """A v1 ``train_dataset`` registry: its local file (the corpus' v1 demo, by absolute path) and its
+    cached hub dataset are checked; a ModelScope entry is not available, with the reason and the
+    command that fetches it; a registry that is itself on the hub is read from the cache."""
+    demo = corpus_dir / "hiyouga__LLaMA-Factory" / "data__v1_sft_demo.jsonl"
+    files = {"data/train-00000-of-00001.parquet": parquet_bytes(_chat(30, "v1"))}
+    put_in_cache(hub, Repo("org/v1-chat", {"main": files}))
+    write("data/v1_sft_demo.yaml", f"demo:\n  path: {demo}\n  source: local\nchat:\n  path: org/v1-chat\n"
+                                   "ms:\n  path: AI-ModelScope/alpaca-gpt4\n  source: ms_hub\n")
+    write("train.yaml", "model: Qwen/Qwen3-0.6B\ntrain_dataset: data/v1_sft_demo.yaml\nmicro_batch_size: 2\n")
+    rep = report("--config", "train.yaml", "--select", "FT201", "--extend-select", "FT013")
+    loaded = {d["path"]: d["records"] for d in datasets(rep) if d.get("records") is not None}
+    assert loaded == {str(demo): 500, "hf://datasets/org/v1-chat/data/train-00000-of-00001.parquet": 30}
+    (ft013,) = [f for f in rep["findings"] if f["code"] == "FT013"]
+    assert ft013["message"].startswith("AI-ModelScope/alpaca-gpt4, the train data of train.yaml:2 (train_dataset), "
+                                       "is a hub dataset that is not available locally")
+    assert "`modelscope download --dataset AI-ModelScope/alpaca-gpt4" in ft013["fix"]
+    # the registry itself on the hub (``ORG/NAME/dataset_info.yaml``), read from the cache
+    reg = {"dataset_info.yaml": b"chat:\n  path: org/v1-chat\n", **files}
+    put_in_cache(hub, Repo("org/v1-reg", {"main": reg}))
+    write("hub.yaml", "model: Qwen/Qwen3-0.6B\ntrain_dataset: org/v1-reg/dataset_info.yaml\nmicro_batch_size: 2\n")
+    rep = report("--config", "hub.yaml", "--select", "FT201")
+    assert [(d["path"], d["records"]) for d in datasets(rep)] == [
+        ("hf://datasets/org/v1-chat/data/train-00000-of-00001.parquet", 30)]

@@ -108,10 +108,12 @@ def test_hashed_counts_do_not_depend_on_the_batch() -> None:
     together = hashed_ngram_counts(texts, n_features=1 << 16)
     for i, t in enumerate(texts):
         alone = hashed_ngram_counts([t], n_features=1 << 16)
-        assert (together[i].toarray() == alone.toarray()).all()
+        for mine, theirs in zip(together.row(i), alone.row(0)):
+            assert np.array_equal(mine, theirs)
+    assert np.all(np.diff(together.rows * together.width + together.features) > 0)  # sorted, each pair once
     # words, word bigrams and byte 3/4/5-grams of "a b c d e f" (11 bytes)
-    assert together[3].sum() == 6 + 5 + 9 + 8 + 7
-    assert together[2].nnz == 0
+    assert together.row(3)[1].sum() == 6 + 5 + 9 + 8 + 7
+    assert len(together.row(2)[0]) == 0
 
 
 def test_tfidf_embeddings_are_normalised_and_topical() -> None:
@@ -410,3 +412,117 @@ def test_language_scores_do_not_depend_on_blas() -> None:
         code, conf = ours.classify(text)
         ref_code, ref_conf = theirs.classify(text)
         assert code == ref_code and conf == round(conf, 6) and abs(conf - ref_conf) < 1e-5
+
+
+# -- memory of the relevance rules (issue 12, part 6) -------------------------------------------------
+
+_MEMORY_CHILD = r"""
+import json, os, sys
+from pathlib import Path
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+from ftlint.api import run
+from ftlint.settings import Settings
+tmp = Path(sys.argv[1])
+rows = [{"instruction": f"How long should I bake {f} number {i} in the oven?", "output": "Taste it."}
+        for i, f in enumerate(["bread", "cake", "pie", "ham", "fish", "rice"] * 10)]
+rows += [{"instruction": "Wie lange backe ich das Brot im Ofen bei hoher Temperatur?", "output": "Probier."}] * 5
+(tmp / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+for name in ("v.jsonl", "r.jsonl"):
+    (tmp / name).write_text("".join(json.dumps(r) + "\n" for r in rows[::-1]))
+import numpy
+from ftlint.features.language import _identifier
+before = rss()
+_identifier()  # py3langid's model
+grown = rss() - before
+report, _ = run([tmp / "t.jsonl"], validation=[tmp / "v.jsonl"], reference=[tmp / "r.jsonl"],
+                settings=Settings(root=tmp, cache=False), select=["FT401", "FT402", "FT403", "FT404"])
+print(json.dumps({"outcomes": [o.outcome for o in report.outcomes], "grown": grown,
+                  "scipy": sorted(m for m in sys.modules if m == "scipy" or m.startswith("scipy."))}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads the resident memory from /proc")
+def test_relevance_rules_need_neither_scipy_nor_the_language_model_in_memory(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(tmp_path)], capture_output=True, text=True,
+                         env={**__import__("os").environ, "PYTHONPATH": src}, timeout=300, check=True)
+    res = json.loads(out.stdout)
+    assert res["outcomes"] == ["ran"] * 4
+    assert res["scipy"] == []  # importing scipy.sparse/linalg/optimize alone took ~50 MiB
+    # py3langid's own loader holds its 64 MiB of tables (+78 MiB resident, +107 MiB at its peak): they are
+    # mapped instead, and only the pages the texts touch become resident
+    assert res["grown"] < 30, res
+
+
+def test_tfidf_fit_memory_does_not_grow_with_the_texts() -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(5000)]
+    texts = [" ".join(rng.choice(words, size=700)) for _ in range(3000)]  # ~4,000 bytes each: 12 MB of text
+    tracemalloc.start()
+    try:
+        emb = TfidfSvdEmbedder().fit(texts)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert emb.svd_rows < emb.fitted_rows == 3000  # the SVD keeps the sketches of a sample within its budget
+    assert "(the SVD on" in emb.describe()
+    assert peak < 60 * 2**20  # the TF-IDF matrix of these rows alone is ~90 MB (about 3,500 n-grams a row)
+    v = emb.embed(texts[:50])
+    assert v.shape == (50, 128) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_mmd_kernel_is_never_held_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracemalloc
+
+    a, b = _gauss(1000, 16, 7), _gauss(1000, 16, 8, shift=0.2)
+    tracemalloc.start()
+    try:
+        whole = drift.mmd_test(a, b, permutations=50)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 28 * 2**20  # the 2,000 x 2,000 kernel alone is 32 MB (and was held with a copy)
+    monkeypatch.setattr(drift, "BLOCK_ELEMENTS", 5000)  # 2 rows a block: same statistic and p-value
+    blocked = drift.mmd_test(a, b, permutations=50)
+    assert blocked.p_value == whole.p_value and blocked.gamma == whole.gamma
+    assert blocked.mmd2 == pytest.approx(whole.mmd2, rel=1e-9)
+
+
+def test_logistic_regression_is_scikit_learns_optimum() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 20)) / 4
+    y = (rng.random(300) < 0.3).astype(int)
+    x[y == 1, :3] += 0.4
+    beta = drift.logistic_regression(x.astype(np.float32), y, C=1.0)
+    ref = LogisticRegression(C=1.0, class_weight="balanced", tol=1e-10, max_iter=10_000).fit(
+        x.astype(np.float32).astype(np.float64), y)
+    assert np.allclose(beta[:-1], ref.coef_[0], atol=1e-6) and abs(beta[-1] - ref.intercept_[0]) < 1e-6
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads the resident memory from /proc")
+def test_release_free_memory_returns_the_freed_heap() -> None:
+    import ctypes.util
+
+    from ftlint.memory import release_free_memory
+
+    if ctypes.util.find_library("c") is None or not hasattr(ctypes.CDLL(None), "malloc_trim"):
+        pytest.skip("not glibc")
+
+    def rss() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * __import__("os").sysconf("SC_PAGE_SIZE")
+
+    blocks = [bytes(1000) + bytes([i % 256]) for i in range(100_000)]  # ~100 MB of C heap (over 512 bytes each)
+    keep = blocks[::250]  # a few survivors pin the heap: freeing the rest does not shrink it
+    del blocks
+    before = rss()
+    release_free_memory()
+    assert before - rss() > 20 * 2**20 and len(keep) == 400

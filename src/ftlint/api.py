@@ -24,6 +24,7 @@ from ftlint.engine import run_rules
 from ftlint.errors import FtlintError, UsageError
 from ftlint.features.task import training_task
 from ftlint.findings import Report, rank
+from ftlint.memory import release_free_memory
 from ftlint.model import InputInfo
 from ftlint.outputs import Protected, guard_outputs
 from ftlint.registry import configure, load_registry, rule_tables, select_rules, validate_selectors
@@ -327,6 +328,7 @@ def run(
     reference_set = _load_reference(settings, assignment, cache, inputs,
                                     "--reference" if reference else "settings reference")
     load_seconds = time.perf_counter() - t0
+    release_free_memory()  # what parsing freed: the rules start from the memory really in use
 
     skipped = skipped_files([*(paths or settings.dataset.train),
                              *(validation or settings.dataset.validation), *(test or settings.dataset.test)], recursive)

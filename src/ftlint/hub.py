@@ -37,6 +37,7 @@ from urllib.parse import unquote
 import numpy as np
 
 from ftlint.errors import InputError
+from ftlint.training.plan import HF_HUB
 
 #: the URL scheme of a hub dataset on the command line: ``hf://datasets/ORG/NAME[@REVISION][/PATH]``
 URL_PREFIX = "hf://datasets/"
@@ -133,26 +134,16 @@ class Request:
         return self.repo_id + (f" ({', '.join(parts)})" if parts else "")
 
 
-def request_for(ref: Any, framework: str | None) -> Request | None:
-    """The :class:`Request` of a training config's hub dataset reference (a ``DatasetRef``); None
-    for one that is not a Hugging Face Hub dataset (a ModelScope-only LLaMA-Factory entry)."""
+def request_for(ref: Any, fields: Any) -> Request | None:
+    """The :class:`Request` of a training config's hub dataset reference (a ``DatasetRef``), with
+    what its framework's adapter reads from the entry (``fields``: a
+    ``ftlint.training.adapter.HubFields``: the columns kept or mapped, the folder in the
+    repository); None for one that is not on the Hugging Face Hub (a ModelScope dataset)."""
     repo_id = getattr(ref, "hub_id", None)
-    if not repo_id or not _REPO_ID.match(str(repo_id)):
+    if not repo_id or not _REPO_ID.match(str(repo_id)) or getattr(ref, "hub", HF_HUB) != HF_HUB:
         return None
     entry = ref.entry if isinstance(ref.entry, Mapping) else {}
-    if framework == "llamafactory" and not entry.get("hf_hub_url") and (entry.get("ms_hub_url")
-                                                                          or entry.get("om_hub_url")):
-        return None
-    columns: tuple[str, ...] = ()
-    mapping: tuple[tuple[str, str], ...] = ()
-    if framework == "llamafactory":
-        mapping = _llamafactory_mapping(entry, bool(ref.preference))
-    elif framework == "axolotl":
-        mapping = _axolotl_mapping(entry)
-    elif ref.columns:  # HF / TRL / alignment-handbook: the list of columns kept (select_columns)
-        columns = tuple(c for c, _ in ref.columns)
     revision = entry.get("revision")
-    data_dir = entry.get("data_dir") if framework != "llamafactory" else entry.get("folder")
     weight = ref.weight if getattr(ref, "sampling", None) else None
     return Request(
         repo_id=str(repo_id),
@@ -160,48 +151,13 @@ def request_for(ref: Any, framework: str | None) -> Request | None:
         config=ref.subset if isinstance(ref.subset, str) and ref.subset else None,
         split=ref.split or "train",
         data_files=tuple(ref.data_files or ()),
-        data_dir=str(data_dir) if isinstance(data_dir, str) and data_dir else None,
-        columns=columns,
-        mapping=mapping,
+        data_dir=fields.data_dir,
+        columns=tuple(fields.columns),
+        mapping=tuple(fields.mapping),
         weight=weight,
         sampling=getattr(ref, "sampling", None) if weight is not None else None,
         seed=int(getattr(ref, "seed", None) or 0),
     )
-
-
-def _llamafactory_mapping(entry: Mapping[str, Any], ranking: bool) -> tuple[tuple[str, str], ...]:
-    """LLaMA-Factory's ``columns`` (its roles -> the dataset's columns) as ftlint's keys."""
-    cols = entry.get("columns")
-    if not isinstance(cols, Mapping):
-        return ()
-    tags = entry.get("tags") if isinstance(entry.get("tags"), Mapping) else {}
-    sharegpt = str(entry.get("formatting") or "alpaca") == "sharegpt"
-    openai_roles = tags.get("role_tag") == "role" and tags.get("content_tag") == "content"
-    roles = {"prompt": "prompt" if ranking else "instruction", "query": "input", "response": "output",
-             "system": "system", "chosen": "chosen", "rejected": "rejected", "kto_tag": "label",
-             "messages": "messages" if openai_roles else "conversations"} if sharegpt else \
-        {"prompt": "prompt" if ranking else "instruction", "query": "input", "response": "output",
-         "system": "system", "chosen": "chosen", "rejected": "rejected", "kto_tag": "label"}
-    return tuple((roles[k], str(v)) for k, v in cols.items() if k in roles and isinstance(v, str) and v)
-
-
-def _axolotl_mapping(entry: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Axolotl's custom prompt fields (``type: {field_instruction: ...}``, ``field_messages``)."""
-    out: list[tuple[str, str]] = []
-    kind = entry.get("type")
-    if isinstance(kind, Mapping):
-        for key, canonical in (("field_instruction", "instruction"), ("field_input", "input"),
-                               ("field_output", "output"), ("field_system", "system")):
-            if isinstance(kind.get(key), str) and kind[key]:
-                out.append((canonical, kind[key]))
-    messages = entry.get("field_messages")
-    props = entry.get("message_property_mappings")
-    role_content = (not isinstance(props, Mapping) or (props.get("role", "role") == "role"
-                                                       and props.get("content", "content") == "content")) and \
-        entry.get("message_field_role", "role") == "role" and entry.get("message_field_content", "content") == "content"
-    if isinstance(messages, str) and messages and messages != "messages" and role_content:
-        out.append(("messages", messages))
-    return tuple(out)
 
 
 def is_url(text: str | Path) -> bool:

@@ -251,9 +251,7 @@ def not_loadable_reason(ref: Any) -> str:
     from ftlint.training.plan import DatasetKind
 
     if ref.kind is DatasetKind.HUB:
-        entry = ref.entry if isinstance(ref.entry, dict) else {}
-        hub = "ModelScope" if entry.get("ms_hub_url") and not entry.get("hf_hub_url") else "Hugging Face"
-        return f"a {hub} Hub dataset ({ref.hub_id or ref.name}) that is not available locally (FT013)"
+        return f"a {ref.hub} Hub dataset ({ref.hub_id or ref.name}) that is not available locally (FT013)"
     if ref.kind is DatasetKind.FILE_ID:
         return "an uploaded OpenAI file id; ftlint cannot read it: pass the local JSONL file you uploaded"
     if ref.kind is DatasetKind.BUILDER:
@@ -335,7 +333,9 @@ def _hub_files(ref: Any, plan: Any, settings: Settings) -> tuple[tuple[list[Path
 
     if ref.kind is not DatasetKind.HUB:
         return None, {}, None
-    req = request_for(ref, getattr(plan, "framework", None))
+    from ftlint.training.adapters import adapter_for
+
+    req = request_for(ref, adapter_for(plan).hub_request_fields(ref))
     if req is None:
         return None, {}, None
     result = locate(req, hub_download(settings))

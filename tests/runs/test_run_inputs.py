@@ -209,3 +209,28 @@ def test_several_runs_are_judged_each_on_its_own(work: Path) -> None:
     assert [i["path"] for i in report["inputs"]] == ["a/trainer_state.json", "b/trainer_state.json",
                                                      "c/step_metrics.csv"]
     assert len({f["fingerprint"] for f in report["findings"]}) == 2
+
+
+@pytest.mark.parametrize("fmt", ["hf", "llamafactory"])
+def test_run_report_in_html_plots_the_curve(work: Path, fmt: str) -> None:
+    """Issue 16 part 3: the HTML report of ``--run`` draws the finding's curves (training and eval
+    loss against step) with the minimum, the checkpoints and the recorded best checkpoint marked."""
+    import xml.etree.ElementTree as ET
+
+    write_run(curves("overfit"), fmt, work / "outputs")
+    res = cli("check", "--run", "outputs", "--isolated", "--no-cache", "--output-format", "html")
+    assert res.exit_code == 0, res.output
+    page = res.stdout
+    start = page.index('<svg class="chart"')
+    svg = ET.fromstring(page[start:page.index("</svg>", start) + len("</svg>")])
+    assert "overfitting after step 500" in svg.get("aria-label", "")
+    titles = {t.text for t in svg.iter("title")}
+    assert {"train loss", "eval loss"} <= titles
+    lines = {el.findtext("title"): el.get("stroke") for el in svg.iter("line") if el.get("class") == "marker"}
+    assert "minimum 1.060 (step 500, 1.06)" in lines  # the minimum, on the eval loss (a dot at its y)
+    assert any(c.get("class") == "marker-dot" for c in svg.iter("circle"))
+    checkpoints = sorted(t for t in lines if t.startswith("checkpoint-"))
+    assert len(checkpoints) == 10 and "checkpoint-500 (step 500)" in checkpoints
+    assert "best: checkpoint-500 (step 500)" in lines
+    assert len(set(lines.values())) == 3  # minimum, checkpoints and best each in their own colour
+    assert page.count('<svg class="chart"') == 1  # one finding (FT801), one chart

@@ -13,9 +13,10 @@ import pytest
 
 import ftlint
 from ftlint.training import FRAMEWORKS, load_training_config
-from ftlint.training.adapter import CANONICAL_FIELDS, EvaluationEditRequest, FrameworkAdapter
-from ftlint.training.adapters import ADAPTERS, adapter_for
+from ftlint.training.adapter import CANONICAL_FIELDS, EvaluationEditRequest, FrameworkAdapter, HubFields
+from ftlint.training.adapters import ADAPTERS, adapter_for, adapter_named
 from ftlint.training.patch import ConfigEdit
+from ftlint.training.plan import MODELSCOPE, DatasetKind, DatasetRef
 
 SRC = Path(ftlint.__file__).resolve().parent
 
@@ -110,6 +111,79 @@ def test_early_stopping_recipe_per_framework() -> None:
     assert "no early-stopping keys" in adapter_for("llamafactory", "v1").early_stopping_recipe()
     assert [n for n in FRAMEWORKS if adapter_for(n, "").can_stop_early] == ["hf", "trl", "axolotl", "llamafactory"]
     assert not adapter_for("llamafactory", "v1").can_stop_early
+
+
+def test_run_settings_per_framework() -> None:
+    """What the run findings (FT801, FT802, FT805) quote, in each framework's own keys: a phrase
+    beside FT601's whole recipe, with the run's patience and the metric that picks the best step."""
+    es = {name: adapter_named(name).early_stopping_settings(3) for name in FRAMEWORKS}
+    best = "`load_best_model_at_end: true`, `metric_for_best_model: eval_loss`"
+    assert es["axolotl"] == f"`early_stopping_patience: 3` with {best} and `save_steps` equal to `eval_steps`"
+    assert es["llamafactory"] == f"`early_stopping_steps: 3` with {best} and `save_steps` equal to `eval_steps`"
+    assert es["hf"] == es["trl"] == (f"`EarlyStoppingCallback(early_stopping_patience=3)` with {best}, "
+                                     "`eval_strategy: steps` and `save_steps` equal to `eval_steps`")
+    assert es["torchtune"].startswith("torchtune has no early stopping") and "`epochs`" in es["torchtune"]
+    assert "`hyperparameters.n_epochs`" in es["openai"]
+    assert "`metric_for_best_model: eval_accuracy`, `greater_is_better: true`" in adapter_named("axolotl") \
+        .early_stopping_settings(2, "eval_accuracy", greater_is_better=True)
+    assert "no early-stopping keys" in adapter_for("llamafactory", "v1").early_stopping_settings()
+    ev = {name: adapter_named(name).evaluation_settings(40) for name in FRAMEWORKS}
+    assert ev["hf"] == "an eval dataset, `eval_strategy: steps` and `eval_steps: 40`"
+    assert ev["axolotl"] == "`val_set_size: 0.05` (or `test_datasets`) and `eval_steps: 40`"
+    assert ev["torchtune"] == "`dataset_val` and `run_val_every_n_steps: 40`"
+    assert "`val_size: 0.05`" in ev["llamafactory"] and "`validation_file`" in ev["openai"]
+    assert adapter_named("hf").evaluation_settings().endswith("`eval_steps: N`")
+    # "or train fewer epochs" in the framework's key; torchtune's settings already say `epochs`
+    assert {n: adapter_named(n).fewer_epochs_key for n in FRAMEWORKS} == {
+        "hf": "num_train_epochs", "trl": "num_train_epochs", "axolotl": "num_epochs",
+        "llamafactory": "num_train_epochs", "torchtune": None, "openai": "hyperparameters.n_epochs"}
+
+
+def test_run_logs_and_checkpoints_per_framework() -> None:
+    """Which run logs a framework's runs leave (TRL and Axolotl runs leave the HF Trainer's
+    trainer_state.json), and how each names the checkpoint of a step."""
+    writes = {name: sorted(k for k in ("hf", "llamafactory", "torchtune", "openai", "trl", "axolotl")
+                           if adapter_named(name).writes_run_log(k)) for name in FRAMEWORKS}
+    assert writes == {"hf": ["hf"], "trl": ["hf", "trl"], "axolotl": ["axolotl", "hf"],
+                      "llamafactory": ["llamafactory"], "torchtune": ["torchtune"], "openai": ["openai"]}
+    assert adapter_named("hf").checkpoint_name(500, 1.2) == "checkpoint-500"
+    assert adapter_named("torchtune").checkpoint_name(500, 2.0) == "epoch_1"
+    assert adapter_named("torchtune").checkpoint_name(500) == "the epoch checkpoint (epoch_*/) nearest step 500"
+    assert adapter_named("openai").checkpoint_name(500) == "the checkpoint at step 500"
+    assert [n for n in FRAMEWORKS if adapter_named(n).checkpoints_per_epoch] == ["torchtune", "openai"]
+    assert adapter_named("llamafactory", "v1").variant == "v1"
+    with pytest.raises(KeyError, match="not a framework"):
+        adapter_named("deepspeed")
+
+
+def test_hub_request_fields_per_framework() -> None:
+    """How a hub dataset entry selects its data is the adapter's: HF/TRL keep a list of columns,
+    LLaMA-Factory maps its roles and names a folder, Axolotl maps its prompt fields."""
+    hf = DatasetRef("org/x", "train", DatasetKind.HUB, hub_id="org/x", columns=(("text", "text"), ("id", "id")),
+                    entry={"data_dir": "en"})
+    assert adapter_named("trl").hub_request_fields(hf) == HubFields(columns=("text", "id"), data_dir="en")
+    lf = DatasetRef("demo", "train", DatasetKind.HUB, hub_id="org/x", columns=(("prompt", "q"), ("response", "a")),
+                    entry={"hf_hub_url": "org/x", "columns": {"prompt": "q", "response": "a"}, "folder": "sub"})
+    assert adapter_named("llamafactory").hub_request_fields(lf) == HubFields(
+        mapping=(("instruction", "q"), ("output", "a")), data_dir="sub")
+    share = DatasetRef("chat", "train", DatasetKind.HUB, hub_id="org/x", entry={
+        "hf_hub_url": "org/x", "formatting": "sharegpt", "columns": {"messages": "turns"},
+        "tags": {"role_tag": "role", "content_tag": "content"}})
+    assert adapter_named("llamafactory").hub_request_fields(share).mapping == (("messages", "turns"),)
+    ax = DatasetRef("org/x", "train", DatasetKind.HUB, hub_id="org/x", entry={
+        "path": "org/x", "type": {"field_instruction": "question", "field_output": "answer"}, "field_messages": "conv"})
+    assert adapter_named("axolotl").hub_request_fields(ax) == HubFields(
+        mapping=(("instruction", "question"), ("output", "answer"), ("messages", "conv")))
+
+
+def test_a_modelscope_dataset_is_not_asked_of_the_hugging_face_cache() -> None:
+    from ftlint.hub import request_for
+
+    ms = DatasetRef("demo", "train", DatasetKind.HUB, hub_id="org/x", hub=MODELSCOPE, entry={"ms_hub_url": "org/x"})
+    assert request_for(ms, adapter_named("llamafactory").hub_request_fields(ms)) is None
+    hf = DatasetRef("demo", "train", DatasetKind.HUB, hub_id="org/x", split="test", entry={"revision": "v1"})
+    req = request_for(hf, adapter_named("hf").hub_request_fields(hf))
+    assert req is not None and (req.repo_id, req.split, req.revision) == ("org/x", "test", "v1")
 
 
 def test_ft601_quotes_the_adapters_recipe(tmp_path: Path) -> None:

@@ -368,3 +368,46 @@ def test_torchtune_validation_on_and_packed_without_max_len(tmp_path: Path) -> N
     assert plan.train_datasets[0].kind is DatasetKind.LOCAL and plan.train_datasets[0].name == "data/my.jsonl"
     assert plan.learning_rate.value == pytest.approx(1e-3) and plan.learning_rate.is_default
     assert plan.loss_mask.train_on_inputs.value is False
+
+
+def test_llamafactory_v1_registry_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_dir: Path) -> None:
+    """Every form of a v1 dataset registry entry: a local file by absolute path, a hub id (source
+    hf_hub by default, split train by default), a ModelScope id, the older file_name + dataset_dir,
+    a loader plugin ftlint cannot read, and an entry without a path; the registry and the data are
+    looked up in the working directory first, then in the config's folder."""
+    demo = corpus_dir / "hiyouga__LLaMA-Factory" / "data__v1_sft_demo.jsonl"
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "cfg/data/old/identity.jsonl", '{"messages": []}\n')
+    write(tmp_path, "cfg/data/v1_sft_demo.yaml",
+          f"demo:\n  path: {demo}\n  source: local\n  converter: sharegpt\n  size: 100\n  weight: 0.5\n"
+          "chat:\n  path: org/v1-chat\nms:\n  path: AI-ModelScope/alpaca-gpt4\n  source: ms_hub\n  split: validation\n"
+          "older:\n  file_name: identity.jsonl\n  dataset_dir: cfg/data/old\n"
+          "bucket:\n  path: s3://bucket/x\n  source: s3\nbroken:\n  split: train\n")
+    path = write(tmp_path, "cfg/train.yaml", "model: Qwen/Qwen3-0.6B\ntrain_dataset: data/v1_sft_demo.yaml\n"
+                                             "eval_dataset: data/old/identity.jsonl\nmicro_batch_size: 2\n")
+    plan = load_training_config(path)
+    assert (plan.framework, plan.variant) == ("llamafactory", "v1")
+    refs = {r.name: r for r in plan.train_datasets}
+    assert list(refs) == ["demo", "chat", "ms", "older", "bucket", "broken"]
+    assert refs["demo"].kind is DatasetKind.LOCAL and refs["demo"].path == demo and refs["demo"].loadable
+    assert (refs["demo"].format, refs["demo"].weight, refs["demo"].split) == ("sharegpt", 0.5, "train")
+    assert "of v1_sft_demo.yaml (via config_dir)" in refs["demo"].note
+    chat = refs["chat"]
+    assert (chat.kind, chat.hub_id, chat.split, chat.hub) == (DatasetKind.HUB, "org/v1-chat", "train", "Hugging Face")
+    ms = refs["ms"]
+    assert (ms.kind, ms.hub_id, ms.split, ms.hub) == (DatasetKind.HUB, "AI-ModelScope/alpaca-gpt4", "validation",
+                                                       "ModelScope")
+    assert refs["older"].loadable and refs["older"].path == tmp_path / "cfg/data/old/identity.jsonl"
+    assert refs["bucket"].kind is DatasetKind.UNKNOWN and "source 's3'" in refs["bucket"].note
+    assert refs["broken"].kind is DatasetKind.REGISTRY and "names no path" in refs["broken"].note
+    (ev,) = plan.eval_datasets  # straight at a data file: the config's folder (not in the working directory)
+    assert ev.kind is DatasetKind.LOCAL and ev.loadable and ev.resolved_via == "config_dir"
+    assert plan.validation.enabled
+    # straight at a hub id; a registry on the hub that is not in the cache
+    hub = write(tmp_path, "hub.yaml", "model: Qwen/Qwen3-0.6B\ntrain_dataset: org/v1-chat\n"
+                                      "eval_dataset: org/v1-chat/dataset_info.yaml\nmicro_batch_size: 2\n")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    plan = load_training_config(hub)
+    (train,), (reg,) = plan.train_datasets, plan.eval_datasets
+    assert (train.kind, train.hub_id) == (DatasetKind.HUB, "org/v1-chat")
+    assert (reg.kind, reg.hub_id) == (DatasetKind.HUB, "org/v1-chat") and "dataset_info.yaml" in reg.note

@@ -14,9 +14,10 @@ own way, and each comes with a sentence that says what its number means:
   base set (coverage: how well the base set covers each query), and :func:`low_outliers`, the
   robust rule that flags the queries far less covered than is normal.
 
-Only numpy is needed at import time; scipy's optimiser is imported inside the classifier test
-(a logistic regression written here: scikit-learn's import alone, which pulls in pandas and
-pyarrow, would take more memory than the rest of the drift rules).
+numpy is all they need (the logistic regression is written here and solved by Newton's method:
+importing scikit-learn, which pulls in pandas and pyarrow, or scipy's optimiser would take more
+memory than the drift rules themselves), and every step works in blocks whose size does not
+depend on the data: the MMD's kernel matrix is never held whole.
 Inputs are float matrices ``(n, d)``; rows are expected L2-normalised for the cosine measures.
 
 **Determinism.** Every score that is ranked or compared with a threshold (similarities,
@@ -62,8 +63,9 @@ FloatArray = npt.NDArray[np.floating]
 
 #: decimals every ranked or thresholded score is rounded to (see the module docstring)
 SCORE_DECIMALS = 6
-#: elements of one block of similarities (``nearest_similarity``): 1M float64 = 8 MiB
-BLOCK_ELEMENTS = 1 << 20
+#: elements of one block of similarities (``nearest_similarity``) or kernel values (``mmd_test``):
+#: 512k float64 = 4 MiB
+BLOCK_ELEMENTS = 1 << 19
 
 
 @contextmanager
@@ -73,9 +75,8 @@ def single_threaded_blas() -> Iterator[None]:
     core and a 800 x 138 QR takes a second instead of 5 ms; one thread is also one summation
     order, so no result depends on the thread count."""
     try:
-        import scipy.linalg  # noqa: F401 - loads scipy's own BLAS now: a limit covers the libraries loaded
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - dependencies of scikit-learn
+        from threadpoolctl import threadpool_limits  # covers every BLAS loaded when the block starts
+    except ImportError:  # pragma: no cover - a dependency
         yield
         return
     with threadpool_limits(limits=1, user_api="blas"):
@@ -177,14 +178,13 @@ def stratified_folds(y: npt.NDArray[np.integer], folds: int, seed: int) -> npt.N
 
 
 def logistic_regression(x: FloatArray, y: npt.NDArray[np.integer], *, C: float = 1.0,
-                        max_iter: int = 1000, tol: float = 1e-4) -> FloatArray:
+                        max_iter: int = 100, block: int = 4096) -> FloatArray:
     """Coefficients (the intercept last) of an L2-penalised logistic regression with balanced class
     weights: scikit-learn's ``LogisticRegression(C=C, class_weight="balanced")`` objective (the
     mean weighted log-loss plus ``|coef|^2 / (2 C n)``, the intercept not penalised), minimised
-    with L-BFGS-B from zero under the same stopping rules, in float64."""
-    from scipy.optimize import minimize
-
-    x = np.asarray(x, dtype=np.float64)
+    by Newton's method with a backtracking line search, in float64 (``x`` is read ``block`` rows
+    at a time, so a float32 ``x`` is never copied whole). The objective is strictly convex, so
+    this is its one minimum, to float64 precision."""
     n, d = x.shape
     target = (np.asarray(y) == 1).astype(np.float64)
     counts = np.array([n - target.sum(), target.sum()])
@@ -192,18 +192,54 @@ def logistic_regression(x: FloatArray, y: npt.NDArray[np.integer], *, C: float =
     sw /= sw.sum()
     l2 = 1.0 / (C * n)
 
-    def loss_grad(beta: FloatArray) -> tuple[float, FloatArray]:
-        z = x @ beta[:d] + beta[d]
-        loss = np.logaddexp(0.0, z) - target * z
-        point = sw * (_sigmoid(z) - target)
-        grad = np.empty(d + 1)
-        grad[:d] = x.T @ point + l2 * beta[:d]
-        grad[d] = point.sum()
-        return float(sw @ loss) + 0.5 * l2 * float(beta[:d] @ beta[:d]), grad
+    def evaluate(beta: FloatArray, hessian: bool) -> tuple[float, FloatArray, FloatArray | None]:
+        loss = 0.5 * l2 * float(beta[:d] @ beta[:d])
+        grad = np.zeros(d + 1)
+        grad[:d] = l2 * beta[:d]
+        hess = None
+        if hessian:
+            hess = np.zeros((d + 1, d + 1))
+            hess[np.arange(d), np.arange(d)] = l2
+        for lo in range(0, n, block):
+            xb = np.asarray(x[lo:lo + block], dtype=np.float64)
+            t, w = target[lo:lo + block], sw[lo:lo + block]
+            z = xb @ beta[:d] + beta[d]
+            loss += float(w @ (np.logaddexp(0.0, z) - t * z))
+            p = _sigmoid(z)
+            point = w * (p - t)
+            grad[:d] += xb.T @ point
+            grad[d] += point.sum()
+            if hess is not None:
+                h = w * p * (1.0 - p)
+                hess[:d, :d] += (xb * h[:, None]).T @ xb
+                hx = xb.T @ h
+                hess[:d, d] += hx
+                hess[d, :d] += hx
+                hess[d, d] += h.sum()
+        return loss, grad, hess
 
-    res = minimize(loss_grad, np.zeros(d + 1), method="L-BFGS-B", jac=True,
-                   options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 64 * np.finfo(float).eps})
-    return np.asarray(res.x, dtype=np.float64)
+    beta = np.zeros(d + 1)
+    loss, grad, hess = evaluate(beta, True)
+    for _ in range(max_iter):
+        assert hess is not None
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        decrement = float(grad @ step)
+        if not decrement > 1e-20:  # converged (the squared Newton decrement, in units of the loss)
+            break
+        t = 1.0
+        for _ in range(60):
+            new_loss = evaluate(beta - t * step, False)[0]
+            if new_loss <= loss - 1e-4 * t * decrement:
+                break
+            t *= 0.5
+        else:
+            break  # no decrease at float64 precision: at the minimum
+        beta = beta - t * step
+        loss, grad, hess = evaluate(beta, True)
+    return beta
 
 
 def _sigmoid(z: FloatArray) -> FloatArray:
@@ -226,12 +262,13 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
     """
     ra = subsample(len(a), max_rows, seed)
     rb = subsample(len(b), max_rows, seed + 1)
-    xa, xb = np.asarray(a, dtype=np.float64)[ra], np.asarray(b, dtype=np.float64)[rb]
-    n_a, n_b = len(xa), len(xb)
+    n_a, n_b = len(ra), len(rb)
     k = min(folds, n_a, n_b)
     if k < 2:
         raise ValueError(f"need at least 2 rows on each side (got {n_a} and {n_b})")
-    x = np.vstack([xa, xb])
+    x = np.vstack([np.asarray(a)[ra], np.asarray(b)[rb]])  # float32 embeddings stay float32 (read in float64)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
     y = np.r_[np.zeros(n_a, dtype=np.int8), np.ones(n_b, dtype=np.int8)]
     scores = np.zeros(len(y), dtype=np.float64)
     fold_aucs = []
@@ -240,7 +277,7 @@ def domain_classifier_test(a: FloatArray, b: FloatArray, *, folds: int = 5, seed
         te = np.flatnonzero(test_fold == f)
         tr = np.flatnonzero(test_fold != f)
         beta = logistic_regression(x[tr], y[tr], C=C)
-        scores[te] = rounded(_sigmoid(x[te] @ beta[:-1] + beta[-1]))
+        scores[te] = rounded(_sigmoid(x[te].astype(np.float64) @ beta[:-1] + beta[-1]))
         fold_aucs.append(_auc(y[te], scores[te]))
     return ClassifierTest(
         auc=_auc(y, scores), auc_std=float(np.std(fold_aucs)), folds=k, n_a=n_a, n_b=n_b,
@@ -273,66 +310,76 @@ def _p(p: float, permutations: int) -> str:
     return f"< {floor * 1.0001:.3g}" if p <= floor else f"= {p:.3g}"
 
 
-def _sq_dists(x: FloatArray) -> FloatArray:
-    sq = np.einsum("ij,ij->i", x, x)
-    d = x @ x.T  # in place from here: one n x n matrix
-    d *= -2.0
-    d += sq[:, None]
-    d += sq[None, :]
-    np.maximum(d, 0.0, out=d)
-    return d
+def _sq_dist_blocks(z: FloatArray, rows: int) -> Iterator[tuple[int, FloatArray]]:
+    """The squared distances between the rows of ``z`` (float64), ``rows`` rows of the distance
+    matrix at a time: ``(first row, block)``. The same blocks every time (same products)."""
+    sq = np.einsum("ij,ij->i", z, z)
+    zt = np.ascontiguousarray(z.T)
+    for lo in range(0, len(z), rows):
+        d = z[lo:lo + rows] @ zt
+        d *= -2.0
+        d += sq[lo:lo + rows, None]
+        d += sq[None, :]
+        np.maximum(d, 0.0, out=d)
+        yield lo, d
 
 
 def mmd_test(a: FloatArray, b: FloatArray, *, permutations: int = 200, seed: int = 0,
              max_rows: int | None = 1000, gamma: float | None = None) -> MMDTest:
     """Unbiased MMD² between ``a`` and ``b`` (Gaussian kernel) and its permutation p-value.
 
-    ``gamma`` defaults to the median heuristic on the pooled rows (1 / median squared distance).
-    At most ``max_rows`` rows of each side are used (a seeded sample). The permutations are
-    evaluated together from one kernel matrix (``K @ W`` for a matrix ``W`` of random labellings),
-    so 200 permutations of 2 x 1000 rows take well under a second.
+    ``gamma`` defaults to the median heuristic on the pooled rows (1 / median squared distance
+    between two different rows). At most ``max_rows`` rows of each side are used (a seeded
+    sample). The permutations are evaluated together (``K @ W`` for a matrix ``W`` of random
+    labellings), with the kernel matrix ``K`` computed a block of rows at a time and never held
+    whole: 200 permutations of 2 x 1000 rows take well under a second and a few MiB.
     """
     ra = subsample(len(a), max_rows, seed)
     rb = subsample(len(b), max_rows, seed + 1)
-    xa, xb = np.asarray(a, dtype=np.float64)[ra], np.asarray(b, dtype=np.float64)[rb]
-    n, m = len(xa), len(xb)
+    n, m = len(ra), len(rb)
     if n < 2 or m < 2:
         raise ValueError(f"need at least 2 rows on each side (got {n} and {m})")
-    z = np.vstack([xa, xb])
-    d = _sq_dists(z)
+    z = np.vstack([np.asarray(np.asarray(a)[ra], dtype=np.float64), np.asarray(np.asarray(b)[rb], dtype=np.float64)])
+    total_rows = n + m
+    rows = max(1, min(total_rows, BLOCK_ELEMENTS // total_rows))
     if gamma is None:
-        med = float(np.median(d[np.triu(np.ones(d.shape, dtype=bool), 1)], overwrite_input=True))
+        upper = np.empty(total_rows * (total_rows - 1) // 2, dtype=np.float64)  # pairs i < j
+        at = 0
+        for lo, d in _sq_dist_blocks(z, rows):
+            for r in range(len(d)):
+                i = lo + r
+                upper[at:at + total_rows - i - 1] = d[r, i + 1:]
+                at += total_rows - i - 1
+        med = float(np.median(upper, overwrite_input=True))
+        del upper
         gamma = 1.0 / med if med > 0 else 1.0
-    d *= -gamma
-    k = np.exp(d, out=d)
-    total = float(k.sum())
-    rowsum = k.sum(axis=1)
-    diag = float(np.trace(k))
-
-    def stat(w: FloatArray) -> FloatArray:
-        """MMD² for each labelling (columns of ``w``: 1 for rows of the first sample)."""
-        kw = k @ w
-        sxx = np.einsum("ij,ij->j", w, kw)  # sum over pairs within the first sample (diagonal incl.)
-        sx_all = rowsum @ w
-        sxy = sx_all - sxx
-        syy = total - sxx - 2.0 * sxy
-        dx = (w * np.diag(k)[:, None]).sum(axis=0)
-        dy = diag - dx
-        return ((sxx - dx) / (n * (n - 1)) + (syy - dy) / (m * (m - 1)) - 2.0 * sxy / (n * m))
-
-    w0 = np.r_[np.ones(n), np.zeros(m)][:, None]
-    observed = float(stat(w0)[0])
+    # every labelling at once: column 0 the observed one (1 for the rows of the first sample), then
+    # the random relabellings (the same draws, in the same order, as one at a time)
+    w = np.zeros((total_rows, 1 + permutations))
+    w[:n, 0] = 1.0
     rng = np.random.default_rng(seed)
-    exceed = 0
-    done = 0
-    batch = 100
-    while done < permutations:
-        nb = min(batch, permutations - done)
-        w = np.zeros((n + m, nb))
-        for j in range(nb):
-            w[rng.permutation(n + m)[:n], j] = 1.0
-        exceed += int(np.count_nonzero(stat(w) >= observed - 1e-12))
-        done += nb
+    for j in range(permutations):
+        w[rng.permutation(total_rows)[:n], 1 + j] = 1.0
+    kw = np.empty_like(w)
+    rowsum = np.empty(total_rows)
+    diag = np.empty(total_rows)
+    for lo, d in _sq_dist_blocks(z, rows):
+        d *= -gamma
+        k = np.exp(d, out=d)
+        hi = lo + len(k)
+        kw[lo:hi] = k @ w
+        rowsum[lo:hi] = k.sum(axis=1)
+        diag[lo:hi] = k[np.arange(len(k)), np.arange(lo, hi)]
+    total = float(rowsum.sum())
+    trace = float(diag.sum())
+    sxx = np.einsum("ij,ij->j", w, kw)  # sum over pairs within the first sample (diagonal incl.)
+    sxy = rowsum @ w - sxx
+    syy = total - sxx - 2.0 * sxy
+    dx = diag @ w
+    dy = trace - dx
+    stats = (sxx - dx) / (n * (n - 1)) + (syy - dy) / (m * (m - 1)) - 2.0 * sxy / (n * m)
+    observed = float(stats[0])
+    exceed = int(np.count_nonzero(stats[1:] >= observed - 1e-12))
     p = (1 + exceed) / (1 + permutations)
     return MMDTest(mmd2=observed, p_value=float(p), permutations=permutations, gamma=float(gamma), n_a=n, n_b=m)
 
@@ -366,8 +413,8 @@ def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, sam
     number of queries.
     """
     q = np.asarray(queries)
-    x = np.asarray(base, dtype=np.float64)
-    nq, nb = len(q), len(x)
+    base = np.asarray(base)
+    nq, nb = len(q), len(base)
     if same:
         self_index = np.arange(nq, dtype=np.int64)
     excluding = self_index is not None and bool(np.any(self_index >= 0))
@@ -378,7 +425,8 @@ def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, sam
         chunk = max(1, min(4096, BLOCK_ELEMENTS // max(nb, 1)))
     sims = np.zeros(nq, dtype=np.float64)
     nearest = np.zeros(nq, dtype=np.int64)
-    xt = np.ascontiguousarray(x.T)
+    xt = np.empty((base.shape[1] if base.ndim == 2 else 0, nb), dtype=np.float64)
+    xt[...] = base.T  # one float64 copy of the base, transposed
     with single_threaded_blas():
         _nearest_blocks(q, xt, sims, nearest, self_index if excluding else None, kk, chunk)
     return rounded(sims), nearest
@@ -511,9 +559,10 @@ def _compare(a: FloatArray, b: FloatArray, *, names: tuple[str, str], seed: int,
              max_mmd_rows: int, permutations: int, projection_points: int) -> DriftResult:
     a = np.asarray(a, dtype=np.float32)
     b = np.asarray(b, dtype=np.float32)
-    used_a = np.flatnonzero(np.abs(a).sum(axis=1) > 0).astype(np.int64)
-    used_b = np.flatnonzero(np.abs(b).sum(axis=1) > 0).astype(np.int64)
-    xa, xb = a[used_a], b[used_b]
+    used_a = np.flatnonzero(np.any(a != 0, axis=1)).astype(np.int64)
+    used_b = np.flatnonzero(np.any(b != 0, axis=1)).astype(np.int64)
+    xa = a if len(used_a) == len(a) else a[used_a]  # no copy when every row has text
+    xb = b if len(used_b) == len(b) else b[used_b]
     clf = domain_classifier_test(xa, xb, seed=seed, max_rows=max_classifier_rows)
     mmd = mmd_test(xa, xb, seed=seed, max_rows=max_mmd_rows, permutations=permutations)
     cov_a, near_a = nearest_similarity(xa, xb)

@@ -5,16 +5,18 @@ text (an empty text gets a zero row), batched and vectorised:
 
 - :class:`TfidfSvdEmbedder` (the default; no weights, no network): TF-IDF over hashed word
   1-2-grams and UTF-8 byte 3-5-grams (character n-grams that also work for scripts without
-  spaces), computed in numpy for a whole batch at once, reduced with a truncated SVD. It is
-  *fitted* (document frequencies, vocabulary, SVD) on a sample of the texts to compare (train and
-  reference together, so neither side's vocabulary is missing), then transforms every row.
+  spaces), computed in numpy for a small batch at a time, reduced with a truncated SVD (of the
+  TF-IDF vectors hashed into 8,192 dimensions). It is *fitted* (document frequencies, vocabulary,
+  SVD) on a sample of the texts to compare (train and reference together, so neither side's
+  vocabulary is missing), then transforms every row. numpy only: a few tens of MiB whatever the data.
 - :class:`TransformerEmbedder`: a transformers encoder (``AutoModel`` + ``AutoTokenizer``) from a
   local directory or the local Hugging Face cache, never downloaded and never with remote code;
   mean pooling over the attention mask, L2-normalised, batched by length under
   ``torch.inference_mode()``. Needs ``pip install 'ftlint[embeddings]'``.
 
-Heavy libraries (scipy, scikit-learn, torch, transformers) are imported inside the functions that
-use them. :class:`Progress` draws a progress bar on stderr for long steps.
+Heavy libraries (torch, transformers) are imported inside the functions that use them; the TF-IDF
+path needs numpy alone. :class:`RowTexts` reads the texts of sampled rows when they are needed
+instead of holding thousands of them. :class:`Progress` draws a progress bar on stderr for long steps.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -37,7 +39,9 @@ __all__ = [
     "Embeddings",
     "Embedder",
     "INSTALL_HINT",
+    "NgramCounts",
     "Progress",
+    "RowTexts",
     "TEXT_FIELDS",
     "TFIDF_FIT_ROWS",
     "TFIDF_SAMPLE_ROWS",
@@ -225,29 +229,50 @@ def _powers(base: int, n: int) -> npt.NDArray[np.uint64]:
     return out
 
 
+@dataclass(frozen=True)
+class NgramCounts:
+    """Counts of hashed n-grams of a batch of texts, one entry per (text, feature) pair, sorted by
+    text then feature: text ``rows[j]`` has feature ``features[j]`` ``counts[j]`` times."""
+
+    rows: npt.NDArray[np.int64]
+    features: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    n: int  #: texts in the batch
+    width: int  #: features (``2 * n_features``)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.rows)
+
+    def row(self, i: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The features of text ``i`` and their counts."""
+        lo, hi = np.searchsorted(self.rows, [i, i + 1])
+        return self.features[lo:hi], self.counts[lo:hi]
+
+
 def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
                         char_ngrams: tuple[int, ...] = (3, 4, 5), word_ngrams: int = 2,
-                        max_bytes: int = 4000) -> Any:
-    """Counts of hashed n-grams of each (lower-cased) text: a ``scipy.sparse`` CSR matrix of shape
-    ``(len(texts), 2 * n_features)``; word 1..``word_ngrams``-grams in the first half, UTF-8 byte
+                        max_bytes: int = 4000) -> NgramCounts:
+    """Counts of hashed n-grams of each (lower-cased) text (:class:`NgramCounts`, features in
+    ``range(2 * n_features)``): word 1..``word_ngrams``-grams in the first half, UTF-8 byte
     n-grams (``char_ngrams`` lengths, at most 8) in the second.
 
     Words are maximal runs of ASCII letters, digits, ``_`` and non-ASCII bytes. Each text is cut
     to its first ``max_bytes`` bytes. All hashing happens in numpy on one blob for the batch:
     byte n-grams are packed into a uint64 and mixed; words use a polynomial hash from prefix sums.
+    Memory: about 100 bytes per byte of the batch's text while it runs (callers hash small batches).
     """
-    import scipy.sparse as sp
-
     enc = [t.lower().encode("utf-8", "surrogatepass")[:max_bytes] for t in texts]
     n = len(enc)
     lens = np.fromiter(map(len, enc), dtype=np.int64, count=n)
     blob = _FOLD[np.frombuffer(b"\x00".join(enc) + b"\x00", dtype=np.uint8)]
+    del enc
     size = len(blob)
     doc = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
     b64 = blob.astype(np.uint64)
     nf = np.uint64(n_features)
-    rows: list[npt.NDArray[np.int64]] = []
-    cols: list[npt.NDArray[np.int64]] = []
+    width = 2 * n_features
+    keys: list[npt.NDArray[np.int64]] = []  # text * width + feature
     for k in char_ngrams:
         if not 1 <= k <= 8:
             raise ValueError("byte n-gram lengths must be 1-8")
@@ -260,126 +285,107 @@ def hashed_ngram_counts(texts: Sequence[str], n_features: int = 1 << 20,
         valid = doc[:m] == doc[k - 1:k - 1 + m]  # inside one text (not across the separator)
         valid &= blob[k - 1:k - 1 + m] != 0
         h = _fmix64(key[valid] ^ np.uint64((k * _GOLDEN) & _MASK64))
-        rows.append(doc[:m][valid])
-        cols.append((h % nf).astype(np.int64) + n_features)
+        del key
+        keys.append(doc[:m][valid] * width + (h % nf).astype(np.int64) + n_features)
+        del h, valid
     if word_ngrams >= 1:
         w = _WORD_BYTE[blob].astype(np.int8)
         edges = np.diff(np.concatenate([[0], w, [0]]))
         ws = np.flatnonzero(edges == 1)
         we = np.flatnonzero(edges == -1)
+        del w, edges
         if len(ws):
             pw = _powers(_BASE, size)
             prefix = np.zeros(size + 1, dtype=np.uint64)
             np.cumsum(b64 * pw, out=prefix[1:])
+            del pw
             inv = _powers(_BASE_INV, size)
             hw = _fmix64((prefix[we] - prefix[ws]) * inv[ws])
+            del prefix, inv
             wdoc = doc[ws]
-            rows.append(wdoc)
-            cols.append((hw % nf).astype(np.int64))
+            keys.append(wdoc * width + (hw % nf).astype(np.int64))
             hprev, dprev = hw, wdoc
             for g in range(2, word_ngrams + 1):
                 same = dprev[:-1] == wdoc[g - 1:]
                 hg = _fmix64(hprev[:-1] * np.uint64(_GOLDEN) + hw[g - 1:] + np.uint64(g))
-                rows.append(wdoc[g - 1:][same])
-                cols.append((hg[same] % nf).astype(np.int64))
+                keys.append(wdoc[g - 1:][same] * width + (hg[same] % nf).astype(np.int64))
                 hprev, dprev = hg, dprev[:-1]
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    x = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n, 2 * n_features))
-    x.sum_duplicates()
-    return x
+    del doc, b64, blob
+    allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    del keys
+    uniq, counts = np.unique(allkeys, return_counts=True)
+    del allkeys
+    rows, features = np.divmod(uniq, width)
+    return NgramCounts(rows, features, counts.astype(np.int64), n, width)
 
 
 # -- TF-IDF + SVD ------------------------------------------------------------------------------------
 
 
-def _orthonormal(y: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
-    """An orthonormal basis of the columns of ``y`` (QR in float64)."""
-    from scipy.linalg import qr
+class RowTexts(Sequence[str]):
+    """The texts of chosen rows of Datasets (``parts``: ``(dataset, rows)`` pairs, in order), read
+    from the dataset when asked for (:func:`row_text`), so that thousands of them are never held in
+    memory at once; a slice is a list."""
 
-    q, _ = qr(np.asarray(y, dtype=np.float64), mode="economic", check_finite=False)
-    return np.asarray(q)
+    def __init__(self, parts: Sequence[tuple[Any, npt.NDArray[np.int64]]], field: str = "prompt") -> None:
+        self.parts = [(ds, np.asarray(rows, dtype=np.int64)) for ds, rows in parts]
+        self.field = field
+        self._starts = np.cumsum([0] + [len(r) for _, r in self.parts])
 
+    def __len__(self) -> int:
+        return int(self._starts[-1])
 
-def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: int = 10,
-                                seed: int = 0, block: int = 8192) -> npt.NDArray[np.float32]:
-    """The top ``k`` right singular vectors (rows of ``Vt``) of the sparse ``x`` (n x V, n < V
-    usually; a scipy sparse matrix or :class:`_RowBlocks`), by a randomized range finder (Halko et al.) whose orthonormalisations all happen on
-    the n-row side: only ``x @ dense`` and ``x.T @ dense`` touch the wide side, so the cost is a few
-    sparse passes plus QRs of n x (k + oversample) matrices.
+    def _one(self, k: int) -> str:
+        p = int(np.searchsorted(self._starts, k, side="right")) - 1
+        ds, rows = self.parts[p]
+        return row_text(ds, int(rows[k - int(self._starts[p])]), self.field)
 
-    Same vectors on every machine: the sparse products are scipy's own loops (no BLAS), every
-    dense step (QR, the small Gram matrix and its eigenvectors) runs in float64, whose last-bit
-    differences between BLAS kernels vanish when the result is stored as float32, and each
-    vector's sign is fixed (its largest entry positive). The wide (V-row) matrices stay float32
-    and are reduced ``block`` rows at a time."""
-    from ftlint.features.drift import single_threaded_blas
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return [self._one(k) for k in range(*key.indices(len(self)))]
+        k = int(key)
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(key)
+        return self._one(k)
 
-    if not isinstance(x, _RowBlocks):
-        x = _RowBlocks([x.tocsr()], x.shape[1])
-    with single_threaded_blas():
-        return _randomized_svd(x, k, n_iter=n_iter, oversample=oversample, seed=seed, block=block)
-
-
-def _randomized_svd(x: Any, k: int, *, n_iter: int, oversample: int, seed: int, block: int) -> npt.NDArray[np.float32]:
-    from scipy.linalg import eigh
-
-    n, v = x.shape
-    width = min(k + oversample, n, v)
-    rng = np.random.default_rng(seed)
-    q = _orthonormal(x.dot(rng.standard_normal((v, width), dtype=np.float32)))
-    for _ in range(n_iter):
-        z = x.tdot(q.astype(np.float32))
-        q = _orthonormal(x.dot(z))
-        del z
-    bt = x.tdot(q.astype(np.float32))  # (q.T @ x).T: V x width, float32
-    # the SVD of the short, wide b = bt.T through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
-    gram = np.zeros((width, width), dtype=np.float64)
-    for lo in range(0, v, block):
-        part = bt[lo:lo + block].astype(np.float64)
-        gram += part.T @ part
-    evals, evecs = eigh(gram, check_finite=False)
-    top = np.argsort(evals, kind="stable")[::-1][:k]
-    sing = np.sqrt(np.maximum(evals[top], 0.0))
-    keep = sing > sing[0] * 1e-6 if len(sing) and sing[0] > 0 else np.zeros(len(sing), dtype=bool)
-    u = evecs[:, top[keep]] / sing[keep][None, :]  # width x kept
-    vt = np.zeros((k, v), dtype=np.float32)
-    kept = int(keep.sum())
-    for lo in range(0, v, block):
-        vt[:kept, lo:lo + block] = (bt[lo:lo + block].astype(np.float64) @ u).T
-    del bt
-    for r in range(kept):  # the largest entry of each vector positive (float32: the same on every machine)
-        if vt[r, np.argmax(np.abs(vt[r]))] < 0:
-            vt[r] *= np.float32(-1.0)
-    return vt
+    def __iter__(self) -> Any:
+        for ds, rows in self.parts:
+            for i in rows.tolist():
+                yield row_text(ds, i, self.field)
 
 
-class _RowBlocks:
-    """The CSR matrices ``parts`` (same width) as one matrix stacked by rows, for the products the
-    SVD needs (``x @ dense`` and ``x.T @ dense``) without a stacked copy of the data."""
-
-    def __init__(self, parts: list[Any], width: int) -> None:
-        self.parts = parts
-        self.starts = np.cumsum([0] + [p.shape[0] for p in parts])
-        self.shape = (int(self.starts[-1]), width)
-        self.nnz = sum(int(p.nnz) for p in parts)
-
-    def dot(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        out = np.zeros((self.shape[0], dense.shape[1]), dtype=np.float32)
-        for p, lo in zip(self.parts, self.starts.tolist()):
-            out[lo:lo + p.shape[0]] = p @ dense
-        return out
-
-    def tdot(self, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        out = np.zeros((self.shape[1], dense.shape[1]), dtype=np.float32)
-        for p, lo in zip(self.parts, self.starts.tolist()):
-            out += p.T @ dense[lo:lo + p.shape[0]]  # p.T: a CSC view, no copy
-        return out
+def _batches(texts: Sequence[str], max_bytes: int, budget: int, most: int = 1024) -> Any:
+    """``texts`` in consecutive batches of at most ``budget`` bytes of text (each text counted up to
+    ``max_bytes``; at least one text a batch) and ``most`` texts."""
+    batch: list[str] = []
+    size = 0
+    for t in texts:
+        b = min(len(t), max_bytes)  # characters: about the bytes of the text hashed
+        if batch and (size + b > budget or len(batch) >= most):
+            yield batch
+            batch, size = [], 0
+        batch.append(t)
+        size += b
+    if batch:
+        yield batch
 
 
 @dataclass
 class TfidfSvdEmbedder:
-    """TF-IDF of hashed word and byte n-grams, reduced by a truncated SVD fitted on a sample."""
+    """TF-IDF of hashed word and byte n-grams, reduced by a truncated SVD fitted on a sample.
+
+    The kept n-grams (the vocabulary) are hashed, with a random sign each, into ``sketch``
+    dimensions (a count sketch: with 8,192 dimensions for at most 32,768 n-grams, the inner
+    products of TF-IDF vectors are kept to within about 1%), and the SVD is taken of that sketched
+    TF-IDF matrix by a randomized range finder with power iterations (Halko et al.), numpy only:
+    the fitted rows' sketches are kept sparse (6 bytes per n-gram; at most ``svd_nnz`` of them, a
+    seeded sample of the fitted rows when there are more), multiplied a small dense block at a
+    time with float64 BLAS. A text's vector is its sketch projected on the top ``dims`` right
+    singular vectors. Every sum over n-grams is numpy's ``bincount`` (one summation order on every
+    machine); the dense steps run in float64 and each component's sign is fixed (its largest entry
+    positive). Memory: a few tens of MiB whatever the data; no scipy."""
 
     dims: int = 128
     char_ngrams: tuple[int, ...] = (3, 4, 5)
@@ -389,104 +395,232 @@ class TfidfSvdEmbedder:
     #: features kept: those in at least ``min_df`` fitted texts, at most ``max_vocab`` per half
     min_df: int = 2
     max_vocab: int = 1 << 14
-    seed: int = 0
-    #: texts hashed at once (the counts of a batch take ~80 bytes per n-gram while they are built)
-    batch_size: int = 256
-    #: power iterations of the randomized SVD
+    #: dimensions the TF-IDF vectors are hashed into (at most 65,536)
+    sketch: int = 1 << 13
+    #: n-grams (summed over the rows) of the fitted rows whose sketches the SVD keeps
+    svd_nnz: int = 1 << 21
+    #: power iterations and oversampling of the randomized SVD
     svd_iter: int = 3
+    oversample: int = 10
+    seed: int = 0
+    #: bytes of text hashed at once (the n-gram counts of a batch take ~100 bytes per byte of text), and
+    #: at most ``batch_rows`` texts (whose dense sketches take ``sketch`` x 8 bytes each)
+    batch_bytes: int = 1 << 16
+    batch_rows: int = 64
     #: filled by :meth:`fit`
     fitted_rows: int = 0
-    _columns: Any = field(default=None, repr=False)  # feature -> compact column (-1: dropped)
-    _idf: Any = field(default=None, repr=False)
-    _halves: Any = field(default=None, repr=False)  # compact column -> 0 (words) / 1 (bytes)
-    _components: Any = field(default=None, repr=False)  # (dims, vocabulary) float32
+    svd_rows: int = 0
+    _vocab: Any = field(default=None, repr=False)  # kept features, sorted (int64)
+    _idf: Any = field(default=None, repr=False)  # per kept feature (float64)
+    _halves: Any = field(default=None, repr=False)  # per kept feature: 0 (words) / 1 (bytes)
+    _bucket: Any = field(default=None, repr=False)  # per kept feature: its sketch dimension
+    _sign: Any = field(default=None, repr=False)  # per kept feature: +1 or -1
+    _components: Any = field(default=None, repr=False)  # (dims, sketch) float32
 
     backend = "tfidf"
 
     @property
     def identity(self) -> str:
-        return (f"tfidf-svd v2 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
+        return (f"tfidf-svd v3 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
                 f"nf={self.n_features} max_bytes={self.max_bytes} min_df={self.min_df} "
-                f"vocab={self.max_vocab} seed={self.seed}")
+                f"vocab={self.max_vocab} sketch={self.sketch} svd_nnz={self.svd_nnz} iter={self.svd_iter} "
+                f"seed={self.seed}")
 
     def describe(self) -> str:
         return (f"TF-IDF of word 1-{self.word_ngrams}-grams and byte "
                 f"{min(self.char_ngrams)}-{max(self.char_ngrams)}-grams + SVD({self.dims}), "
-                f"fitted on {self.fitted_rows:,} rows")
+                f"fitted on {self.fitted_rows:,} rows"
+                + (f" (the SVD on {self.svd_rows:,} of them)" if 0 < self.svd_rows < self.fitted_rows else ""))
 
-    def _counts(self, texts: Sequence[str]) -> Any:
+    def _counts(self, texts: Sequence[str]) -> NgramCounts:
         return hashed_ngram_counts(texts, self.n_features, self.char_ngrams, self.word_ngrams, self.max_bytes)
 
-    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
-        """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample).
+    def _batches(self, texts: Sequence[str]) -> Any:
+        return _batches(texts, self.max_bytes, self.batch_bytes, self.batch_rows)
 
-        Two passes over the texts, one batch at a time: the document frequencies first, then the
-        TF-IDF matrix on the kept vocabulary (the texts are hashed twice rather than holding the
-        counts of every n-gram). Memory: that matrix (8 bytes per kept n-gram of a text) and the
-        float32 components (dims x vocabulary)."""
-        texts = list(texts)
+    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> "TfidfSvdEmbedder":
+        """Learn document frequencies, the vocabulary and the SVD from ``texts`` (a sample; a
+        ``progress`` bar counts each text twice, once per pass).
+
+        Two passes over the texts (read twice, never held), one small batch at a time: the document
+        frequencies first (and each text's number of n-grams), then the sparse sketches of the rows
+        the SVD uses. Memory: the document frequencies (2 bytes per hashed feature), the kept
+        sketches (at most ``svd_nnz`` x 6 bytes), three ``sketch`` x (``dims`` + ``oversample``)
+        float64 matrices while the SVD runs, and one batch."""
+        if not 2 <= self.sketch <= 1 << 16:
+            raise ValueError("sketch must be 2-65536 dimensions")
         n = len(texts)
-        df = np.zeros(2 * self.n_features, dtype=np.int32)
-        for s in range(0, n, self.batch_size):
-            features, counts = np.unique(self._counts(texts[s:s + self.batch_size]).indices, return_counts=True)
-            df[features] += counts.astype(np.int32)
+        df = np.zeros(2 * self.n_features, dtype=np.uint16 if n < 1 << 16 else np.int32)
+        sizes = np.zeros(n, dtype=np.int64)  # n-grams of each text (an upper bound of its kept ones)
+        at = 0
+        for batch in self._batches(texts):
+            c = self._counts(batch)
+            sizes[at:at + len(batch)] = np.bincount(c.rows, minlength=len(batch))
+            at += len(batch)
+            features, counts = np.unique(c.features, return_counts=True)
+            del c
+            df[features] += counts.astype(df.dtype)
             if progress is not None:
-                progress.update(min(self.batch_size, n - s))
-        keep = np.zeros(2 * self.n_features, dtype=bool)
+                progress.update(len(batch))
+        kept = []
         for half in (0, 1):
             lo, hi = half * self.n_features, (half + 1) * self.n_features
             cand = np.flatnonzero(df[lo:hi] >= min(self.min_df, max(n, 1)))
             if len(cand) > self.max_vocab:  # the most frequent; of equally frequent, the lowest feature
-                cand = np.sort(cand[np.argsort(-df[lo:hi][cand], kind="stable")[:self.max_vocab]])
-            keep[lo + cand] = True
-        cols = np.flatnonzero(keep)
-        columns = np.full(2 * self.n_features, -1, dtype=np.int32)
-        columns[cols] = np.arange(len(cols), dtype=np.int32)
-        self._columns = columns
-        self._idf = (np.log((1.0 + n) / (1.0 + df[cols])) + 1.0).astype(np.float32)
-        self._halves = (cols >= self.n_features).astype(np.int8)
-        self.fitted_rows = n
+                cand = np.sort(cand[np.argsort(-df[lo:hi][cand].astype(np.int64), kind="stable")[:self.max_vocab]])
+            kept.append(cand.astype(np.int64) + lo)
+        vocab = np.concatenate(kept)
+        self._vocab = vocab
+        self._idf = np.log((1.0 + n) / (1.0 + df[vocab].astype(np.float64))) + 1.0
         del df
-        weighted = [self._weighted(self._counts(texts[s:s + self.batch_size])) for s in range(0, n, self.batch_size)]
-        tf = _RowBlocks(weighted, len(self._idf))
-        k = max(1, min(self.dims, tf.shape[0] - 1, tf.shape[1] - 1)) if min(tf.shape) > 1 else 1
-        if tf.nnz == 0 or min(tf.shape) < 2:
-            self._components = np.zeros((1, max(tf.shape[1], 1)), dtype=np.float32)
+        self._halves = (vocab >= self.n_features).astype(np.int64)
+        h = _fmix64(vocab.astype(np.uint64) ^ np.uint64((self.seed * _GOLDEN + 0x5EED) & _MASK64))
+        self._bucket = (h % np.uint64(self.sketch)).astype(np.int64)
+        self._sign = np.where((h >> np.uint64(63)) == 1, -1.0, 1.0)
+        self.fitted_rows = n
+        # the rows the SVD keeps: all, or a seeded sample (in order) whose n-grams fit svd_nnz
+        order = np.random.default_rng(self.seed).permutation(n)
+        take = np.zeros(n, dtype=bool)
+        take[order[:max(int(np.searchsorted(np.cumsum(sizes[order]), self.svd_nnz, side="right")), min(n, 2))]] = True
+        del sizes, order
+        if len(vocab) == 0 or n < 2:
+            self._components = np.zeros((1, self.sketch), dtype=np.float32)
             return self
-        self._components = _top_right_singular_vectors(tf, k, n_iter=self.svd_iter, seed=self.seed)
+        parts = []  # per batch: (row pointers, sketch dimensions uint16, values float32)
+        at = 0
+        for batch in self._batches(texts):
+            mine = take[at:at + len(batch)]
+            at += len(batch)
+            if mine.any():
+                parts.append(_sparse_rows(self._sketch([t for t, m in zip(batch, mine) if m])))
+            if progress is not None:
+                progress.update(len(batch))
+        self.svd_rows = int(take.sum())
+        del take
+        from ftlint.features.drift import single_threaded_blas
+
+        x = _SketchRows(parts, self.sketch)
+        k = max(1, min(self.dims, x.shape[0] - 1, self.sketch - 1))
+        with single_threaded_blas():
+            self._components = _top_right_singular_vectors(x, k, n_iter=self.svd_iter, oversample=self.oversample,
+                                                           seed=self.seed)
         return self
 
-    def _weighted(self, counts: Any) -> Any:
-        """Sublinear TF-IDF on the kept columns, each half (words, bytes) L2-normalised."""
-        import scipy.sparse as sp
-
-        n = counts.shape[0]
-        r = np.repeat(np.arange(n, dtype=np.int64), np.diff(counts.indptr))
-        col = self._columns[counts.indices]
-        ok = col >= 0
-        r, c = r[ok], col[ok]
-        v = (1.0 + np.log(counts.data[ok])) * self._idf[c]
-        slot = r * 2 + self._halves[c]
-        sq = np.bincount(slot, weights=v * v, minlength=2 * n)
-        norm = np.sqrt(sq, dtype=np.float64)[slot].astype(np.float32)
-        v /= np.where(norm > 0, norm, np.float32(1.0))
-        return sp.csr_matrix((v, (r, c)), shape=(n, len(self._idf)))
+    def _sketch(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Sublinear TF-IDF on the kept features, each half (words, bytes) L2-normalised, hashed
+        into ``sketch`` dimensions with a random sign per feature: ``(len(texts), sketch)``."""
+        n = len(texts)
+        c = self._counts(texts)
+        pos = np.minimum(np.searchsorted(self._vocab, c.features), max(len(self._vocab) - 1, 0))
+        ok = self._vocab[pos] == c.features if len(self._vocab) else np.zeros(c.nnz, dtype=bool)
+        r, p = c.rows[ok], pos[ok]
+        v = (1.0 + np.log(c.counts[ok].astype(np.float64))) * self._idf[p]
+        del c, pos, ok
+        slot = r * 2 + self._halves[p]
+        norm = np.sqrt(np.bincount(slot, weights=v * v, minlength=2 * n))[slot]
+        v /= np.where(norm > 0, norm, 1.0)
+        v *= self._sign[p]
+        return np.bincount(r * self.sketch + self._bucket[p], weights=v, minlength=n * self.sketch).reshape(n, self.sketch)
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> npt.NDArray[np.float32]:
         if self._components is None:
             raise RuntimeError("TfidfSvdEmbedder.embed before fit")
-        texts = list(texts)
         out = np.zeros((len(texts), self._components.shape[0]), dtype=np.float32)
-        if self._idf is None or len(self._idf) == 0 or self._components.shape[1] != len(self._idf):
+        if not self._components.any():
             return out  # nothing was learnt (no n-gram occurs often enough): every text embeds to zero
-        comp_t = self._components.T
-        for s in range(0, len(texts), self.batch_size):
-            batch = texts[s:s + self.batch_size]
-            tf = self._weighted(self._counts(batch))
-            out[s:s + len(batch)] = tf @ comp_t
-            if progress is not None:
-                progress.update(len(batch))
+        comps_t = np.ascontiguousarray(self._components.T, dtype=np.float64)
+        from ftlint.features.drift import single_threaded_blas
+
+        s = 0
+        with single_threaded_blas():
+            for batch in self._batches(texts):
+                out[s:s + len(batch)] = self._sketch(batch) @ comps_t
+                s += len(batch)
+                if progress is not None:
+                    progress.update(len(batch))
         return _l2_rows(out)
+
+
+def _sparse_rows(dense: npt.NDArray[np.float64]) -> tuple[Any, Any, Any]:
+    """A dense block of sketches as (row pointers, dimensions uint16, values float32)."""
+    r, c = np.nonzero(dense)
+    ptr = np.searchsorted(r, np.arange(len(dense) + 1))
+    return ptr, c.astype(np.uint16), dense[r, c].astype(np.float32)
+
+
+class _SketchRows:
+    """The kept sketches (``(ptr, dims, values)`` parts, stacked by rows) as a matrix for the two
+    products the SVD needs, a dense block of ``block`` rows at a time (float64 BLAS)."""
+
+    def __init__(self, parts: list[tuple[Any, Any, Any]], width: int, block: int = 64) -> None:
+        self.parts = parts
+        self.width = width
+        self.block = block
+        self.shape = (sum(len(p[0]) - 1 for p in parts), width)
+
+    def _blocks(self) -> Iterator[tuple[int, npt.NDArray[np.float64]]]:
+        at = 0
+        for ptr, dims, values in self.parts:
+            for lo in range(0, len(ptr) - 1, self.block):
+                hi = min(lo + self.block, len(ptr) - 1)
+                a, b = int(ptr[lo]), int(ptr[hi])
+                dense = np.zeros((hi - lo, self.width))
+                rows = np.repeat(np.arange(hi - lo), np.diff(ptr[lo:hi + 1]))
+                dense[rows, dims[a:b]] = values[a:b]
+                yield at + lo, dense
+            at += len(ptr) - 1
+
+    def dot(self, m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        out = np.empty((self.shape[0], m.shape[1]))
+        for lo, dense in self._blocks():
+            out[lo:lo + len(dense)] = dense @ m
+        return out
+
+    def tdot(self, q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        out = np.zeros((self.width, q.shape[1]))
+        for lo, dense in self._blocks():
+            out += dense.T @ q[lo:lo + len(dense)]
+        return out
+
+
+def _orthonormal(y: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """An orthonormal basis of the columns of ``y`` (QR in float64)."""
+    q, _ = np.linalg.qr(y)
+    return np.asarray(q)
+
+
+def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: int = 10,
+                                seed: int = 0) -> npt.NDArray[np.float32]:
+    """The top ``k`` right singular vectors (rows of ``Vt``, float32) of ``x`` (n x V: a
+    :class:`_SketchRows`), by a randomized range finder (Halko et al.) whose orthonormalisations
+    all happen on the n-row side: only ``x @ dense`` and ``x.T @ dense`` touch the wide side. Every
+    dense step runs in float64, whose last-bit differences between BLAS kernels vanish when the
+    result is stored as float32, and each vector's sign is fixed (its largest entry positive).
+    Vectors of negligible singular values (below 1e-6 of the largest) are left out: the rest of
+    the rank of a small fit is noise."""
+    n, v = x.shape
+    width = min(k + oversample, n, v)
+    rng = np.random.default_rng(seed)
+    q = _orthonormal(x.dot(rng.standard_normal((v, width))))
+    for _ in range(n_iter):
+        q = _orthonormal(x.dot(x.tdot(q)))
+    bt = x.tdot(q)  # (q.T @ x).T: V x width
+    # the SVD of the short, wide b = bt.T through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
+    evals, evecs = np.linalg.eigh(bt.T @ bt)
+    top = np.argsort(evals, kind="stable")[::-1][:k]
+    sing = np.sqrt(np.maximum(evals[top], 0.0))
+    keep = sing > sing[0] * 1e-6 if len(sing) and sing[0] > 0 else np.zeros(len(sing), dtype=bool)
+    if not keep.any():
+        return np.zeros((1, v), dtype=np.float32)
+    u = evecs[:, top[keep]] / sing[keep][None, :]  # width x kept
+    vt = np.empty((u.shape[1], v), dtype=np.float32)
+    for lo in range(0, v, 4096):  # a block of the wide side at a time
+        vt[:, lo:lo + 4096] = (bt[lo:lo + 4096] @ u).T
+    del bt
+    for r in range(len(vt)):  # the largest entry of each vector positive (float32: the same on every machine)
+        if vt[r, np.argmax(np.abs(vt[r]))] < 0:
+            vt[r] *= np.float32(-1.0)
+    return vt
 
 
 # -- transformers encoder ------------------------------------------------------------------------------

@@ -89,11 +89,11 @@ def tfidf_plan(ctx: Context, text: str, seed: int) -> tuple[str, list[tuple[str,
 
 def tfidf_embedder(ctx: Context, text: str, seed: int) -> TfidfSvdEmbedder:
     """The TF-IDF + SVD embedder fitted (once) on the rows of :func:`tfidf_plan`."""
-    from ftlint.features.embed import TfidfSvdEmbedder, row_text
+    from ftlint.features.embed import RowTexts, TfidfSvdEmbedder
 
     _, picks = ctx.artifact(tfidf_plan, text, seed)
-    texts = [row_text(ctx.dataset(s), i, text) for s, rows in picks for i in rows.tolist()]
-    with progress(ctx, "fitting TF-IDF + SVD", len(texts)) as p:
+    texts = RowTexts([(ctx.dataset(s), rows) for s, rows in picks], text)  # read when hashed
+    with progress(ctx, "fitting TF-IDF + SVD", 2 * len(texts)) as p:
         return TfidfSvdEmbedder(seed=seed).fit(texts, p)
 
 
@@ -123,14 +123,14 @@ def embeddings(ctx: Context, split: str, model: str | None = None, *, text: str 
     ``embedding-sample`` (2,000) by default. ``text`` is what is embedded
     (``features.embed.row_text``: "prompt", "response" or "full"). Cached on disk, keyed by the
     model's identity, the hash of the embedded texts and the parameters (``--no-cache`` off)."""
-    from ftlint.features.embed import Embeddings, row_text
+    from ftlint.features.embed import Embeddings, RowTexts
 
     rows, text_hash = ctx.artifact(embedding_plan, split, model, text, sample, seed)
     identity, get = _embedder(ctx, model, text, seed)
 
     def compute() -> Embeddings:
         ds = ctx.dataset(split)
-        texts = [row_text(ds, i, text) for i in rows.tolist()]
+        texts = RowTexts([(ds, rows)], text)  # read a batch at a time, never all at once
         embedder = get()
         with progress(ctx, f"embedding {split} ({embedder.backend})", len(texts)) as p:
             vectors = embedder.embed(texts, p)
@@ -202,16 +202,22 @@ def languages(ctx: Context, split: str, sample: int = 20_000, seed: int = 0, min
     from ftlint.features.drift import subsample
     from ftlint.features.embed import row_text
     from ftlint.features.language import Languages, detect_languages
+    from ftlint.features.rows import NORMALIZE_BATCH
 
     ds = ctx.dataset(split)
     rows = subsample(len(ds), sample, seed)
 
     def compute() -> Languages:
-        texts = [row_text(ds, i, "full") for i in rows.tolist()]
         detector = ctx.artifact(language_detector)
-        with progress(ctx, f"detecting the languages of {split}", len(texts)) as p:
-            codes, conf = detect_languages(texts, detector, min_confidence=min_confidence,
-                                           min_chars=min_chars, progress=p)
+        codes: list[str] = []
+        conf = np.zeros(len(rows), dtype=np.float32)
+        with progress(ctx, f"detecting the languages of {split}", len(rows)) as p:
+            for lo in range(0, len(rows), NORMALIZE_BATCH):  # a block of texts at a time, not all of them
+                block = [row_text(ds, i, "full") for i in rows[lo:lo + NORMALIZE_BATCH].tolist()]
+                c, k = detect_languages(block, detector, min_confidence=min_confidence,
+                                        min_chars=min_chars, progress=p)
+                codes += c
+                conf[lo:lo + len(block)] = k
         return Languages(codes, conf, rows, len(ds))
 
     params = {"sample": sample, "seed": seed, "min_confidence": min_confidence, "min_chars": min_chars,

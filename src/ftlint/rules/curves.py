@@ -24,8 +24,9 @@ from ftlint.rule import Need, Rule, Skip
 from ftlint.model import Severity
 from ftlint.runs import analysis as an
 from ftlint.runs.analysis import fmt
-from ftlint.runs.hints import early_stopping_hint, evaluation_hint
 from ftlint.runs.model import EVAL_LOSS, LEARNING_RATE, TRAIN_LOSS, Point, Run, downsample, finite
+from ftlint.training.adapter import FrameworkAdapter
+from ftlint.training.adapters import adapter_for, adapter_named
 
 #: points of the training loss drawn per chart
 CHART_POINTS = 400
@@ -67,6 +68,17 @@ def _plan(run: Run) -> Any:
     return run.plan
 
 
+def adapter_of(run: Run) -> FrameworkAdapter:
+    """The framework adapter of the run: its matched config's (bound to the config's variant), else
+    the one named by the log (``Run.framework``)."""
+    return adapter_for(run.plan) if run.plan is not None else adapter_named(run.framework)
+
+
+def checkpoint_name(run: Run, step: int) -> str:
+    """How the run's framework names the checkpoint of ``step`` (``checkpoint-500``, ``epoch_1``)."""
+    return adapter_of(run).checkpoint_name(step, run.epoch_at(step))
+
+
 def _plan_value(run: Run, *path: str) -> Any:
     """A value the matched training config sets explicitly (``early_stopping.load_best_model_at_end``)."""
     obj: Any = run.plan
@@ -105,8 +117,8 @@ def _epoch(run: Run, step: int) -> str:
 
 def checkpoint_phrase(run: Run, step: int) -> tuple[str, bool | None]:
     """How to name the weights of ``step`` and whether they were saved (None: unknown)."""
-    name = run.checkpoint_name(step)
-    if run.framework in ("torchtune", "openai"):
+    name = checkpoint_name(run, step)
+    if adapter_of(run).checkpoints_per_epoch:
         return name, None
     if run.best_step == step and run.best_checkpoint:
         saved = None if run.checkpoints is None else run.checkpoint_at(step) is not None
@@ -261,14 +273,14 @@ class Overfitting(_RunRule):
             return []
         m = of.minimum
         where, saved = checkpoint_phrase(run, m.step)
-        fw = run.framework
+        adapter = adapter_of(run)
         patience = of.patience or 2
         stop = (f" (patience {of.patience} would have stopped it at step {of.stop_step} and kept step {m.step})"
                 if of.patience and of.stop_step else "")
         epoch = run.epoch_at(m.step)
         fewer = ""
-        if epoch is not None and epoch >= 0.95 and fw != "torchtune":
-            key = {"axolotl": "num_epochs", "openai": "hyperparameters.n_epochs"}.get(fw, "num_train_epochs")
+        key = adapter.fewer_epochs_key
+        if epoch is not None and epoch >= 0.95 and key:
             fewer = f"; or train {math.ceil(epoch - 0.05):g} epoch{'s' if math.ceil(epoch - 0.05) != 1 else ''} (`{key}`)"
         message = (f"eval_loss rose {of.rise:.1%} from its minimum {fmt(m.value)} at step {m.step}{_epoch(run, m.step)} "
                    f"to {fmt(of.last.value)} at step {of.last.step}, above it for the last {of.held} evaluations, "
@@ -276,7 +288,7 @@ class Overfitting(_RunRule):
                    f"overfit after step {m.step}")
         use = f"Use {where}" if saved is not False else f"The best weights are {where}"
         fix = (f"{use}: the run ends {of.rise:.1%} worse. Stop there next time with "
-               f"{early_stopping_hint(fw, patience)}{stop}{fewer}.")
+               f"{adapter.early_stopping_settings(patience)}{stop}{fewer}.")
         chart = run_curve(run, f"{run.shown}: overfitting after step {m.step}",
                           [Marker(float(m.step), f"minimum {fmt(m.value)}", "minimum", float(m.value))])
         return [self.run_finding(
@@ -353,11 +365,11 @@ class StoppedWhileImproving(_RunRule):
                    + ("was cut short" if cut else "ended") + " while still improving")
         if cut:
             fix = (f"Resume the run from its last checkpoint (`resume_from_checkpoint`) to finish its {total} steps; "
-                   f"with early stopping ({early_stopping_hint(run.framework)}) it ends when the eval loss stops "
+                   f"with early stopping ({adapter_of(run).early_stopping_settings()}) it ends when the eval loss stops "
                    "improving.")
         else:
             fix = (f"Train longer (more epochs or steps) with early stopping so the run ends when the eval loss stops "
-                   f"improving: {early_stopping_hint(run.framework)}.")
+                   f"improving: {adapter_of(run).early_stopping_settings()}.")
         chart = run_curve(run, f"{run.shown}: still improving at step {imp.last.step}",
                           [Marker(float(imp.last.step), f"last eval {fmt(imp.last.value)}", "mark", float(imp.last.value))])
         return [self.run_finding(run, message, fix, point=imp.last, chart=chart,
@@ -625,7 +637,7 @@ class TooFewEvaluations(_RunRule):
             return []
         last = run.last_step
         every = max(round((last or 0) / 8 / 10) * 10, 10) if last else None
-        hint = evaluation_hint(run.framework, every)
+        hint = adapter_of(run).evaluation_settings(every)
         if not ev:
             mem = an.memorising(run, o.memorise_below)
             message = f"the log has no evaluation over {last or 0} steps: nothing shows whether the run over- or underfit"
@@ -699,7 +711,7 @@ class BestCheckpointNotKept(_RunRule):
         gap = (last.value - best.value) / best.value if best.value > 0 else 0.0
         if best.step == last.step or gap < self.options.min_gap:
             return []
-        if run.framework in ("torchtune", "openai"):
+        if adapter_of(run).checkpoints_per_epoch:
             return f"{run.framework} runs are not checked for this (their checkpoints are per epoch)"
         load_best = _plan_value(run, "early_stopping", "load_best_model_at_end")
         save_limit = _raw(run, "save_total_limit")
@@ -810,7 +822,7 @@ class MetricAndLossDisagree(_RunRule):
         gib = "true" if d.direction == "max" else "false"
         fix = (f"Choose the checkpoint by the metric you ship on ({better} is better): `metric_for_best_model: "
                f"{metric_key}`, `greater_is_better: {gib}`, `load_best_model_at_end: true`; "
-               f"{run.checkpoint_name(d.metric_best.step)} is the best by {d.metric}.")
+               f"{checkpoint_name(run, d.metric_best.step)} is the best by {d.metric}.")
         chart = run_curve(run, f"{run.shown}: {d.metric} vs eval loss", [
             Marker(float(d.loss_best.step), "best loss", "minimum", float(d.loss_best.value)),
             Marker(float(d.metric_best.step), f"best {d.metric}", "best")], metric=d.metric)

@@ -9,6 +9,7 @@ from typing import Any
 from ftlint.context import Context
 from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Rule
+from ftlint.training.plan import HF_HUB, MODELERS, MODELSCOPE
 
 
 def _folder(name: str) -> str:
@@ -16,12 +17,12 @@ def _folder(name: str) -> str:
     return "data/" + (re.sub(r"[^A-Za-z0-9._-]+", "_", name.rsplit("/", 1)[-1]) or "dataset")
 
 
-def _download(hub_id: str, entry: Any) -> str:
-    """How to download a hub dataset into a local folder (a command in backticks when there is one)."""
-    entry = entry if isinstance(entry, dict) else {}
-    if not entry.get("hf_hub_url") and entry.get("ms_hub_url") == hub_id:
+def _download(hub_id: str, hub: str = HF_HUB) -> str:
+    """How to download a dataset of ``hub`` (``DatasetRef.hub``) into a local folder (a command in
+    backticks when there is one)."""
+    if hub == MODELSCOPE:
         return f"`modelscope download --dataset {hub_id} --local_dir {_folder(hub_id)}`"
-    if not entry.get("hf_hub_url") and entry.get("om_hub_url") == hub_id:
+    if hub == MODELERS:
         return f"{hub_id} from the Modelers (openMind) hub into {_folder(hub_id)}"
     return f"`hf download {hub_id} --repo-type dataset --local-dir {_folder(hub_id)}`"
 
@@ -107,13 +108,13 @@ class DatasetNotAvailable(Rule):
                            f"data on the command line: `ftlint check {data} --config {config}`.")
             elif ref.kind is DatasetKind.HUB:
                 what = f"{ident}, {named}, is a hub dataset that is not available locally"
-                fix = (f"Download it: {_download(ident, ref.entry)}, then check its data files: "
+                fix = (f"Download it: {_download(ident, ref.hub)}, then check its data files: "
                        f"`ftlint check {_folder(ident)}/{data} --config {config}` (the command line's data "
                        "replaces the config's; files named *val*/*test* go to those splits).")
             elif ref.kind is DatasetKind.BUILDER and ref.hub_id:
                 what = (f"torchtune's {ref.format or ref.name}, {named}, loads the hub dataset {ref.hub_id}, "
                         "which is not available locally")
-                fix = (f"Download it: {_download(str(ref.hub_id), None)}, then check its data files: "
+                fix = (f"Download it: {_download(str(ref.hub_id))}, then check its data files: "
                        f"`ftlint check {_folder(str(ref.hub_id))}/{data} --config {config}`.")
             elif ref.kind is DatasetKind.FILE_ID:
                 what = f"{ident}, {named}, is an uploaded OpenAI file that ftlint cannot read"

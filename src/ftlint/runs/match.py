@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.runs.model import Run
-
-#: run frameworks a config's framework can have written (TRL and Axolotl runs leave HF's state)
-_COMPATIBLE = {"hf": {"hf", "trl", "axolotl"}, "llamafactory": {"llamafactory"}, "torchtune": {"torchtune"},
-               "openai": {"openai"}}
+from ftlint.training.adapters import adapter_for
+from ftlint.training.plan import TrainingPlan
 
 
 def _value(cv: Any) -> Any:
@@ -37,9 +35,8 @@ def compare(run: Run, plan: Any) -> tuple[list[str], list[str]]:
     """``(agreeing keys, differences as "key X in the run, Y in the config")``."""
     agree: list[str] = []
     differ: list[str] = []
-    fw = getattr(plan, "framework", None)
-    if fw is not None and fw not in _COMPATIBLE.get(run.framework, {run.framework}):
-        differ.append(f"the run is a {run.framework} log, the config a {fw} config")
+    if isinstance(plan, TrainingPlan) and not adapter_for(plan).writes_run_log(run.framework):
+        differ.append(f"the run is a {run.framework} log, the config a {plan.framework} config")
     pairs: list[tuple[str, Any, Any]] = [
         ("eval_steps", run.info.get("eval_steps"), _value(getattr(getattr(plan, "validation", None), "eval_steps", None))),
         ("save_steps", run.info.get("save_steps"),
@@ -99,9 +96,8 @@ def match_plan(run: Run, plan: Any, shown: str) -> None:
         run.plan_note = f"differs from {shown} ({'; '.join(differ)}): that config is not used for this run"
         return
     run.plan = plan
-    fw = getattr(plan, "framework", None)
-    if fw in _COMPATIBLE.get(run.framework, set()):
-        run.framework = fw
+    if isinstance(plan, TrainingPlan):  # a trainer_state.json of an Axolotl config is an Axolotl run
+        run.framework = plan.framework
     where = "" if out is not False else f"; not in its output_dir {plan.raw.get('output_dir')}"
     run.plan_note = (f"matches {shown}" + (f" ({', '.join(agree)})" if agree else " (nothing to compare)") + where)
 

@@ -165,17 +165,6 @@ class Run:
                 return c
         return None
 
-    def checkpoint_name(self, step: int) -> str:
-        """How the framework names the checkpoint of ``step`` (``checkpoint-500``)."""
-        if self.framework == "torchtune":
-            epoch = self.epoch_at(step)
-            if epoch is not None:
-                return f"epoch_{max(int(math.ceil(epoch)) - 1, 0)}"
-            return f"the epoch checkpoint (epoch_*/) nearest step {step}"
-        if self.framework == "openai":
-            return f"the checkpoint at step {step}"
-        return f"checkpoint-{step}"
-
 
 def metric_direction(name: str) -> str | None:
     """``"max"`` for a metric where higher is better, ``"min"`` where lower is, None when unknown

@@ -21,11 +21,11 @@ import csv
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("hf", "llamafactory", "torchtune", "torchtune-jsonl", "openai")
 KINDS = ("healthy", "overfit", "underfit", "diverged", "unfinished", "one-eval", "no-eval", "metric-disagree",
          "scaled", "memorising", "constant-lr", "endless-warmup")
 
@@ -310,19 +310,36 @@ def write_openai(c: Curves, folder: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class LogFormat:
+    """One kind of log the generator writes: its name in a case (``run: {format: NAME}``), the
+    file a trainer writes in it (shown on the rule pages) and the writer. The names are the log
+    formats' own (``hf``: the HF Trainer's ``trainer_state.json``, which TRL and Axolotl runs leave
+    too), not framework choices: what a framework's run means is the framework adapter's."""
+
+    name: str
+    file: str
+    write: Callable[[Curves, Path], Path]
+
+
+#: every log format, in the order the tests go through them
+LOG_FORMATS = (
+    LogFormat("hf", "trainer_state.json", write_trainer_state),
+    LogFormat("llamafactory", "trainer_log.jsonl", write_llamafactory),
+    LogFormat("torchtune", "logs/log_*.txt", write_torchtune),
+    LogFormat("torchtune-jsonl", "metrics.jsonl", write_metrics_jsonl),
+    LogFormat("openai", "step_metrics.csv", write_openai),
+)
+_BY_NAME = {f.name: f for f in LOG_FORMATS}
+FORMATS = tuple(_BY_NAME)
+
+
 def write_run(c: Curves, fmt: str, folder: Path) -> Path:
-    """Write ``c`` as ``fmt`` under ``folder``; returns the path to pass to ``--run``."""
-    if fmt == "hf":
-        return write_trainer_state(c, folder)
-    if fmt == "llamafactory":
-        return write_llamafactory(c, folder)
-    if fmt == "torchtune":
-        return write_torchtune(c, folder)
-    if fmt == "torchtune-jsonl":
-        return write_metrics_jsonl(c, folder)
-    if fmt == "openai":
-        return write_openai(c, folder)
-    raise ValueError(f"unknown log format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    """Write ``c`` as ``fmt`` (a :data:`LOG_FORMATS` name) under ``folder``; returns the path to pass
+    to ``--run``."""
+    if fmt not in _BY_NAME:
+        raise ValueError(f"unknown log format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return _BY_NAME[fmt].write(c, folder)
 
 
 def from_spec(spec: dict[str, Any], folder: Path) -> Path:
@@ -348,14 +365,13 @@ def describe(spec: dict[str, Any]) -> list[str]:
     fmt = spec.pop("format", "hf")
     kind = spec.pop("kind", "healthy")
     c = curves(kind, **{k: v for k, v in spec.items() if k == "eval"})
-    names = {"hf": "trainer_state.json", "llamafactory": "trainer_log.jsonl", "torchtune": "logs/log_*.txt",
-             "torchtune-jsonl": "metrics.jsonl", "openai": "step_metrics.csv"}
 
     def row(points: list[tuple[int, float]], limit: int = 12, digits: int = 3) -> str:
         pts = points if len(points) <= limit else points[:: max(len(points) // limit, 1)]
         return " ".join(f"{v:.{digits}g}" for _, v in pts)
 
-    lines = [f"{names.get(fmt, fmt)} ({kind} run, steps {c.train[0][0] if c.train else 0}-{c.last_step} "
+    file = _BY_NAME[fmt].file if fmt in _BY_NAME else fmt
+    lines = [f"{file} ({kind} run, steps {c.train[0][0] if c.train else 0}-{c.last_step} "
              f"of {c.total_steps})"]
     lines.append(f"loss:       {row(c.train)}")
     if c.eval:
@@ -367,4 +383,4 @@ def describe(spec: dict[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["FORMATS", "KINDS", "Curves", "curves", "describe", "from_spec", "write_run"]
+__all__ = ["FORMATS", "KINDS", "LOG_FORMATS", "Curves", "LogFormat", "curves", "describe", "from_spec", "write_run"]

@@ -19,7 +19,15 @@ own words:
   :meth:`~FrameworkAdapter.chat_template_setting`), and how the framework truncates or drops long
   rows (:meth:`~FrameworkAdapter.truncation`);
 * how to patch its config file, comments kept (:meth:`~FrameworkAdapter.evaluation_edits`,
-  :meth:`~FrameworkAdapter.patch_config`).
+  :meth:`~FrameworkAdapter.patch_config`);
+* how a config's hub dataset entry selects its data (:meth:`~FrameworkAdapter.hub_request_fields`:
+  the columns kept or renamed, the folder inside the repository);
+* after the run (``--run``, the FT8xx rules): which run logs its runs leave
+  (:meth:`~FrameworkAdapter.writes_run_log`), how it names the checkpoint of a step
+  (:meth:`~FrameworkAdapter.checkpoint_name`), and the settings a run finding quotes
+  (:meth:`~FrameworkAdapter.early_stopping_settings`, :meth:`~FrameworkAdapter.evaluation_settings`).
+  A run without a training config gets its adapter by name
+  (:func:`ftlint.training.adapters.adapter_named`).
 
 Rules and ``ftlint fix`` ask the plan and its adapter; none of them branches on a framework's name.
 """
@@ -104,6 +112,24 @@ class EvaluationEditRequest:
     rewrote_train: bool = False
 
 
+@dataclass(frozen=True)
+class HubFields:
+    """How one hub dataset entry of a config selects its data, in the terms ``ftlint.hub`` reads
+    it with: the columns kept (HF/TRL ``columns``, ``select_columns``), the dataset's columns for
+    ftlint's canonical keys (LLaMA-Factory ``columns``, Axolotl ``field_*``), and the folder inside
+    the repository (``data_dir``, LLaMA-Factory ``folder``)."""
+
+    columns: tuple[str, ...] = ()
+    mapping: tuple[tuple[str, str], ...] = ()
+    data_dir: str | None = None
+
+
+def best_model_settings(metric: str = "eval_loss", greater_is_better: bool = False) -> str:
+    """The ``TrainingArguments`` that end a run on its best checkpoint by ``metric``."""
+    gib = ", `greater_is_better: true`" if greater_is_better else ""
+    return f"`load_best_model_at_end: true`, `metric_for_best_model: {metric}`{gib}"
+
+
 #: why ``ftlint fix`` sets the evaluation interval
 EVAL_WHY = "evaluate during training, at each checkpoint (about 4 times per epoch when no interval was set)"
 
@@ -177,6 +203,12 @@ class FrameworkAdapter:
     weights_key: str | None = None
     #: an example value for the base-model key
     base_model_example: str = "Qwen/Qwen2.5-0.5B"
+    #: the kind of run log its runs leave, as ``ftlint.runs`` reads it (``Run.framework``): the HF
+    #: Trainer's ``trainer_state.json`` is ``hf`` whether HF, TRL or Axolotl wrote it ("": its own name)
+    run_log: ClassVar[str] = ""
+    #: checkpoints are kept per epoch (torchtune's ``epoch_N``, an OpenAI job's last epochs), not at
+    #: the steps a save interval picks
+    checkpoints_per_epoch: bool = False
 
     def __init__(self, variant: str = "") -> None:
         self.variant = variant
@@ -341,6 +373,43 @@ class FrameworkAdapter:
         ``(None, reason)`` (reason empty: nothing to check)."""
         return None, ""
 
+    # -- data on a hub -----------------------------------------------------------------------------
+    def hub_request_fields(self, ref: DatasetRef) -> HubFields:
+        """How a hub dataset entry of the config (``ref.entry``) selects its data: by default the
+        columns it keeps (``columns: [...]``) and its ``data_dir``."""
+        entry = ref.entry if isinstance(ref.entry, Mapping) else {}
+        data_dir = entry.get("data_dir")
+        return HubFields(columns=tuple(c for c, _ in ref.columns),
+                         data_dir=str(data_dir) if isinstance(data_dir, str) and data_dir else None)
+
+    # -- after the run (the FT8xx rules on --run) ---------------------------------------------------
+    def writes_run_log(self, kind: str) -> bool:
+        """Whether a run log read as ``kind`` (``Run.framework``) can come from this framework's runs."""
+        return kind in (self.name, self.run_log or self.name)
+
+    def checkpoint_name(self, step: int, epoch: float | None = None) -> str:
+        """How the framework names the checkpoint of ``step`` (``epoch``: the epoch at that step,
+        when the log has it)."""
+        return f"checkpoint-{step}"
+
+    @property
+    def fewer_epochs_key(self) -> str | None:
+        """The key a run finding names for "train fewer epochs" after its early-stopping settings
+        (None: those settings already say it)."""
+        return self.key("epochs")
+
+    def early_stopping_settings(self, patience: int = 2, metric: str = "eval_loss",
+                                greater_is_better: bool = False) -> str:
+        """The settings that stop a run after ``patience`` evaluations without improvement of
+        ``metric`` and end on its best checkpoint: a phrase a run finding quotes ("stop there next
+        time with ..."), where :meth:`early_stopping_recipe` is FT601's whole fix."""
+        return f"early stopping on {metric} (patience {patience}) and keeping the best checkpoint"
+
+    def evaluation_settings(self, every: int | None = None) -> str:
+        """The settings that evaluate a run on held-out data every ``every`` steps: a phrase a run
+        finding quotes, where :meth:`validation_recipe` is FT104's whole fix for a config."""
+        return f"a held-out evaluation set, evaluated every {every or 'N'} steps"
+
     # -- patching the config ------------------------------------------------------------------------
     def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
                          ) -> tuple[list[ConfigEdit], list[str]]:
@@ -377,5 +446,5 @@ def stamp_keys(plan: TrainingPlan, adapter: FrameworkAdapter) -> TrainingPlan:
     return replace(plan, **top)
 
 
-__all__ = ["CANONICAL_FIELDS", "EVAL_KEYS", "EVAL_WHY", "EvaluationEditRequest", "FrameworkAdapter", "ReportedMetric",
-           "anchor", "point_at_repaired", "ranges", "stamp_keys"]
+__all__ = ["CANONICAL_FIELDS", "EVAL_KEYS", "EVAL_WHY", "EvaluationEditRequest", "FrameworkAdapter", "HubFields",
+           "ReportedMetric", "anchor", "best_model_settings", "point_at_repaired", "ranges", "stamp_keys"]

@@ -35,4 +35,12 @@ def adapter_for(plan: TrainingPlan | str, variant: str = "") -> FrameworkAdapter
     return _adapter(plan, variant)
 
 
-__all__ = ["ADAPTERS", "adapter_for"]
+def adapter_named(name: str, variant: str = "") -> FrameworkAdapter:
+    """The adapter of a framework by its name (one of :data:`~ftlint.training.plan.FRAMEWORKS`),
+    for what has no plan: a run log read without its training config (``Run.framework``)."""
+    if name not in ADAPTERS:
+        raise KeyError(f"{name!r} is not a framework ftlint knows (one of: {', '.join(ADAPTERS)})")
+    return _adapter(name, variant)
+
+
+__all__ = ["ADAPTERS", "adapter_for", "adapter_named"]

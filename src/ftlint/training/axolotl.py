@@ -11,7 +11,9 @@ from ftlint.training.adapter import (
     EVAL_WHY,
     EvaluationEditRequest,
     FrameworkAdapter,
+    HubFields,
     ReportedMetric,
+    best_model_settings,
     point_at_repaired,
 )
 from ftlint.training._common import (
@@ -521,6 +523,31 @@ class AxolotlAdapter(FrameworkAdapter):
     can_stop_early = True
     chat_template_hint = "chat_template (or chat_template_jinja)"
     base_model_example = "meta-llama/Llama-3.2-1B"
+    run_log = "hf"  # Axolotl runs the HF Trainer: its output dir has trainer_state.json
+
+    def hub_request_fields(self, ref: DatasetRef) -> HubFields:
+        """A hub entry's custom prompt fields (``type: {field_instruction: ...}``, ``field_messages``)
+        as ftlint's keys, and its ``data_dir``."""
+        entry = ref.entry if isinstance(ref.entry, Mapping) else {}
+        out: list[tuple[str, str]] = []
+        kind = entry.get("type")
+        if isinstance(kind, Mapping):
+            for key, canonical in (("field_instruction", "instruction"), ("field_input", "input"),
+                                   ("field_output", "output"), ("field_system", "system")):
+                if isinstance(kind.get(key), str) and kind[key]:
+                    out.append((canonical, kind[key]))
+        messages = entry.get("field_messages")
+        props = entry.get("message_property_mappings")
+        role_content = (
+            (not isinstance(props, Mapping)
+             or (props.get("role", "role") == "role" and props.get("content", "content") == "content"))
+            and entry.get("message_field_role", "role") == "role"
+            and entry.get("message_field_content", "content") == "content"
+        )
+        if isinstance(messages, str) and messages and messages != "messages" and role_content:
+            out.append(("messages", messages))
+        data_dir = entry.get("data_dir")
+        return HubFields(mapping=tuple(out), data_dir=str(data_dir) if isinstance(data_dir, str) and data_dir else None)
 
     def validation_recipe(self, plan: TrainingPlan) -> str:
         v = plan.validation
@@ -542,6 +569,14 @@ class AxolotlAdapter(FrameworkAdapter):
                 "and set both `eval_steps` and `save_steps`, save_steps a multiple of eval_steps (Axolotl rejects "
                 "the patience otherwise; `evals_per_epoch`/`saves_per_epoch` do not count); it needs "
                 "`val_set_size` > 0 or `test_datasets`.")
+
+    def early_stopping_settings(self, patience: int = 2, metric: str = "eval_loss",
+                                greater_is_better: bool = False) -> str:
+        return (f"`early_stopping_patience: {patience}` with {best_model_settings(metric, greater_is_better)} and "
+                "`save_steps` equal to `eval_steps`")
+
+    def evaluation_settings(self, every: int | None = None) -> str:
+        return f"`val_set_size: 0.05` (or `test_datasets`) and `eval_steps: {every or 'N'}`"
 
     def best_checkpoint_recipe(self) -> str:
         return ("Set `eval_steps: N` and `save_steps` to a multiple of N (instead of `evals_per_epoch` / "

@@ -13,7 +13,13 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from ftlint.training.adapter import EVAL_WHY, EvaluationEditRequest, FrameworkAdapter, point_at_repaired
+from ftlint.training.adapter import (
+    EVAL_WHY,
+    EvaluationEditRequest,
+    FrameworkAdapter,
+    best_model_settings,
+    point_at_repaired,
+)
 from ftlint.training._common import (
     as_list,
     as_mapping,
@@ -777,6 +783,15 @@ class TrainerArgumentsAdapter(FrameworkAdapter):
     #: the config key of early stopping's patience (None: a callback added in Python)
     _patience_key: str | None = None
 
+    def early_stopping_settings(self, patience: int = 2, metric: str = "eval_loss",
+                                greater_is_better: bool = False) -> str:
+        return (f"`EarlyStoppingCallback(early_stopping_patience={patience})` with "
+                f"{best_model_settings(metric, greater_is_better)}, `eval_strategy: steps` and `save_steps` equal to "
+                "`eval_steps`")
+
+    def evaluation_settings(self, every: int | None = None) -> str:
+        return f"an eval dataset, `eval_strategy: steps` and `eval_steps: {every or 'N'}`"
+
     def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
                          ) -> tuple[list[ConfigEdit], list[str]]:
         raw = plan.raw
@@ -824,6 +839,7 @@ class HFAdapter(TrainerArgumentsAdapter):
 
     name = "hf"
     LABEL = "HF Trainer"
+    run_log = "hf"
     TRAINER_NAME = "the HF Trainer"
     KEYS = MappingProxyType({
         "base_model": "model_name_or_path", "method": "use_peft", "epochs": "num_train_epochs",

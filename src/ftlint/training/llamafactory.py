@@ -29,8 +29,10 @@ from ftlint.training._common import (
 from ftlint.training.adapter import (
     EvaluationEditRequest,
     FrameworkAdapter,
+    HubFields,
     ReportedMetric,
     anchor,
+    best_model_settings,
     ranges,
 )
 from ftlint.training.hf import HF_DEPRECATED, TrainerArgumentsAdapter
@@ -40,6 +42,9 @@ from ftlint.training.known_keys import (
     TRANSFORMERS_KEYS,
 )
 from ftlint.training.plan import (
+    HF_HUB,
+    MODELERS,
+    MODELSCOPE,
     ConfigValue,
     DatasetKind,
     DatasetRef,
@@ -57,6 +62,7 @@ from ftlint.training.plan import (
 from ftlint.training.patch import ConfigEdit
 from ftlint.training.source import (
     Reader,
+    looks_like_hub_id,
     path_exists,
     path_is_file,
     to_bool,
@@ -343,14 +349,12 @@ def _resolve_name(
         "subset": str_or_none(entry.get("subset")),
         "entry": dict(entry),
     }
-    hub = (
-        str_or_none(entry.get("hf_hub_url"))
-        or str_or_none(entry.get("ms_hub_url"))
-        or str_or_none(entry.get("om_hub_url"))
-    )
+    hubs = ((str_or_none(entry.get("hf_hub_url")), HF_HUB), (str_or_none(entry.get("ms_hub_url")), MODELSCOPE),
+            (str_or_none(entry.get("om_hub_url")), MODELERS))
+    hub, which = next(((h, w) for h, w in hubs if h), (None, HF_HUB))
     if hub:
         return DatasetRef(
-            name, role, DatasetKind.HUB, prov, hub_id=hub, note=f"registry entry {name!r}", **common
+            name, role, DatasetKind.HUB, prov, hub_id=hub, note=f"registry entry {name!r}", hub=which, **common
         ), None
     if str_or_none(entry.get("cloud_file_name")):
         return DatasetRef(
@@ -588,81 +592,107 @@ def _build_v1(reader: Reader, framework: str, detected_by: str) -> TrainingPlan:
 
 
 def _v1_datasets(reader: Reader, key: str, role: str) -> tuple[tuple[DatasetRef, ...], list[PlanProblem]]:
-    """``train_dataset``: a registry YAML (``name: {path, source, split, ...}``), a local dataset,
-    or a hub dataset id."""
+    """``train_dataset`` / ``eval_dataset`` as LLaMA-Factory v1's DataEngine reads it: a dataset
+    registry YAML (``name: {path, source, split, converter, size, weight, streaming}``, or the
+    older ``{file_name, dataset_dir}``); a YAML that is not on disk is a hub file
+    (``ORG/NAME/dataset_info.yaml``, read from the Hugging Face cache when it is there); anything
+    else is a local file or folder when one exists, else a hub dataset id.
+
+    Relative paths (the YAML's and its entries') are resolved as the trainer resolves them,
+    against the working directory ``llamafactory-cli`` runs in; then, since ftlint is often run
+    from elsewhere, against the config's folder."""
     if not reader.is_set(key):
         return (), []
-    text = str(reader.get(key))
+    text = str(reader.get(key)).strip()
     prov = reader.prov(key)
     if not text.endswith((".yaml", ".yml")):
         return (dataset_ref(reader, text, role, key),), []
     found, via, tried = reader.resolve_path(text)
     if found is None:
-        return (
-            DatasetRef(
-                text,
-                role,
-                DatasetKind.REGISTRY,
-                prov,
-                tried[0],
-                None,
-                False,
-                tried,
-                note="dataset registry YAML not found locally (it may be a hub path)",
-            ),
-        ), []
+        repo, _, filename = text.rpartition("/")
+        found = _cached_hub_file(repo, filename)
+        if found is None:
+            if looks_like_hub_id(repo):
+                return (DatasetRef(text, role, DatasetKind.HUB, prov, candidates=tried, hub_id=repo,
+                                   note=f"the dataset registry {filename} of the hub dataset {repo}"),), []
+            return (DatasetRef(text, role, DatasetKind.REGISTRY, prov, tried[0], None, False, tried,
+                               note="dataset registry YAML not found locally (it may be a hub path)"),), []
+        via = f"the Hugging Face cache of {repo}"
     try:
         registry = yaml.safe_load(found.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return (), [PlanProblem(f"{found}: could not read the dataset registry: {exc}", (prov,))]
     if not isinstance(registry, Mapping):
         return (), [PlanProblem(f"{found}: the dataset registry is not a mapping", (prov,))]
-    refs: list[DatasetRef] = []
-    for name, entry in registry.items():
-        entry_map = as_mapping(entry)
-        path = str_or_none(entry_map.get("path"))
-        if path is None:
-            continue
-        split = str_or_none(entry_map.get("split")) or "train"
-        fmt = str_or_none(entry_map.get("converter"))
-        weight = entry_map.get("weight")
-        w = float(weight) if isinstance(weight, (int, float)) and not isinstance(weight, bool) else None
-        source = str_or_none(entry_map.get("source")) or "hf_hub"
-        if source == "hf_hub":
-            refs.append(
-                DatasetRef(
-                    str(name),
-                    role,
-                    DatasetKind.HUB,
-                    prov,
-                    hub_id=path,
-                    split=split,
-                    format=fmt,
-                    weight=w,
-                    entry=dict(entry_map),
-                    note=f"entry {name!r} of {found.name}",
-                )
-            )
-        else:
-            local, local_via, local_tried = reader.resolve_path(path)
-            refs.append(
-                DatasetRef(
-                    str(name),
-                    role,
-                    DatasetKind.LOCAL,
-                    prov,
-                    local or local_tried[0],
-                    local_via,
-                    local is not None,
-                    local_tried,
-                    split=split,
-                    format=fmt,
-                    weight=w,
-                    entry=dict(entry_map),
-                    note=f"entry {name!r} of {found.name} (via {via})",
-                )
-            )
+    refs = [_v1_entry(reader, str(name), as_mapping(entry), role, prov, found, via or "")
+            for name, entry in registry.items()]
     return tuple(refs), []
+
+
+def _cached_hub_file(repo: str, filename: str) -> Path | None:
+    """A file of a hub dataset in the local Hugging Face cache (``hf_hub_download`` puts it there)."""
+    if not filename or not looks_like_hub_id(repo):
+        return None
+    from ftlint.hub import find_snapshot
+
+    snap = find_snapshot(repo, None)
+    path = snap.folder / filename if snap is not None else None
+    return path if path is not None and path_is_file(path) else None
+
+
+#: v1 registry ``source`` -> the hub it names (``local`` is a file or folder on disk)
+_V1_HUBS = MappingProxyType({"hf_hub": HF_HUB, "ms_hub": MODELSCOPE})
+
+
+def _v1_entry(reader: Reader, name: str, entry: Mapping[str, Any], role: str, prov: Provenance, registry: Path,
+              via: str) -> DatasetRef:
+    """One entry of a v1 dataset registry."""
+    weight = entry.get("weight")
+    common: dict[str, Any] = {
+        "split": str_or_none(entry.get("split")) or "train",
+        "format": str_or_none(entry.get("converter")),
+        "weight": float(weight) if isinstance(weight, (int, float)) and not isinstance(weight, bool) else None,
+        "entry": dict(entry),
+    }
+    where = f"entry {name!r} of {registry.name}"
+    path = str_or_none(entry.get("path"))
+    file_name = str_or_none(entry.get("file_name"))
+    hub_url = str_or_none(entry.get("hf_hub_url"))
+    if path is None and hub_url is not None:  # the older form: {hf_hub_url}
+        path, source = hub_url, "hf_hub"
+    elif path is None and file_name is not None:  # the older form: {file_name, dataset_dir}
+        folder = str_or_none(entry.get("dataset_dir")) or str_or_none(reader.get("dataset_dir"))
+        path = str(Path(folder) / file_name) if folder else str(registry.parent / file_name)
+        source = "local"
+    else:
+        source = str_or_none(entry.get("source")) or "hf_hub"
+    if path is None:
+        return DatasetRef(name, role, DatasetKind.REGISTRY, prov,
+                          note=f"{where} names no path (LLaMA-Factory cannot load it)", **common)
+    if source in _V1_HUBS:
+        return DatasetRef(name, role, DatasetKind.HUB, prov, hub_id=path, hub=_V1_HUBS[source], note=where, **common)
+    if source != "local":
+        return DatasetRef(name, role, DatasetKind.UNKNOWN, prov,
+                          note=f"{where}: source {source!r} is a data loader plugin ftlint cannot read "
+                               f"(it reads {', '.join(_V1_HUBS)} and local)", **common)
+    local, local_via, local_tried = reader.resolve_path(path)
+    return DatasetRef(name, role, DatasetKind.LOCAL, prov, local or local_tried[0], local_via, local is not None,
+                      local_tried, note=f"{where} (via {via})" + ("" if local else " (not found)"), **common)
+
+
+def _hub_mapping(entry: Mapping[str, Any], ranking: bool) -> tuple[tuple[str, str], ...]:
+    """LLaMA-Factory's ``columns`` (its roles -> the dataset's columns) as ftlint's keys."""
+    cols = entry.get("columns")
+    if not isinstance(cols, Mapping):
+        return ()
+    tags = entry.get("tags") if isinstance(entry.get("tags"), Mapping) else {}
+    sharegpt = str(entry.get("formatting") or "alpaca") == "sharegpt"
+    openai_roles = tags.get("role_tag") == "role" and tags.get("content_tag") == "content"
+    roles = {"prompt": "prompt" if ranking else "instruction", "query": "input", "response": "output",
+             "system": "system", "chosen": "chosen", "rejected": "rejected", "kto_tag": "label"}
+    if sharegpt:
+        roles["messages"] = "messages" if openai_roles else "conversations"
+    return tuple((roles[k], str(v)) for k, v in cols.items() if k in roles and isinstance(v, str) and v)
 
 
 # --------------------------------------------------------------------------------------------
@@ -775,6 +805,27 @@ class LlamaFactoryAdapter(TrainerArgumentsAdapter):
         return (f"Add `early_stopping_steps: {patience}` with `load_best_model_at_end: true`, "
                 "`metric_for_best_model: eval_loss`, `eval_strategy: steps` and `save_strategy: steps` "
                 "(`save_steps` a multiple of `eval_steps`), and evaluation data (`val_size` or `eval_dataset`).")
+
+    def early_stopping_settings(self, patience: int = 2, metric: str = "eval_loss",
+                                greater_is_better: bool = False) -> str:
+        if self.v1:
+            return ("an `eval_dataset` and regular checkpoints (LLaMA-Factory v1 has no early-stopping keys): keep the "
+                    "checkpoint of the best evaluation, or set `num_train_epochs` or `max_steps` so the run ends there")
+        return (f"`early_stopping_steps: {patience}` with {best_model_settings(metric, greater_is_better)} and "
+                "`save_steps` equal to `eval_steps`")
+
+    def evaluation_settings(self, every: int | None = None) -> str:
+        if self.v1:
+            return "an `eval_dataset` (a dataset registry YAML of held-out examples)"
+        return f"`val_size: 0.05` (or `eval_dataset`), `eval_strategy: steps` and `eval_steps: {every or 'N'}`"
+
+    def hub_request_fields(self, ref: DatasetRef) -> HubFields:
+        """A ``dataset_info.json`` entry's ``columns`` (its roles -> the dataset's columns) as
+        ftlint's keys, and its ``folder`` in the repository."""
+        entry = ref.entry if isinstance(ref.entry, Mapping) else {}
+        folder = entry.get("folder")
+        return HubFields(mapping=_hub_mapping(entry, bool(ref.preference)),
+                         data_dir=str(folder) if isinstance(folder, str) and folder else None)
 
     def best_checkpoint_recipe(self) -> str:
         return ("Use the same `eval_strategy` and `save_strategy` (both `steps` or both `epoch`), with `save_steps` a "

@@ -214,6 +214,18 @@ class OpenAIAdapter(FrameworkAdapter):
     learning_rate_is_multiplier = True
     uses_hf_chat_template = False
     base_model_example = "gpt-4o-mini-2024-07-18"
+    checkpoints_per_epoch = True
+
+    def checkpoint_name(self, step: int, epoch: float | None = None) -> str:
+        return f"the checkpoint at step {step}"
+
+    def early_stopping_settings(self, patience: int = 2, metric: str = "eval_loss",
+                                greater_is_better: bool = False) -> str:
+        return ("OpenAI jobs have no early stopping: set `hyperparameters.n_epochs` so the job ends at the best "
+                "epoch (a job keeps the checkpoints of its last three epochs)")
+
+    def evaluation_settings(self, every: int | None = None) -> str:
+        return "a `validation_file` for the job (its result file then has valid_loss and full_valid_loss)"
 
     def validation_recipe(self, plan: TrainingPlan) -> str:
         return ("Upload a held-out JSONL (5-10% of the examples, no copies of training rows) and pass its id as "

@@ -187,6 +187,10 @@ class DatasetKind(str, Enum):
     UNKNOWN = "unknown"
 
 
+#: the hubs a dataset reference can name; ftlint reads the first (from the local Hugging Face cache)
+HF_HUB, MODELSCOPE, MODELERS = HUBS = ("Hugging Face", "ModelScope", "Modelers")
+
+
 @dataclass(frozen=True)
 class DatasetRef:
     """One dataset named by the training config.
@@ -221,6 +225,9 @@ class DatasetRef:
     #: ``dataset_mixer``); None where ``weight`` is not a fraction of the rows
     sampling: str | None = None
     seed: int | None = None
+    #: the hub a ``HUB`` reference lives on (:data:`HUBS`): LLaMA-Factory names ModelScope and
+    #: Modelers datasets too (``ms_hub_url``, ``om_hub_url``, v1 ``source: ms_hub``)
+    hub: str = HF_HUB
 
     @property
     def loadable(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -417,6 +418,25 @@ class TorchtuneAdapter(FrameworkAdapter):
     DEFAULTS = DEFAULTS
     uses_hf_chat_template = False
     weights_key = "checkpointer.checkpoint_files"
+    checkpoints_per_epoch = True
+
+    def checkpoint_name(self, step: int, epoch: float | None = None) -> str:
+        """torchtune saves ``epoch_N`` at the end of each epoch (N from 0)."""
+        if epoch is not None:
+            return f"epoch_{max(int(math.ceil(epoch)) - 1, 0)}"
+        return f"the epoch checkpoint (epoch_*/) nearest step {step}"
+
+    @property
+    def fewer_epochs_key(self) -> str | None:
+        return None  # the early-stopping settings already say to set `epochs`
+
+    def early_stopping_settings(self, patience: int = 2, metric: str = "eval_loss",
+                                greater_is_better: bool = False) -> str:
+        return ("torchtune has no early stopping: keep the checkpoint of the best epoch, or set `epochs` so the "
+                "run ends there")
+
+    def evaluation_settings(self, every: int | None = None) -> str:
+        return f"`dataset_val` and `run_val_every_n_steps: {every or 'N'}`"
 
     def validation_recipe(self, plan: TrainingPlan) -> str:
         fix = ("Define `dataset_val:` (e.g. the training builder with `split: train[95%:]`, and "
