@@ -397,11 +397,13 @@ def test_concurrent_writers_and_readers_never_see_half_an_entry(tmp_path: Path) 
 def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: Any) -> None:
     """The artifacts the project above does not reach (labels, preference pairs, a reference
     sample, a tokenizer's count): their values fit their schemas and read back equal."""
-    from ftlint import cache_schemas
     from ftlint.context import Context
     from ftlint.data.dataset import Dataset
     from ftlint.data.load import load_dataset_file
-    from ftlint.features.basemodel import CharsPerToken
+    from ftlint.features.basemodel import CharsPerToken, chars_per_token_schema
+    from ftlint.features.labelnoise import label_noise
+    from ftlint.features.relevance import drift, languages, self_similarity
+    from ftlint.features.rows import preference_hashes
 
     labels = [{"text": f"{w} item number {k} is {w} and fine", "label": lab}
               for k in range(60) for w, lab in [(("good great", "pos"), ("bad awful", "neg"))[k % 2]]]
@@ -419,10 +421,11 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
         return Context(ds, Settings(root=tmp_path), cache, reference=reference)
 
     def compute(ctx: Context) -> list[Any]:
-        return [ctx.label_noise("train", min_per_class=10), ctx.preference_hashes("validation"),
-                ctx.self_similarity("train"), ctx.drift("train", "reference"), ctx.languages("reference"),
-                ctx.artifact("chars_per_token", "train", {"tokenizer": "a tokenizer"},
-                             lambda: CharsPerToken(1000, 250, 0, 60, 60), disk=cache_schemas.chars_per_token())]
+        return [ctx.artifact(label_noise, "train", min_per_class=10), ctx.artifact(preference_hashes, "validation"),
+                ctx.artifact(self_similarity, "train"), ctx.artifact(drift, "train", "reference"),
+                ctx.artifact(languages, "reference"),
+                ctx.stored("chars_per_token", "train", {"tokenizer": "a tokenizer"},
+                           lambda: CharsPerToken(1000, 250, 0, 60, 60), chars_per_token_schema())]
 
     first = context()
     a = compute(first)

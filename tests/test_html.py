@@ -558,7 +558,9 @@ def test_report_charts_reuse_the_rules_token_counts(write_jsonl: Any) -> None:
     ctx = Context({"train": ds}, Settings(), plan=SimpleNamespace(sequence=seq))
     counted = SimpleNamespace(lengths=np.array([30, 60, 100, 2500]), exact=np.array([False, False, False, True]),
                               method="tokenizer", source="the tokenizer in ./tok")
-    ctx.artifact("token_lengths", "train", {"tokenizer": "tok", "limit": 100}, lambda: counted)
+    from ftlint.features.tokens import split_token_lengths
+
+    ctx.remember(counted, split_token_lengths, "train", None, limit=100)
     hist = report_charts(ctx)[0][0]
     assert isinstance(hist, Histogram)
     assert hist.unit == "tokens" and "counted with the tokenizer in ./tok" in hist.note

@@ -35,7 +35,7 @@ def rule_source(cls: str, code: str, name: str, body: str = "", severity: str = 
         def check(self, ctx):
             for split in ctx.splits:
                 ds = ctx.dataset(split)
-                rows = [ctx.row(split, i, self.code) for i in range(len(ds))
+                rows = [RowAt(split, i) for i in range(len(ds))
                         if "router" in ds.full_text(i).lower()]
                 if rows:
                     yield self.finding(f"{len(rows)} rows of the {split} split mention a router",
@@ -58,7 +58,7 @@ def make_pack(root: Path, module: str, dist: str, source: str, entry: str = "dem
     return pkg
 
 
-HEADER = "from ftlint import Rule, Severity\n\n"
+HEADER = "from ftlint import Rule, RowAt, Severity\n\n"
 GOOD = HEADER + rule_source("MentionsRouter", "DEMO001", "mentions-router") + \
     "\n\ndef rules():\n    return [MentionsRouter]\n"
 BROKEN_IMPORT = HEADER + "import ftlint_no_such_module_anywhere  # noqa: F401\n\n" + \

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ftlint.api import run
-from ftlint.features import drift
+from ftlint.features import drift, relevance
 from ftlint.features.embed import Progress, TfidfSvdEmbedder, hashed_ngram_counts
 from ftlint.settings import Settings
 
@@ -188,7 +188,7 @@ def test_ft401_tfidf_silent_on_a_random_split_of_one_file(name: str, corpus_dir:
     report, ctx = _run(tmp_path, a, b, ["FT401", "FT402", "FT404"])
     assert [o.outcome for o in report.outcomes] == ["ran", "ran", "ran"]
     assert _codes(report) == []
-    r = ctx.drift("train", "reference")
+    r = ctx.artifact(relevance.drift, "train", "reference")
     assert r.classifier.auc < 0.65
 
 
@@ -208,7 +208,7 @@ def test_ft401_and_ft403_with_minilm_offline(corpus_dir: Path, tmp_path: Path) -
     assert f.metrics["backend"] == "transformers" and f.metrics["auc"] >= 0.9
     assert f.metrics["rows_embedded"] == {"train": 50, "reference": 50}
     assert "of 300 training rows (a seeded sample)" in f.message
-    emb = ctx.embeddings("train")
+    emb = ctx.artifact(relevance.embeddings, "train")
     assert emb.vectors.shape == (50, 384) and np.allclose(np.linalg.norm(emb.vectors, axis=1), 1.0, atol=1e-4)
     # a random split of one file: silent
     a, b = _split(corpus_dir / LF / "data__alpaca_en_demo.json", tmp_path)
@@ -237,7 +237,8 @@ def test_embeddings_are_cached_on_disk(corpus_dir: Path, tmp_path: Path) -> None
     _, second = run([a], reference=[b], settings=Settings(root=tmp_path), select=["FT401"])
     assert "tfidf_embedder" not in second.timings  # nothing embedded again
     assert second.cache.hits >= 3  # both embeddings and the drift result
-    assert np.array_equal(first.embeddings("train").vectors, second.embeddings("train").vectors)
+    vectors = second.artifact(relevance.embeddings, "train").vectors
+    assert np.array_equal(first.artifact(relevance.embeddings, "train").vectors, vectors)
     _, third = run([a], reference=[b], settings=Settings(root=tmp_path), select=["FT401"], no_cache=True)
     assert "tfidf_embedder" in third.timings
 
@@ -361,7 +362,8 @@ def test_embedding_rules_share_one_seeded_sample_and_say_so(tmp_path: Path,
     s.rules = {"off-topic-examples": {"min-rows": 10}}
     report, ctx = run([tp], validation=[vp], settings=s, select=["FT402", "FT403"])
     assert calls == [30, 30]  # train and validation embedded once each, for both rules
-    assert len(ctx.embeddings("train").rows) == 30 and ctx.embeddings("train").total == 81
+    emb = ctx.artifact(relevance.embeddings, "train")
+    assert len(emb.rows) == 30 and emb.total == 81
     drift_f = next(f for f in report.findings if f.code == "FT403")
     assert "30 of 50 validation rows (a seeded sample)" in drift_f.message
     assert "30 of 81 training rows (a seeded sample)" in drift_f.message
@@ -374,7 +376,8 @@ def test_embedding_rules_share_one_seeded_sample_and_say_so(tmp_path: Path,
         assert f.metrics["sampled"] is True and f.metrics["rows_embedded"] == 30
     # the sample depends only on the row count and the seed: a run of FT402 alone embeds the same rows
     _, ctx2 = run([tp], settings=s, select=["FT402"])
-    assert np.array_equal(ctx2.embeddings("train").rows, ctx.embeddings("train").rows)
+    rows2 = ctx2.artifact(relevance.embeddings, "train").rows
+    assert np.array_equal(rows2, ctx.artifact(relevance.embeddings, "train").rows)
 
 
 def test_label_noise_compares_probabilities_at_the_stated_precision() -> None:

@@ -356,6 +356,7 @@ def test_context_token_lengths_are_cached_on_disk(tmp_path: Path, dirs: dict[str
     from ftlint.context import Context
     from ftlint.data.dataset import Dataset
     from ftlint.data.load import load_dataset_file
+    from ftlint.features.tokens import split_token_lengths
     from ftlint.settings import Settings
 
     train = write_jsonl("train.jsonl", [{"messages": [{"role": "user", "content": "hi " * k},
@@ -368,14 +369,14 @@ def test_context_token_lengths_are_cached_on_disk(tmp_path: Path, dirs: dict[str
         return Context({"train": ds}, Settings(root=tmp_path), Cache(tmp_path / ".ftlint_cache"))
 
     first = ctx()
-    a = first.token_lengths("train", h, limit=40)
-    assert first.cache.misses == 1 and first.token_lengths("train", h, limit=40) is a
+    a = first.artifact(split_token_lengths, "train", h, limit=40)
+    assert first.cache.misses == 1 and first.artifact(split_token_lengths, "train", h, limit=40) is a
     second = ctx()
-    b = second.token_lengths("train", h, limit=40)
+    b = second.artifact(split_token_lengths, "train", h, limit=40)
     assert second.cache.hits == 1 and np.array_equal(a.lengths, b.lengths) and b.pairs == a.pairs
     other = T.load_tokenizer(str(dirs["bpe"]), chat_template="{{ messages }}", template_source="config").handle
     third = ctx()
-    third.token_lengths("train", other, limit=40)
+    third.artifact(split_token_lengths, "train", other, limit=40)
     assert third.cache.hits == 0  # another template is another identity
 
 

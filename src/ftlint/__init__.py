@@ -20,7 +20,7 @@ from ftlint.errors import (
     UsageError,
 )
 from ftlint.findings import Report
-from ftlint.model import Finding, Location, Row, Severity
+from ftlint.model import Finding, Location, Row, RowAt, Severity
 from ftlint.rule import Need, Rule
 
 
@@ -36,4 +36,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Finding", "FormatError", "FtlintError", "InputError", "Location", "Need", "OutputError", "PluginError",
-           "Report", "Row", "Rule", "SettingsError", "Severity", "UsageError", "__version__", "check"]
+           "Report", "Row", "RowAt", "Rule", "SettingsError", "Severity", "UsageError", "__version__", "check"]

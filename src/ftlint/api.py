@@ -22,6 +22,7 @@ from ftlint.data.load import (  # noqa: F401 - load_dataset_file, expand_paths: 
 )
 from ftlint.engine import run_rules
 from ftlint.errors import FtlintError, UsageError
+from ftlint.features.task import training_task
 from ftlint.findings import Report, rank
 from ftlint.memory import release_free_memory
 from ftlint.model import InputInfo
@@ -217,9 +218,10 @@ def _check_embedding_model(ctx: Context, rules: list[Any], from_cli: bool) -> No
     if not settings.embedding_model or not ctx.splits or not any(r.code in EMBEDDING_RULES for r in rules):
         return
     from ftlint.features.embed import EmbedderUnavailable
+    from ftlint.features.relevance import embedding_model
 
     try:
-        ctx.embedding_model()
+        embedding_model(ctx)
     except EmbedderUnavailable as e:
         if from_cli:
             raise UsageError(f"--embedding-model: {e.reason}; {e.fix}") from None
@@ -361,17 +363,13 @@ def run(
     load_seconds = time.perf_counter() - t0
     release_free_memory()  # what parsing freed: the rules start from the memory really in use
 
-    ctx = Context(datasets, settings, cache, plan=plan, reference=reference_set)
-    ctx.progress = progress
-    ctx.protected = protected
+    skipped = skipped_files([*(paths or settings.dataset.train),
+                             *(validation or settings.dataset.validation), *(test or settings.dataset.test)], recursive)
+    ctx = Context(datasets, settings, cache, plan=plan, reference=reference_set,
+                  contamination=contamination_sets, unavailable=sources.unavailable, runs=run_list,
+                  notices=[f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures],
+                  skipped_inputs=skipped, progress=progress, protected=protected)
     _check_embedding_model(ctx, rules, from_cli=bool(embedding_model))
-    ctx.notices = [f"plugin '{f.distribution}' ({f.name}) failed to load: {f.error}" for f in reg.failures]
-    ctx.skipped_inputs = skipped_files([*(paths or settings.dataset.train),
-                                        *(validation or settings.dataset.validation), *(test or settings.dataset.test)],
-                                       recursive)
-    ctx.contamination = contamination_sets
-    ctx.unavailable = sources.unavailable
-    ctx.runs = run_list
     if sources.unavailable and not any(type(r).code == NOT_AVAILABLE for r in rules):
         # a dataset that was named but not seen is reported whatever the selection, unless ignored
         notice = reg.lookup(NOT_AVAILABLE)
@@ -388,7 +386,8 @@ def run(
     # (``charts=False`` when no HTML is written: the CLI knows)
     result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline), charts=charts)
     if "train" in datasets:  # what ftlint takes the task to be (FT613/FT615), shown with the training data
-        next(i for i in inputs if i.role == "dataset" and i.split == "train").extra["task"] = ctx.task().as_json()
+        train_input = next(i for i in inputs if i.role == "dataset" and i.split == "train")
+        train_input.extra["task"] = ctx.artifact(training_task).as_json()
     timings = {"load": round(load_seconds, 4), **{k: round(v, 4) for k, v in ctx.timings.items()}}
     for o in result.outcomes:
         timings[f"rule {o.code}"] = o.seconds

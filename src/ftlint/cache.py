@@ -377,7 +377,7 @@ class Rec(Schema):
 
 
 class Spec(NamedTuple):
-    """A disk artifact's declared schema (``Context.artifact(..., disk=spec)``): ``dims(ctx, split,
+    """A disk artifact's declared schema (``Context.stored(..., spec)``): ``dims(ctx, split,
     params)`` gives the lengths it is read against besides ``n``, the split's rows; ``check(value,
     ctx, split)`` is a further test that needs the data."""
 

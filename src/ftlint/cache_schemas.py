@@ -1,11 +1,14 @@
 """The declared schemas of the artifacts of ``features/`` that ``Context`` keeps on disk
-(``ctx.artifact(..., disk=cache_schemas.X())``).
+(``ctx.stored(name, split, params, compute, cache_schemas.X())``).
 
 A cache entry is read back only through its artifact's schema (:mod:`ftlint.cache`): the types,
 fields, dtypes and shapes below, with lengths tied to the data of this run (``n``: the split's
 rows) and every row position in range, so a stale, foreign or tampered entry is a miss and never
 an error in a rule. Imports only the feature modules (inside each function: they are loaded when
-their artifact is), never ``context`` or a rule.
+their artifact is), never ``context`` or a rule. A feature module that itself stores artifacts
+declares their schemas beside them (``features.tokens.token_lengths_schema``,
+``basemodel.chars_per_token_schema``, ``labelnoise.label_noise_schema``,
+``contamination.contamination_matches_schema``): importing it from here would be an import cycle.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from functools import cache
 
 import numpy as np
 
-from ftlint.cache import Arr, Float, Int, Map, Opt, Rec, Schema, Seq, Spec, Str, Tup
+from ftlint.cache import Arr, Float, Int, Map, Rec, Schema, Seq, Spec, Str, Tup
 
 u8, i8, f4, f8, b1 = np.uint64, np.int64, np.float32, np.float64, np.bool_
 
 
 @cache
 def minhash_rows(bands: int) -> Schema:
-    """The persisted per-row MinHash band keys (``Context.minhash``): sorted distinct row hashes,
+    """The persisted per-row MinHash band keys (``features.duplicates.minhash_bands``): sorted distinct row hashes,
     their band keys and whether the row had no shingles."""
     return Tup(Arr(u8, "k", increasing=True), Arr(u8, "k", bands), Arr(b1, "k"))
 
@@ -41,39 +44,6 @@ def preference_hashes() -> Spec:
 def near_duplicates() -> Spec:
     """Pairs ``(i, j)`` of rows and their similarity."""
     return Spec(Tup(Arr(i8, "k", 2, lo=0, hi="n"), Arr(f8, "k")))
-
-
-@cache
-def chars_per_token() -> Spec:
-    from ftlint.features.basemodel import CharsPerToken
-
-    return Spec(Rec(CharsPerToken, chars=Int(0), tokens=Int(0), unknown=Int(0), rows=Int(0), of=Int(0)))
-
-
-@cache
-def token_lengths() -> Spec:
-    from ftlint.features.tokens import TokenLengths
-
-    return Spec(Rec(TokenLengths, lengths=Arr(i8, "n"), exact=Arr(b1, "n"),
-                    pairs=Map(Int(0, "n"), Seq(Tup(Int(), Int()), tuple=True)), method=Str, source=Str,
-                    limit=Opt(Int()), templated=Int(0), template_failures=Int(0), template_error=Str, skipped=Int(0)))
-
-
-@cache
-def label_noise() -> Spec:
-    from ftlint.features.labelnoise import LabelNoise
-
-    return Spec(Opt(Rec(LabelNoise, rows=Arr(i8, "k", lo=0, hi="n"), classes=Seq(Str, "c"),
-                        given=Arr(i8, "k", lo=0, hi="c"), probs=Arr((f4, f8), "k", "c"), thresholds=Arr(f8, "c"),
-                        flagged=Arr(b1, "k"), cross_validated=Int(0))))
-
-
-@cache
-def contamination_matches() -> Spec:
-    from ftlint.features.ngrams import NgramMatch
-
-    return Spec(Seq(Rec(NgramMatch, position=Int(0, "n"), hashes=Arr(u8, None), source=Int(0, "sources"))),
-                lambda ctx, split, params: {"sources": sum(len(ds) for ds in ctx.contamination)})
 
 
 @cache

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ftlint.chartspec import Bars, ChartSpec, Histogram, Marker, Spread
+from ftlint.features.labels import label_info
 
 #: histogram bins of the length plot
 LENGTH_BINS = 40
@@ -74,23 +75,22 @@ def _max_lengths(ctx: Any) -> tuple[dict[str, int], str | None]:
 def _checked_limits(ctx: Any) -> dict[str, int]:
     """The limit each split's token counts were computed against by a rule (FT602 with its
     ``max-length`` option and no limit in a config), the first per split."""
-    memo = getattr(ctx, "_memo", None) or {}
+    from ftlint.features.tokens import split_token_lengths
+
     limits: dict[str, int] = {}
-    for k in list(memo):
-        if isinstance(k, tuple) and len(k) >= 4 and k[0] == "token_lengths" and isinstance(k[1], str):
-            limit = dict(k[3]).get("limit") if isinstance(k[3], tuple) else None
-            if isinstance(limit, int) and limit > 0:
-                limits.setdefault(k[1], limit)
+    for args, _ in ctx.computed(split_token_lengths):
+        limit = args.get("limit")
+        if isinstance(limit, int) and limit > 0:
+            limits.setdefault(args["split"], limit)
     return limits
 
 
 def _computed_token_lengths(ctx: Any, split: str) -> Any:
     """Token counts the rules already computed for ``split`` (FT602), preferring real tokenizer
     counts to estimates; None when no rule asked for them (then nothing is tokenised here)."""
-    memo = getattr(ctx, "_memo", None) or {}
-    found = [v for k, v in list(memo.items())
-             if isinstance(k, tuple) and len(k) >= 2 and k[0] == "token_lengths" and k[1] == split
-             and v is not None and hasattr(v, "lengths")]
+    from ftlint.features.tokens import split_token_lengths
+
+    found = [v for args, v in ctx.computed(split_token_lengths) if args["split"] == split and v is not None]
     if not found:
         return None
     found.sort(key=lambda v: (getattr(v, "method", "") != "tokenizer", int(np.count_nonzero(~v.exact))))
@@ -210,7 +210,7 @@ def _labels(ctx: Any) -> list[ChartSpec]:
     for split in ctx.splits:
         if len(ctx.dataset(split)) == 0:
             continue
-        info = ctx.labels(split)
+        info = ctx.artifact(label_info, split)
         if info is None:
             continue
         counts = info.counts()

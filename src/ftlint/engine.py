@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ftlint.charts import report_charts
 from ftlint.chartspec import ChartSpec
 from ftlint.context import Context
-from ftlint.findings import Redaction, key_fingerprint
-from ftlint.model import Finding, RuleOutcome, Severity
+from ftlint.features.labels import label_info
+from ftlint.features.rows import text_hashes
+from ftlint.findings import Redaction, key_fingerprint, row_fingerprint, snippet
+from ftlint.model import Finding, Location, Row, RowAt, RuleOutcome, Severity
 from ftlint.paths import relative_posix
-from ftlint.rule import Need, Rule, Skip, escalation_note
+from ftlint.rule import Need, NoticeRule, Rule, RunRecord, Skip, escalation_note
 from ftlint.suppress import Suppressions
 
 
@@ -21,7 +24,7 @@ def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
     for need in sorted(rule.requires, key=lambda n: n.value):
         if need is Need.DATASET and not ctx.splits:
             return need
-        if need is Need.LABELS and not any(ctx.labels(s) is not None for s in ctx.splits):
+        if need is Need.LABELS and not any(ctx.artifact(label_info, s) is not None for s in ctx.splits):
             return need
         if need is Need.VALIDATION and not ("validation" in ctx.splits or "test" in ctx.splits):
             return need
@@ -33,7 +36,7 @@ def missing_need(rule: type[Rule], ctx: Context) -> Need | None:
             return need
         if need is Need.CONTAMINATION and not ctx.settings.contamination:
             return need
-        if need is Need.RUN and not getattr(ctx, "runs", None):
+        if need is Need.RUN and not ctx.runs:
             return need
     return None
 
@@ -56,51 +59,75 @@ def _relpath(path: str | None, root: Path) -> str | None:
     return rel if rel is not None else path
 
 
-def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
-              suppressions: Suppressions | None = None, *, charts: bool = False) -> EngineResult:
-    """Run each rule once; apply severity overrides, fingerprints, suppressions and redaction to
-    every finding it produces. ftlint's own notices (FT9xx) run last: they report on the others
-    (stale baseline entries, unused noqa comments). With ``charts`` (an HTML report is written),
-    then compute the report-wide plots, reusing what the rules computed (O(n), never raises)."""
-    findings: list[Finding] = []
-    outcomes: list[RuleOutcome] = []
-    errors: list[str] = []
-    suppressed = 0
-    root = ctx.settings.root
-    ctx.suppressions = suppressions
-    ordered = sorted(rules, key=lambda r: type(r).code.startswith("FT9"))
-    for rule in ordered:
+def build_row(ctx: Context, code: str, ref: RowAt) -> Row:
+    """The output Row of a rule's row reference: its file, record index and line, a snippet of
+    the text the rule points at (the whole example by default) and its fingerprint (the rule's
+    code, the file's project-relative path and the hash of the row's normalised text)."""
+    ds = ctx.dataset(ref.split)
+    i = ref.position
+    fid = int(ds.file_id[i])
+    content = ctx.artifact(text_hashes, ref.split)[i]
+    return Row(
+        path=ds.files[fid].path,
+        split=ref.split,
+        index=int(ds.index[i]),
+        line=ds.line_of(i),
+        fingerprint=row_fingerprint(code, ctx.relpath(ds, fid), f"{int(content):016x}"),
+        snippet=snippet(ref.text if ref.text is not None else ds.full_text(i)),
+        extra=ref.extra or {},
+    )
+
+
+def build_rows(ctx: Context, f: Finding) -> Finding:
+    """Turn a finding's row references into its rows (and locate it at the first, when the rule
+    gave no location)."""
+    if f.refs:
+        f.rows = [*f.rows, *(build_row(ctx, f.code, r) for r in f.refs)]
+        f.refs = []
+    if f.at_first_row:
+        if f.rows:
+            f.location = Location(path=f.rows[0].path, line=f.rows[0].line, key=f.location.key)
+        f.at_first_row = False
+    return f
+
+
+class _Runner:
+    """Runs rules one at a time and collects their findings, outcomes and errors."""
+
+    def __init__(self, root: Path, redaction: Redaction, suppressions: Suppressions | None) -> None:
+        self.root = root
+        self.redaction = redaction
+        self.suppressions = suppressions
+        self.findings: list[Finding] = []
+        self.outcomes: list[RuleOutcome] = []
+        self.errors: list[str] = []
+        self.suppressed = 0
+
+    def run(self, rule: Rule, produce: Callable[[], Iterable[Finding]], build: Callable[[Finding], Finding]) -> None:
         cls = type(rule)
-        need = missing_need(cls, ctx)
-        if need is not None:
-            reason, fix = need.reason, need.enable
-            if need is Need.DATASET and ctx.unavailable:
-                names = ", ".join(dict.fromkeys(str(u.ref.hub_id or u.ref.name) for u in ctx.unavailable))
-                reason, fix = (f"no dataset was read: {names} is not available locally (FT013)",
-                               "make the data available (see FT013) or pass local files")
-            outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", reason, fix))
-            continue
+        redaction = self.redaction
         t0 = time.perf_counter()
         produced: list[Finding] = []
         try:
-            for f in rule.check(ctx):
-                produced.append(f)
+            for f in produce():
+                produced.append(build(f))
         except Skip as s:
-            outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", s.reason, s.fix or None,
-                                        round(time.perf_counter() - t0, 4)))
-            continue
+            self.outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", s.reason, s.fix or None,
+                                             round(time.perf_counter() - t0, 4)))
+            return
         except Exception as e:  # noqa: BLE001 - a bug in a rule: reported, never a crash of the whole run
             tb = traceback.extract_tb(e.__traceback__)
             where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
             msg = redaction(f"{type(e).__name__}: {e}{where}")
-            errors.append(f"rule {cls.code} ({cls.name}) failed: {msg}")
-            outcomes.append(RuleOutcome(cls.code, cls.name, "failed", msg,
-                                        "this is a bug in the rule; please report it, and use --ignore "
-                                        f"{cls.code} to run the other rules meanwhile",
-                                        round(time.perf_counter() - t0, 4)))
-            continue
+            self.errors.append(f"rule {cls.code} ({cls.name}) failed: {msg}")
+            self.outcomes.append(RuleOutcome(cls.code, cls.name, "failed", msg,
+                                             "this is a bug in the rule; please report it, and use --ignore "
+                                             f"{cls.code} to run the other rules meanwhile",
+                                             round(time.perf_counter() - t0, 4)))
+            return
         kept = 0
         seen: dict[str, int] = {}
+        suppressions = self.suppressions
         for f in produced:
             if rule.severity_override is not None:
                 f.severity = rule.severity_override
@@ -108,7 +135,7 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
                     note = escalation_note(Severity.parse(f.metrics.pop("escalated_from")),
                                            f.metrics.pop("escalated_by", ""))
                     f.message = f.message.removesuffix(note)
-            rel = _relpath(f.location.path, root)
+            rel = _relpath(f.location.path, self.root)
             key = f.location.key or f.split or ""
             f.fingerprint = key_fingerprint(cls.code, rel, key)
             # one rule may report two findings about the same split (FT004: broken structure and
@@ -119,21 +146,49 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
             if suppressions is not None:
                 if suppressions.per_file_ignored(cls.code, cls, rel) or (
                         suppressions.noqa is not None and suppressions.noqa.suppresses(f)):
-                    suppressed += 1
+                    self.suppressed += 1
                     continue
                 if suppressions.baseline is not None and not cls.code.startswith("FT9"):
                     remaining, absorbed = suppressions.baseline.filter(f)
-                    suppressed += absorbed
+                    self.suppressed += absorbed
                     if remaining is None:
                         continue
                     f = remaining
-            findings.append(redaction.apply(f))
+            self.findings.append(redaction.apply(f))
             kept += 1
-        outcomes.append(RuleOutcome(cls.code, cls.name, "ran", None, None, round(time.perf_counter() - t0, 4), kept))
+        self.outcomes.append(RuleOutcome(cls.code, cls.name, "ran", None, None,
+                                         round(time.perf_counter() - t0, 4), kept))
+
+
+def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
+              suppressions: Suppressions | None = None, *, charts: bool = False) -> EngineResult:
+    """Run each rule once; build the rows of its findings from their row references; apply
+    severity overrides, fingerprints, suppressions and redaction to every finding it produces.
+    Then the notices pass: ftlint's own notices (FT9xx, :class:`NoticeRule`) report on the run
+    (stale baseline entries, unused noqa comments), given its suppressions and outcomes. With
+    ``charts`` (an HTML report is written), then compute the report-wide plots, reusing what the
+    rules computed (O(n), never raises)."""
+    runner = _Runner(ctx.settings.root, redaction, suppressions)
+    notice_rules = [r for r in rules if isinstance(r, NoticeRule)]
+    for rule in (r for r in rules if not isinstance(r, NoticeRule)):
+        cls = type(rule)
+        need = missing_need(cls, ctx)
+        if need is not None:
+            reason, fix = need.reason, need.enable
+            if need is Need.DATASET and ctx.unavailable:
+                names = ", ".join(dict.fromkeys(str(u.ref.hub_id or u.ref.name) for u in ctx.unavailable))
+                reason, fix = (f"no dataset was read: {names} is not available locally (FT013)",
+                               "make the data available (see FT013) or pass local files")
+            runner.outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", reason, fix))
+            continue
+        runner.run(rule, lambda rule=rule: rule.check(ctx), lambda f: build_rows(ctx, f))  # type: ignore[misc]
+    for rule in notice_rules:
+        record = RunRecord(ctx.notices, suppressions, tuple(runner.outcomes))
+        runner.run(rule, lambda rule=rule, record=record: rule.notices(record), lambda f: f)  # type: ignore[misc]
     specs, chart_errors = report_charts(ctx) if charts else ([], {})
     # masked like the findings: a column of e-mail addresses is a group column too
-    return EngineResult(findings, outcomes, suppressed, errors, [redaction.deep(c) for c in specs],
-                        {k: redaction(v) for k, v in chart_errors.items()})
+    return EngineResult(runner.findings, runner.outcomes, runner.suppressed, runner.errors,
+                        [redaction.deep(c) for c in specs], {k: redaction(v) for k, v in chart_errors.items()})
 
 
-__all__ = ["EngineResult", "Severity", "missing_need", "run_rules"]
+__all__ = ["EngineResult", "Severity", "build_row", "build_rows", "missing_need", "run_rules"]

@@ -62,6 +62,18 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class RowAt:
+    """A row a rule points at: its ``split`` and ``position`` in that split's Dataset, the text its
+    snippet shows (None: the whole example) and the rule's per-row ``extra``. The engine turns it
+    into a :class:`Row` (path, record index, line, snippet, fingerprint)."""
+
+    split: str
+    position: int
+    text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Affected:
     count: int
@@ -85,6 +97,10 @@ class Finding:
     charts: list[ChartSpec] = field(default_factory=list)
     #: what ``ftlint fix`` applies (typed ``ftlint.remedies`` objects; not in JSON output)
     remedies: list[Remedy] = field(default_factory=list)
+    #: the rows as the rule referred to them: the engine builds ``rows`` from them and empties it
+    refs: list[RowAt] = field(default_factory=list)
+    #: the location is the first row's (set when the rule gave row references and no location)
+    at_first_row: bool = False
 
     def sort_key(self) -> tuple[int, float, str, str, int]:
         """Ranking: severity, then affected fraction, then code (then location, for stability)."""
@@ -121,4 +137,4 @@ class InputInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RuleOutcome", "Severity"]
+__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RowAt", "RuleOutcome", "Severity"]

@@ -124,9 +124,18 @@ class Remedies:
         return out
 
 
-def row_refs(rows: Sequence[Any]) -> tuple[RowRef, ...]:
-    """The :class:`RowRef` of each of a finding's rows (anything with path, index and split)."""
-    return tuple(RowRef(r.path, int(r.index), r.split) for r in rows)
+def row_refs(rows: Sequence[Any], ctx: Any = None) -> tuple[RowRef, ...]:
+    """The :class:`RowRef` of each of a finding's rows: built rows (anything with path, index and
+    split), or a rule's row references (``model.RowAt``: a split and a position, looked up in the
+    Context ``ctx``)."""
+    out = []
+    for r in rows:
+        if hasattr(r, "position"):
+            ds = ctx.dataset(r.split)
+            out.append(RowRef(ds.path(r.position), int(ds.index[r.position]), r.split))
+        else:
+            out.append(RowRef(r.path, int(r.index), r.split))
+    return tuple(out)
 
 
 __all__ = ["CarveSplit", "DropRows", "EditConfig", "Remedies", "Remedy", "Reweight", "RowRef", "row_refs"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ftlint.model import Affected, Finding, Location, Row, Severity
+from ftlint.model import Affected, Finding, Location, Row, RowAt, RuleOutcome, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ftlint.chartspec import ChartSpec
     from ftlint.context import Context
     from ftlint.remedies import Remedy
+    from ftlint.suppress import Suppressions
 
 
 class Need(enum.Enum):
@@ -157,7 +158,7 @@ class Rule:
         fix: str,
         *,
         location: Location | None = None,
-        rows: list[Row] | None = None,
+        rows: Sequence[Row] | Sequence[RowAt] | None = None,
         affected: int | None = None,
         total: int | None = None,
         metrics: dict[str, Any] | None = None,
@@ -172,15 +173,20 @@ class Rule:
         message then says so and why (``escalated_by``, else the rule's ``escalation`` option and
         its value), since ``ftlint rules`` and SARIF show the base level. ``charts``: what the HTML
         report plots for it (:mod:`ftlint.chartspec`); ``remedies``: what ``ftlint fix`` applies
-        (their kinds must be among the rule's :attr:`remedies`)."""
-        rows = rows or []
-        count = affected if affected is not None else len(rows)
+        (their kinds must be among the rule's :attr:`remedies`). ``rows``: row references
+        (:class:`RowAt`; the engine builds the output rows), or rows already built; without a
+        ``location``, the finding is located at the first row."""
+        built = [r for r in rows or () if isinstance(r, Row)]
+        refs = [r for r in rows or () if isinstance(r, RowAt)]
+        count = affected if affected is not None else len(built) + len(refs)
         fraction = (count / total) if total else (1.0 if count else 0.0)
+        at_first_row = False
         if location is None:
-            if rows:
-                location = Location(path=rows[0].path, line=rows[0].line, key=key)
+            if built:
+                location = Location(path=built[0].path, line=built[0].line, key=key)
             else:
                 location = Location(path=None, line=None, key=key)
+                at_first_row = bool(refs)
         sev = self.severity.escalated() if escalate else self.severity
         if sev != self.severity:
             why = escalated_by or self._escalation_reason()
@@ -193,7 +199,9 @@ class Rule:
             message=message,
             fix=fix,
             location=location,
-            rows=rows,
+            rows=built,
+            refs=refs,
+            at_first_row=at_first_row,
             affected=Affected(count=count, fraction=round(fraction, 6)),
             metrics=metrics or {},
             split=split,
@@ -233,6 +241,30 @@ class Rule:
             tname = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
             out.append((f.name.replace("_", "-"), default, tname, cls.option_help.get(f.name, "")))
         return out
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    """What the notices pass (FT9xx) is given once every other rule ran: ftlint's own notices
+    (e.g. a plugin pack that failed to load), the run's suppressions (baseline, noqa,
+    per-file-ignores: which entries matched) and the other rules' outcomes."""
+
+    notices: Sequence[str] = ()
+    suppressions: Suppressions | None = None
+    outcomes: Sequence[RuleOutcome] = ()
+
+
+class NoticeRule(Rule):
+    """A rule about the run itself (FT9xx): the engine runs it after every other rule, with a
+    :class:`RunRecord` of what they did, instead of :meth:`Rule.check` on the Context."""
+
+    abstract = True
+
+    def check(self, ctx: Context) -> Iterator[Finding]:  # the notices pass calls `notices`
+        return iter(())
+
+    def notices(self, run: RunRecord) -> Iterator[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.notices is not implemented")
 
 
 def escalation_note(base: Severity, why: str) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 
 from ftlint.errors import UsageError
+from ftlint.features.labels import label_info
 from ftlint.outputs import Protected, guard_outputs
 
 LENGTH_BUCKETS = ("short", "medium", "long", "very long")
@@ -106,7 +107,7 @@ def write_sample(ctx: Any, split: str, n: int, seed: int, out_dir: Path, group: 
     """Draw the sample of ``split`` from the Context ``ctx`` and write ``sample.jsonl`` and
     ``sample.csv`` under ``out_dir`` (which must not hold an input file)."""
     ds = ctx.dataset(split)
-    info = ctx.labels(split)
+    info = ctx.artifact(label_info, split)
     labels = info.values if info is not None else [None] * len(ds)
     lengths = np.fromiter((sum(len(t) for t in ds.texts[i]) for i in range(len(ds))), dtype=np.int64,
                           count=len(ds))
@@ -165,8 +166,7 @@ def run_sample(paths: Sequence[str | Path], *, validation: Sequence[str | Path] 
         raise UsageError(f"--split {chosen}: no {chosen} data given (splits: {', '.join(datasets)})")
     if len(datasets[chosen]) == 0:
         raise UsageError(f"the {chosen} split has no readable rows to sample")
-    ctx = Context(datasets, settings)
-    ctx.protected = protected
+    ctx = Context(datasets, settings, protected=protected)
     return chosen, write_sample(ctx, chosen, n, seed, out_dir, group), ctx
 
 

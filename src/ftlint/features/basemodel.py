@@ -7,12 +7,13 @@ Hugging Face cache (``huggingface_hub.try_to_load_from_cache``: never a download
 (``max_position_embeddings`` or its equivalent), vocabulary size, parameter count (exact from
 the safetensors headers when the weights are on disk, else estimated from the config's
 dimensions), and whether it is an instruct/chat model. The tokenizer is the Context's
-(``ctx.tokenizer()``, :mod:`ftlint.features.tokens`): its chat template and ``model_max_length``
+(``ctx.artifact(plan_tokenizer)``, :mod:`ftlint.features.tokens`): its chat template and ``model_max_length``
 are added here, never loaded a second time.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -22,7 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ftlint.cache import Int, Rec, Spec
+
 if TYPE_CHECKING:
+    from ftlint.context import Context
+    from ftlint.features.tokens import TokenizerHandle
     from ftlint.training.plan import TrainingPlan
 
 #: config.json keys that hold the context window, in the order they are trusted
@@ -310,5 +315,37 @@ def base_model_name(plan: TrainingPlan | None) -> str | None:
     return bm.strip() if isinstance(bm, str) and bm.strip() else None
 
 
-__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "chars_per_token", "base_model_name",
-           "estimate_parameters", "find_model_dir", "instruct_from_name", "read_base_model"]
+def base_model(ctx: Context, name: str | None = None) -> BaseModelLoad:
+    """What the base model's own files say: config.json and the tokenizer
+    (``features.tokens.plan_tokenizer``) of the training config's base model (or ``name``), read
+    offline from a local directory or the local Hugging Face cache."""
+    from ftlint.features.tokens import plan_tokenizer
+
+    model = name or base_model_name(ctx.plan)
+    if not model:
+        return BaseModelLoad(None, "the training config names no base model" if ctx.plan is not None
+                             else "no training config given", None)
+    search = [Path(ctx.settings.root)]
+    if ctx.plan is not None:
+        search.append(Path(ctx.plan.path).parent)
+    return read_base_model(model, search, ctx.artifact(plan_tokenizer, name))
+
+
+def split_chars_per_token(ctx: Context, split: str, tokenizer: TokenizerHandle, sample: int = 2000) -> CharsPerToken:
+    """Characters per token of ``split``'s text with ``tokenizer`` on up to ``sample`` evenly
+    spaced rows (:func:`chars_per_token`). Cached on disk."""
+
+    ds = ctx.dataset(split)
+    return ctx.stored("chars_per_token", split, {"tokenizer": tokenizer.identity, "sample": sample},
+                      lambda: chars_per_token(ds.texts, tokenizer, sample), chars_per_token_schema())
+
+
+__all__ = ["BaseModelFacts", "BaseModelLoad", "CharsPerToken", "base_model", "chars_per_token",
+           "split_chars_per_token", "base_model_name", "estimate_parameters", "find_model_dir",
+           "instruct_from_name", "read_base_model"]
+
+
+@functools.cache
+def chars_per_token_schema() -> Spec:
+    """The declared on-disk schema of :func:`split_chars_per_token` (``ftlint.cache``)."""
+    return Spec(Rec(CharsPerToken, chars=Int(0), tokens=Int(0), unknown=Int(0), rows=Int(0), of=Int(0)))

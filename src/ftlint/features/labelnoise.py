@@ -23,15 +23,21 @@ confident joint).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LabelNoise", "NoWords", "label_issues", "out_of_sample_probabilities"]
+from ftlint.cache import Arr, Int, Opt, Rec, Seq, Spec, Str
+
+if TYPE_CHECKING:
+    from ftlint.context import Context
+
+__all__ = ["LabelNoise", "NoWords", "label_issues", "label_noise", "out_of_sample_probabilities"]
 
 
 class NoWords(ValueError):
@@ -159,3 +165,43 @@ def label_issues(
         & (rounded(probs[np.arange(n), predicted]) >= thresholds[predicted])
     )
     return flagged, thresholds
+
+
+def label_noise(ctx: Context, split: str, min_per_class: int = 10, max_rows: int = 50_000, folds: int = 5,
+                seed: int = 0) -> LabelNoise | None:
+    """Out-of-sample class probabilities of the split's labelled rows (``features.labels.labels``)
+    from a TF-IDF + logistic-regression model of their normalised ``rows.input_text``, and confident-
+    learning flags (:class:`LabelNoise`). Rows of classes with fewer than ``min_per_class`` rows are
+    left out; None when fewer than 2 classes remain. Seeded; cached on disk."""
+    from ftlint.features.labels import label_info
+    from ftlint.features.rows import normalized_batches
+
+    def compute() -> LabelNoise | None:
+        info = ctx.artifact(label_info, split)
+        if info is None:
+            return None
+        counts = info.counts()
+        classes = sorted(c for c, k in counts.items() if k >= max(min_per_class, folds))
+        if len(classes) < 2:
+            return None
+        index = {c: k for k, c in enumerate(classes)}
+        rows = np.array([i for i, v in enumerate(info.values) if v in index], dtype=np.int64)
+        given = np.array([index[info.values[i]] for i in rows.tolist()], dtype=np.int64)
+        texts = [t.decode("utf-8", "surrogatepass")
+                 for _, batch in normalized_batches(ctx, split, "input", rows=rows.tolist()) for t in batch]
+        probs, cv_rows = out_of_sample_probabilities(texts, given, len(classes), folds=folds, seed=seed,
+                                                     max_rows=max_rows)
+        flagged, thresholds = label_issues(probs, given)
+        return LabelNoise(rows, classes, given, probs, thresholds, flagged, cv_rows)
+
+    params = {"min_per_class": min_per_class, "max_rows": max_rows, "folds": folds, "seed": seed}
+    return ctx.stored("label_noise", split, params, compute, label_noise_schema())
+
+
+@functools.cache
+def label_noise_schema() -> Spec:
+    """The declared on-disk schema of :func:`label_noise` (``ftlint.cache``)."""
+    i8, f4, f8 = np.int64, np.float32, np.float64
+    return Spec(Opt(Rec(LabelNoise, rows=Arr(i8, "k", lo=0, hi="n"), classes=Seq(Str, "c"),
+                        given=Arr(i8, "k", lo=0, hi="c"), probs=Arr((f4, f8), "k", "c"), thresholds=Arr(f8, "c"),
+                        flagged=Arr(np.bool_, "k"), cross_validated=Int(0))))

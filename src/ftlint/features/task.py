@@ -1,7 +1,7 @@
 """What the fine-tuning task is, inferred from the data (or set with ``task = "..."``).
 
 :func:`infer_task` looks at a sample of the training rows once (the Context memoises it as
-``ctx.task()``) and returns a :class:`TaskInfo`: the task type, where it comes from, and the
+``ctx.artifact(training_task)``) and returns a :class:`TaskInfo`: the task type, where it comes from, and the
 measurements behind it (share of preference rows, of rows with code, of prompts asking for a
 summary or a translation, of short or extractive answers), so rules such as FT613 and FT615 use
 the same numbers the report shows.
@@ -18,7 +18,10 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ftlint.context import Context
 
 TASKS: tuple[str, ...] = ("classification", "qa", "summarization", "code-generation", "chat", "preference")
 #: what each task type means, for messages and documentation
@@ -210,5 +213,15 @@ def infer_task(ds: Any | None, labels: Any | None, setting: str | None = None,
                     f"{why} (median {pct['median_response_words']:.0f} words), no label set, no code", **common)
 
 
+def training_task(ctx: Context) -> TaskInfo:
+    """The task type of the run: ``task = "..."`` in the settings, else inferred once from a
+    sample of the training rows and their labels (``features.labels.labels``)."""
+    from ftlint.features.labels import label_info
+
+    ds = ctx.datasets.get("train")
+    info = ctx.artifact(label_info, "train") if ds is not None and len(ds) else None
+    return infer_task(ds, info, ctx.settings.task)
+
+
 __all__ = ["SAMPLE_ROWS", "TASKS", "TASK_WORDS", "TaskInfo", "has_code", "infer_task", "measure",
-           "sample_positions", "validate_task"]
+           "sample_positions", "training_task", "validate_task"]

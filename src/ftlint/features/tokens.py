@@ -22,6 +22,7 @@ Heavy imports (transformers, tokenizers) happen inside the functions that need t
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -29,13 +30,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xxhash
 
+from ftlint.cache import Arr, Int, Map, Opt, Rec, Seq, Spec, Str, Tup
 from ftlint.training.adapters import adapter_for
 from ftlint.training.plan import TrainingPlan
+
+if TYPE_CHECKING:
+    from ftlint.context import Context
 
 #: ftlint's one-letter roles (see ``ftlint.data.schema``) as chat-template roles
 ROLE_FOR = {"s": "system", "u": "user", "a": "assistant", "t": "tool", "?": "user"}
@@ -700,3 +705,32 @@ __all__ = [
     "turn_pairs_many",
     "upper_bound",
 ]
+
+
+def plan_tokenizer(ctx: Context, name: str | None = None) -> TokenizerLoad:
+    """The tokenizer of the training config's base model (or of ``name``, a local directory or
+    a hub id in the local cache), loaded offline with the config's chat template (``handle`` None
+    plus ``reason`` when it cannot be)."""
+    return tokenizer_for_plan(ctx.plan, ctx.settings.root, name)
+
+
+def split_token_lengths(ctx: Context, split: str, tokenizer: TokenizerHandle | None = None,
+                        limit: int | None = None) -> TokenLengths:
+    """Token counts of every row of ``split`` rendered as the trainer sees it (:func:`token_lengths`),
+    with ``tokenizer`` (None: an estimate). With ``limit``, rows that provably fit are not
+    tokenised. Cached on disk, keyed by the tokenizer's identity (path + hash of its files + chat
+    template)."""
+
+    ds = ctx.dataset(split)
+    identity = tokenizer.identity if tokenizer is not None else "estimate"
+    return ctx.stored("token_lengths", split, {"tokenizer": identity, "limit": limit},
+                      lambda: token_lengths(ds.roles, ds.texts, tokenizer, limit=limit),
+                      token_lengths_schema())
+
+
+@functools.cache
+def token_lengths_schema() -> Spec:
+    """The declared on-disk schema of :func:`split_token_lengths` (``ftlint.cache``)."""
+    return Spec(Rec(TokenLengths, lengths=Arr(np.int64, "n"), exact=Arr(np.bool_, "n"),
+                    pairs=Map(Int(0, "n"), Seq(Tup(Int(), Int()), tuple=True)), method=Str, source=Str,
+                    limit=Opt(Int()), templated=Int(0), template_failures=Int(0), template_error=Str, skipped=Int(0)))

@@ -1,7 +1,8 @@
 """FT613-FT618: the base model fits the task, and the evaluation measures it.
 
-The task comes from ``ctx.task()`` (inferred from the data, or ``task = "..."`` in the settings);
-the base model's facts from ``ctx.base_model()`` (its config.json and tokenizer, read offline);
+The task comes from ``features.task.training_task`` (inferred from the data, or ``task = "..."`` in the
+settings); the base model's facts from ``features.basemodel.base_model`` (its config.json and tokenizer,
+read offline);
 the metric, split and method choices from the TrainingPlan. Nothing here reads a file.
 """
 
@@ -14,6 +15,10 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.errors import SettingsError
+from ftlint.features.basemodel import base_model, split_chars_per_token
+from ftlint.features.labels import label_info
+from ftlint.features.task import training_task
+from ftlint.features.tokens import plan_tokenizer
 from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.config_common import (
@@ -41,14 +46,14 @@ TASK_FIX = "set the task in ftlint.toml: task = \"classification\" (or qa, summa
 
 
 def _task(ctx: Context) -> Any:
-    info = ctx.task()
+    info = ctx.artifact(training_task)
     if info.task is None:
         raise Skip(f"the task type is unknown: {info.evidence}", TASK_FIX)
     return info
 
 
 def _model_facts(ctx: Context, what: str) -> Any:
-    load = ctx.base_model()
+    load = ctx.artifact(base_model)
     if load.facts is None:
         raise Skip(f"the base model's files could not be read offline ({load.reason}), so {what} is unknown",
                    MODEL_FIX)
@@ -140,7 +145,7 @@ class EvalMetricMismatch(Rule):
     Reads the metrics the training config selects or turns on (HF/TRL and Axolotl
     `metric_for_best_model`; Axolotl `do_causal_lm_eval` with `eval_causal_lm_metrics`;
     LLaMA-Factory `compute_accuracy` and `predict_with_generate`) and compares them with the task
-    (`ctx.task()`: inferred from the data, or `task = "..."` in the settings). It reports a
+    (inferred from the training data, or `task = "..."` in the settings). It reports a
     classification task measured by the loss alone (it suggests accuracy, and macro-F1 when the
     classes are imbalanced: largest/smallest class at least `imbalance-ratio`), and a free-form
     task measured by token accuracy (or code measured by n-gram overlap), suggesting ROUGE for
@@ -187,7 +192,7 @@ class EvalMetricMismatch(Rule):
         if task == "classification":
             if kinds & FITTING["classification"] or "other" in kinds:
                 return
-            counts = labels.counts() if "train" in ctx.splits and (labels := ctx.labels("train")) else {}
+            counts = labels.counts() if "train" in ctx.splits and (labels := ctx.artifact(label_info, "train")) else {}
             ratio = (max(counts.values()) / min(counts.values())) if counts else None
             imbalanced = ratio is not None and ratio >= self.options.imbalance_ratio
             suggestion = ("accuracy and macro-F1 (the classes are imbalanced: the largest is "
@@ -412,7 +417,7 @@ class BaseModelTaskMismatch(Rule):
             raise Skip("the training config names no base model", "set the base model (FT609)")
         if "train" not in ctx.splits:
             raise Skip("no training data to measure the task on", "pass the training data")
-        info = ctx.task()
+        info = ctx.artifact(training_task)
         share = float(info.metrics.get("code_share", 0.0))
         location = at_value(plan, plan.base_model, None)
         low = name.lower()
@@ -450,7 +455,7 @@ class BaseModelTaskMismatch(Rule):
         if stage in ("classification", "rm", "reward") or any(plan.get(k) not in (None, "", "CAUSAL_LM")
                                                                for k in head_keys):
             return
-        load = ctx.base_model()
+        load = ctx.artifact(base_model)
         facts = load.facts
         kind = facts.kind if facts is not None else "unknown"
         if kind == "unknown" and _CAUSAL_NAME.search(name):
@@ -458,7 +463,7 @@ class BaseModelTaskMismatch(Rule):
         if kind != "causal-lm":
             return
         arch = (facts.architecture if facts is not None else None) or "a causal LM"
-        labels = ctx.labels("train")
+        labels = ctx.artifact(label_info, "train")
         n = len(labels.counts()) if labels is not None else 0
         yield self.finding(
             f"a classification task with a label column ({n} labels) trained into {arch} ({name}) by "
@@ -601,11 +606,11 @@ class TokenizerLanguageFit(Rule):
                        "pass the training config with --config, or set [rules.tokenizer-language-fit] tokenizer")
         if "train" not in ctx.splits or len(ctx.dataset("train")) == 0:
             raise Skip("no training rows to tokenise", "pass the training data")
-        load = ctx.tokenizer(opts.tokenizer or None)
+        load = ctx.artifact(plan_tokenizer, opts.tokenizer or None)
         if load.handle is None:
             raise Skip(f"the base model's tokenizer could not be loaded offline: {load.reason}", TOKENIZER_FIX)
         handle = load.handle
-        cpt = ctx.chars_per_token("train", handle, opts.sample_rows)
+        cpt = ctx.artifact(split_chars_per_token, "train", handle, opts.sample_rows)
         ratio = cpt.ratio
         if ratio is None:
             return

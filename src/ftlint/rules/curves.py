@@ -18,6 +18,7 @@ from typing import Any
 
 from ftlint.chartspec import Curve, Marker, Series
 from ftlint.context import Context
+from ftlint.features.labels import label_info
 from ftlint.grammar import plural
 from ftlint.model import Finding, Location, Severity
 from ftlint.rule import Need, Rule, Skip
@@ -473,7 +474,7 @@ class Underfitting(_RunRule):
         if not metrics or not ctx.splits:
             return None
         split = "validation" if "validation" in ctx.splits else "test" if "test" in ctx.splits else "train"
-        labels = ctx.labels(split)
+        labels = ctx.artifact(label_info, split)
         if labels is None:
             return None
         counts = labels.counts()

@@ -13,10 +13,13 @@ from ftlint.chartspec import ChartSpec, cluster_chart
 from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import TOOLS_DIGEST
+from ftlint.features.contamination import contamination_index, contamination_matches
+from ftlint.features.duplicates import cross_matches, near_duplicates
 from ftlint.features.lsh import clusters
+from ftlint.features.rows import duplicate_field, duplicate_text, text_hashes
 from ftlint.features.text import normalize
 from ftlint.grammar import plural, with_article
-from ftlint.model import Finding, Row, Severity
+from ftlint.model import Finding, RowAt, Severity
 from ftlint.remedies import DropRows, RowRef, row_refs
 from ftlint.rule import Need, Rule
 
@@ -72,7 +75,7 @@ class ExactDuplicates(Rule):
             ds = ctx.dataset(split)
             if len(ds) < 2:
                 continue
-            hashes = ctx.text_hashes(split)
+            hashes = ctx.artifact(text_hashes, split)
             tools = ds.extras.get(TOOLS_DIGEST)
             if tools is not None:  # the whole example: rows that offer different tools are not copies
                 digest = np.array([int(t, 16) if isinstance(t, str) else 0 for t in tools], dtype=np.uint64)
@@ -84,7 +87,7 @@ class ExactDuplicates(Rule):
             for g in groups:
                 first = g[0]
                 for i in g[1:]:
-                    rows.append(ctx.row(split, i, self.code, extra={
+                    rows.append(RowAt(split, i, extra={
                         "duplicate_of": {"path": ds.path(first), "index": int(ds.index[first]),
                                          "line": ds.line_of(first)}}))
             n = len(ds)
@@ -102,7 +105,7 @@ class ExactDuplicates(Rule):
                     "group_count": len(groups),
                 },
                 charts=duplicate_chart(ds, f"Exact duplicates in {split}", groups, split, fraction),
-                remedies=[DropRows(row_refs(rows), "drop exact duplicates",
+                remedies=[DropRows(row_refs(rows, ctx), "drop exact duplicates",
                                    "exact copies of an earlier row, first of each group kept (FT201)")],
             )
 
@@ -191,14 +194,15 @@ class NearDuplicates(Rule):
             n = len(ds)
             if n < 2:
                 continue
-            field = ctx.duplicate_field()
-            pairs, sims = ctx.near_duplicates(split, self.options.threshold, field=field, ngram=self.options.ngram)
+            field = ctx.artifact(duplicate_field)
+            pairs, sims = ctx.artifact(near_duplicates, split, self.options.threshold, field=field,
+                                       ngram=self.options.ngram)
             if len(pairs) and ds.rejected is not None and len(ds.rejected):
                 pairs, sims = _both_sides_match(ds, pairs, sims, self.options.threshold, self.options.ngram)
             if not len(pairs):
                 continue
-            hashes = ctx.text_hashes(split)
-            rows: list[Row] = []
+            hashes = ctx.artifact(text_hashes, split)
+            rows: list[RowAt] = []
             groups: list[list[int]] = []
             exact_left = 0
             # every member of a cluster maps to the first row of its exact-copy group in the cluster
@@ -225,7 +229,7 @@ class NearDuplicates(Rule):
             for k, reps in enumerate(groups):
                 for i in reps[1:]:
                     s, other = best[i]
-                    rows.append(ctx.row(split, i, self.code, text=ctx.duplicate_text(split, i), extra={
+                    rows.append(RowAt(split, i, text=duplicate_text(ctx, split, i), extra={
                         "near_duplicate_of": _ref(ds, other), "similarity": round(s, 4), "group": k}))
             fraction = len(rows) / n
             largest = max(len(g) for g in groups)
@@ -243,7 +247,7 @@ class NearDuplicates(Rule):
                     "exact_copies_left_to_FT201": exact_left,
                 },
                 charts=duplicate_chart(ds, f"Near duplicates in {split}", groups, split, fraction),
-                remedies=[DropRows(row_refs(rows), "drop near duplicates",
+                remedies=[DropRows(row_refs(rows, ctx), "drop near duplicates",
                                    "near-copies of an earlier row, first of each group kept (FT202)")],
             )
 
@@ -323,12 +327,12 @@ class SplitLeakage(Rule):
             ds, other = ctx.dataset(split), ctx.dataset(against)
             if not len(ds) or not len(other):
                 continue
-            m = ctx.cross_matches(against, split, self.options.threshold, field=ctx.duplicate_field(),
+            m = ctx.artifact(cross_matches, against, split, self.options.threshold, field=ctx.artifact(duplicate_field),
                                   ngram=self.options.ngram)
             if not len(m.b_rows):
                 continue
             rows = [
-                ctx.row(split, int(b), self.code, text=ctx.duplicate_text(split, int(b)), extra={
+                RowAt(split, int(b), text=duplicate_text(ctx, split, int(b)), extra={
                     "matches": {"split": against, **_ref(other, int(a))},
                     "similarity": round(float(s), 4), "exact": bool(e)})
                 for b, a, s, e in zip(m.b_rows, m.a_rows, m.similarity, m.exact, strict=True)
@@ -345,7 +349,7 @@ class SplitLeakage(Rule):
                 metrics={"against": against, "exact": exact, "near": len(rows) - exact,
                          "threshold": self.options.threshold},
                 remedies=[
-                    DropRows(row_refs(rows), "drop leaked", "rows shared between train and a held-out split, "
+                    DropRows(row_refs(rows, ctx), "drop leaked", "rows shared between train and a held-out split, "
                              "removed from the held-out split (FT203)", ("leaked-from", "validation")),
                     DropRows(tuple(RowRef(r.extra["matches"]["path"], r.extra["matches"]["index"],
                                           r.extra["matches"]["split"]) for r in rows),
@@ -395,18 +399,18 @@ class BenchmarkContamination(Rule):
         ngram: int = 13
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        from ftlint.context import contamination_text
         from ftlint.features.ngrams import canonical_batch
+        from ftlint.features.rows import contamination_text
 
         if "train" not in ctx.splits or not ctx.contamination:
             return
         n_words = self.options.ngram
-        index, sources = ctx.contamination_index(n_words)
-        matches = ctx.contamination_matches("train", n_words)
+        index, sources = ctx.artifact(contamination_index, n_words)
+        matches = ctx.artifact(contamination_matches, "train", n_words)
         if not matches:
             return
         canonical: dict[int, bytes] = {}
-        rows: list[Row] = []
+        rows: list[RowAt] = []
         by_file: dict[str, int] = defaultdict(int)
         for m in matches:
             d, j = sources[m.source]
@@ -415,7 +419,7 @@ class BenchmarkContamination(Rule):
                 canonical[m.source] = canonical_batch([contamination_text(bench, j)], punctuation=True)[0]
             gram = index.window_text(canonical[m.source], m.hashes) or ""
             by_file[bench.path(j)] += 1
-            rows.append(ctx.row("train", m.position, self.code, text=gram, extra={
+            rows.append(RowAt("train", m.position, text=gram, extra={
                 "ngram": gram, "shared_ngrams": int(m.hashes.size), "benchmark": _ref(bench, j)}))
         n = len(ctx.dataset("train"))
         files = ", ".join(sorted(by_file))
@@ -427,6 +431,6 @@ class BenchmarkContamination(Rule):
             "source against every benchmark you will report.",
             rows=rows, total=n, split="train",
             metrics={"ngram": n_words, "by_file": dict(by_file), "indexed_ngrams": len(index)},
-            remedies=[DropRows(row_refs(rows), "drop contaminated",
+            remedies=[DropRows(row_refs(rows, ctx), "drop contaminated",
                                "training rows sharing a word sequence with a --contamination file (FT204)")],
         )

@@ -20,7 +20,8 @@ import numpy as np
 from ftlint.chartspec import MAX_SERIES, bars
 from ftlint.context import Context
 from ftlint.errors import SettingsError
-from ftlint.model import Finding, Location, Severity
+from ftlint.features.labels import label_info
+from ftlint.model import Finding, Location, RowAt, Severity
 from ftlint.remedies import Reweight
 from ftlint.rule import Need, Rule, Skip
 
@@ -97,38 +98,39 @@ def group_column(ctx: Context, split: str, column: str, bins: int, max_categorie
                  edges: Sequence[float] | None = None) -> GroupColumn:
     """The groups of ``column``: its values, or bins of a numeric column (``edges`` when given,
     else ``bins`` equal-width bins when it has more than ``max_categories`` distinct values;
-    ``bins`` 0 keeps every value)."""
+    ``bins`` 0 keeps every value). Computed once per run (:func:`sensitive_groups`)."""
     fixed = tuple(float(e) for e in edges) if edges else None
+    return ctx.artifact(sensitive_groups, split, column, bins, max_categories, fixed)
 
-    def compute() -> GroupColumn:
-        raw = ctx.dataset(split).extras[column]
-        vals: list[Any] = [None if v is None or (isinstance(v, str) and not v.strip()) else v for v in raw]
-        present = [v for v in vals if v is not None]
-        nums = [_number(v) for v in present]
-        numeric = bool(present) and all(x is not None for x in nums)
-        distinct = len(set(map(str, present)))
-        if numeric and (fixed or (bins > 0 and distinct > max_categories)):
-            cuts = numeric_edges([x for x in nums if x is not None], bins, fixed)
-            if len(cuts) < 2:
-                cuts = [cuts[0], cuts[0]]
-            labels = [_bin_label(cuts[k], cuts[k + 1], k == len(cuts) - 2) for k in range(len(cuts) - 1)]
-            out: list[str | None] = []
-            for v in vals:
-                x = _number(v) if v is not None else None
-                if x is None:
-                    out.append(None)
-                    continue
-                k = int(np.searchsorted(np.asarray(cuts), x, side="right")) - 1
-                out.append(labels[min(max(k, 0), len(labels) - 1)])
-            how = "bins at the given edges" if fixed else "equal-width bins"
-            return GroupColumn(column, out, f"column '{column}' in {len(labels)} {how}",
-                               tuple(c for c in cuts if math.isfinite(c)))
-        norm = [None if v is None else (_fmt(nv) if numeric and (nv := _number(v)) is not None else str(v).strip())
-                for v in vals]
-        return GroupColumn(column, norm, f"column '{column}'")
 
-    params = {"column": column, "bins": bins, "max": max_categories, "edges": fixed}
-    return ctx.artifact("sensitive_groups", split, params, compute)
+def sensitive_groups(ctx: Context, split: str, column: str, bins: int, max_categories: int,
+                     fixed: tuple[float, ...] | None) -> GroupColumn:
+    """The artifact of :func:`group_column` (``fixed``: the bin edges, as a tuple)."""
+    raw = ctx.dataset(split).extras[column]
+    vals: list[Any] = [None if v is None or (isinstance(v, str) and not v.strip()) else v for v in raw]
+    present = [v for v in vals if v is not None]
+    nums = [_number(v) for v in present]
+    numeric = bool(present) and all(x is not None for x in nums)
+    distinct = len(set(map(str, present)))
+    if numeric and (fixed or (bins > 0 and distinct > max_categories)):
+        cuts = numeric_edges([x for x in nums if x is not None], bins, fixed)
+        if len(cuts) < 2:
+            cuts = [cuts[0], cuts[0]]
+        labels = [_bin_label(cuts[k], cuts[k + 1], k == len(cuts) - 2) for k in range(len(cuts) - 1)]
+        out: list[str | None] = []
+        for v in vals:
+            x = _number(v) if v is not None else None
+            if x is None:
+                out.append(None)
+                continue
+            k = int(np.searchsorted(np.asarray(cuts), x, side="right")) - 1
+            out.append(labels[min(max(k, 0), len(labels) - 1)])
+        how = "bins at the given edges" if fixed else "equal-width bins"
+        return GroupColumn(column, out, f"column '{column}' in {len(labels)} {how}",
+                           tuple(c for c in cuts if math.isfinite(c)))
+    norm = [None if v is None else (_fmt(nv) if numeric and (nv := _number(v)) is not None else str(v).strip())
+            for v in vals]
+    return GroupColumn(column, norm, f"column '{column}'")
 
 
 def sensitive_columns(ctx: Context, split: str, code: str) -> list[str]:
@@ -382,7 +384,7 @@ class LabelDisparity(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         if SPLIT not in ctx.splits:
             return
-        info = ctx.labels(SPLIT)
+        info = ctx.artifact(label_info, SPLIT)
         if info is None:
             return
         o = self.options
@@ -479,6 +481,13 @@ class TermCounts:
 
 
 def term_counts(ctx: Context, split: str, lexicon: Any) -> TermCounts:
+    """How often each group of ``lexicon`` is named in each row's prompt and response (keyed by
+    the lexicon's content); computed once per run (:func:`demographic_terms`)."""
+    return ctx.artifact(demographic_terms, split, lexicon)
+
+
+def demographic_terms(ctx: Context, split: str, lexicon: Any) -> TermCounts:
+    """The artifact of :func:`term_counts`."""
     from ftlint.features.lexicons import count_terms
 
     ds = ctx.dataset(split)
@@ -499,7 +508,7 @@ def term_counts(ctx: Context, split: str, lexicon: Any) -> TermCounts:
         p, r = ({g: np.concatenate(v) for g, v in out.items()} for out in parts)
         return TermCounts(p, r)
 
-    return ctx.artifact("demographic_terms", split, {"lexicon": lexicon.identity()}, compute)
+    return compute()
 
 
 def _ratio(counts: dict[str, int]) -> tuple[float, str, str]:
@@ -592,7 +601,7 @@ class DemographicTermSkew(Rule):
                 drift = "; the skew comes from the prompts, the responses are more balanced"
             only_top = (tc.prompts[top] + tc.responses[top] > 0) & (tc.prompts[bottom] + tc.responses[bottom] == 0)
             idx = np.flatnonzero(only_top)
-            rows = [ctx.row(SPLIT, int(i), self.code,
+            rows = [RowAt(SPLIT, int(i),
                             extra={"terms": {g: int(tc.prompts[g][i] + tc.responses[g][i]) for g in lex.groups}})
                     for i in idx[: o.max_rows]]
             counts_txt = ", ".join(f"'{g}' {c:,}" for g, c in sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -21,7 +21,7 @@ from ftlint.data.schema import (
 )
 from ftlint.findings import row_fingerprint
 from ftlint.grammar import plural, with_article
-from ftlint.model import Finding, Location, Row, Severity
+from ftlint.model import Finding, Location, Row, RowAt, Severity
 from ftlint.remedies import DropRows, row_refs
 from ftlint.rule import Need, Rule
 
@@ -104,7 +104,7 @@ class UnreadableRecord(Rule):
                                f"`iconv -f <encoding> -t UTF-8 {shlex.quote(f.path)} > {out}`. {fix}")
                 yield self.finding(message, fix, rows=rows, total=max(f.records, 1), split=split,
                                    metrics={"not_utf8": undecodable, "encoding": encoding} if undecodable else None,
-                                   remedies=[DropRows(row_refs(rows), *DROP_UNREADABLE)])
+                                   remedies=[DropRows(row_refs(rows, ctx), *DROP_UNREADABLE)])
         for path, reason in ctx.skipped_inputs:
             yield self.finding(
                 f"{path} was skipped: {reason}",
@@ -154,14 +154,14 @@ class SchemaMismatch(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            per_file: dict[int, list[Row]] = defaultdict(list)
+            per_file: dict[int, list[RowAt]] = defaultdict(list)
             kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
             for i, issues in sorted(ds.issues.items()):
                 relevant = [x for x in issues if x.kind != "unknown-role"]  # unknown roles are FT004's
                 if not relevant:
                     continue
                 fid = int(ds.file_id[i])
-                per_file[fid].append(ctx.row(split, i, self.code, extra={"problems": [x.detail for x in relevant]}))
+                per_file[fid].append(RowAt(split, i, extra={"problems": [x.detail for x in relevant]}))
                 for x in relevant:
                     kinds[fid][x.kind] += 1
             for fid, rows in per_file.items():
@@ -175,7 +175,7 @@ class SchemaMismatch(Rule):
                     rows=rows, total=max(f.records, 1), split=split,
                     metrics={"by_kind": dict(kinds[fid]), "format": f.format},
                     charts=bars("by kind", {split: kinds[fid]}),
-                    remedies=[DropRows(row_refs(rows), *DROP_UNREADABLE)],
+                    remedies=[DropRows(row_refs(rows, ctx), *DROP_UNREADABLE)],
                 )
 
 
@@ -214,7 +214,7 @@ class EmptyField(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             where_counts: dict[str, int] = defaultdict(int)
             for i in range(len(ds)):
                 roles, texts = ds.roles[i], ds.texts[i]
@@ -223,7 +223,7 @@ class EmptyField(Rule):
                 if not roles:  # a conversation with no turns at all: {"messages": []}
                     key = _TURNS_KEY.get(ds.format_of(i), "record")
                     where_counts["conversation"] += 1
-                    rows.append(ctx.row(split, i, self.code, extra={"empty": [f"the conversation ('{key}' is [])"]}))
+                    rows.append(RowAt(split, i, extra={"empty": [f"the conversation ('{key}' is [])"]}))
                     continue
                 empty = [f"{ROLE_NAMES.get(r, r)} turn {k + 1}" for k, (r, t) in enumerate(zip(roles, texts))
                          if not t.strip()]
@@ -239,7 +239,7 @@ class EmptyField(Rule):
                 if empty:
                     for e in empty:
                         where_counts[e.split(" turn")[0]] += 1
-                    rows.append(ctx.row(split, i, self.code, extra={"empty": empty}))
+                    rows.append(RowAt(split, i, extra={"empty": empty}))
             if rows:
                 yield self.finding(
                     f"{plural(len(rows), 'row')} of the {split} split {_verb(len(rows), 'have', 'has')} empty fields "
@@ -247,7 +247,7 @@ class EmptyField(Rule):
                     "Fill in or remove these rows (every one is in the JSON report's rows).",
                     rows=rows, total=len(ds), split=split, metrics={"by_field": dict(where_counts)},
                     charts=bars("by field", {split: where_counts}),
-                    remedies=[DropRows(row_refs(rows), "drop empty", "rows with empty fields (FT003)")],
+                    remedies=[DropRows(row_refs(rows, ctx), "drop empty", "rows with empty fields (FT003)")],
                 )
 
 
@@ -285,8 +285,8 @@ class ChatStructure(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            errors: list[Row] = []
-            no_user: list[Row] = []
+            errors: list[RowAt] = []
+            no_user: list[RowAt] = []
             problem_counts: dict[str, int] = defaultdict(int)
             for i in range(len(ds)):
                 roles = ds.roles[i]
@@ -323,11 +323,11 @@ class ChatStructure(Rule):
                 if problems:
                     for p in problems:
                         problem_counts[p.split(" (")[0].split(" at turn")[0]] += 1
-                    errors.append(ctx.row(split, i, self.code, extra={"problems": problems},
+                    errors.append(RowAt(split, i, extra={"problems": problems},
                                           text=f"[{' > '.join(ROLE_NAMES.get(r, r) for r in roles)}] "
                                                + ds.full_text(i)))
                 elif USER not in roles and UNKNOWN not in roles and fmt.kind in ("chat", "kto"):
-                    no_user.append(ctx.row(split, i, self.code, extra={"problems": ["no user turn"]}))
+                    no_user.append(RowAt(split, i, extra={"problems": ["no user turn"]}))
             if errors:
                 yield self.finding(
                     f"{plural(len(errors), 'conversation')} in the {split} split "

@@ -12,12 +12,16 @@ from typing import Any
 import numpy as np
 
 from ftlint.chartspec import bars
-from ftlint.context import Context, LabelInfo, input_text
+from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import PROMPT_MISMATCH
 from ftlint.features.drift import rounded
+from ftlint.features.duplicates import near_duplicates
+from ftlint.features.labelnoise import label_noise
+from ftlint.features.labels import LabelInfo, label_info
+from ftlint.features.rows import input_hashes, input_text, preference_hashes
 from ftlint.grammar import plural
-from ftlint.model import Finding, Row, Severity
+from ftlint.model import Finding, RowAt, Severity
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.duplicates import duplicate_chart
 
@@ -65,7 +69,7 @@ class InconsistentLabelFormat(Rule):
     requires = frozenset({Need.DATASET, Need.LABELS})
 
     def _raw_labels(self, ctx: Context, split: str) -> list[str | None] | None:
-        info = ctx.labels(split)
+        info = ctx.artifact(label_info, split)
         if info is None:
             return None
         if not info.generative:
@@ -97,13 +101,13 @@ class InconsistentLabelFormat(Rule):
         group_list: list[dict[str, Any]] = [{"canonical": vs[0], "variants": {v: totals[v] for v in vs}}
                                              for vs in sorted(variants.values(), key=lambda vs: first_seen[vs[0]])]
         for split, values in per_split.items():
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             seen: Counter[str] = Counter()
             for i, v in enumerate(values):
                 if v is None or v not in canonical or canonical[v] == v:
                     continue
                 seen[v] += 1
-                rows.append(ctx.row(split, i, self.code, text=f"label {v!r} (canonical {canonical[v]!r})",
+                rows.append(RowAt(split, i, text=f"label {v!r} (canonical {canonical[v]!r})",
                                     extra={"label": v, "canonical": canonical[v],
                                            "reason": f"label {v!r} is spelled {canonical[v]!r} elsewhere"}))
             if not rows:
@@ -202,7 +206,7 @@ class ConflictingLabels(Rule):
         applicable = False
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            info = ctx.labels(split)
+            info = ctx.artifact(label_info, split)
             if info is not None:
                 applicable = True
                 yield from self._labels(ctx, split, ds, info)
@@ -216,18 +220,18 @@ class ConflictingLabels(Rule):
 
     def _labels(self, ctx: Context, split: str, ds: Dataset, info: LabelInfo) -> Iterator[Finding]:
         ids, names = _label_ids(info.values)
-        keys = ctx.input_hashes(split)
+        keys = ctx.artifact(input_hashes, split)
         conflicts = [g for g in _groups_by_key(keys, np.flatnonzero(ids >= 0)) if len(set(ids[g].tolist())) > 1]
         if not conflicts:
             return
-        rows: list[Row] = []
+        rows: list[RowAt] = []
         groups: list[dict[str, Any]] = []
         for k, g in enumerate(conflicts):
             counts = Counter(names[int(x)] for x in ids[g])
             labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
             groups.append({"rows": [[ds.path(int(i)), int(ds.index[i])] for i in g], "labels": labels})
             for i in g.tolist():
-                rows.append(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
+                rows.append(RowAt(split, i, text=input_text(ds, i), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}))
         first = groups[0]
         example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())
@@ -242,8 +246,8 @@ class ConflictingLabels(Rule):
         )
 
     def _swaps(self, ctx: Context, split: str, ds: Dataset, pref: np.ndarray) -> Iterator[Finding]:
-        chosen, rejected = ctx.preference_hashes(split)
-        prompts = ctx.input_hashes(split)
+        chosen, rejected = ctx.artifact(preference_hashes, split)
+        prompts = ctx.artifact(input_hashes, split)
         seen: dict[tuple[int, int, int], list[int]] = {}
         for i in pref.tolist():
             c, r = int(chosen[i]), int(rejected[i])
@@ -256,15 +260,15 @@ class ConflictingLabels(Rule):
         if not groups:
             return
         groups.sort(key=lambda g: min(g[0][0], g[1][0]))
-        rows: list[Row] = []
+        rows: list[RowAt] = []
         for k, (a, b) in enumerate(groups):
             if b[0] < a[0]:
                 a, b = b, a
             for mine, theirs in ((a, b), (b, a)):
                 for i in mine:
-                    rows.append(ctx.row(split, i, self.code, extra={
+                    rows.append(RowAt(split, i, extra={
                         "group": k, "swapped_with": _ref(ds, theirs[0])}))
-        rows.sort(key=lambda r: (r.extra["group"], r.index))
+        rows.sort(key=lambda r: (r.extra["group"], int(ds.index[r.position])))
         yield self.finding(
             f"{plural(len(rows), split + ' preference pair')} in {plural(len(groups), 'group')} have the same prompt "
             "with chosen and rejected swapped",
@@ -340,7 +344,7 @@ class LikelyMislabeled(Rule):
         weak: list[str] = []
         no_words: list[str] = []
         for split in ctx.splits:
-            info = ctx.labels(split)
+            info = ctx.artifact(label_info, split)
             ds = ctx.dataset(split)
             if info is None or not len(ds) or ds.kind_of(0) == "kto":
                 continue
@@ -349,7 +353,7 @@ class LikelyMislabeled(Rule):
             if usable < self.options.min_rows or sum(c >= self.options.min_per_class for c in counts.values()) < 2:
                 continue
             try:
-                noise = ctx.label_noise(split, self.options.min_per_class, self.options.max_rows)
+                noise = ctx.artifact(label_noise, split, self.options.min_per_class, self.options.max_rows)
             except NoWords:
                 no_words.append(split)
                 continue
@@ -380,7 +384,7 @@ class LikelyMislabeled(Rule):
                 i = int(noise.rows[k])
                 given, sugg = noise.classes[int(noise.given[k])], noise.classes[int(suggested[k])]
                 conf = float(noise.probs[k, noise.given[k]])
-                rows.append(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
+                rows.append(RowAt(split, i, text=input_text(ds, i), extra={
                     "given_label": given, "suggested_label": sugg, "self_confidence": round(conf, 4),
                     "suggested_confidence": round(float(noise.probs[k, suggested[k]]), 4)}))
             modelled = int(noise.rows.size)
@@ -470,10 +474,10 @@ class PreferencePairProblems(Rule):
             if not pref:
                 continue
             applicable = True
-            chosen, rejected = ctx.preference_hashes(split)
+            chosen, rejected = ctx.artifact(preference_hashes, split)
             same = [i for i in pref if chosen[i] and chosen[i] == rejected[i]]
             if same:
-                rows = [ctx.row(split, i, self.code, text=ds.response(i), extra={"problem": "identical sides"})
+                rows = [RowAt(split, i, text=ds.response(i), extra={"problem": "identical sides"})
                         for i in same]
                 yield self.finding(
                     f"{plural(len(rows), split + ' preference pair')} {'has' if len(rows) == 1 else 'have'} "
@@ -487,7 +491,7 @@ class PreferencePairProblems(Rule):
             if mismatch is not None:
                 bad = [i for i in pref if mismatch[i]]
                 if bad:
-                    rows = [ctx.row(split, i, self.code, extra={"problem": "different prompts",
+                    rows = [RowAt(split, i, extra={"problem": "different prompts",
                                                                 "detail": mismatch[i]}) for i in bad]
                     yield self.finding(
                         f"{plural(len(rows), split + ' preference pair')} {'gives' if len(rows) == 1 else 'give'} "
@@ -549,15 +553,16 @@ class NearDuplicateConflicts(Rule):
         from ftlint.features.lsh import clusters
 
         for split in ctx.splits:
-            info = ctx.labels(split)
+            info = ctx.artifact(label_info, split)
             ds = ctx.dataset(split)
             if info is None or len(ds) < 2:
                 continue
             ids, names = _label_ids(info.values)
-            pairs, _ = ctx.near_duplicates(split, self.options.threshold, field="input", ngram=self.options.ngram)
+            pairs, _ = ctx.artifact(near_duplicates, split, self.options.threshold, field="input",
+                                    ngram=self.options.ngram)
             if not len(pairs):
                 continue
-            keys = ctx.input_hashes(split)
+            keys = ctx.artifact(input_hashes, split)
             labelled = (ids[pairs[:, 0]] >= 0) & (ids[pairs[:, 1]] >= 0)
             found: list[list[int]] = []
             for g in clusters(len(ds), pairs[labelled]):
@@ -568,13 +573,13 @@ class NearDuplicateConflicts(Rule):
                     found.append(g)
             if not found:
                 continue
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             groups = []
             for k, g in enumerate(found):
                 counts = Counter(names[int(ids[i])] for i in g)
                 labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
                 groups.append({"rows": [[ds.path(i), int(ds.index[i])] for i in g], "labels": labels})
-                rows.extend(ctx.row(split, i, self.code, text=input_text(ds, i), extra={
+                rows.extend(RowAt(split, i, text=input_text(ds, i), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}) for i in g)
             yield self.finding(
                 f"{plural(len(rows), split + ' row')} in {plural(len(found), 'group')} of near-identical inputs "

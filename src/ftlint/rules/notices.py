@@ -1,15 +1,15 @@
-"""FT9xx: ftlint's own notices."""
+"""FT9xx: ftlint's own notices, a pass the engine runs after every other rule (``NoticeRule``),
+given what the run did (``RunRecord``: notices, suppressions, outcomes)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ftlint.context import Context
 from ftlint.model import Finding, Location, Severity
-from ftlint.rule import Rule
+from ftlint.rule import NoticeRule, RunRecord
 
 
-class PluginLoadFailed(Rule):
+class PluginLoadFailed(NoticeRule):
     """A rule pack installed in this environment could not be loaded.
 
     ## What it does
@@ -34,14 +34,14 @@ class PluginLoadFailed(Rule):
     severity = Severity.WARNING
     requires = frozenset()
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        for n, notice in enumerate(ctx.notices):
+    def notices(self, run: RunRecord) -> Iterator[Finding]:
+        for n, notice in enumerate(run.notices):
             if notice.startswith("plugin "):
                 yield self.finding(notice, "Upgrade, reinstall or uninstall that package.",
                                    location=Location(path=None, key=f"plugin-{n}"), affected=1, total=1)
 
 
-class StaleBaselineEntry(Rule):
+class StaleBaselineEntry(NoticeRule):
     """Baseline entries that no longer match any finding.
 
     ## What it does
@@ -65,8 +65,8 @@ class StaleBaselineEntry(Rule):
     severity = Severity.INFO
     requires = frozenset()
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        sup = ctx.suppressions
+    def notices(self, run: RunRecord) -> Iterator[Finding]:
+        sup = run.suppressions
         if sup is None or sup.baseline is None:
             return
         stale = sup.baseline.unmatched()
@@ -84,7 +84,7 @@ class StaleBaselineEntry(Rule):
         )
 
 
-class UnusedSuppression(Rule):
+class UnusedSuppression(NoticeRule):
     """`# ftlint: noqa` comments in a training config that suppress nothing.
 
     ## What it does
@@ -110,8 +110,8 @@ class UnusedSuppression(Rule):
     severity = Severity.INFO
     requires = frozenset()
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
-        sup = ctx.suppressions
+    def notices(self, run: RunRecord) -> Iterator[Finding]:
+        sup = run.suppressions
         if sup is None or sup.noqa is None:
             return
         for c in sup.noqa.unused():

@@ -19,7 +19,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
 from ftlint.grammar import plural
-from ftlint.model import Finding, Row, Severity
+from ftlint.model import Finding, RowAt, Severity
 from ftlint.rule import Rule
 
 
@@ -114,7 +114,7 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
         _collect(out, scan_texts(texts), owner)
         return out
 
-    return ctx.artifact("privacy_scan", split, {"version": 1}, compute, disk=_SCAN_SCHEMA)
+    return ctx.stored("privacy_scan", split, {"version": 1}, compute, _SCAN_SCHEMA)
 
 
 class _PrivacyRule(Rule):
@@ -130,13 +130,13 @@ class _PrivacyRule(Rule):
     def _ignored(self) -> set[str]:
         return set(getattr(self.options, "ignore_kinds", None) or [])
 
-    def _rows(self, ctx: Context, split: str) -> tuple[list[Row], Counter[str], Counter[str], str]:
+    def _rows(self, ctx: Context, split: str) -> tuple[list[RowAt], Counter[str], Counter[str], str]:
         from ftlint.features.pii import LABELS, Hit, excerpt
 
         ds = ctx.dataset(split)
-        scan = privacy_scan(ctx, split)
+        scan = ctx.artifact(privacy_scan, split)
         ignored = self._ignored()
-        rows: list[Row] = []
+        rows: list[RowAt] = []
         hits_by_kind: Counter[str] = Counter()
         rows_by_kind: Counter[str] = Counter()
         first = ""
@@ -160,7 +160,7 @@ class _PrivacyRule(Rule):
             reason = f"{', '.join(labels)} in {where}"
             if not first:
                 first = f"{where}: “{shown}”"
-            rows.append(ctx.row(split, i, self.code, text=f"{where}: {shown}", extra={
+            rows.append(RowAt(split, i, text=f"{where}: {shown}", extra={
                 "reason": reason,
                 "kinds": kinds,
                 "field": where,

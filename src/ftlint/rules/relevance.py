@@ -1,10 +1,10 @@
 """FT4xx: task relevance and drift. Does the training data look like the task it is for?
 
-The rules compare embeddings (``ctx.embeddings``: the built-in TF-IDF + SVD, or a local
-transformers encoder chosen with ``--embedding-model``) of the training data with a reference
-sample of the real task (``--reference``) or with the validation split (``ctx.drift``), and the
-detected languages of the rows (``ctx.languages``). Every number comes from the Context; the
-rules only decide and explain.
+The rules compare embeddings (``features.relevance.embeddings``: the built-in TF-IDF + SVD, or a
+local transformers encoder chosen with ``--embedding-model``) of the training data with a reference
+sample of the real task (``--reference``) or with the validation split (``features.relevance.drift``),
+and the detected languages of the rows (``features.relevance.languages``). Every number is an
+artifact computed through the Context; the rules only decide and explain.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import numpy as np
 from ftlint.chartspec import ChartSpec, Projection, bars
 from ftlint.context import Context
 from ftlint.features.drift import describe_auc, low_outliers, two_proportion_p
+from ftlint.features.relevance import drift, embeddings, languages, self_similarity
 from ftlint.grammar import plural
-from ftlint.model import Finding, Row, Severity
+from ftlint.model import Finding, RowAt, Severity
 from ftlint.rule import Need, Rule, Skip
 
 #: rules that embed text (an --embedding-model that cannot be loaded stops the run before them)
@@ -85,14 +86,14 @@ def _drift_chart(r: Any) -> list[ChartSpec]:
 
 def _least_covered(ctx: Context, code: str, split: str, emb: Any, used: np.ndarray, coverage: np.ndarray,
                    nearest: np.ndarray, other: str, other_emb: Any, other_used: np.ndarray, show: int,
-                   role: str) -> list[Row]:
+                   role: str) -> list[RowAt]:
     """The ``show`` rows of ``split`` whose nearest row of ``other`` is least similar."""
     other_ds = ctx.dataset(other)
     rows = []
     for k in np.argsort(coverage, kind="stable")[:show].tolist():
         i = int(emb.rows[used[k]])
         j = int(other_emb.rows[other_used[nearest[k]]])
-        rows.append(ctx.row(split, i, code, extra={
+        rows.append(RowAt(split, i, extra={
             "role": role, "similarity": round(float(coverage[k]), 4),
             f"nearest_{other}_index": int(other_ds.index[j]), f"nearest_{other}_path": other_ds.path(j)}))
     return rows
@@ -120,8 +121,8 @@ _DRIFT_HELP = {
 
 def _embedded_pair(ctx: Context, a: str, b: str, opts: Any) -> tuple[Any, Any]:
     _check_text(opts.text)
-    ea = ctx.embeddings(a, text=opts.text)
-    eb = ctx.embeddings(b, text=opts.text)
+    ea = ctx.artifact(embeddings, a, text=opts.text)
+    eb = ctx.artifact(embeddings, b, text=opts.text)
     na, nb = int(ea.nonzero.sum()), int(eb.nonzero.sum())
     if min(na, nb) < max(opts.min_rows, 2):
         raise Skip(f"too few rows with text to compare {a} ({na:,}) with {b} ({nb:,}); at least "
@@ -193,7 +194,7 @@ class TaskDrift(Rule):
             raise Skip("no training split given", "pass the training data as a positional path")
         o = self.options
         ea, eb = _embedded_pair(ctx, "train", "reference", o)
-        r = ctx.drift("train", "reference", text=o.text)
+        r = ctx.artifact(drift, "train", "reference", text=o.text)
         auc, p = r.classifier.auc, r.mmd.p_value
         if not (auc >= o.warn_auc and p < o.max_p):
             return
@@ -285,15 +286,15 @@ class OffTopicExamples(Rule):
             raise Skip("no training split given", "pass the training data as a positional path")
         o = self.options
         _check_text(o.text)
-        ea = ctx.embeddings("train", text=o.text)
+        ea = ctx.artifact(embeddings, "train", text=o.text)
         if ctx.reference is not None:
             ea, eb = _embedded_pair(ctx, "train", "reference", o)
-            r = ctx.drift("train", "reference", text=o.text)
+            r = ctx.artifact(drift, "train", "reference", text=o.text)
             used, sims, nearest = r.used_a, r.coverage_a, r.nearest_a
             floor = float(np.quantile(r.self_b, o.floor_quantile)) if len(r.self_b) else None
             against = "the reference sample"
         else:
-            used, sims, neighbour = ctx.self_similarity("train", text=o.text)
+            used, sims, neighbour = ctx.artifact(self_similarity, "train", text=o.text)
             nearest, floor, eb = None, None, None
             against = "the other training examples"
         if len(used) < max(o.min_rows, 3):
@@ -321,7 +322,7 @@ class OffTopicExamples(Rule):
             if nearest is not None and eb is not None:
                 j = int(eb.rows[r.used_b[nearest[k]]])
                 extra["nearest_reference_index"] = int(ctx.dataset("reference").index[j])
-            rows.append(ctx.row("train", i, self.code, extra=extra))
+            rows.append(RowAt("train", i, extra=extra))
         med = float(np.median(sims))
         checked = (f"{len(used):,} checked (a seeded sample of {len(ea):,} of the {ea.total:,} training rows)"
                    if ea.sampled else _sampled(ea, len(used), "training"))
@@ -394,7 +395,7 @@ class SplitDrift(Rule):
             except Skip:
                 continue
             tested += 1
-            r = ctx.drift(split, "train", text=o.text)
+            r = ctx.artifact(drift, split, "train", text=o.text)
             auc, p = r.classifier.auc, r.mmd.p_value
             if not (auc >= o.warn_auc and p < o.max_p):
                 continue
@@ -471,7 +472,7 @@ class LanguageMismatch(Rule):
             raise Skip("no training split given", "pass the training data as a positional path")
         o = self.options
         kw = {"sample": o.sample, "min_confidence": o.min_confidence, "min_chars": o.min_chars}
-        lt, lr = ctx.languages("train", **kw), ctx.languages("reference", **kw)
+        lt, lr = ctx.artifact(languages, "train", **kw), ctx.artifact(languages, "reference", **kw)
         nt, nr = lt.determined, lr.determined
         if min(nt, nr) < o.min_rows:
             raise Skip(f"too few rows with a detectable language (train {nt:,}, reference {nr:,}; "
@@ -493,7 +494,7 @@ class LanguageMismatch(Rule):
                  for k, v in sorted(over.items(), key=lambda kv: kv[1][1] - kv[1][0])]
         parts += [f"{_lang(k)} is {v[1]:.0%} of the reference but {v[0]:.0%} of training rows"
                   for k, v in sorted(under.items(), key=lambda kv: kv[1][0] - kv[1][1])]
-        rows = [ctx.row("train", int(i), self.code, extra={"language": c, "confidence": round(float(conf), 3)})
+        rows = [RowAt("train", int(i), extra={"language": c, "confidence": round(float(conf), 3)})
                 for i, c, conf in zip(lt.rows.tolist(), lt.codes, lt.confidence.tolist()) if c in over]
         sampled = f" (a seeded sample of {len(lt.rows):,} of {lt.total:,})" if len(lt.rows) < lt.total else ""
         yield self.finding(

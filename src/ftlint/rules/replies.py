@@ -17,7 +17,7 @@ from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, TOOLS_DIGEST, USER
 from ftlint.features import replies
 from ftlint.grammar import plural
-from ftlint.model import Finding, Row, Severity
+from ftlint.model import Finding, RowAt, Severity
 from ftlint.rule import Rule, Skip
 
 #: characters of each side that the quick same-language check reads
@@ -154,7 +154,7 @@ class TruncatedReply(Rule):
                 continue
             judged_any = True
             long_words = int(o.long_fraction * float(np.quantile(np.asarray(lengths), o.long_quantile)))
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             kinds: Counter[str] = Counter()
             for i, words, cut in found:
                 start = cut.kind == "starts-mid-sentence"
@@ -163,7 +163,7 @@ class TruncatedReply(Rule):
                 if not cut.strong and words < long_words:
                     continue
                 kinds[cut.kind] += 1
-                rows.append(ctx.row(split, i, self.code, text=cut.shown, extra={
+                rows.append(RowAt(split, i, text=cut.shown, extra={
                     "kind": cut.kind, "detail": cut.detail, "excerpt": cut.shown, "words": words,
                     "long": words >= long_words,
                 }))
@@ -174,7 +174,8 @@ class TruncatedReply(Rule):
             yield self.finding(
                 f"{plural(len(rows), 'reply', 'replies')} of the {split} split "
                 f"{'looks' if len(rows) == 1 else 'look'} cut off ({breakdown}), while {end_share:.0%} of its "
-                f"replies end cleanly; row {first.index}: {first.extra['detail']}: “{first.extra['excerpt']}”",
+                f"replies end cleanly; row {int(ds.index[first.position])}: {first.extra['detail']}: "
+                f"“{first.extra['excerpt']}”",
                 "Regenerate these replies with a higher token limit, or drop them; check the step that produced "
                 "them (max_tokens, stop sequences, text cut at a fixed length).",
                 rows=rows, total=len(ds), split=split,
@@ -249,7 +250,7 @@ class RefusalBoilerplate(Rule):
         o = self.options
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             kinds: Counter[str] = Counter()
             langs: Counter[str] = Counter()
             tools = ds.extras.get(TOOLS_DIGEST)
@@ -272,7 +273,7 @@ class RefusalBoilerplate(Rule):
                     kinds[r.kind] += 1
                     langs[r.language] += 1
                     field = f"assistant turn {k + 1}"
-                    rows.append(ctx.row(split, i, self.code, text=r.phrase, extra={
+                    rows.append(RowAt(split, i, text=r.phrase, extra={
                         "kind": r.kind, "language": r.language, "phrase": r.phrase[:300], "field": field,
                     }))
                     break
@@ -283,7 +284,7 @@ class RefusalBoilerplate(Rule):
             f = self.finding(
                 f"{plural(len(rows), 'row')} of the {split} split ({share:.1%}) "
                 f"{'has' if len(rows) == 1 else 'have'} a reply that refuses or disclaims ({what}); "
-                f"row {rows[0].index}: “{replies._head(rows[0].extra['phrase'], 120)}”",
+                f"row {int(ds.index[rows[0].position])}: “{replies._head(rows[0].extra['phrase'], 120)}”",
                 "Drop these rows or regenerate their replies to answer directly; keep refusals only where refusing "
                 "is the behaviour to teach (safety data, requests no tool can serve), and then ignore FT010 here.",
                 rows=rows, total=len(ds), split=split,
@@ -386,14 +387,14 @@ class ReplyLanguageMismatch(Rule):
                 "reply_confidence": round(cr, 3)}
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        from ftlint.features.language import shared_detector
+        from ftlint.features.relevance import language_detector
 
         def detector() -> Any:
-            return ctx.artifact("language_detector", None, {}, shared_detector)
+            return ctx.artifact(language_detector)
 
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             pairs: Counter[str] = Counter()
             for i in range(len(ds)):
                 k = ds.last_assistant(i)
@@ -409,7 +410,7 @@ class ReplyLanguageMismatch(Rule):
                 pair = f"{found['prompt_language']} → {found['reply_language']}"
                 pairs[pair] += 1
                 shown = f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"
-                rows.append(ctx.row(split, i, self.code, text=shown, extra=found))
+                rows.append(RowAt(split, i, text=shown, extra=found))
             if not rows:
                 continue
             top = ", ".join(f"{p} ({n:,})" for p, n in pairs.most_common(5))

@@ -10,8 +10,9 @@ import numpy as np
 
 from ftlint.context import Context
 from ftlint.data.schema import ASSISTANT, FORMATS_BY_NAME
+from ftlint.features.tokens import plan_tokenizer, split_token_lengths
 from ftlint.grammar import plural
-from ftlint.model import Finding, Location, Severity
+from ftlint.model import Finding, Location, RowAt, Severity
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.config_common import require_plan
 from ftlint.training.adapters import adapter_for
@@ -139,7 +140,7 @@ class SequenceTooLong(Rule):
             truncation = adapter_for(plan).truncation(plan)  # what the framework does with an over-long row
             mask_history = bool(plan.loss_mask.mask_history.value)
 
-        load = ctx.tokenizer(opts.tokenizer or None) if (opts.tokenizer or plan is not None) else None
+        load = ctx.artifact(plan_tokenizer, opts.tokenizer or None) if (opts.tokenizer or plan is not None) else None
         handle = load.handle if load is not None else None
         estimate_reason = ""
         if handle is None:
@@ -148,7 +149,7 @@ class SequenceTooLong(Rule):
             if split not in ctx.splits or len(ctx.dataset(split)) == 0:
                 continue
             limit = max_length if split == "train" else eval_length
-            tl = ctx.token_lengths(split, handle, limit=limit)
+            tl = ctx.artifact(split_token_lengths, split, handle, limit=limit)
             over = tl.over(limit)
             if len(over) == 0:
                 continue
@@ -178,7 +179,7 @@ class SequenceTooLong(Rule):
                 extra["response_tokens_lost"] = res.response_lost
             if tl.is_estimate:
                 extra["estimated"] = True
-            rows.append(ctx.row(split, i, self.code, extra=extra))
+            rows.append(RowAt(split, i, extra=extra))
         longest = int(tl.lengths[over].max())
         fraction = len(over) / n if n else 0.0
         fw = _fw(plan) if plan is not None else "the trainer"
@@ -281,7 +282,7 @@ class ChatTemplateMissing(Rule):
             raise Skip(f"{_fw(plan)} formats conversations itself, not with a Hugging Face chat template")
         if adapter.sets_chat_template(plan):
             return  # the config sets a template (inline, a file, a name, or a fallback)
-        load = ctx.tokenizer()
+        load = ctx.artifact(plan_tokenizer)
         if load.handle is None:
             raise Skip(f"the base model's tokenizer could not be loaded offline: {load.reason}", TOKENIZER_FIX)
         handle = load.handle
@@ -290,7 +291,7 @@ class ChatTemplateMissing(Rule):
         ds = ctx.dataset("train")
         fw = _fw(plan)
         keys = adapter.chat_template_hint
-        rows = [ctx.row("train", i, self.code) for i in chat[:SHOW]]
+        rows = [RowAt("train", i) for i in chat[:SHOW]]
         yield self.finding(
             f"the training data is chat ({plural(len(chat), 'conversation')}), but {handle.describe()} has no "
             f"chat template and the config sets none: {fw} cannot format the conversations the way the model "
@@ -360,7 +361,7 @@ class LossMaskProblems(Rule):
         chat = _chat_rows(ctx, "train")
         if not chat:
             return
-        load = ctx.tokenizer()
+        load = ctx.artifact(plan_tokenizer)
         if load.handle is None:
             raise Skip(f"the base model's tokenizer could not be loaded offline: {load.reason}", TOKENIZER_FIX)
         handle = load.handle
@@ -425,7 +426,7 @@ class LossMaskProblems(Rule):
                 "assistant_only_loss: true nothing in them would be trained",
                 "Check that every assistant message is rendered inside {% generation %} ... {% endgeneration %} "
                 "(not only in a branch these conversations never take).",
-                location=where, key=where.key, rows=[ctx.row("train", i, self.code) for i in zero],
+                location=where, key=where.key, rows=[RowAt("train", i) for i in zero],
                 total=checked, split="train",
                 metrics={"checked": checked, "all_zero": len(zero), "tokenizer": handle.path},
             )
@@ -437,7 +438,7 @@ class LossMaskProblems(Rule):
                 "so the model never learns to stop (it generates until the length limit at inference)",
                 f"Move {{% endgeneration %}} after {token} in the template (chat_template_path).",
                 location=where, key=where.key,
-                rows=[ctx.row("train", i, self.code, extra={"end_of_turn": t}) for i, t in eot_outside],
+                rows=[RowAt("train", i, extra={"end_of_turn": t}) for i, t in eot_outside],
                 total=checked, split="train",
                 metrics={"checked": checked, "eot_outside": len(eot_outside), "end_of_turn": token,
                          "tokenizer": handle.path},
@@ -489,7 +490,7 @@ class LossMaskProblems(Rule):
             "so the model never learns to stop (axolotl-ai-cloud/axolotl#3754)",
             f"Set eot_tokens: [\"{term}\"] (with train_on_eot: turn) in the config.",
             location=where, key=where.key,
-            rows=[ctx.row("train", i, self.code, extra={"end_of_turn": t}) for i, t in untrained],
+            rows=[RowAt("train", i, extra={"end_of_turn": t}) for i, t in untrained],
             total=len(sample), split="train",
             metrics={"checked": len(sample), "untrained_eot": len(untrained), "end_of_turn": term,
                      "eot_tokens": eot_tokens, "tokenizer": handle.path},

@@ -8,7 +8,8 @@ from typing import Any
 
 from ftlint.chartspec import bars
 from ftlint.context import Context
-from ftlint.model import Finding, Location, Severity
+from ftlint.features.labels import label_info
+from ftlint.model import Finding, Location, RowAt, Severity
 from ftlint.rule import Need, Rule
 
 
@@ -134,7 +135,7 @@ class TooFewPerClass(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         if "train" not in ctx.splits:
             return
-        info = ctx.labels("train")
+        info = ctx.artifact(label_info, "train")
         if info is None:
             return
         counts = info.counts()
@@ -144,7 +145,7 @@ class TooFewPerClass(Rule):
             return
         ds = ctx.dataset("train")
         listing = ", ".join(f"{k!r}: {v}" for k, v in list(small.items())[:10])
-        rows = [ctx.row("train", i, self.code, extra={"label": v})
+        rows = [RowAt("train", i, extra={"label": v})
                 for i, v in enumerate(info.values) if v in small]
         yield self.finding(
             f"{len(small)} of {len(counts)} classes have fewer than {self.options.min_per_class} training "
@@ -190,7 +191,7 @@ class ClassImbalance(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         if "train" not in ctx.splits:
             return
-        info = ctx.labels("train")
+        info = ctx.artifact(label_info, "train")
         if info is None:
             return
         counts = info.counts()

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ftlint.chartspec import bars
-from ftlint.context import Context, contamination_text
+from ftlint.context import Context
 from ftlint.data.dataset import Dataset
+from ftlint.features.labels import label_info
+from ftlint.features.rows import contamination_text
 from ftlint.features.text import normalize
 from ftlint.grammar import plural
-from ftlint.model import Finding, Location, Row, Severity
+from ftlint.model import Finding, Location, RowAt, Severity
 from ftlint.rule import Need, Rule
 
 #: Chat-template and prompt-format markers that show a text was rendered for one model family.
@@ -122,7 +124,7 @@ class SplitMismatch(Rule):
         )
 
     def _labels(self, ctx: Context, split: str, ds: Dataset, against: str, ref: Dataset) -> Iterator[Finding]:
-        info, rinfo = ctx.labels(split), ctx.labels(against)
+        info, rinfo = ctx.artifact(label_info, split), ctx.artifact(label_info, against)
         if info is None and rinfo is None:
             return
         if (info is None) != (rinfo is None):
@@ -138,7 +140,7 @@ class SplitMismatch(Rule):
         counts, rcounts = info.counts(), rinfo.counts()
         unseen = {k: v for k, v in counts.most_common() if k not in rcounts}
         if unseen:
-            rows = [ctx.row(split, i, self.code, extra={"label": v}) for i, v in enumerate(info.values) if v in unseen]
+            rows = [RowAt(split, i, extra={"label": v}) for i, v in enumerate(info.values) if v in unseen]
             yield self.finding(
                 f"{plural(len(rows), split + ' row')} carry labels never seen in {against}: {_listing(unseen)}",
                 "Drop these rows or add training examples of these labels; a model cannot predict a label it was "
@@ -181,7 +183,7 @@ class SplitMismatch(Rule):
             share = sum(missing.values()) / len(ref)
             parts.append(f"{against} system prompts on {share:.0%} of its rows never occur in {split}: "
                          f"{_listing({show(k): v for k, v in missing.items()}, 3)}")
-        rows: list[Row] = [ctx.row(split, i, self.code, extra={"system_prompt": show(prompts[i])}) for i in unseen]
+        rows: list[RowAt] = [RowAt(split, i, extra={"system_prompt": show(prompts[i])}) for i in unseen]
         yield self.finding(
             "; ".join(parts),
             "Use the same system prompts in training and evaluation (the model learns to rely on them).",

@@ -17,7 +17,7 @@ from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, ROLE_NAMES, TOOL
 from ftlint.features import quality
 from ftlint.grammar import plural
-from ftlint.model import Finding, Row, Severity
+from ftlint.model import Finding, RowAt, Severity
 from ftlint.rule import Rule
 
 
@@ -93,7 +93,7 @@ class EncodingProblems(Rule):
         skip = set() if self.options.check_invisible else {"invisible-character", "bidi-control"}
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             by_problem: Counter[str] = Counter()
             for i in range(len(ds)):
                 found: list[tuple[str, str, quality.EncodingProblem]] = []
@@ -107,7 +107,7 @@ class EncodingProblems(Rule):
                 kinds = list(dict.fromkeys(p.kind for _, _, p in found))
                 by_problem.update(kinds)
                 shown = quality.excerpt(text, first.start, first.end)
-                rows.append(ctx.row(split, i, self.code, text=f"{field}: {shown}", extra={
+                rows.append(RowAt(split, i, text=f"{field}: {shown}", extra={
                     "problem": first.kind,
                     "problems": list(dict.fromkeys(f"{p.kind} in {f}: {p.detail}" for f, _, p in found))[:5],
                     "found": list(dict.fromkeys(p.found for _, _, p in found))[:5],
@@ -189,7 +189,7 @@ class UnfilledPlaceholders(Rule):
         reply_blanks = self.options.blanks_in_responses
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            rows: list[Row] = []
+            rows: list[RowAt] = []
             counts: Counter[str] = Counter()
             for i in range(len(ds)):
                 found: list[tuple[str, str, quality.Placeholder]] = []
@@ -203,7 +203,7 @@ class UnfilledPlaceholders(Rule):
                 texts = list(dict.fromkeys(p.text for _, _, p in found))
                 counts.update(texts)
                 shown = quality.excerpt(text, first.start, first.start + len(first.text))
-                rows.append(ctx.row(split, i, self.code, text=f"{field}: {shown}", extra={
+                rows.append(RowAt(split, i, text=f"{field}: {shown}", extra={
                     "placeholder": first.text,
                     "placeholders": texts[:10],
                     "problems": list(dict.fromkeys(f"{p.text} in {f}" for f, _, p in found))[:5],
@@ -375,10 +375,10 @@ class DegenerateText(Rule):
             if not problems:
                 continue
 
-            rows: list[Row] = []
-            meant: list[Row] = []
+            rows: list[RowAt] = []
+            meant: list[RowAt] = []
             for i in sorted(problems):
-                row = ctx.row(split, i, self.code, text=shown[i], extra={
+                row = RowAt(split, i, text=shown[i], extra={
                     "problems": problems[i], "kinds": [k for k in ("repetition", "length_outlier") if k in extras[i]],
                     **extras[i]})
                 if _meant_bad(ds, i, extras[i]):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftlint.context import Context
+from ftlint.features.labels import label_info
 from ftlint.model import Finding, Location, Severity
 from ftlint.remedies import CarveSplit, EditConfig
 from ftlint.rule import Need, Rule, Skip
@@ -121,7 +122,7 @@ def _carve(ctx: Context, blocked: str | None = None) -> CarveSplit:
     repair = "carve validation"
     if blocked is not None:
         return CarveSplit("train", "validation", repair, "", blocked=blocked)
-    info = ctx.labels("train")
+    info = ctx.artifact(label_info, "train")
     how = f"stratified by {info.source}" if info is not None else "no labels to stratify by"
     how = how.replace("{", "{{").replace("}", "}}")  # the detail is a template
     return CarveSplit("train", "validation", repair,

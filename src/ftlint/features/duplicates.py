@@ -1,0 +1,269 @@
+"""The duplicate artifacts of a split (FT202/FT203, FT304 on inputs): MinHash band keys, verified
+near-duplicate pairs within a split and the best match of each row across two splits.
+
+The per-row kernels stay plain functions over texts and arrays (``features.minhash.signatures``,
+``features.lsh.band_keys`` / ``candidate_pairs_from_keys`` / ``verify``), so a backend can map them
+over partitions; this module strings them together over a split (``ctx.artifact(near_duplicates,
+split)``), with the Context's memo and disk cache.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import xxhash
+
+from ftlint import cache_schemas
+from ftlint.cache import MISS, Arr, Rec, Spec, cache_key
+from ftlint.features.rows import field_hashes, normalized_batches, store_field_hashes, unreadable, unreadable_hashes
+
+if TYPE_CHECKING:
+    from ftlint.context import Context
+
+#: rows whose signatures are computed together (>= minhash.PARALLEL_MIN_ROWS, so both cores work)
+MINHASH_CHUNK = 65536
+
+
+class MinHashBands(NamedTuple):
+    """A split's MinHash signatures reduced to their LSH band keys (:func:`minhash_bands`).
+
+    The 128-value signatures are computed in chunks and hashed at once to one 64-bit key per
+    (row, band), so a row keeps 8 bytes per band (128 B at 16 bands) instead of a 512-byte
+    signature: candidates are verified with the exact Jaccard similarity of the texts, so the
+    signature's own estimate is never needed.
+    """
+
+    keys: np.ndarray  # (n, bands) uint64
+    empty: np.ndarray  # (n,) bool: rows without shingles (never candidates)
+    num_perm: int
+    ngram: int
+    char_ngram: int
+    bands: int
+    rows: int
+
+
+class CrossMatches(NamedTuple):
+    """Rows of one split that duplicate a row of another (:func:`cross_matches`): for each matched
+    row ``b_rows[k]`` of the queried split, its best match ``a_rows[k]`` in the other split."""
+
+    b_rows: np.ndarray  # int64, ascending
+    a_rows: np.ndarray  # int64
+    similarity: np.ndarray  # float64: exact Jaccard of the shingle sets (1.0 for exact copies)
+    exact: np.ndarray  # bool: the same normalised text
+
+
+#: the declared schema of ``cross_matches`` on disk: ``a_rows`` are rows of the other split ("m")
+_CROSS_MATCHES = Spec(Rec(CrossMatches, b_rows=Arr(np.int64, "k", lo=0, hi="n"),
+                          a_rows=Arr(np.int64, "k", lo=0, hi="m"), similarity=Arr(np.float64, "k"),
+                          exact=Arr(np.bool_, "k")),
+                      lambda ctx, split, params: {"m": len(ctx.dataset(params["against"]))})
+
+
+class _Lookup(Sequence[str]):
+    """A read-only sequence of ``n`` texts of which only some (a dict) are materialised."""
+
+    def __init__(self, texts: dict[int, str], n: int) -> None:
+        self._texts = texts
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._texts[int(i)]
+
+
+def _workers() -> int:
+    """Processes for MinHash: 2 where they pay; 1 once a threads-heavy library is loaded (it forks)."""
+    if any(m in sys.modules for m in ("torch", "tensorflow", "jax")):
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def minhash_bands(ctx: Context, split: str, num_perm: int = 128, ngram: int = 5, char_ngram: int = 5,
+                  field: str = "full", bands: int = 16, rows: int = 8) -> MinHashBands:
+    """MinHash of every row's normalised text (``field`` as in ``rows.normalized_batches``) as LSH
+    band keys (:class:`MinHashBands`): word ``ngram``-gram shingles (character ``char_ngram``-grams
+    for texts of fewer words), datasketch-compatible signatures (``features.minhash``, seed 1),
+    ``bands`` x ``rows``. Computed once per split and field, shared by FT202 and FT203 (FT304 on
+    inputs), in chunks of 65,536 rows over 2 processes; the same pass computes the row hashes of
+    the field when nothing asked for them yet (one normalisation pass, not two). With the cache
+    on, the band keys of the split's rows are also persisted per row (keyed by the row's text
+    hash), so a re-run after an edit (pre-commit) hashes only the rows it has not seen."""
+    from ftlint.features.lsh import band_keys
+    from ftlint.features.minhash import EMPTY_HASH, signatures
+
+    ds = ctx.dataset(split)
+    params = {"num_perm": num_perm, "ngram": ngram, "char_ngram": char_ngram, "field": field,
+              "bands": bands, "rows": rows}
+
+    def incremental() -> MinHashBands:
+        # Rows whose normalised text was seen by an earlier run of this split (a pre-commit re-run
+        # after an edit) take their band keys from the persisted per-row index; only the others
+        # are hashed. The index holds the rows of the latest content of the split.
+        n = len(ds)
+        hashes = ctx.artifact(field_hashes, split, field)
+        ikey = cache_key("minhash_rows", 1, split, sorted(params.items()))
+        schema = cache_schemas.minhash_rows(bands)
+        old = ctx.cache.get(ikey, schema, "minhash_rows")
+        keys = np.zeros((n, bands), dtype=np.uint64)
+        empty = np.zeros(n, dtype=bool)
+        known = np.zeros(n, dtype=bool)
+        if old is not MISS and len(old[0]):
+            oh, ok, oe = old
+            pos = np.minimum(np.searchsorted(oh, hashes), len(oh) - 1)
+            known = oh[pos] == hashes
+            keys[known], empty[known] = ok[pos[known]], oe[pos[known]]
+        missing = np.flatnonzero(~known)
+        if missing.size:
+            part = fresh(missing.tolist())
+            keys[missing], empty[missing] = part.keys, part.empty
+        if missing.size or old is MISS:
+            uh, first = np.unique(hashes, return_index=True)
+            ctx.cache.put(ikey, (uh, keys[first], empty[first]), schema, "minhash_rows")
+        return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
+
+    def fresh(subset: list[int] | None = None) -> MinHashBands:
+        n = len(ds) if subset is None else len(subset)
+        keys = np.zeros((n, bands), dtype=np.uint64)
+        empty = np.zeros(n, dtype=bool)
+        hashes = (None if subset is not None or ctx.has_artifact(field_hashes, split, field)
+                  else np.empty(n, dtype=np.uint64))
+        h = xxhash.xxh3_64_intdigest
+        workers = _workers()
+        size = -(-n // max(1, n // MINHASH_CHUNK))  # equal chunks of at least MINHASH_CHUNK rows
+        chunk: list[str] = []
+        start = 0
+
+        def flush() -> None:
+            nonlocal chunk, start
+            if chunk:
+                sigs = signatures(chunk, num_perm, ngram, char_ngram=char_ngram, workers=workers)
+                stop = start + len(chunk)
+                keys[start:stop] = band_keys(sigs, bands, rows)
+                empty[start:stop] = np.all(sigs == np.uint32(EMPTY_HASH), axis=1)
+                start, chunk = stop, []
+
+        for lo, texts in normalized_batches(ctx, split, field, rows=subset):
+            if hashes is not None:
+                hashes[lo:lo + len(texts)] = np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
+            chunk.extend(t.decode("utf-8", "surrogatepass") for t in texts)
+            if len(chunk) >= size:
+                flush()
+        flush()
+        if hashes is not None:
+            bad = ctx.artifact(unreadable, split)
+            if bad.size:
+                hashes[bad] = unreadable_hashes(ds, bad)
+            store_field_hashes(ctx, split, field, hashes)
+        return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
+
+    return incremental() if ctx.cache.enabled else fresh()
+
+
+def _texts_of_rows(ctx: Context, split: str, field: str, rows: np.ndarray) -> _Lookup:
+    wanted = np.unique(rows).tolist()
+    out: dict[int, str] = {}
+    for lo, batch in normalized_batches(ctx, split, field, rows=wanted):
+        for k, t in enumerate(batch):
+            out[wanted[lo + k]] = t.decode("utf-8", "surrogatepass")
+    return _Lookup(out, len(ctx.dataset(split)))
+
+
+def _verify(ctx: Context, split: str, field: str, pairs: np.ndarray, threshold: float, ngram: int,
+            char_ngram: int, other: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Jaccard check of candidate pairs (rows of ``split``, or of ``split`` x ``other``): the
+    pairs kept, sorted, and their similarity. Pairs of identical normalised text are 1.0 unread."""
+    from ftlint.features.lsh import verify
+
+    b_split = other or split
+    same = (ctx.artifact(field_hashes, split, field)[pairs[:, 0]]
+            == ctx.artifact(field_hashes, b_split, field)[pairs[:, 1]])
+    rest = pairs[~same]
+    if other is None:
+        ta = tb = _texts_of_rows(ctx, split, field, rest)
+    else:
+        ta, tb = _texts_of_rows(ctx, split, field, rest[:, 0]), _texts_of_rows(ctx, b_split, field, rest[:, 1])
+    kept = verify(rest, ta, threshold, texts_b=None if other is None else tb, ngram=ngram, char_ngram=char_ngram)
+    all_pairs = np.concatenate([pairs[same], kept.pairs]).reshape(-1, 2)
+    sims = np.concatenate([np.ones(int(same.sum())), kept.similarity])
+    order = np.lexsort((all_pairs[:, 1], all_pairs[:, 0]))
+    return all_pairs[order], sims[order]
+
+
+def _band_view(mb: MinHashBands, ids: np.ndarray) -> np.ndarray:
+    """The band keys of rows ``ids`` as a uint32 array ``lsh`` bands with 2 columns per band
+    (its band key of two halves of a 64-bit key is equal exactly when the keys are)."""
+    return np.ascontiguousarray(mb.keys[ids]).view(np.uint32)
+
+
+def near_duplicates(ctx: Context, split: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
+                    char_ngram: int = 5, num_perm: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, of rows of ``split`` whose normalised texts (``field``) have a
+    shingle-set Jaccard similarity >= ``threshold``, with those similarities: LSH candidates of
+    :func:`minhash_bands` (bands x rows from ``lsh.lsh_params``: 16 x 8 at 0.8), verified exactly
+    (``lsh.verify``). Exact copies are included (similarity 1.0). Cached on disk."""
+    from ftlint.features.lsh import candidate_pairs_from_keys, lsh_params
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        bands, rows = lsh_params(threshold, num_perm)
+        mb = ctx.artifact(minhash_bands, split, num_perm, ngram, char_ngram, field, bands, rows)
+        ids = np.flatnonzero(~mb.empty)
+        cand = np.zeros((0, 2), dtype=np.int64)
+        if ids.size > 1:  # the kept band keys as they are (a copy only without the empty rows)
+            keys = mb.keys if ids.size == len(mb.keys) else mb.keys[ids]
+            cand = candidate_pairs_from_keys(keys, ids, len(mb.keys)).reshape(-1, 2)
+        return _verify(ctx, split, field, cand, threshold, ngram, char_ngram)
+
+    params = {"threshold": threshold, "field": field, "ngram": ngram, "char_ngram": char_ngram,
+              "num_perm": num_perm}
+    return ctx.stored("near_duplicates", split, params, compute, cache_schemas.near_duplicates())
+
+
+def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
+                  char_ngram: int = 5, num_perm: int = 128) -> CrossMatches:
+    """Rows of split ``b`` that exactly (the same normalised text) or nearly (Jaccard >=
+    ``threshold``) duplicate a row of split ``a``, each with its best match in ``a``: an exact
+    copy (the first), else the most similar row (then the lowest). Near matches come from banding
+    ``a`` and ``b`` together (``lsh.cross_candidate_pairs``) and exact verification. Cached on disk."""
+    from ftlint.features.lsh import cross_candidate_pairs, lsh_params
+
+    def compute() -> CrossMatches:
+        ha, hb = ctx.artifact(field_hashes, a, field), ctx.artifact(field_hashes, b, field)
+        nothing = np.uint64(xxhash.xxh3_64_intdigest(b""))
+        order = np.argsort(ha, kind="stable")  # the first row of `a` with each hash
+        sa = ha[order]
+        exact = np.zeros(hb.size, dtype=bool)
+        pos = np.zeros(hb.size, dtype=np.int64)
+        if sa.size:
+            pos = np.minimum(np.searchsorted(sa, hb), sa.size - 1)
+            exact = (sa[pos] == hb) & (hb != nothing)
+        ex_b = np.flatnonzero(exact)
+        ex_a = order[pos[ex_b]]
+        bands, rows = lsh_params(threshold, num_perm)
+        ma = ctx.artifact(minhash_bands, a, num_perm, ngram, char_ngram, field, bands, rows)
+        mb = ctx.artifact(minhash_bands, b, num_perm, ngram, char_ngram, field, bands, rows)
+        ia, ib = np.flatnonzero(~ma.empty), np.flatnonzero(~mb.empty & ~exact)
+        cand = np.zeros((0, 2), dtype=np.int64)
+        if ia.size and ib.size:
+            c = cross_candidate_pairs(_band_view(ma, ia), _band_view(mb, ib), bands, 2, skip_empty=False)
+            cand = np.stack([ia[c[:, 0]], ib[c[:, 1]]], axis=1).reshape(-1, 2)
+        pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, char_ngram, other=b)
+        best = np.lexsort((pairs[:, 0], -sims, pairs[:, 1]))  # per b row: most similar, then lowest a
+        pairs, sims = pairs[best], sims[best]
+        first = np.ones(len(pairs), dtype=bool)
+        first[1:] = pairs[1:, 1] != pairs[:-1, 1]
+        b_rows = np.concatenate([ex_b, pairs[first, 1]]).astype(np.int64)
+        a_rows = np.concatenate([ex_a, pairs[first, 0]]).astype(np.int64)
+        sim = np.concatenate([np.ones(ex_b.size), sims[first]])
+        is_exact = np.concatenate([np.ones(ex_b.size, dtype=bool), np.zeros(int(first.sum()), dtype=bool)])
+        o = np.argsort(b_rows, kind="stable")
+        return CrossMatches(b_rows[o], a_rows[o], sim[o], is_exact[o])
+
+    params = {"against": a, "against_content": ctx.split_hash(a), "threshold": threshold, "field": field,
+              "ngram": ngram, "char_ngram": char_ngram, "num_perm": num_perm}
+    return ctx.stored("cross_matches", b, params, compute, _CROSS_MATCHES)
