@@ -525,3 +525,23 @@ def test_a_llamafactory_v1_registry_reads_local_and_cached_hub_entries(hub: Path
     rep = report("--config", "hub.yaml", "--select", "FT201")
     assert [(d["path"], d["records"]) for d in datasets(rep)] == [
         ("hf://datasets/org/v1-chat/data/train-00000-of-00001.parquet", 30)]
+
+
+# -- a torchtune dataset builder that loads a hub dataset ----------------------------------------------
+
+TORCHTUNE = "pytorch__torchtune/recipes__configs__llama3_2__1B_lora_single_device.yaml"
+
+
+def test_a_torchtune_builder_reads_its_hub_dataset_from_the_cache(hub: Path, corpus_dir: Path) -> None:
+    """torchtune's ``alpaca_cleaned_dataset`` loads yahma/alpaca-cleaned: with it cached, the data
+    rules run on it; with an empty cache, FT013 names the exact download command."""
+    empty = report("--config", str(corpus_dir / TORCHTUNE), "--select", "FT013,FT101")
+    [f013] = [f for f in empty["findings"] if f["code"] == "FT013"]
+    assert "hf download yahma/alpaca-cleaned --repo-type dataset" in f013["fix"]
+    rows = json.loads((corpus_dir / "pytorch__torchtune" / "tests__assets__alpaca_tiny.json").read_text())
+    put_in_cache(hub, Repo("yahma/alpaca-cleaned", {"main": {"alpaca_data_cleaned.json": json.dumps(rows).encode()}}))
+    rep = report("--config", str(corpus_dir / TORCHTUNE), "--select", "FT013,FT101,FT201")
+    assert not [f for f in rep["findings"] if f["code"] == "FT013"]
+    [d] = datasets(rep)
+    assert d["path"] == "hf://datasets/yahma/alpaca-cleaned/alpaca_data_cleaned.json" and d["records"] == len(rows)
+    assert outcome(rep, "FT201") == "ran"

@@ -313,8 +313,9 @@ def not_loadable_reason(ref: Any) -> str:
     if ref.kind is DatasetKind.FILE_ID:
         return "an uploaded OpenAI file id; ftlint cannot read it: pass the local JSONL file you uploaded"
     if ref.kind is DatasetKind.BUILDER:
-        source = f" from the hub ({ref.hub_id})" if ref.hub_id else ""
-        return f"torchtune dataset builder {ref.format or ref.name} loads its data{source}; pass local files"
+        if ref.hub_id:
+            return f"torchtune dataset builder {ref.format or ref.name} loads its data from the hub ({ref.hub_id})"
+        return f"torchtune dataset builder {ref.format or ref.name} names no data source; pass local files"
     return ref.note or "neither a local file ftlint can find nor a hub dataset it can read"
 
 
@@ -434,7 +435,8 @@ def _hub_files(ref: Any, plan: Any, settings: Settings) -> tuple[tuple[list[Path
     from ftlint.hub import Found, locate, request_for
     from ftlint.training.plan import DatasetKind
 
-    if ref.kind is not DatasetKind.HUB:
+    # a hub dataset, or a trainer's dataset builder that loads one (torchtune's alpaca_cleaned_dataset)
+    if ref.kind is not DatasetKind.HUB and not (ref.kind is DatasetKind.BUILDER and ref.hub_id):
         return None, {}, None
     from ftlint.training.adapters import adapter_for
 

@@ -97,8 +97,11 @@ class DatasetNotAvailable(Rule):
             data = "<files>"
             reasons = list(dict.fromkeys(u.hub_reason for u in items if u.hub_reason))
             command = next((u.command for u in items if u.command), None)
-            if ref.kind is DatasetKind.HUB and reasons:
-                what = (f"{ident}, {named}, is a Hugging Face Hub dataset that ftlint could not read: "
+            builder = ref.kind is DatasetKind.BUILDER and bool(ref.hub_id)
+            if (ref.kind is DatasetKind.HUB or builder) and reasons:
+                what = (f"torchtune's {ref.format or ref.name}, {named}, loads the Hugging Face Hub dataset "
+                        f"{ref.hub_id}, which ftlint could not read: {'; '.join(reasons)}" if builder else
+                        f"{ident}, {named}, is a Hugging Face Hub dataset that ftlint could not read: "
                         f"{'; '.join(reasons)}")
                 if command:
                     fix = (f"Fetch it into the Hugging Face cache: `{command}`, or let ftlint fetch what the "
