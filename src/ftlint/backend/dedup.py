@@ -319,7 +319,7 @@ def _nparts(backend: Backend) -> int:
 def _cross_matches(ctx: Any, backend: Backend, stage: Stage, a: str, b: str, threshold: float, field: str,
                    ngram: int, bands: int) -> Any:
     """``Context.cross_matches`` with the candidates from the shuffle (the same steps otherwise)."""
-    from ftlint.features.duplicates import CrossMatches, _verify
+    from ftlint.features.duplicates import _verify, best_matches
 
     ha = stage.hashes[a] if field == "full" else stage.fhashes[a]
     hb = stage.hashes[b] if field == "full" else stage.fhashes[b]
@@ -342,13 +342,4 @@ def _cross_matches(ctx: Any, backend: Backend, stage: Stage, a: str, b: str, thr
     res = backend.group(handles, cross_records, cross_reduce, _nparts(backend), args, (na, max(nb, 1), bands))
     cand = _decode(list(res), max(nb, 1))
     pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, 5, other=b)
-    best = np.lexsort((pairs[:, 0], -sims, pairs[:, 1]))  # per b row: most similar, then lowest a
-    pairs, sims = pairs[best], sims[best]
-    first = np.ones(len(pairs), dtype=bool)
-    first[1:] = pairs[1:, 1] != pairs[:-1, 1]
-    b_rows = np.concatenate([ex_b, pairs[first, 1]]).astype(np.int64)
-    a_rows = np.concatenate([ex_a, pairs[first, 0]]).astype(np.int64)
-    sim = np.concatenate([np.ones(ex_b.size), sims[first]])
-    is_exact = np.concatenate([np.ones(ex_b.size, dtype=bool), np.zeros(int(first.sum()), dtype=bool)])
-    o = np.argsort(b_rows, kind="stable")
-    return CrossMatches(b_rows[o], a_rows[o], sim[o], is_exact[o])
+    return best_matches(ex_a, ex_b, pairs, sims)

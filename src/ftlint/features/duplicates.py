@@ -224,6 +224,22 @@ def near_duplicates(ctx: Context, split: str, threshold: float = 0.8, field: str
     return ctx.stored("near_duplicates", split, params, compute, cache_schemas.near_duplicates())
 
 
+def best_matches(ex_a: np.ndarray, ex_b: np.ndarray, pairs: np.ndarray, sims: np.ndarray) -> CrossMatches:
+    """The :class:`CrossMatches` of exact matches ``ex_b`` -> ``ex_a`` and verified near pairs
+    ``(a, b)`` with their similarities: per ``b`` row its exact copy, else its most similar ``a`` row
+    (then the lowest), ordered by ``b`` row."""
+    best = np.lexsort((pairs[:, 0], -sims, pairs[:, 1]))  # per b row: most similar, then lowest a
+    pairs, sims = pairs[best], sims[best]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:, 1] != pairs[:-1, 1]
+    b_rows = np.concatenate([ex_b, pairs[first, 1]]).astype(np.int64)
+    a_rows = np.concatenate([ex_a, pairs[first, 0]]).astype(np.int64)
+    sim = np.concatenate([np.ones(ex_b.size), sims[first]])
+    is_exact = np.concatenate([np.ones(ex_b.size, dtype=bool), np.zeros(int(first.sum()), dtype=bool)])
+    o = np.argsort(b_rows, kind="stable")
+    return CrossMatches(b_rows[o], a_rows[o], sim[o], is_exact[o])
+
+
 def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
                   char_ngram: int = 5, num_perm: int = 128) -> CrossMatches:
     """Rows of split ``b`` that exactly (the same normalised text) or nearly (Jaccard >=
@@ -253,16 +269,7 @@ def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: s
             c = cross_candidate_pairs(_band_view(ma, ia), _band_view(mb, ib), bands, 2, skip_empty=False)
             cand = np.stack([ia[c[:, 0]], ib[c[:, 1]]], axis=1).reshape(-1, 2)
         pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, char_ngram, other=b)
-        best = np.lexsort((pairs[:, 0], -sims, pairs[:, 1]))  # per b row: most similar, then lowest a
-        pairs, sims = pairs[best], sims[best]
-        first = np.ones(len(pairs), dtype=bool)
-        first[1:] = pairs[1:, 1] != pairs[:-1, 1]
-        b_rows = np.concatenate([ex_b, pairs[first, 1]]).astype(np.int64)
-        a_rows = np.concatenate([ex_a, pairs[first, 0]]).astype(np.int64)
-        sim = np.concatenate([np.ones(ex_b.size), sims[first]])
-        is_exact = np.concatenate([np.ones(ex_b.size, dtype=bool), np.zeros(int(first.sum()), dtype=bool)])
-        o = np.argsort(b_rows, kind="stable")
-        return CrossMatches(b_rows[o], a_rows[o], sim[o], is_exact[o])
+        return best_matches(ex_a, ex_b, pairs, sims)
 
     params = {"against": a, "against_content": ctx.split_hash(a), "threshold": threshold, "field": field,
               "ngram": ngram, "char_ngram": char_ngram, "num_perm": num_perm}
