@@ -194,7 +194,7 @@ def test_a_truncated_archive_is_an_ft001_where_its_data_stops(tmp_path: Path, mo
     (row,) = finding["rows"]
     read = report["inputs"][0]["records"] - 1  # the complete records before the cut
     assert 0 < read < len(ROWS) * 400
-    assert row["index"] == read and row["line"] == read + 1
+    assert row["index"] == read and row["line"] == read  # at the last good line (issue 15, part 3)
     assert "the file is truncated" in row["extra"]["reason"] and f"after line {read:,}" in row["extra"]["reason"]
     code, _ = cli("check", f"train.jsonl{suffix}", "--isolated", "--no-cache", "--select", "FT001")
     assert code == 1  # never a pass on data that was not seen

@@ -454,9 +454,15 @@ class FileSource:
 
 
 def _truncated(reason: str, last_line: int) -> str:
-    """The FT001 reason of a compressed stream that stops after ``last_line`` complete lines."""
+    """The FT001 reason of a compressed stream that stops after ``last_line`` complete lines (the
+    finding sits at that last good line: :func:`_last_good`)."""
     where = f"after line {last_line:,}" if last_line else "before its first line"
     return reason.replace("{where}", where, 1) + "; the rest of the file could not be read"
+
+
+def _last_good(last_line: int) -> int:
+    """Where a truncated stream's FT001 sits: its last complete line (line 1 when none is complete)."""
+    return max(last_line, 1)
 
 
 # -- formats -------------------------------------------------------------------------------------------
@@ -623,7 +629,7 @@ class JsonlFormat(FileFormat):
                         raw = raw[3:]
                     if not raw.endswith(b"\n") and (err := stream_error(fh)) is not None:
                         # the last line of a file that ends early: cut, not a record
-                        yield Record(index, lineno, None, _truncated(err, lineno - 1),
+                        yield Record(index, _last_good(lineno - 1), None, _truncated(err, lineno - 1),
                                      raw.decode("utf-8", "replace"), None)
                         return
                     if not raw.strip():
@@ -644,7 +650,7 @@ class JsonlFormat(FileFormat):
                 raise InputError(f"cannot read file: {e.strerror or e}", source.shown) from None
             err = stream_error(fh)
             if err is not None:
-                yield Record(index, lineno + 1, None, _truncated(err, lineno), "", None)
+                yield Record(index, _last_good(lineno), None, _truncated(err, lineno), "", None)
 
     def writer(self, path: Path, like: Source, add_columns: Sequence[str] = ()) -> RecordWriter:
         return _JsonlWriter(path)
@@ -719,11 +725,12 @@ class JsonFormat(FileFormat):
         if err is not None:
             lines = data.count(b"\n")
             if last is not None and last.error is not None:  # the parse error is the cut: say so
-                last = last._replace(error=_truncated(err, max(0, (last.line or 1) - 1)))
+                good = max(0, (last.line or 1) - 1)
+                last = last._replace(line=_last_good(good), error=_truncated(err, good))
             else:
                 if last is not None:
                     yield last
-                last = Record(index, lines + 1, None, _truncated(err, lines), "", None)
+                last = Record(index, _last_good(lines), None, _truncated(err, lines), "", None)
         if last is not None:
             yield last
 
@@ -832,7 +839,7 @@ class CsvFormat(FileFormat):
             err = stream_error(fh)
             if err is not None:
                 partial = state.get("partial", "")
-                yield Record(index, prev_end + 1, None, _truncated(err, prev_end), _clean(partial), None)
+                yield Record(index, _last_good(prev_end), None, _truncated(err, prev_end), _clean(partial), None)
 
     def writer(self, path: Path, like: Source, add_columns: Sequence[str] = ()) -> RecordWriter:
         header = self.header(like)

@@ -45,9 +45,10 @@ class UnreadableRecord(Rule):
     finding says which encoding the bytes look like (Latin-1, Windows-1252) and gives the
     `iconv` command that converts the file. A compressed file that ends early (a truncated
     `train.jsonl.gz`) is read up to where its data stops, and the rest is one unreadable record
-    at that line. Files of a given directory that look like data but were skipped (a
-    `train.jsonl.zip`, which ftlint does not decompress, a symlink loop or a broken symlink) are
-    reported too, one finding each: their data was not checked.
+    at the last good line (its line number as in the uncompressed file). Files of a given
+    directory that look like data but were skipped (a `train.jsonl.zip`, which ftlint does not
+    decompress, a symlink loop or a broken symlink) are reported too, one finding each: their data
+    was not checked.
 
     ## Why it matters
     Trainers either crash on the first broken record (after the GPUs are allocated) or skip it
