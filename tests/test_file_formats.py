@@ -351,6 +351,25 @@ def test_a_real_save_to_disk_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert {s for _, s in dataset_inputs(report)} == {"train", "validation"}
 
 
+#: a DatasetDict written by the real ``datasets`` 3.6.0 ``save_to_disk`` (made once, outside the tests:
+#: 40 generated alpaca rows, row 39 a copy of row 3; train 0-31, validation 32-39): the layout
+#: read without the ``datasets`` package, checked against the library itself
+REAL_SAVED = Path(__file__).parent / "data" / "save_to_disk_real"
+
+
+def test_a_folder_written_by_datasets_3_6_save_to_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    import shutil
+
+    shutil.copytree(REAL_SAVED, "saved")
+    report = check_json("saved", "--select", "FT101,FT203")
+    assert [(Path(p).parent.name, s) for p, s in dataset_inputs(report)] == [("train", "train"),
+                                                                             ("validation", "validation")]
+    assert [i["records"] for i in report["inputs"] if i["role"] == "dataset"] == [32, 8]
+    (leak,) = [f for f in report["findings"] if f["code"] == "FT203"]  # row 39 (validation 7) copies row 3
+    assert [(r["split"], r["index"]) for r in leak["rows"]] == [("validation", 7)]
+
+
 def test_fix_writes_a_compressed_copy_of_a_compressed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     rows = [json.dumps(r) for r in ROWS]
