@@ -1,9 +1,9 @@
 """Remote dataset files through fsspec (issue 15, part 4).
 
 S3 is tested with a real S3 client (s3fs, the one ftlint uses) talking HTTP to moto's S3 server,
-which the test starts on 127.0.0.1 (a free port); http(s) with a plain-HTTP server the test starts
-on 127.0.0.1 (``http.server``: https would need a certificate, and the client code is the same but
-for TLS). Google Cloud Storage and Azure are not tested here (no local server): they go through
+which the test starts on 127.0.0.1 (a free port); http with a plain-HTTP server the test starts
+on 127.0.0.1 (``http.server``), and https with the same server behind TLS with a certificate the
+test makes (trusted in the client's SSL context; an untrusted one is exit 2). Google Cloud Storage and Azure are not tested here (no local server): they go through
 the same fsspec code path. Nothing goes to the network.
 """
 
@@ -462,3 +462,66 @@ def test_the_config_entries_whose_trainer_reads_urls_name_remote_files() -> None
         ["s3://b/mine.json"]
     assert remote_names(ref("org/name", DatasetKind.HUB, hub_id="org/name")) == []
     assert remote_names(ref("data/train.jsonl")) == []
+
+
+# -- https, with a certificate made for the test ------------------------------------------------------
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A key and a self-signed certificate for 127.0.0.1 (its own CA), as PEM files in ``folder``."""
+    import datetime
+    import ipaddress
+
+    x509 = pytest.importorskip("cryptography.x509", reason="the cryptography package is not installed")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    key_file, cert_file = folder / "key.pem", folder / "cert.pem"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+def test_an_https_file_gives_the_findings_of_the_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             data: bytes) -> None:
+    """https:// through fsspec's HTTP client against a TLS server the test starts on 127.0.0.1, its
+    certificate trusted as a CA would be (added to the client's verifying SSL context)."""
+    import ssl
+
+    aiohttp_connector = pytest.importorskip("aiohttp.connector", reason="fsspec's HTTP client is not installed")
+    key_file, cert_file = _self_signed(tmp_path)
+    handler = type("Files", (_Files,), {"files": {"/d/dbpedia.jsonl": data}, "gets": {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert_file))
+        monkeypatch.setattr(aiohttp_connector, "_SSL_CONTEXT_VERIFIED", trusting)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        monkeypatch.chdir(tmp_path)
+        Path("dbpedia.jsonl").write_bytes(data)
+        url = f"https://127.0.0.1:{server.server_address[1]}/d/dbpedia.jsonl"
+        remote, local = report(url), report("dbpedia.jsonl")
+        assert remote["findings"] and findings(remote, url) == findings(local, "dbpedia.jsonl")
+        # an untrusted certificate is a located one-line error (exit 2), never a pass
+        monkeypatch.setattr(aiohttp_connector, "_SSL_CONTEXT_VERIFIED", ssl.create_default_context())
+        res = cli("check", url.replace("/d/", "/e/"), "--isolated", "--no-cache")
+        assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+    finally:
+        server.shutdown()
+        server.server_close()
