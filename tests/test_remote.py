@@ -3,7 +3,8 @@
 S3 is tested with a real S3 client (s3fs, the one ftlint uses) talking HTTP to moto's S3 server,
 which the test starts on 127.0.0.1 (a free port); http with a plain-HTTP server the test starts
 on 127.0.0.1 (``http.server``), and https with the same server behind TLS with a certificate the
-test makes (trusted in the client's SSL context; an untrusted one is exit 2). Google Cloud Storage and Azure are not tested here (no local server): they go through
+test makes (trusted in the client's SSL context; an untrusted one is exit 2). Google Cloud
+Storage and Azure are not tested here (no local server): they go through
 the same fsspec code path. Nothing goes to the network.
 """
 
@@ -478,7 +479,7 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(hours=1))
