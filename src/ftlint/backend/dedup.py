@@ -319,20 +319,11 @@ def _nparts(backend: Backend) -> int:
 def _cross_matches(ctx: Any, backend: Backend, stage: Stage, a: str, b: str, threshold: float, field: str,
                    ngram: int, bands: int) -> Any:
     """``Context.cross_matches`` with the candidates from the shuffle (the same steps otherwise)."""
-    from ftlint.features.duplicates import _verify, best_matches
+    from ftlint.features.duplicates import _verify, best_matches, exact_matches
 
     ha = stage.hashes[a] if field == "full" else stage.fhashes[a]
     hb = stage.hashes[b] if field == "full" else stage.fhashes[b]
-    nothing = np.uint64(xxhash.xxh3_64_intdigest(b""))
-    order = np.argsort(ha, kind="stable")
-    sa = ha[order]
-    exact = np.zeros(hb.size, dtype=bool)
-    pos = np.zeros(hb.size, dtype=np.int64)
-    if sa.size:
-        pos = np.minimum(np.searchsorted(sa, hb), sa.size - 1)
-        exact = (sa[pos] == hb) & (hb != nothing)
-    ex_b = np.flatnonzero(exact)
-    ex_a = order[pos[ex_b]]
+    exact, ex_a, ex_b = exact_matches(ha, hb)
     na, nb = len(ctx.dataset(a)), len(ctx.dataset(b))
     handles = [*stage.handles[a], *stage.handles[b]]
     args: list[Any] = [(o, None) for o in stage.offsets[a]]

@@ -224,6 +224,21 @@ def near_duplicates(ctx: Context, split: str, threshold: float = 0.8, field: str
     return ctx.stored("near_duplicates", split, params, compute, cache_schemas.near_duplicates())
 
 
+def exact_matches(ha: np.ndarray, hb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``b`` whose row hash (``hb``) equals a row's of ``a`` (``ha``), empty texts never
+    matching: (a mask over ``b``, the first ``a`` row of each match, the matching ``b`` rows)."""
+    nothing = np.uint64(xxhash.xxh3_64_intdigest(b""))
+    order = np.argsort(ha, kind="stable")  # the first row of `a` with each hash
+    sa = ha[order]
+    exact = np.zeros(hb.size, dtype=bool)
+    pos = np.zeros(hb.size, dtype=np.int64)
+    if sa.size:
+        pos = np.minimum(np.searchsorted(sa, hb), sa.size - 1)
+        exact = (sa[pos] == hb) & (hb != nothing)
+    ex_b = np.flatnonzero(exact)
+    return exact, order[pos[ex_b]], ex_b
+
+
 def best_matches(ex_a: np.ndarray, ex_b: np.ndarray, pairs: np.ndarray, sims: np.ndarray) -> CrossMatches:
     """The :class:`CrossMatches` of exact matches ``ex_b`` -> ``ex_a`` and verified near pairs
     ``(a, b)`` with their similarities: per ``b`` row its exact copy, else its most similar ``a`` row
@@ -249,17 +264,7 @@ def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: s
     from ftlint.features.lsh import cross_candidate_pairs, lsh_params
 
     def compute() -> CrossMatches:
-        ha, hb = ctx.artifact(field_hashes, a, field), ctx.artifact(field_hashes, b, field)
-        nothing = np.uint64(xxhash.xxh3_64_intdigest(b""))
-        order = np.argsort(ha, kind="stable")  # the first row of `a` with each hash
-        sa = ha[order]
-        exact = np.zeros(hb.size, dtype=bool)
-        pos = np.zeros(hb.size, dtype=np.int64)
-        if sa.size:
-            pos = np.minimum(np.searchsorted(sa, hb), sa.size - 1)
-            exact = (sa[pos] == hb) & (hb != nothing)
-        ex_b = np.flatnonzero(exact)
-        ex_a = order[pos[ex_b]]
+        exact, ex_a, ex_b = exact_matches(ctx.artifact(field_hashes, a, field), ctx.artifact(field_hashes, b, field))
         bands, rows = lsh_params(threshold, num_perm)
         ma = ctx.artifact(minhash_bands, a, num_perm, ngram, char_ngram, field, bands, rows)
         mb = ctx.artifact(minhash_bands, b, num_perm, ngram, char_ngram, field, bands, rows)
