@@ -48,6 +48,135 @@ def _continues(prompt: str) -> bool:
     return bool(_CONTINUE_RE.search(p[:300])) or not replies.ends_cleanly(p)
 
 
+# -- the per-row scans of FT009, FT010 and FT011: artifacts whose row i depends only on row i, so
+# an engine computes them part by part (``ftlint.backend.rowmap``) and the rules read them unchanged
+
+
+@dataclass(frozen=True)
+class TruncationScan:
+    """FT009's reading of a split: the words of each judged reply (in row order), how many end and
+    start cleanly, and the replies that look cut (row, words, cut)."""
+
+    lengths: list[int]
+    clean: int
+    starts: int
+    found: list[tuple[int, int, replies.Cut]]
+
+
+def truncation_scan(ctx: Context, split: str, min_words: int = 8, check_starts: bool = True) -> TruncationScan:
+    """FT009's per-row work over a split (the judgement against the split's norm is the rule's)."""
+    ds = ctx.dataset(split)
+    lengths: list[int] = []  # words of each judged reply
+    clean = starts = 0
+    found: list[tuple[int, int, replies.Cut]] = []  # (row, words, cut)
+    for i in range(len(ds)):
+        if ds.last_assistant(i) < 0 or _undesirable(ds, i):
+            continue
+        text = ds.response(i)
+        words = replies.word_count(text)
+        if words < min_words:
+            continue
+        lengths.append(words)
+        clean += replies.ends_cleanly(text)
+        starts += replies.starts_cleanly(text)
+        cut = replies.truncation(text)
+        if cut is None and check_starts and not _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
+            cut = replies.starts_mid_sentence(text)
+        if cut is not None:
+            found.append((i, words, cut))
+    return TruncationScan(lengths, clean, starts, found)
+
+
+def refusal_scan(ctx: Context, split: str) -> list[tuple[int, int, replies.Refusal, str]]:
+    """FT010's per-row work: (row, assistant turn, refusal, field) of each row whose reply refuses."""
+    ds = ctx.dataset(split)
+    out: list[tuple[int, int, replies.Refusal, str]] = []
+    tools = ds.extras.get(TOOLS_DIGEST)
+    for i in range(len(ds)):
+        if _undesirable(ds, i):
+            continue
+        roles, texts = ds.roles[i], ds.texts[i]
+        if tools is not None and tools[i]:
+            continue  # tools offered: declining what no tool serves is what tool-calling rows teach
+        preference = bool(ds.rejected) and ds.rejected[i] is not None
+        last = roles.rfind(ASSISTANT)
+        for k, role in enumerate(roles):
+            if role != ASSISTANT or not texts[k].strip():
+                continue
+            if preference and k != last:
+                continue  # a preference pair trains on its chosen reply, not on the history turns
+            r = replies.refusal(texts[k], _last_user_turn(ds, i, k))
+            if r is None:
+                continue
+            out.append((i, k, r, f"assistant turn {k + 1}"))
+            break
+    return out
+
+
+def _mismatch(detector: Callable[[], Any], prompt: str, user: str, reply: str, min_letters: int,
+              min_confidence: float) -> dict[str, object] | None:
+    reply, user = reply[:MAX_CHARS], user[:MAX_CHARS]
+    rp, up = replies.prose(reply), replies.prose(user)
+    if len(rp.strip()) < 0.3 * len(reply.strip()):
+        return None  # mostly code
+    # a quick look first: the same language on both sides is the norm
+    qp, qr = replies.quick_language(up), replies.quick_language(rp)
+    if qp is not None and qp == qr:
+        return None
+    if replies.letters(rp) < min_letters:
+        return None  # too short to tell
+    # a prompt in another script than the reply's (Chinese and English) needs half the letters
+    cross = replies.script_of(up) != replies.script_of(rp)
+    if replies.letters(up) < (min_letters / 2 if cross else min_letters):
+        return None
+    det = detector()
+    if not cross and replies.group(det.classify(up[:QUICK_CHARS])[0]) == \
+            replies.group(det.classify(rp[:QUICK_CHARS])[0]):
+        return None
+    lp, cp = replies.identify(up, det)
+    lr, cr = replies.identify(rp, det)
+    if lp == lr or cp < min_confidence or cr < min_confidence:
+        return None
+    if replies.asks_translation(prompt) or replies.names_language(prompt, lr):
+        return None
+    if replies.language_exercise(prompt, replies.script_of(rp)):
+        return None
+    # the prompt holds text in the reply's language, or the reply also answers in the prompt's
+    # (quotations in the reply are the prompt's material, not the reply's language)
+    for text, other in ((replies.prose(prompt), lr), (replies.unquoted(rp), lp)):
+        for piece in replies.segments(text):
+            if replies.letters(piece) >= min_letters / 2 and replies.identify(piece, det)[0] == other:
+                return None
+    return {"prompt_language": lp, "reply_language": lr, "prompt_confidence": round(cp, 3),
+            "reply_confidence": round(cr, 3)}
+
+
+def language_mismatch_scan(ctx: Context, split: str, min_letters: int = 20, min_confidence: float = 0.9
+                           ) -> list[tuple[int, dict[str, object], str]]:
+    """FT011's per-row work: (row, languages and confidences, what is shown) of each row whose reply
+    is in another language than its prompt."""
+    from ftlint.features.relevance import language_detector
+
+    def detector() -> Any:
+        return ctx.artifact(language_detector)
+
+    ds = ctx.dataset(split)
+    out: list[tuple[int, dict[str, object], str]] = []
+    for i in range(len(ds)):
+        k = ds.last_assistant(i)
+        if k < 0 or _undesirable(ds, i):
+            continue
+        reply = ds.texts[i][k]
+        user = _last_user_turn(ds, i, k)
+        if not reply.strip() or not user.strip():
+            continue
+        found = _mismatch(detector, ds.prompt(i), user, reply, min_letters, min_confidence)
+        if found is None:
+            continue
+        out.append((i, found, f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"))
+    return out
+
+
 class TruncatedReply(Rule):
     """Replies cut off at the end (mid-word, mid-sentence, inside a code block or a bracket) or
     at the start (a fragment such as “e! Here is…”), in a split whose replies otherwise end cleanly.
@@ -123,24 +252,8 @@ class TruncatedReply(Rule):
         reasons: list[str] = []
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            lengths: list[int] = []  # words of each judged reply
-            clean = starts = 0
-            found: list[tuple[int, int, replies.Cut]] = []  # (row, words, cut)
-            for i in range(len(ds)):
-                if ds.last_assistant(i) < 0 or _undesirable(ds, i):
-                    continue
-                text = ds.response(i)
-                words = replies.word_count(text)
-                if words < o.min_words:
-                    continue
-                lengths.append(words)
-                clean += replies.ends_cleanly(text)
-                starts += replies.starts_cleanly(text)
-                cut = replies.truncation(text)
-                if cut is None and o.check_starts and not _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
-                    cut = replies.starts_mid_sentence(text)
-                if cut is not None:
-                    found.append((i, words, cut))
+            scan = ctx.artifact(truncation_scan, split, o.min_words, o.check_starts)
+            lengths, clean, starts, found = scan.lengths, scan.clean, scan.starts, scan.found
             n = len(lengths)
             if n < o.min_rows:
                 reasons.append(f"{split}: {plural(n, 'reply', 'replies')} of {o.min_words}+ words "
@@ -253,30 +366,12 @@ class RefusalBoilerplate(Rule):
             rows: list[RowAt] = []
             kinds: Counter[str] = Counter()
             langs: Counter[str] = Counter()
-            tools = ds.extras.get(TOOLS_DIGEST)
-            for i in range(len(ds)):
-                if _undesirable(ds, i):
-                    continue
-                roles, texts = ds.roles[i], ds.texts[i]
-                if tools is not None and tools[i]:
-                    continue  # tools offered: declining what no tool serves is what tool-calling rows teach
-                preference = bool(ds.rejected) and ds.rejected[i] is not None
-                last = roles.rfind(ASSISTANT)
-                for k, role in enumerate(roles):
-                    if role != ASSISTANT or not texts[k].strip():
-                        continue
-                    if preference and k != last:
-                        continue  # a preference pair trains on its chosen reply, not on the history turns
-                    r = replies.refusal(texts[k], _last_user_turn(ds, i, k))
-                    if r is None:
-                        continue
-                    kinds[r.kind] += 1
-                    langs[r.language] += 1
-                    field = f"assistant turn {k + 1}"
-                    rows.append(RowAt(split, i, text=r.phrase, extra={
-                        "kind": r.kind, "language": r.language, "phrase": r.phrase[:300], "field": field,
-                    }))
-                    break
+            for i, _k, r, field in ctx.artifact(refusal_scan, split):
+                kinds[r.kind] += 1
+                langs[r.language] += 1
+                rows.append(RowAt(split, i, text=r.phrase, extra={
+                    "kind": r.kind, "language": r.language, "phrase": r.phrase[:300], "field": field,
+                }))
             if not rows:
                 continue
             share = len(rows) / len(ds)
@@ -349,68 +444,16 @@ class ReplyLanguageMismatch(Rule):
         min_letters: int = 20
         min_confidence: float = 0.9
 
-    def _mismatch(self, detector: Callable[[], Any], prompt: str, user: str, reply: str) -> dict[str, object] | None:
-        o = self.options
-        reply, user = reply[:MAX_CHARS], user[:MAX_CHARS]
-        rp, up = replies.prose(reply), replies.prose(user)
-        if len(rp.strip()) < 0.3 * len(reply.strip()):
-            return None  # mostly code
-        # a quick look first: the same language on both sides is the norm
-        qp, qr = replies.quick_language(up), replies.quick_language(rp)
-        if qp is not None and qp == qr:
-            return None
-        if replies.letters(rp) < o.min_letters:
-            return None  # too short to tell
-        # a prompt in another script than the reply's (Chinese and English) needs half the letters
-        cross = replies.script_of(up) != replies.script_of(rp)
-        if replies.letters(up) < (o.min_letters / 2 if cross else o.min_letters):
-            return None
-        det = detector()
-        if not cross and replies.group(det.classify(up[:QUICK_CHARS])[0]) == \
-                replies.group(det.classify(rp[:QUICK_CHARS])[0]):
-            return None
-        lp, cp = replies.identify(up, det)
-        lr, cr = replies.identify(rp, det)
-        if lp == lr or cp < o.min_confidence or cr < o.min_confidence:
-            return None
-        if replies.asks_translation(prompt) or replies.names_language(prompt, lr):
-            return None
-        if replies.language_exercise(prompt, replies.script_of(rp)):
-            return None
-        # the prompt holds text in the reply's language, or the reply also answers in the prompt's
-        # (quotations in the reply are the prompt's material, not the reply's language)
-        for text, other in ((replies.prose(prompt), lr), (replies.unquoted(rp), lp)):
-            for piece in replies.segments(text):
-                if replies.letters(piece) >= o.min_letters / 2 and replies.identify(piece, det)[0] == other:
-                    return None
-        return {"prompt_language": lp, "reply_language": lr, "prompt_confidence": round(cp, 3),
-                "reply_confidence": round(cr, 3)}
-
     def check(self, ctx: Context) -> Iterator[Finding]:
-        from ftlint.features.relevance import language_detector
-
-        def detector() -> Any:
-            return ctx.artifact(language_detector)
-
+        o = self.options
         for split in ctx.splits:
-            ds = ctx.dataset(split)
             rows: list[RowAt] = []
             pairs: Counter[str] = Counter()
-            for i in range(len(ds)):
-                k = ds.last_assistant(i)
-                if k < 0 or _undesirable(ds, i):
-                    continue
-                reply = ds.texts[i][k]
-                user = _last_user_turn(ds, i, k)
-                if not reply.strip() or not user.strip():
-                    continue
-                found = self._mismatch(detector, ds.prompt(i), user, reply)
-                if found is None:
-                    continue
+            for i, found, shown in ctx.artifact(language_mismatch_scan, split, o.min_letters, o.min_confidence):
                 pair = f"{found['prompt_language']} → {found['reply_language']}"
                 pairs[pair] += 1
-                shown = f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"
-                rows.append(RowAt(split, i, text=shown, extra=found))
+                rows.append(RowAt(split, i, text=shown, extra=dict(found)))
+            ds = ctx.dataset(split)
             if not rows:
                 continue
             top = ", ".join(f"{p} ({n:,})" for p, n in pairs.most_common(5))
