@@ -381,8 +381,9 @@ def run(
     from ftlint.features.pii import privacy_redaction
 
     redaction = privacy_redaction()
-    if settings.engine.name and datasets:  # the duplicate and leakage stage on an engine (ftlint.backend)
-        _run_engine(ctx, rules, settings, engine_echo)
+    engine_name = _engine_name(settings, datasets)
+    if engine_name:  # the per-row work and the duplicate stage on an engine (ftlint.backend)
+        _run_engine(ctx, rules, settings, engine_name, engine_echo)
     # (``charts=False`` when no HTML is written: the CLI knows)
     result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline), charts=charts)
     if "train" in datasets:  # what ftlint takes the task to be (FT613/FT615), shown with the training data
@@ -406,16 +407,35 @@ def run(
     return report, ctx
 
 
-def _run_engine(ctx: Context, rules: list[Any], settings: Settings, echo: Callable[[str], None] | None) -> None:
-    """Compute the duplicate and leakage artifacts on the engine of ``settings.engine`` (its cluster is
-    closed before the other rules run on the driver)."""
+def _engine_name(settings: Settings, datasets: dict[str, Dataset]) -> str | None:
+    """The engine of this check: the one named (``--engine``, ``[engine] name``; "none": in-process),
+    else ``local`` when the splits hold at least ``backend.AUTO_ROWS`` rows and there is more than one
+    core, else none (a small check is faster without forking workers that re-read the data)."""
+    from ftlint.backend import AUTO_ROWS, default_workers
+
+    if not datasets:
+        return None
+    name = settings.engine.name
+    if name == "none":
+        return None
+    if name:
+        return name
+    if (settings.engine.workers or default_workers()) < 2:
+        return None
+    return "local" if sum(len(ds) for ds in datasets.values()) >= AUTO_ROWS else None
+
+
+def _run_engine(ctx: Context, rules: list[Any], settings: Settings, name: str,
+                echo: Callable[[str], None] | None) -> None:
+    """Compute the per-row artifacts and the duplicate and leakage artifacts on the engine ``name``
+    (its cluster is closed before the rules run on the driver)."""
     from ftlint.backend import EngineOptions, open_backend
     from ftlint.backend.dedup import distribute
 
     eng = settings.engine
     t0 = time.perf_counter()
     say = echo or (lambda s: None)
-    backend = open_backend(EngineOptions(eng.name or "local", eng.workers, eng.scheduler, eng.partition_size), say)
+    backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, eng.partition_size), say)
     try:
         distribute(ctx, rules, backend, eng.partition_size, say)
     finally:

@@ -156,9 +156,10 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(path_type=Path), hidden=True)
 @click.option("--no-cache", is_flag=True, help="Do not read or write .ftlint_cache/.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where to keep the cache.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
-              help="Run the duplicate and leakage stage on an engine: local (a process pool) or dask "
-                   "(a LocalCluster, or --scheduler). Same findings; pip install 'ftlint[dask]' for dask.")
+@click.option("--engine", type=click.Choice(["local", "dask", "none"]), default=None,
+              help="Where the per-row work runs: local (a process pool sized to the cores; the default from "
+                   "50,000 rows), dask (a LocalCluster, or --scheduler; pip install 'ftlint[dask]') or none "
+                   "(in-process). Same findings either way.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes of --engine.")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Join an existing Dask cluster (tcp://host:8786) instead of starting one; implies --engine dask.")

@@ -44,8 +44,9 @@ TOP_LEVEL_KEYS = {
     "hub": 'Hugging Face Hub datasets: "cache" (read the local Hugging Face cache only; default) or "download" '
            "(fetch what is missing into it; same as --download)",
     "run": "finished training runs to check (output directories or log files; same as --run)",
-    "engine": 'where the duplicate and leakage stage runs: name = "local" or "dask", workers, scheduler '
-              '("tcp://host:8786"), partition-size (bytes or "64MB"); same as --engine/--workers/--scheduler',
+    "engine": 'where the per-row work runs: name = "local", "dask" or "none" (default: local from 50,000 rows), '
+              'workers, scheduler ("tcp://host:8786"), partition-size (bytes or "64MB"); same as '
+              '--engine/--workers/--scheduler',
 }
 ENGINE_KEYS = ("name", "workers", "scheduler", "partition-size")
 HUB_MODES = ("cache", "download")
@@ -65,7 +66,8 @@ class DatasetSettings:
 
 @dataclass
 class EngineSettings:
-    """``[engine]``: None (no engine: today's in-process check), "local" or "dask"."""
+    """``[engine]``: None (the default: ``local`` for a check of at least ``backend.AUTO_ROWS``
+    rows, in-process below), "local", "dask" or "none" (in-process)."""
 
     name: str | None = None
     workers: int | None = None
@@ -323,8 +325,8 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
                 if ek not in ENGINE_KEYS:
                     raise err(f"unknown key '{where}'{_suggest(ek, list(ENGINE_KEYS))}", where)
                 if ek == "name":
-                    if ev not in ("local", "dask"):
-                        raise err(f"'engine.name' must be \"local\" or \"dask\", not {ev!r}", where)
+                    if ev not in ("local", "dask", "none"):
+                        raise err(f"'engine.name' must be \"local\", \"dask\" or \"none\", not {ev!r}", where)
                     s.engine.name = ev
                 elif ek == "workers":
                     if isinstance(ev, bool) or not isinstance(ev, int) or ev < 1:

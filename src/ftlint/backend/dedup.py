@@ -17,6 +17,7 @@ over the loaded data.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import xxhash
 
+from ftlint.backend import rowmap
 from ftlint.backend.base import Backend
 from ftlint.backend.partition import Part, plan_parts, read_part
+from ftlint.backend.rowmap import Job
 
 #: rules whose artifacts this stage computes
 DEDUP_RULES = ("FT201", "FT202", "FT203")
@@ -53,6 +56,7 @@ class PartValue(NamedTuple):
     fhashes: np.ndarray | None  # uint64: hash of the compared text when it is not the full text
     keys: np.ndarray | None  # (n, bands) uint64 band keys
     empty: np.ndarray | None  # bool: rows without shingles
+    rows: list[Any]  # the part's value of each per-row artifact job of its split (``backend.rowmap``)
 
 
 def _row_hashes(texts: list[bytes]) -> np.ndarray:
@@ -60,9 +64,11 @@ def _row_hashes(texts: list[bytes]) -> np.ndarray:
     return np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
 
 
-def map_part(part: Part, params: MapParams) -> PartValue:
+def map_part(part: Part, params: MapParams, settings: Any = None, jobs: dict[str, list[Job]] | None = None
+             ) -> PartValue:
     """The per-row work of one part (see the module docstring): the same steps as the Context's
-    ``text_hashes``, ``field_hashes`` and ``minhash`` artifacts, on the part's rows."""
+    ``text_hashes``, ``field_hashes`` and ``minhash`` artifacts, on the part's rows; then the
+    per-row artifacts ``jobs`` of the part's split (:mod:`ftlint.backend.rowmap`)."""
     from ftlint.features.duplicates import MINHASH_CHUNK
     from ftlint.features.lsh import band_keys
     from ftlint.features.minhash import EMPTY_HASH, signatures
@@ -114,12 +120,15 @@ def map_part(part: Part, params: MapParams) -> PartValue:
         hashes[bad] = special
         if fhashes is not None:
             fhashes[bad] = special
-    return PartValue(np.asarray(ds.index, dtype=np.int64), hashes, fhashes, keys, empty)
+    part_jobs = (jobs or {}).get(part.split, [])
+    rows = rowmap.compute(ds, settings, part_jobs) if part_jobs else []
+    return PartValue(np.asarray(ds.index, dtype=np.int64), hashes, fhashes, keys, empty, rows)
 
 
-def small_part(value: PartValue) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """What the driver gathers of a part: record indexes and row hashes (8-24 bytes a row)."""
-    return value.records, value.hashes, value.fhashes
+def small_part(value: PartValue) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[Any]]:
+    """What the driver gathers of a part: record indexes, row hashes (8-24 bytes a row) and the
+    per-row artifacts (small: counts, arrays, the rows a rule reports)."""
+    return value.records, value.hashes, value.fhashes, value.rows
 
 
 # -- the shuffles -------------------------------------------------------------------------------------
@@ -193,12 +202,27 @@ def _options(rules: list[Any], code: str) -> Any:
     return next((r.options for r in rules if type(r).code == code), None)
 
 
+def part_size(ctx: Any, workers: int, largest: int) -> int:
+    """Bytes per part: at most ``largest`` (``[engine] partition-size``), and small enough that the
+    splits make at least four parts per worker (a pool kept busy to the end of the map), but not
+    under 1 MiB unless ``largest`` is (a part costs a task and a read)."""
+    total = 0
+    for split in ctx.splits:
+        for f in ctx.dataset(split).files:
+            try:
+                total += os.path.getsize(f.abspath)
+            except OSError:
+                pass
+    return min(largest, max(1 << 20, -(-total // max(1, 4 * workers))))
+
+
 class Stage:
     """The map over every part of the splits that can be read in parts, run once (on first need)."""
 
     def __init__(self, ctx: Any, backend: Backend, params: MapParams, partition_size: int,
-                 echo: Callable[[str], None]) -> None:
+                 echo: Callable[[str], None], jobs: dict[str, list[Job]] | None = None) -> None:
         self.ctx, self.backend, self.params, self.echo = ctx, backend, params, echo
+        self.jobs = jobs or {}
         self.parts: dict[str, list[Part]] = {}
         for split in ctx.splits:
             ds = ctx.dataset(split)
@@ -212,6 +236,8 @@ class Stage:
         self.offsets: dict[str, list[int]] = {}
         self.hashes: dict[str, np.ndarray] = {}
         self.fhashes: dict[str, np.ndarray] = {}
+        #: per split: each part's values of the split's per-row artifact jobs
+        self.rows: dict[str, list[list[Any]]] = {}
 
     @property
     def splits(self) -> list[str]:
@@ -226,9 +252,10 @@ class Stage:
         if not order:
             return
         t0 = time.perf_counter()
-        handles = self.backend.map(map_part, [p for _, p in order], self.params)
+        handles = self.backend.map(map_part, [p for _, p in order], self.params, self.ctx.settings, self.jobs)
         small = self.backend.gather(handles, small_part)
-        self.echo(f"engine: map of {len(order)} part(s) in {time.perf_counter() - t0:.1f} s")
+        self.echo(f"engine: map of {len(order)} part(s) on {self.backend.workers} worker(s) in "
+                  f"{time.perf_counter() - t0:.1f} s")
         k = 0
         for split, parts in self.parts.items():
             ds = self.ctx.dataset(split)
@@ -247,21 +274,25 @@ class Stage:
             self.hashes[split] = np.concatenate([g[1] for g in got])
             if self.params.field != "full":
                 self.fhashes[split] = np.concatenate([g[2] for g in got])
+            self.rows[split] = [g[3] for g in got]
 
 
 def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int,
                echo: Callable[[str], None] = lambda s: None) -> None:
-    """Compute the duplicate and leakage artifacts of the selected rules (FT201-FT203) on ``backend``
-    and put them in ``ctx`` under their own names, so the rules find them there."""
+    """Run the engine's map over every split and put its results in ``ctx`` under the artifacts' own
+    names, so the rules find them there: the row hashes (every finding's fingerprint), the per-row
+    artifacts of the selected rules (:mod:`ftlint.backend.rowmap`), and the duplicate and leakage
+    artifacts of FT201-FT203 (their MinHash in the map, their candidates through the shuffle)."""
     from ftlint import cache_schemas
     from ftlint.features.duplicates import _CROSS_MATCHES, _verify, cross_matches, near_duplicates
     from ftlint.features.lsh import lsh_params
     from ftlint.features.rows import common_segments, duplicate_field, store_field_hashes
     from ftlint.rules.duplicates import LEAK_PAIRS
 
-    codes = {type(r).code for r in rules}
-    if not codes & set(DEDUP_RULES) or not ctx.splits:
+    if not ctx.splits:
         return
+    codes = {type(r).code for r in rules}
+    dedup = bool(codes & set(DEDUP_RULES))
     near, leak = _options(rules, "FT202"), _options(rules, "FT203")
     field = ctx.artifact(duplicate_field) if (near or leak) else "full"
     common = ctx.artifact(common_segments) if field != "full" else frozenset()
@@ -271,7 +302,9 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
     minhash = len(shapes) == 1
     ngram, (bands, rows) = next(iter(shapes)) if minhash else (5, (16, 8))
     params = MapParams(field, common, minhash, 128, ngram, 5, bands, rows)
-    stage = Stage(ctx, backend, params, partition_size, echo)
+    jobs = rowmap.jobs(ctx, rules)
+    size = part_size(ctx, backend.workers, partition_size)
+    stage = Stage(ctx, backend, params, size, echo, jobs)
 
     for split in ctx.splits:
         if split not in stage.splits:
@@ -279,7 +312,8 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
         store_field_hashes(ctx, split, "full", stage.hashes[split])
         if field != "full":
             store_field_hashes(ctx, split, field, stage.fhashes[split])
-    if not minhash:
+        rowmap.install(ctx, split, jobs.get(split, []), stage.rows[split], stage.offsets[split])
+    if not dedup or not minhash:
         return  # FT202 and FT203 shingle differently: their MinHash is computed in-process
     if near is not None:
         for split in stage.splits:

@@ -7,7 +7,6 @@ driver's memory is where the partitions' small results live anyway. The shuffle 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,7 +32,9 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        from ftlint.backend import default_workers
+
+        self.workers = max(1, workers or default_workers())
         self._values: list[Any] = []
 
     def _put(self, value: Any) -> int:
