@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from ftlint.api import check
 from ftlint.backend import (
     EngineError,
+    default_workers,
     EngineOptions,
     bucket_of,
     open_backend,
@@ -86,12 +87,15 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return d / "train.jsonl", d / "val.jsonl"
 
 
-def _report(paths: list[Path], validation: list[Path], partition: int = 16384, **kw: Any) -> dict[str, Any]:
+def _report(paths: list[Path], validation: list[Path], partition: int = 16384, select: str | None = "FT001,FT002,FT2",
+            timings: dict[str, float] | None = None, **kw: Any) -> dict[str, Any]:
     s = Settings(root=paths[0].parent)
     s.engine = EngineSettings(partition_size=partition)
-    report = check(paths, validation=validation, settings=s, select="FT001,FT002,FT2", no_cache=True,
+    report = check(paths, validation=validation, settings=s, select=select, no_cache=True,
                    plugins=False, charts=False, **kw)
     d = json.loads(report.to_json())
+    if timings is not None:
+        timings.update(report.timings)
     d.pop("timings", None)
     for r in d.get("rules", []):
         r.pop("seconds", None)
@@ -220,4 +224,102 @@ def test_engine_settings(tmp_path: Path) -> None:
 def test_local_backend_is_sized_to_the_cores() -> None:
     import os
 
-    assert LocalBackend().workers == max(1, os.cpu_count() or 1)
+    assert LocalBackend().workers == default_workers() >= 1
+    assert default_workers() <= (os.cpu_count() or 1)
+
+
+_ROW_ARTIFACTS = ("truncation_scan", "refusal_scan", "language_mismatch_scan", "demographic_terms", "privacy_scan")
+
+
+@pytest.fixture(scope="module")
+def row_rules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Chat rows for the per-row rules: cut replies (FT009), refusals (FT010), English replies to
+    Chinese prompts (FT011), gendered terms (FT503/FT504), e-mail addresses and keys in turns and in
+    metadata columns that only some parts of the file have (FT701/FT702), a malformed line."""
+    rng = random.Random(11)
+    d = tmp_path_factory.mktemp("rowrules")
+    rows: list[Any] = []
+    for k in range(300):
+        words = [f"w{rng.randrange(3000)}" for _ in range(14)]
+        user = f"Please explain topic {' '.join(words[:6])} in a few sentences for the report."
+        reply = f"He said that {' '.join(words)} matters because his team saw it work. It is done."
+        if k % 9 == 0:
+            reply = f"She thinks {' '.join(words)} is fine. Her view is clear."
+        row: dict[str, Any] = {"messages": [{"role": "user", "content": user},
+                                            {"role": "assistant", "content": reply}]}
+        if k % 23 == 5:
+            row["messages"][1]["content"] = f"Here is the code for {' '.join(words)}:\n```python\nprint(1)\nx = ["
+        if k % 29 == 7:
+            row["messages"][1]["content"] = ("As an AI language model, I cannot browse the internet. However, "
+                                             f"{' '.join(words)} is well known.")
+        if k % 31 == 3:
+            row["messages"][0]["content"] = "请用三句话介绍一下巴黎这座城市的历史和文化，以及它为什么吸引游客。"
+            row["messages"][1]["content"] = ("Paris is the capital of France and has a long history of art, "
+                                             "science and politics that draws millions of visitors every year.")
+        if k % 37 == 11:
+            row["messages"][0]["content"] += f" Mail me at user{k}@gmail.com or call 415-555-01{k % 90:02d}."
+        if k % 41 == 13:
+            row["messages"][1]["content"] += " Use the key AKIAIOSFODNN7EXAMPL" + "ABCDEFGHJKLMNPQRSTUV"[k % 20] + "."
+        if k > 200 and k % 5 == 0:
+            row["contact"] = f"owner{k}@example.org"
+        if k < 60 and k % 4 == 0:
+            row["note"] = f"reviewed by reviewer{k}@yahoo.com"
+        rows.append(row)
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    lines.insert(150, "{broken json")
+    (d / "train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    val = [rows[i] for i in range(0, 60, 3)]
+    (d / "val.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in val), encoding="utf-8")
+    return d / "train.jsonl", d / "val.jsonl"
+
+
+def test_the_default_check_is_the_same_on_every_engine(row_rules: tuple[Path, Path], cluster: Any) -> None:
+    """The default selection (but FT4xx: their sampled embeddings run on the driver either way, and are
+    the slow part of a small check): the per-row artifacts come from the engine's map (never computed
+    on the driver) and the report is the in-process one, fingerprints included, whatever the parts."""
+    train, val = row_rules
+    t_none: dict[str, float] = {}
+    base = _report([train], [val], select=None, ignore=["FT4"], timings=t_none)
+    codes = {f["code"] for f in base["findings"]}
+    assert {"FT001", "FT009", "FT010", "FT011", "FT503", "FT701", "FT702"} <= codes, sorted(codes)
+    assert all(any(k.startswith(a) for k in t_none) for a in _ROW_ARTIFACTS), sorted(t_none)
+    for partition, kw in ((4096, {"engine": "local", "workers": 2}),
+                          (1 << 30, {"engine": "local", "workers": 2}),
+                          (4096, {"engine": "dask", "scheduler": cluster.scheduler_address})):
+        t: dict[str, float] = {}
+        assert _report([train], [val], partition=partition, select=None, ignore=["FT4"], timings=t, **kw) == base, \
+            (partition, kw)
+        assert not [k for k in t if k.startswith(_ROW_ARTIFACTS)], sorted(t)  # all from the map
+
+
+def test_the_engine_is_local_from_auto_rows(row_rules: tuple[Path, Path], monkeypatch: Any) -> None:
+    import ftlint.backend
+
+    train, val = row_rules
+    said: list[str] = []
+    _report([train], [val], select="FT010", engine_echo=said.append)
+    assert not said  # under AUTO_ROWS: in-process
+    monkeypatch.setattr(ftlint.backend, "AUTO_ROWS", 100)
+    _report([train], [val], select="FT010", engine_echo=said.append)
+    assert any("map of" in m for m in said), said
+    said.clear()
+    _report([train], [val], select="FT010", engine="none", engine_echo=said.append)
+    assert not said
+    monkeypatch.chdir(train.parent)
+    r = CliRunner().invoke(main, ["check", str(train), "--select", "FT010", "--no-cache", "--isolated",
+                                  "--engine", "none", "--output-format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    assert "map of" not in r.output and '"FT010"' in r.output
+
+
+def test_the_default_check_of_corpus_files_is_the_same_on_local(corpus_dir: Path) -> None:
+    """Real files (a JSONL pair in parts, Chinese preference pairs): the default rules but FT4xx (their
+    sampled embeddings run on the driver either way, and are the slow part of a small check)."""
+    lf = corpus_dir / "hiyouga__LLaMA-Factory"
+    cases = [([lf / "data__v1_sft_demo.jsonl", lf / "data__reason_tool_use_demo_50.jsonl"], [lf / "data__alpaca_zh_demo.json"]),
+             ([lf / "data__dpo_zh_demo.json"], [])]
+    for train, val in cases:
+        t: dict[str, float] = {}
+        base = _report(train, val, select=None, ignore=["FT4"])
+        assert _report(train, val, select=None, ignore=["FT4"], engine="local", workers=2, timings=t) == base, train
+        assert not [k for k in t if k.startswith(_ROW_ARTIFACTS)], sorted(t)
