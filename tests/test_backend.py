@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from ftlint.api import check
 from ftlint.backend import (
     EngineError,
-    default_workers,
     EngineOptions,
     bucket_of,
+    default_workers,
     open_backend,
     split_buckets,
 )
@@ -316,7 +316,8 @@ def test_the_default_check_of_corpus_files_is_the_same_on_local(corpus_dir: Path
     """Real files (a JSONL pair in parts, Chinese preference pairs): the default rules but FT4xx (their
     sampled embeddings run on the driver either way, and are the slow part of a small check)."""
     lf = corpus_dir / "hiyouga__LLaMA-Factory"
-    cases = [([lf / "data__v1_sft_demo.jsonl", lf / "data__reason_tool_use_demo_50.jsonl"], [lf / "data__alpaca_zh_demo.json"]),
+    cases = [([lf / "data__v1_sft_demo.jsonl", lf / "data__reason_tool_use_demo_50.jsonl"],
+              [lf / "data__alpaca_zh_demo.json"]),
              ([lf / "data__dpo_zh_demo.json"], [])]
     for train, val in cases:
         t: dict[str, float] = {}
