@@ -228,12 +228,14 @@ def test_local_backend_is_sized_to_the_cores() -> None:
     assert default_workers() <= (os.cpu_count() or 1)
 
 
-_ROW_ARTIFACTS = ("truncation_scan", "refusal_scan", "language_mismatch_scan", "demographic_terms", "privacy_scan")
+_ROW_ARTIFACTS = ("encoding_scan", "placeholder_scan", "degenerate_scan", "truncation_scan", "refusal_scan",
+                  "language_mismatch_scan", "demographic_terms", "privacy_scan")
 
 
 @pytest.fixture(scope="module")
 def row_rules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Chat rows for the per-row rules: cut replies (FT009), refusals (FT010), English replies to
+    """Chat rows for the per-row rules: mojibake (FT005), placeholders (FT007), repetition and a length
+    outlier (FT008), cut replies (FT009), refusals (FT010), English replies to
     Chinese prompts (FT011), gendered terms (FT503/FT504), e-mail addresses and keys in turns and in
     metadata columns that only some parts of the file have (FT701/FT702), a malformed line."""
     rng = random.Random(11)
@@ -260,6 +262,14 @@ def row_rules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             row["messages"][0]["content"] += f" Mail me at user{k}@gmail.com or call 415-555-01{k % 90:02d}."
         if k % 41 == 13:
             row["messages"][1]["content"] += " Use the key AKIAIOSFODNN7EXAMPL" + "ABCDEFGHJKLMNPQRSTUV"[k % 20] + "."
+        if k % 43 == 17:
+            row["messages"][1]["content"] += " The cafÃ© rÃ©sumÃ© was ready."
+        if k % 47 == 19:
+            row["messages"][0]["content"] = f"Write to {{customer_name}} about {' '.join(words[:5])} today please."
+        if k % 53 == 23:
+            row["messages"][1]["content"] = "the same words again and again " * 30
+        if k == 250:
+            row["messages"][1]["content"] = " ".join(f"v{rng.randrange(10**6)}" for _ in range(1500)) + "."
         if k > 200 and k % 5 == 0:
             row["contact"] = f"owner{k}@example.org"
         if k < 60 and k % 4 == 0:
@@ -281,7 +291,8 @@ def test_the_default_check_is_the_same_on_every_engine(row_rules: tuple[Path, Pa
     t_none: dict[str, float] = {}
     base = _report([train], [val], select=None, ignore=["FT4"], timings=t_none)
     codes = {f["code"] for f in base["findings"]}
-    assert {"FT001", "FT009", "FT010", "FT011", "FT503", "FT701", "FT702"} <= codes, sorted(codes)
+    assert {"FT001", "FT005", "FT007", "FT008", "FT009", "FT010", "FT011", "FT503", "FT701", "FT702"} <= codes, \
+        sorted(codes)
     assert all(any(k.startswith(a) for k in t_none) for a in _ROW_ARTIFACTS), sorted(t_none)
     for partition, kw in ((4096, {"engine": "local", "workers": 2}),
                           (1 << 30, {"engine": "local", "workers": 2}),

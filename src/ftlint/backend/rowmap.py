@@ -57,6 +57,21 @@ def _merge_rows(values: Sequence[Any], firsts: Sequence[int]) -> list[Any]:
     return [(t[0] + o, *t[1:]) for v, o in zip(values, firsts) for t in v]
 
 
+def _merge_degenerate(values: Sequence[Any], firsts: Sequence[int]) -> Any:
+    import numpy as np
+
+    from ftlint.rules.text import DegenerateScan
+
+    def cat(name: str) -> Any:
+        return np.concatenate([getattr(v, name) for v in values])
+
+    return DegenerateScan(np.concatenate([v.side_row + o for v, o in zip(values, firsts)]), cat("side_len"),
+                          cat("side_blank"), cat("side_rejected"),
+                          {i + o: p for v, o in zip(values, firsts) for i, p in v.problems.items()},
+                          {i + o: e for v, o in zip(values, firsts) for i, e in v.extras.items()},
+                          {i + o: t for v, o in zip(values, firsts) for i, t in v.shown.items()})
+
+
 def _merge_terms(values: Sequence[Any], firsts: Sequence[int]) -> Any:
     import numpy as np
 
@@ -118,8 +133,15 @@ def registry() -> dict[str, RowArtifact]:
     from ftlint.rules.fairness import demographic_terms
     from ftlint.rules.privacy import privacy_scan
     from ftlint.rules.replies import language_mismatch_scan, refusal_scan, truncation_scan
+    from ftlint.rules.text import degenerate_scan, encoding_scan, placeholder_scan
 
     entries = [
+        RowArtifact("encoding_scan", encoding_scan, _merge_rows, _every_split("FT005", lambda o: (o.check_invisible,))),
+        RowArtifact("placeholder_scan", placeholder_scan, _merge_rows,
+                    _every_split("FT007", lambda o: (o.blanks_in_responses,))),
+        RowArtifact("degenerate_scan", degenerate_scan, _merge_degenerate,
+                    _every_split("FT008", lambda o: (o.min_chars, o.ngram, o.max_duplicate_fraction,
+                                                     o.min_compression_ratio))),
         RowArtifact("truncation_scan", truncation_scan, _merge_truncation,
                     _every_split("FT009", lambda o: (o.min_words, o.check_starts))),
         RowArtifact("refusal_scan", refusal_scan, _merge_rows, _every_split("FT010", lambda o: ())),

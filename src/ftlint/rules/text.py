@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -34,6 +35,130 @@ def _texts(ds: Dataset, i: int) -> list[tuple[int, str, str]]:
 
 def _field(role: str, k: int) -> str:
     return "rejected side" if k < 0 else f"{ROLE_NAMES.get(role, role)} turn {k + 1}"
+
+
+# -- the per-row scans of FT005, FT007 and FT008: artifacts whose row i depends only on row i, so an
+# engine computes them part by part (``ftlint.backend.rowmap``); the judgement is the rules'
+
+
+def encoding_scan(ctx: Context, split: str, check_invisible: bool = True) -> list[tuple[int, str, dict[str, Any]]]:
+    """FT005's per-row work: (row, what is shown, extra) of each row with garbled text."""
+    skip = set() if check_invisible else {"invisible-character", "bidi-control"}
+    ds = ctx.dataset(split)
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    for i in range(len(ds)):
+        found: list[tuple[str, str, quality.EncodingProblem]] = []
+        for k, role, text in _texts(ds, i):
+            for p in quality.encoding_problems(text):
+                if p.kind not in skip:
+                    found.append((_field(role, k), text, p))
+        if not found:
+            continue
+        field, text, first = found[0]
+        kinds = list(dict.fromkeys(p.kind for _, _, p in found))
+        shown = quality.excerpt(text, first.start, first.end)
+        out.append((i, f"{field}: {shown}", {
+            "problem": first.kind,
+            "problems": list(dict.fromkeys(f"{p.kind} in {f}: {p.detail}" for f, _, p in found))[:5],
+            "found": list(dict.fromkeys(p.found for _, _, p in found))[:5],
+            "field": field,
+            "excerpt": shown,
+            "kinds": kinds,
+        }))
+    return out
+
+
+def placeholder_scan(ctx: Context, split: str, blanks_in_responses: bool = False
+                     ) -> list[tuple[int, str, dict[str, Any], list[str]]]:
+    """FT007's per-row work: (row, what is shown, extra, every placeholder) of each row with one."""
+    ds = ctx.dataset(split)
+    out: list[tuple[int, str, dict[str, Any], list[str]]] = []
+    for i in range(len(ds)):
+        found: list[tuple[str, str, quality.Placeholder]] = []
+        for k, role, text in _texts(ds, i):
+            reply = role in (ASSISTANT, TOOL)
+            for p in quality.find_placeholders(text, blanks=blanks_in_responses or not reply):
+                found.append((_field(role, k), text, p))
+        if not found:
+            continue
+        field, text, first = found[0]
+        texts = list(dict.fromkeys(p.text for _, _, p in found))
+        shown = quality.excerpt(text, first.start, first.start + len(first.text))
+        out.append((i, f"{field}: {shown}", {
+            "placeholder": first.text,
+            "placeholders": texts[:10],
+            "problems": list(dict.fromkeys(f"{p.text} in {f}" for f, _, p in found))[:5],
+            "field": field,
+            "kind": first.kind,
+            "excerpt": shown,
+        }, texts))
+    return out
+
+
+def _prefilter_ratio(chars: int) -> float:
+    """Below this compression ratio the slower duplicate n-gram measure is computed. A text with
+    more than half its characters in repeated 10-grams compresses better than this (measured on
+    real replies made half repetitive: at most 0.50, 0.39, 0.34 and 0.30 for texts under 500,
+    1,000, 2,000 characters and longer); about 3% of ordinary replies get past it."""
+    return 0.55 if chars < 500 else 0.45 if chars < 1000 else 0.4 if chars < 2000 else 0.36
+
+
+def _repetition(text: str, min_chars: int, ngram: int, max_duplicate_fraction: float,
+                min_compression_ratio: float) -> dict[str, Any] | None:
+    if len(text) < min_chars or not quality.may_repeat(text):
+        return None
+    ratio = quality.compression_ratio(text)
+    dup, gram = 0.0, ""
+    if ratio <= min_compression_ratio or ratio < _prefilter_ratio(len(text)):
+        dup, gram = quality.duplicate_ngram_fraction(text, ngram)
+    if dup <= max_duplicate_fraction and ratio >= min_compression_ratio:
+        return None
+    repeated = gram or quality.repeated_run(text)
+    return {"duplicate_fraction": round(dup, 3), "compression_ratio": round(ratio, 3),
+            "repeated": quality.visible(repeated[:80])}
+
+
+@dataclass(frozen=True)
+class DegenerateScan:
+    """FT008's pass over a split: each response and rejected side's row, length, blankness and side
+    (numpy arrays, in row order), and the rows whose side is mostly repetition (their problem, extra
+    and text); the split's length norm and its outliers are the rule's."""
+
+    side_row: np.ndarray
+    side_len: np.ndarray
+    side_blank: np.ndarray
+    side_rejected: np.ndarray
+    problems: dict[int, list[str]]
+    extras: dict[int, dict[str, Any]]
+    shown: dict[int, str]
+
+
+def degenerate_scan(ctx: Context, split: str, min_chars: int = 200, ngram: int = 10,
+                    max_duplicate_fraction: float = 0.5, min_compression_ratio: float = 0.1) -> DegenerateScan:
+    """FT008's per-row work over a split (one streamed pass; the text is not kept)."""
+    ds = ctx.dataset(split)
+    side_row, side_len, side_blank, side_rejected = array("q"), array("q"), array("b"), array("b")
+    problems: dict[int, list[str]] = defaultdict(list)
+    extras: dict[int, dict[str, Any]] = defaultdict(dict)
+    shown: dict[int, str] = {}  # the text of the first degenerate side of each row
+    for i, side, text in _side_texts(ds):
+        side_row.append(i)
+        side_len.append(len(text))
+        side_blank.append(not text.strip())
+        side_rejected.append(side != "response")
+        rep = _repetition(text, min_chars, ngram, max_duplicate_fraction, min_compression_ratio)
+        if rep is None:
+            continue
+        what = (f"{rep['duplicate_fraction']:.0%} of it repeats earlier word {ngram}-grams"
+                if rep["duplicate_fraction"] > max_duplicate_fraction
+                else f"compresses to {rep['compression_ratio']:.1%} of its size")
+        problems[i].append(f"repetition in the {side} ({len(text):,} chars): {what}, "
+                           f"repeating “{rep['repeated']}”")
+        extras[i].setdefault("repetition", {**rep, "side": side, "chars": len(text)})
+        shown.setdefault(i, text)
+    return DegenerateScan(np.asarray(side_row, dtype=np.int64), np.asarray(side_len, dtype=np.int64),
+                          np.asarray(side_blank, dtype=bool), np.asarray(side_rejected, dtype=bool),
+                          dict(problems), dict(extras), shown)
 
 
 class EncodingProblems(Rule):
@@ -90,31 +215,13 @@ class EncodingProblems(Rule):
         check_invisible: bool = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        skip = set() if self.options.check_invisible else {"invisible-character", "bidi-control"}
         for split in ctx.splits:
             ds = ctx.dataset(split)
             rows: list[RowAt] = []
             by_problem: Counter[str] = Counter()
-            for i in range(len(ds)):
-                found: list[tuple[str, str, quality.EncodingProblem]] = []
-                for k, role, text in _texts(ds, i):
-                    for p in quality.encoding_problems(text):
-                        if p.kind not in skip:
-                            found.append((_field(role, k), text, p))
-                if not found:
-                    continue
-                field, text, first = found[0]
-                kinds = list(dict.fromkeys(p.kind for _, _, p in found))
-                by_problem.update(kinds)
-                shown = quality.excerpt(text, first.start, first.end)
-                rows.append(RowAt(split, i, text=f"{field}: {shown}", extra={
-                    "problem": first.kind,
-                    "problems": list(dict.fromkeys(f"{p.kind} in {f}: {p.detail}" for f, _, p in found))[:5],
-                    "found": list(dict.fromkeys(p.found for _, _, p in found))[:5],
-                    "field": field,
-                    "excerpt": shown,
-                    "kinds": kinds,
-                }))
+            for i, text, extra in ctx.artifact(encoding_scan, split, self.options.check_invisible):
+                by_problem.update(extra["kinds"])
+                rows.append(RowAt(split, i, text=text, extra=copy.deepcopy(extra)))
             if not rows:
                 continue
             first_row = rows[0].extra
@@ -186,31 +293,13 @@ class UnfilledPlaceholders(Rule):
         blanks_in_responses: bool = False
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        reply_blanks = self.options.blanks_in_responses
         for split in ctx.splits:
             ds = ctx.dataset(split)
             rows: list[RowAt] = []
             counts: Counter[str] = Counter()
-            for i in range(len(ds)):
-                found: list[tuple[str, str, quality.Placeholder]] = []
-                for k, role, text in _texts(ds, i):
-                    reply = role in (ASSISTANT, TOOL)
-                    for p in quality.find_placeholders(text, blanks=reply_blanks or not reply):
-                        found.append((_field(role, k), text, p))
-                if not found:
-                    continue
-                field, text, first = found[0]
-                texts = list(dict.fromkeys(p.text for _, _, p in found))
+            for i, text, extra, texts in ctx.artifact(placeholder_scan, split, self.options.blanks_in_responses):
                 counts.update(texts)
-                shown = quality.excerpt(text, first.start, first.start + len(first.text))
-                rows.append(RowAt(split, i, text=f"{field}: {shown}", extra={
-                    "placeholder": first.text,
-                    "placeholders": texts[:10],
-                    "problems": list(dict.fromkeys(f"{p.text} in {f}" for f, _, p in found))[:5],
-                    "field": field,
-                    "kind": first.kind,
-                    "excerpt": shown,
-                }))
+                rows.append(RowAt(split, i, text=text, extra=copy.deepcopy(extra)))
             if not rows:
                 continue
             top = ", ".join(f"{t} ({n})" if n > 1 else t for t, n in counts.most_common(5))
@@ -303,57 +392,22 @@ class DegenerateText(Rule):
         outlier_min_chars: int = 8000
         outlier_min_rows: int = 5
 
-    @staticmethod
-    def _prefilter_ratio(chars: int) -> float:
-        """Below this compression ratio the slower duplicate n-gram measure is computed. A text with
-        more than half its characters in repeated 10-grams compresses better than this (measured on
-        real replies made half repetitive: at most 0.50, 0.39, 0.34 and 0.30 for texts under 500,
-        1,000, 2,000 characters and longer); about 3% of ordinary replies get past it."""
-        return 0.55 if chars < 500 else 0.45 if chars < 1000 else 0.4 if chars < 2000 else 0.36
-
-    def _repetition(self, text: str) -> dict[str, Any] | None:
-        o = self.options
-        if len(text) < o.min_chars or not quality.may_repeat(text):
-            return None
-        ratio = quality.compression_ratio(text)
-        dup, gram = 0.0, ""
-        if ratio <= o.min_compression_ratio or ratio < self._prefilter_ratio(len(text)):
-            dup, gram = quality.duplicate_ngram_fraction(text, o.ngram)
-        if dup <= o.max_duplicate_fraction and ratio >= o.min_compression_ratio:
-            return None
-        repeated = gram or quality.repeated_run(text)
-        return {"duplicate_fraction": round(dup, 3), "compression_ratio": round(ratio, 3),
-                "repeated": quality.visible(repeated[:80])}
-
     def check(self, ctx: Context) -> Iterator[Finding]:
         o = self.options
         for split in ctx.splits:
             ds = ctx.dataset(split)
 
-            # one streamed pass; only (row, side, length) is kept per side, not the text
-            side_row, side_len, side_blank, side_rejected = array("q"), array("q"), array("b"), array("b")
-            problems: dict[int, list[str]] = defaultdict(list)
-            extras: dict[int, dict[str, Any]] = defaultdict(dict)
-            shown: dict[int, str] = {}  # the text of the first degenerate side of each row
+            # one streamed pass (``degenerate_scan``); only (row, side, length) is kept per side, not the text
+            scan = ctx.artifact(degenerate_scan, split, o.min_chars, o.ngram, o.max_duplicate_fraction,
+                                o.min_compression_ratio)
+            side_row, side_len, side_rejected = scan.side_row, scan.side_len, scan.side_rejected
+            problems: dict[int, list[str]] = defaultdict(list, {i: list(v) for i, v in scan.problems.items()})
+            extras: dict[int, dict[str, Any]] = defaultdict(dict, copy.deepcopy(scan.extras))
+            shown = dict(scan.shown)  # the text of the first degenerate side of each row
             kinds: Counter[str] = Counter()
-            for i, side, text in _side_texts(ds):
-                side_row.append(i)
-                side_len.append(len(text))
-                side_blank.append(not text.strip())
-                side_rejected.append(side != "response")
-                rep = self._repetition(text)
-                if rep is None:
-                    continue
-                what = (f"{rep['duplicate_fraction']:.0%} of it repeats earlier word {o.ngram}-grams"
-                        if rep["duplicate_fraction"] > o.max_duplicate_fraction
-                        else f"compresses to {rep['compression_ratio']:.1%} of its size")
-                problems[i].append(f"repetition in the {side} ({len(text):,} chars): {what}, "
-                                   f"repeating “{rep['repeated']}”")
-                extras[i].setdefault("repetition", {**rep, "side": side, "chars": len(text)})
-                shown.setdefault(i, text)
-            if not side_row:
+            if not len(side_row):
                 continue
-            lengths = np.asarray(side_len, dtype=np.float64)[~np.asarray(side_blank, dtype=bool)]
+            lengths = np.asarray(side_len, dtype=np.float64)[~np.asarray(scan.side_blank, dtype=bool)]
             median = threshold = None
             if len(lengths) >= o.outlier_min_rows:
                 logs = np.log(lengths)
@@ -362,7 +416,7 @@ class DegenerateText(Rule):
                 median = int(round(math.exp(med)))
                 threshold = max(int(math.exp(med + o.outlier_mads * sigma)), o.outlier_min_chars)
                 for k in np.flatnonzero(np.asarray(side_len) > threshold).tolist():
-                    i = side_row[k]
+                    i = int(side_row[k])
                     side = "rejected side" if side_rejected[k] else "response"
                     text = (ds.rejected[i] if side_rejected[k] else ds.response(i)) or ""
                     if len(text) > threshold:
