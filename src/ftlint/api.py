@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -382,10 +383,10 @@ def run(
 
     redaction = privacy_redaction()
     engine_name = _engine_name(settings, datasets)
-    if engine_name:  # the per-row work and the duplicate stage on an engine (ftlint.backend)
-        _run_engine(ctx, rules, settings, engine_name, engine_echo)
-    # (``charts=False`` when no HTML is written: the CLI knows)
-    result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline), charts=charts)
+    with _engine(ctx, rules, settings, engine_name, engine_echo) as (later, before_later):
+        # (``charts=False`` when no HTML is written: the CLI knows)
+        result = run_rules(rules, ctx, redaction, _suppressions(settings, plan, baseline, use_baseline), charts=charts,
+                           later=later, before_later=before_later)
     if "train" in datasets:  # what ftlint takes the task to be (FT613/FT615), shown with the training data
         train_input = next(i for i in inputs if i.role == "dataset" and i.split == "train")
         train_input.extra["task"] = ctx.artifact(training_task).as_json()
@@ -425,10 +426,16 @@ def _engine_name(settings: Settings, datasets: dict[str, Dataset]) -> str | None
     return "local" if sum(len(ds) for ds in datasets.values()) >= AUTO_ROWS else None
 
 
-def _run_engine(ctx: Context, rules: list[Any], settings: Settings, name: str,
-                echo: Callable[[str], None] | None) -> None:
-    """Compute the per-row artifacts and the duplicate and leakage artifacts on the engine ``name``
-    (its cluster is closed before the rules run on the driver)."""
+@contextlib.contextmanager
+def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None,
+            echo: Callable[[str], None] | None) -> Iterator[tuple[set[str], Callable[[], None] | None]]:
+    """Run the engine ``name`` (None: none) for the rules run inside: its first map (row hashes,
+    FT201-FT203's MinHash and shuffle) before; its second (the per-row artifacts of
+    ``backend.rowmap``) while the rules that do not read them run; yields the codes of the rules
+    that do and the call that installs what they read. The engine is closed on the way out."""
+    if not name:
+        yield set(), None
+        return
     from ftlint.backend import EngineOptions, open_backend
     from ftlint.backend.dedup import distribute
 
@@ -437,10 +444,20 @@ def _run_engine(ctx: Context, rules: list[Any], settings: Settings, name: str,
     say = echo or (lambda s: None)
     backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, eng.partition_size), say)
     try:
-        distribute(ctx, rules, backend, eng.partition_size, say)
+        rowmap = distribute(ctx, rules, backend, eng.partition_size, say)
+        ctx.timings[f"engine {backend.name}"] = time.perf_counter() - t0
+        if rowmap is None:
+            yield set(), None
+            return
+
+        def install() -> None:
+            t1 = time.perf_counter()
+            rowmap.install()
+            ctx.timings[f"engine {backend.name} (waiting for the per-row map)"] = time.perf_counter() - t1
+
+        yield rowmap.codes, install
     finally:
         backend.close()
-    ctx.timings[f"engine {backend.name}"] = time.perf_counter() - t0
 
 
 #: what names data or a file in :func:`check`: a path (``str`` or any ``os.PathLike``), or several

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from ftlint.charts import report_charts
@@ -161,27 +161,38 @@ class _Runner:
 
 
 def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
-              suppressions: Suppressions | None = None, *, charts: bool = False) -> EngineResult:
+              suppressions: Suppressions | None = None, *, charts: bool = False,
+              later: Collection[str] = (), before_later: Callable[[], None] | None = None) -> EngineResult:
     """Run each rule once; build the rows of its findings from their row references; apply
     severity overrides, fingerprints, suppressions and redaction to every finding it produces.
     Then the notices pass: ftlint's own notices (FT9xx, :class:`NoticeRule`) report on the run
     (stale baseline entries, unused noqa comments), given its suppressions and outcomes. With
     ``charts`` (an HTML report is written), then compute the report-wide plots, reusing what the
-    rules computed (O(n), never raises)."""
+    rules computed (O(n), never raises).
+
+    ``later``: codes of rules run after the others, ``before_later()`` called first (an engine's
+    map computes what they read meanwhile: ``backend.dedup.RowMap``); the outcomes and errors are
+    put back in the rules' order, so the report is the same whichever order they ran in."""
     runner = _Runner(ctx.settings.root, redaction, suppressions)
     notice_rules = [r for r in rules if isinstance(r, NoticeRule)]
-    for rule in (r for r in rules if not isinstance(r, NoticeRule)):
-        cls = type(rule)
-        need = missing_need(cls, ctx)
-        if need is not None:
-            reason, fix = need.reason, need.enable
-            if need is Need.DATASET and ctx.unavailable:
-                names = ", ".join(dict.fromkeys(str(u.ref.hub_id or u.ref.name) for u in ctx.unavailable))
-                reason, fix = (f"no dataset was read: {names} is not available locally (FT013)",
-                               "make the data available (see FT013) or pass local files")
-            runner.outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", reason, fix))
-            continue
-        runner.run(rule, lambda rule=rule: rule.check(ctx), lambda f: build_rows(ctx, f))  # type: ignore[misc]
+    main = [r for r in rules if not isinstance(r, NoticeRule)]
+    order = [r for r in main if type(r).code not in later] + [r for r in main if type(r).code in later]
+    position = {id(r): k for k, r in enumerate(main)}
+    errors_of: dict[int, list[str]] = {}
+    waited = False
+    for rule in order:
+        if not waited and type(rule).code in later:
+            waited = True
+            if before_later is not None:
+                before_later()
+        n_errors = len(runner.errors)
+        _run_one(runner, rule, ctx)
+        errors_of[position[id(rule)]] = runner.errors[n_errors:]
+    if order != main:  # the outcomes (one per rule) and errors in the rules' order
+        runner.outcomes = [runner.outcomes[order.index(r)] for r in main]
+        runner.errors = [e for k in range(len(main)) for e in errors_of.get(k, [])]
+    if not waited and before_later is not None:
+        before_later()
     for rule in notice_rules:
         record = RunRecord(ctx.notices, suppressions, tuple(runner.outcomes))
         runner.run(rule, lambda rule=rule, record=record: rule.notices(record), lambda f: f)  # type: ignore[misc]
@@ -189,6 +200,21 @@ def run_rules(rules: list[Rule], ctx: Context, redaction: Redaction,
     # masked like the findings: a column of e-mail addresses is a group column too
     return EngineResult(runner.findings, runner.outcomes, runner.suppressed, runner.errors,
                         [redaction.deep(c) for c in specs], {k: redaction(v) for k, v in chart_errors.items()})
+
+
+def _run_one(runner: _Runner, rule: Rule, ctx: Context) -> None:
+    """One rule: skipped with its missing need, or run with its rows built."""
+    cls = type(rule)
+    need = missing_need(cls, ctx)
+    if need is not None:
+        reason, fix = need.reason, need.enable
+        if need is Need.DATASET and ctx.unavailable:
+            names = ", ".join(dict.fromkeys(str(u.ref.hub_id or u.ref.name) for u in ctx.unavailable))
+            reason, fix = (f"no dataset was read: {names} is not available locally (FT013)",
+                           "make the data available (see FT013) or pass local files")
+        runner.outcomes.append(RuleOutcome(cls.code, cls.name, "skipped", reason, fix))
+        return
+    runner.run(rule, lambda: rule.check(ctx), lambda f: build_rows(ctx, f))
 
 
 __all__ = ["EngineResult", "Severity", "build_row", "build_rows", "missing_need", "run_rules"]

@@ -29,6 +29,14 @@ KeyFn = Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]
 ReduceFn = Callable[[np.ndarray, np.ndarray, Any], Any]
 
 
+class Pending(Protocol):
+    """A map that was started and runs while the driver does other work."""
+
+    def result(self) -> list[Handle]:
+        """Wait for every item; their handles (raises as :meth:`Backend.map` would)."""
+        ...
+
+
 class Backend(Protocol):
     name: str
     #: processes that compute (for sizing partitions and reduce buckets)
@@ -36,6 +44,10 @@ class Backend(Protocol):
 
     def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Handle]:
         """``fn(item, *args)`` for each item; the results stay where they were computed."""
+        ...
+
+    def map_async(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> Pending:
+        """:meth:`map`, started and not waited for: the driver goes on while the workers compute."""
         ...
 
     def group(self, handles: Sequence[Handle], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,

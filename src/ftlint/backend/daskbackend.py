@@ -73,6 +73,23 @@ def _apply(value: Any, fn: Callable[..., Any], *args: Any) -> Any:
     return fn(value, *args)
 
 
+class _Pending:
+    def __init__(self, backend: DaskBackend, futures: list[Any]) -> None:
+        self.backend, self.futures = backend, futures
+
+    def result(self) -> list[Any]:
+        def go() -> list[Any]:
+            from distributed import wait
+
+            wait(self.futures)
+            for f in self.futures:
+                if f.status == "error":
+                    f.result()
+            return self.futures
+
+        return self.backend._run("map", go)
+
+
 class DaskBackend:
     name = "dask"
 
@@ -129,17 +146,12 @@ class DaskBackend:
             raise EngineError(f"--engine dask: the {what} stage could not complete: {_reason(e)}") from None
 
     def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
-        def go() -> list[Any]:
-            futs = [self.client.submit(fn, item, *args, pure=False, retries=RETRIES) for item in items]
-            from distributed import wait
+        return self.map_async(fn, items, *args).result()
 
-            wait(futs)
-            for f in futs:
-                if f.status == "error":
-                    f.result()
-            return futs
-
-        return self._run("map", go)
+    def map_async(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> _Pending:
+        futs = self._run("map", lambda: [self.client.submit(fn, item, *args, pure=False, retries=RETRIES)
+                                         for item in items])
+        return _Pending(self, futs)
 
     def group(self, handles: Sequence[Any], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,
               key_args: Sequence[Any] | None = None, reduce_arg: Any = None) -> list[Any]:

@@ -56,7 +56,6 @@ class PartValue(NamedTuple):
     fhashes: np.ndarray | None  # uint64: hash of the compared text when it is not the full text
     keys: np.ndarray | None  # (n, bands) uint64 band keys
     empty: np.ndarray | None  # bool: rows without shingles
-    rows: list[Any]  # the part's value of each per-row artifact job of its split (``backend.rowmap``)
 
 
 def _row_hashes(texts: list[bytes]) -> np.ndarray:
@@ -64,11 +63,9 @@ def _row_hashes(texts: list[bytes]) -> np.ndarray:
     return np.fromiter(map(h, texts), dtype=np.uint64, count=len(texts))
 
 
-def map_part(part: Part, params: MapParams, settings: Any = None, jobs: dict[str, list[Job]] | None = None
-             ) -> PartValue:
+def map_part(part: Part, params: MapParams) -> PartValue:
     """The per-row work of one part (see the module docstring): the same steps as the Context's
-    ``text_hashes``, ``field_hashes`` and ``minhash`` artifacts, on the part's rows; then the
-    per-row artifacts ``jobs`` of the part's split (:mod:`ftlint.backend.rowmap`)."""
+    ``text_hashes``, ``field_hashes`` and ``minhash`` artifacts, on the part's rows."""
     from ftlint.features.duplicates import MINHASH_CHUNK
     from ftlint.features.lsh import band_keys
     from ftlint.features.minhash import EMPTY_HASH, signatures
@@ -120,15 +117,19 @@ def map_part(part: Part, params: MapParams, settings: Any = None, jobs: dict[str
         hashes[bad] = special
         if fhashes is not None:
             fhashes[bad] = special
-    part_jobs = (jobs or {}).get(part.split, [])
-    rows = rowmap.compute(ds, settings, part_jobs) if part_jobs else []
-    return PartValue(np.asarray(ds.index, dtype=np.int64), hashes, fhashes, keys, empty, rows)
+    return PartValue(np.asarray(ds.index, dtype=np.int64), hashes, fhashes, keys, empty)
 
 
-def small_part(value: PartValue) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[Any]]:
-    """What the driver gathers of a part: record indexes, row hashes (8-24 bytes a row) and the
-    per-row artifacts (small: counts, arrays, the rows a rule reports)."""
-    return value.records, value.hashes, value.fhashes, value.rows
+def small_part(value: PartValue) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """What the driver gathers of a part: record indexes and row hashes (8-24 bytes a row)."""
+    return value.records, value.hashes, value.fhashes
+
+
+def row_part(part: Part, settings: Any, jobs: dict[str, list[Job]]) -> tuple[int, list[Any]]:
+    """The second map: the part's rows and its value of each per-row artifact job of its split
+    (:mod:`ftlint.backend.rowmap`; small: counts, arrays, the rows a rule reports)."""
+    ds = read_part(part)
+    return len(ds), rowmap.compute(ds, settings, jobs.get(part.split, []))
 
 
 # -- the shuffles -------------------------------------------------------------------------------------
@@ -220,9 +221,8 @@ class Stage:
     """The map over every part of the splits that can be read in parts, run once (on first need)."""
 
     def __init__(self, ctx: Any, backend: Backend, params: MapParams, partition_size: int,
-                 echo: Callable[[str], None], jobs: dict[str, list[Job]] | None = None) -> None:
+                 echo: Callable[[str], None]) -> None:
         self.ctx, self.backend, self.params, self.echo = ctx, backend, params, echo
-        self.jobs = jobs or {}
         self.parts: dict[str, list[Part]] = {}
         for split in ctx.splits:
             ds = ctx.dataset(split)
@@ -236,8 +236,6 @@ class Stage:
         self.offsets: dict[str, list[int]] = {}
         self.hashes: dict[str, np.ndarray] = {}
         self.fhashes: dict[str, np.ndarray] = {}
-        #: per split: each part's values of the split's per-row artifact jobs
-        self.rows: dict[str, list[list[Any]]] = {}
 
     @property
     def splits(self) -> list[str]:
@@ -252,7 +250,7 @@ class Stage:
         if not order:
             return
         t0 = time.perf_counter()
-        handles = self.backend.map(map_part, [p for _, p in order], self.params, self.ctx.settings, self.jobs)
+        handles = self.backend.map(map_part, [p for _, p in order], self.params)
         small = self.backend.gather(handles, small_part)
         self.echo(f"engine: map of {len(order)} part(s) on {self.backend.workers} worker(s) in "
                   f"{time.perf_counter() - t0:.1f} s")
@@ -274,15 +272,49 @@ class Stage:
             self.hashes[split] = np.concatenate([g[1] for g in got])
             if self.params.field != "full":
                 self.fhashes[split] = np.concatenate([g[2] for g in got])
-            self.rows[split] = [g[3] for g in got]
+
+
+class RowMap:
+    """The second map (the per-row artifacts of :mod:`ftlint.backend.rowmap`), running while the
+    driver runs the rules that do not read them; :meth:`install` waits for it and puts its results
+    in the Context before the rules that do (``codes``) run."""
+
+    def __init__(self, ctx: Any, backend: Backend, stage: Stage, jobs: dict[str, list[Job]], codes: set[str],
+                 echo: Callable[[str], None]) -> None:
+        self.ctx, self.backend, self.stage, self.jobs, self.codes, self.echo = ctx, backend, stage, jobs, codes, echo
+        self.splits = [s for s in stage.splits if jobs.get(s)]
+        parts = [p for s in self.splits for p in stage.parts[s]]
+        self.t0 = time.perf_counter()
+        self.pending = backend.map_async(row_part, parts, ctx.settings, jobs) if parts else None
+
+    def install(self) -> None:
+        if self.pending is None:
+            return
+        pending, self.pending = self.pending, None
+        got = self.backend.gather(pending.result())
+        self.echo(f"engine: per-row map of {len(got)} part(s) ({', '.join(sorted(self.codes))}) done "
+                  f"{time.perf_counter() - self.t0:.1f} s after it started")
+        k = 0
+        for split in self.splits:
+            parts = self.stage.parts[split]
+            mine = got[k:k + len(parts)]
+            k += len(parts)
+            sizes = [n for n, _ in mine]
+            if (np.cumsum([0, *sizes])[:-1]).tolist() != self.stage.offsets[split] or \
+                    sum(sizes) != len(self.ctx.dataset(split)):
+                self.echo(f"engine: the parts of {split} do not read as the loaded data; computed in-process")
+                continue
+            rowmap.install(self.ctx, split, self.jobs[split], [v for _, v in mine], self.stage.offsets[split])
 
 
 def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int,
-               echo: Callable[[str], None] = lambda s: None) -> None:
-    """Run the engine's map over every split and put its results in ``ctx`` under the artifacts' own
-    names, so the rules find them there: the row hashes (every finding's fingerprint), the per-row
-    artifacts of the selected rules (:mod:`ftlint.backend.rowmap`), and the duplicate and leakage
-    artifacts of FT201-FT203 (their MinHash in the map, their candidates through the shuffle)."""
+               echo: Callable[[str], None] = lambda s: None) -> RowMap | None:
+    """Run the engine's maps over every split and put their results in ``ctx`` under the artifacts'
+    own names, so the rules find them there: the row hashes (every finding's fingerprint) and the
+    duplicate and leakage artifacts of FT201-FT203 (their MinHash in the first map, their candidates
+    through the shuffle) before this returns; the per-row artifacts of the selected rules
+    (:mod:`ftlint.backend.rowmap`) from a second map, started here and installed by the returned
+    :class:`RowMap` (None: nothing to wait for) when the rules that read them are about to run."""
     from ftlint import cache_schemas
     from ftlint.features.duplicates import _CROSS_MATCHES, _verify, cross_matches, near_duplicates
     from ftlint.features.lsh import lsh_params
@@ -290,7 +322,7 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
     from ftlint.rules.duplicates import LEAK_PAIRS
 
     if not ctx.splits:
-        return
+        return None
     codes = {type(r).code for r in rules}
     dedup = bool(codes & set(DEDUP_RULES))
     near, leak = _options(rules, "FT202"), _options(rules, "FT203")
@@ -302,19 +334,21 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
     minhash = len(shapes) == 1
     ngram, (bands, rows) = next(iter(shapes)) if minhash else (5, (16, 8))
     params = MapParams(field, common, minhash, 128, ngram, 5, bands, rows)
-    jobs = rowmap.jobs(ctx, rules)
     size = part_size(ctx, backend.workers, partition_size)
-    stage = Stage(ctx, backend, params, size, echo, jobs)
-
+    stage = Stage(ctx, backend, params, size, echo)
+    stage.run()
+    jobs, codes = rowmap.jobs(ctx, rules)
+    # started now: the workers compute it while the driver verifies FT202/FT203's candidates and runs
+    # the rules that do not read it
+    later = RowMap(ctx, backend, stage, jobs, codes, echo)
     for split in ctx.splits:
         if split not in stage.splits:
             continue
         store_field_hashes(ctx, split, "full", stage.hashes[split])
         if field != "full":
             store_field_hashes(ctx, split, field, stage.fhashes[split])
-        rowmap.install(ctx, split, jobs.get(split, []), stage.rows[split], stage.offsets[split])
     if not dedup or not minhash:
-        return  # FT202 and FT203 shingle differently: their MinHash is computed in-process
+        return later  # FT202 and FT203 shingle differently: their MinHash is computed in-process
     if near is not None:
         for split in stage.splits:
             n = len(ctx.dataset(split))
@@ -344,6 +378,7 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
                  "ngram": ngram, "char_ngram": 5, "num_perm": 128}
             matches = ctx.stored("cross_matches", b, p, cross, _CROSS_MATCHES)
             ctx.remember(matches, cross_matches, a, b, leak.threshold, field=field, ngram=ngram)
+    return later
 
 
 def _nparts(backend: Backend) -> int:

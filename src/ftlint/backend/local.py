@@ -28,6 +28,36 @@ def _apply(job: tuple[Callable[..., Any], Any, tuple[Any, ...]]) -> Any:
     return fn(item, *args)
 
 
+class _Pending:
+    """A map on the pool, started when made (in-process: computed when its result is asked for)."""
+
+    def __init__(self, backend: LocalBackend, jobs: list[tuple[Callable[..., Any], Any, tuple[Any, ...]]]) -> None:
+        self.backend, self.jobs = backend, jobs
+        self.handles: list[int] | None = None
+        ctx = _pool_context() if backend.workers > 1 and len(jobs) > 1 else None
+        self.pool = None if ctx is None else ctx.Pool(min(backend.workers, len(jobs)))
+        self.async_result = None if self.pool is None else self.pool.map_async(_apply, jobs, chunksize=1)
+        backend._pools.append(self)
+
+    def result(self) -> list[int]:
+        if self.handles is None:
+            if self.pool is None or self.async_result is None:
+                results = [_apply(j) for j in self.jobs]
+            else:
+                try:
+                    results = self.async_result.get()
+                finally:
+                    self.stop()
+            self.handles = [self.backend._put(r) for r in results]
+        return self.handles
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
 class LocalBackend:
     name = "local"
 
@@ -36,20 +66,17 @@ class LocalBackend:
 
         self.workers = max(1, workers or default_workers())
         self._values: list[Any] = []
+        self._pools: list[_Pending] = []
 
     def _put(self, value: Any) -> int:
         self._values.append(value)
         return len(self._values) - 1
 
     def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[int]:
-        jobs = [(fn, item, args) for item in items]
-        ctx = _pool_context() if self.workers > 1 and len(jobs) > 1 else None
-        if ctx is None:
-            results = [_apply(j) for j in jobs]
-        else:
-            with ctx.Pool(min(self.workers, len(jobs))) as pool:
-                results = pool.map(_apply, jobs, chunksize=1)
-        return [self._put(r) for r in results]
+        return self.map_async(fn, items, *args).result()
+
+    def map_async(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any) -> _Pending:
+        return _Pending(self, [(fn, item, args) for item in items])
 
     def group(self, handles: Sequence[int], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,
               key_args: Sequence[Any] | None = None, reduce_arg: Any = None) -> list[Any]:
@@ -73,4 +100,7 @@ class LocalBackend:
         return f"local engine: {self.workers} process{'es' if self.workers != 1 else ''}"
 
     def close(self) -> None:
+        for p in self._pools:  # a map never waited for (the run stopped early): its workers end here
+            p.stop()
+        self._pools.clear()
         self._values.clear()

@@ -32,6 +32,8 @@ class RowArtifact:
     fn: Callable[..., Any]
     merge: Merge
     wanted: Wanted
+    #: the rules that read it (run after it is installed)
+    codes: tuple[str, ...]
 
 
 #: one job of a part: (registry name, args after the split)
@@ -136,31 +138,35 @@ def registry() -> dict[str, RowArtifact]:
     from ftlint.rules.text import degenerate_scan, encoding_scan, placeholder_scan
 
     entries = [
-        RowArtifact("encoding_scan", encoding_scan, _merge_rows, _every_split("FT005", lambda o: (o.check_invisible,))),
+        RowArtifact("encoding_scan", encoding_scan, _merge_rows, _every_split("FT005", lambda o: (o.check_invisible,)),
+                    ("FT005",)),
         RowArtifact("placeholder_scan", placeholder_scan, _merge_rows,
-                    _every_split("FT007", lambda o: (o.blanks_in_responses,))),
+                    _every_split("FT007", lambda o: (o.blanks_in_responses,)), ("FT007",)),
         RowArtifact("degenerate_scan", degenerate_scan, _merge_degenerate,
                     _every_split("FT008", lambda o: (o.min_chars, o.ngram, o.max_duplicate_fraction,
-                                                     o.min_compression_ratio))),
+                                                     o.min_compression_ratio)), ("FT008",)),
         RowArtifact("truncation_scan", truncation_scan, _merge_truncation,
-                    _every_split("FT009", lambda o: (o.min_words, o.check_starts))),
-        RowArtifact("refusal_scan", refusal_scan, _merge_rows, _every_split("FT010", lambda o: ())),
+                    _every_split("FT009", lambda o: (o.min_words, o.check_starts)), ("FT009",)),
+        RowArtifact("refusal_scan", refusal_scan, _merge_rows, _every_split("FT010", lambda o: ()), ("FT010",)),
         RowArtifact("language_mismatch_scan", language_mismatch_scan, _merge_rows,
-                    _every_split("FT011", lambda o: (o.min_letters, o.min_confidence))),
-        RowArtifact("demographic_terms", demographic_terms, _merge_terms, _terms_wanted),
-        RowArtifact("privacy_scan", privacy_scan, _merge_privacy, _privacy_wanted),
+                    _every_split("FT011", lambda o: (o.min_letters, o.min_confidence)), ("FT011",)),
+        RowArtifact("demographic_terms", demographic_terms, _merge_terms, _terms_wanted, ("FT503", "FT504")),
+        RowArtifact("privacy_scan", privacy_scan, _merge_privacy, _privacy_wanted, ("FT701", "FT702")),
     ]
     return {e.name: e for e in entries}
 
 
-def jobs(ctx: Any, rules: Sequence[Any]) -> dict[str, list[Job]]:
-    """The per-row artifacts the selected rules need, per split (those already computed left out)."""
+def jobs(ctx: Any, rules: Sequence[Any]) -> tuple[dict[str, list[Job]], set[str]]:
+    """The per-row artifacts the selected rules need, per split (those already computed left out),
+    and the codes of the rules that read them."""
     out: dict[str, list[Job]] = {}
+    codes: set[str] = set()
     for name, entry in registry().items():
         for split, args in entry.wanted(ctx, rules):
             if not ctx.has_artifact(entry.fn, split, *args):
                 out.setdefault(split, []).append((name, args))
-    return out
+                codes.update(entry.codes)
+    return out, codes
 
 
 def compute(ds: Any, settings: Any, jobs: Sequence[Job]) -> list[Any]:
