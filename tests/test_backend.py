@@ -1,6 +1,7 @@
-"""The duplicate and leakage stage on an engine (``ftlint.backend``): the same report as in-process,
-through ``local`` (a process pool) and ``dask`` (a 2-worker LocalCluster this module starts on
-127.0.0.1), on generated data with planted duplicates and leaks and on corpus files."""
+"""The per-row work and the duplicate and leakage stage on an engine (``ftlint.backend``): the same
+report as in-process, through ``local`` (a process pool) and ``dask`` (a 2-worker LocalCluster this
+module starts on 127.0.0.1), on generated data with planted duplicates, leaks and per-row problems
+and on corpus files."""
 
 from __future__ import annotations
 

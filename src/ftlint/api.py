@@ -563,9 +563,10 @@ def check(
     command line finds it (a Settings object passed in is not modified). ``baseline`` is a baseline
     file (default: ``.ftlint-baseline.json`` in the project root when present; ``use_baseline=False``
     ignores it). ``cache=False`` neither reads nor writes ``.ftlint_cache/`` (``no_cache=True`` is
-    the same). ``plugins=False`` loads no third-party rule packs. ``engine`` ("local" or "dask";
-    ``workers``, ``scheduler``: ``--engine``, ``--workers``, ``--scheduler``) runs the duplicate and
-    leakage stage on that engine (:mod:`ftlint.backend`; the findings are the same); ``engine_echo``
+    the same). ``plugins=False`` loads no third-party rule packs. ``engine`` ("local", "dask" or
+    "none"; ``workers``, ``scheduler``: ``--engine``, ``--workers``, ``--scheduler``) runs the per-row
+    work on that engine (:mod:`ftlint.backend`; the findings are the same; by default ``local`` from
+    ``backend.AUTO_ROWS`` rows, in-process below); ``engine_echo``
     receives its one-line messages (the dashboard address, warnings).
 
     For the command line: ``progress`` (progress on stderr), ``charts`` (the HTML report's plot

@@ -121,7 +121,7 @@ class Settings:
     hub: str = "cache"
     #: finished training runs (output directories or log files) for the FT8xx rules (``--run``)
     runs: list[Path] = field(default_factory=list)
-    #: [engine] (``--engine``): where the duplicate and leakage stage runs
+    #: [engine] (``--engine``): where the per-row work runs
     engine: EngineSettings = field(default_factory=EngineSettings)
     #: the settings file these came from (None: defaults only) and the project root
     source: Path | None = None
