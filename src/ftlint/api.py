@@ -421,6 +421,8 @@ def _engine_name(settings: Settings, datasets: dict[str, Dataset]) -> str | None
         return None
     if name:
         return name
+    if settings.engine.scheduler:  # a cluster to join: dask
+        return "dask"
     if (settings.engine.workers or default_workers()) < 2:
         return None
     return "local" if sum(len(ds) for ds in datasets.values()) >= AUTO_ROWS else None
