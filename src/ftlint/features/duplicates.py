@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from ftlint.context import Context
 
 #: rows whose signatures are computed together (>= minhash.PARALLEL_MIN_ROWS, so both cores work)
-MINHASH_CHUNK = 65536
+MINHASH_CHUNK = 16384
+#: candidate pairs verified together (their rows' texts and shingle hashes held at once)
+VERIFY_BLOCK = 16384
 
 
 class MinHashBands(NamedTuple):
@@ -90,12 +92,14 @@ def minhash_bands(ctx: Context, split: str, num_perm: int = 128, ngram: int = 5,
     band keys (:class:`MinHashBands`): word ``ngram``-gram shingles (character ``char_ngram``-grams
     for texts of fewer words), datasketch-compatible signatures (``features.minhash``, seed 1),
     ``bands`` x ``rows``. Computed once per split and field, shared by FT202 and FT203 (FT304 on
-    inputs), in chunks of 65,536 rows over 2 processes; the same pass computes the row hashes of
-    the field when nothing asked for them yet (one normalisation pass, not two). With the cache
-    on, the band keys of the split's rows are also persisted per row (keyed by the row's text
-    hash), so a re-run after an edit (pre-commit) hashes only the rows it has not seen."""
+    inputs), in chunks of 16,384 rows over 2 processes (the freed heap handed back after each); the
+    same pass computes the row hashes of the field when nothing asked for them yet (one
+    normalisation pass, not two). With the cache on, the band keys of the split's rows are also
+    persisted per row (keyed by the row's text hash), so a re-run after an edit (pre-commit)
+    hashes only the rows it has not seen."""
     from ftlint.features.lsh import band_keys
     from ftlint.features.minhash import EMPTY_HASH, signatures
+    from ftlint.memory import release_free_memory
 
     ds = ctx.dataset(split)
     params = {"num_perm": num_perm, "ngram": ngram, "char_ngram": char_ngram, "field": field,
@@ -147,6 +151,8 @@ def minhash_bands(ctx: Context, split: str, num_perm: int = 128, ngram: int = 5,
                 keys[start:stop] = band_keys(sigs, bands, rows)
                 empty[start:stop] = np.all(sigs == np.uint32(EMPTY_HASH), axis=1)
                 start, chunk = stop, []
+                del sigs
+                release_free_memory()
 
         for lo, texts in normalized_batches(ctx, split, field, rows=subset):
             if hashes is not None:
@@ -184,21 +190,23 @@ def _verify(ctx: Context, split: str, field: str, pairs: np.ndarray, threshold: 
     same = (ctx.artifact(field_hashes, split, field)[pairs[:, 0]]
             == ctx.artifact(field_hashes, b_split, field)[pairs[:, 1]])
     rest = pairs[~same]
-    if other is None:
-        ta = tb = _texts_of_rows(ctx, split, field, rest)
-    else:
-        ta, tb = _texts_of_rows(ctx, split, field, rest[:, 0]), _texts_of_rows(ctx, b_split, field, rest[:, 1])
-    kept = verify(rest, ta, threshold, texts_b=None if other is None else tb, ngram=ngram, char_ngram=char_ngram)
-    all_pairs = np.concatenate([pairs[same], kept.pairs]).reshape(-1, 2)
-    sims = np.concatenate([np.ones(int(same.sum())), kept.similarity])
+    kept_pairs, kept_sims = [pairs[same].reshape(-1, 2)], [np.ones(int(same.sum()))]
+    # a block of pairs at a time: only its rows' texts and shingles are held, whatever the candidates
+    for lo in range(0, len(rest), VERIFY_BLOCK):
+        part = rest[lo:lo + VERIFY_BLOCK]
+        if other is None:
+            ta = tb = _texts_of_rows(ctx, split, field, part)
+        else:
+            ta, tb = _texts_of_rows(ctx, split, field, part[:, 0]), _texts_of_rows(ctx, b_split, field, part[:, 1])
+        kept = verify(part, ta, threshold, texts_b=None if other is None else tb, ngram=ngram,
+                      char_ngram=char_ngram)
+        kept_pairs.append(kept.pairs.reshape(-1, 2))
+        kept_sims.append(kept.similarity)
+        del ta, tb, kept
+    all_pairs = np.concatenate(kept_pairs).reshape(-1, 2)
+    sims = np.concatenate(kept_sims)
     order = np.lexsort((all_pairs[:, 1], all_pairs[:, 0]))
     return all_pairs[order], sims[order]
-
-
-def _band_view(mb: MinHashBands, ids: np.ndarray) -> np.ndarray:
-    """The band keys of rows ``ids`` as a uint32 array ``lsh`` bands with 2 columns per band
-    (its band key of two halves of a 64-bit key is equal exactly when the keys are)."""
-    return np.ascontiguousarray(mb.keys[ids]).view(np.uint32)
 
 
 def near_duplicates(ctx: Context, split: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
@@ -260,8 +268,8 @@ def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: s
     """Rows of split ``b`` that exactly (the same normalised text) or nearly (Jaccard >=
     ``threshold``) duplicate a row of split ``a``, each with its best match in ``a``: an exact
     copy (the first), else the most similar row (then the lowest). Near matches come from banding
-    ``a`` and ``b`` together (``lsh.cross_candidate_pairs``) and exact verification. Cached on disk."""
-    from ftlint.features.lsh import cross_candidate_pairs, lsh_params
+    ``a`` and ``b`` together (``lsh.cross_candidate_pairs_from_keys``) and exact verification. Cached on disk."""
+    from ftlint.features.lsh import cross_candidate_pairs_from_keys, lsh_params
 
     def compute() -> CrossMatches:
         exact, ex_a, ex_b = exact_matches(ctx.artifact(field_hashes, a, field), ctx.artifact(field_hashes, b, field))
@@ -270,9 +278,10 @@ def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: s
         mb = ctx.artifact(minhash_bands, b, num_perm, ngram, char_ngram, field, bands, rows)
         ia, ib = np.flatnonzero(~ma.empty), np.flatnonzero(~mb.empty & ~exact)
         cand = np.zeros((0, 2), dtype=np.int64)
-        if ia.size and ib.size:
-            c = cross_candidate_pairs(_band_view(ma, ia), _band_view(mb, ib), bands, 2, skip_empty=False)
-            cand = np.stack([ia[c[:, 0]], ib[c[:, 1]]], axis=1).reshape(-1, 2)
+        if ia.size and ib.size:  # the kept band keys, one band at a time (no copy of them)
+            cand = cross_candidate_pairs_from_keys(ma.keys if ia.size == len(ma.keys) else ma.keys[ia], ia,
+                                                   mb.keys if ib.size == len(mb.keys) else mb.keys[ib], ib,
+                                                   len(ma.keys), len(mb.keys)).reshape(-1, 2)
         pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, char_ngram, other=b)
         return best_matches(ex_a, ex_b, pairs, sims)
 

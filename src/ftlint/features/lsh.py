@@ -41,6 +41,7 @@ __all__ = [
     "candidate_pairs_from_keys",
     "clusters",
     "cross_candidate_pairs",
+    "cross_candidate_pairs_from_keys",
     "detection_probability",
     "estimate",
     "lsh_params",
@@ -338,18 +339,38 @@ def cross_candidate_pairs(
     if sigs_a.shape[1] != sigs_b.shape[1]:
         raise ValueError(f"signature widths differ: {sigs_a.shape[1]} and {sigs_b.shape[1]}")
     na, nb = sigs_a.shape[0], sigs_b.shape[0]
-    keys = np.concatenate([band_keys(sigs_a, bands, rows), band_keys(sigs_b, bands, rows)])
-    if skip_empty:
-        ids = np.concatenate(
-            [np.flatnonzero(~_empty_rows(sigs_a)), na + np.flatnonzero(~_empty_rows(sigs_b))]
-        )
-    else:
-        ids = np.arange(na + nb)
-    keys = keys[ids]
+    ids_a = np.flatnonzero(~_empty_rows(sigs_a)) if skip_empty else np.arange(na)
+    ids_b = np.flatnonzero(~_empty_rows(sigs_b)) if skip_empty else np.arange(nb)
+    return cross_candidate_pairs_from_keys(band_keys(sigs_a, bands, rows)[ids_a], ids_a,
+                                           band_keys(sigs_b, bands, rows)[ids_b], ids_b, na, nb,
+                                           max_bucket=max_bucket)
+
+
+def cross_candidate_pairs_from_keys(
+    keys_a: npt.NDArray[np.uint64],
+    ids_a: npt.NDArray[np.int64],
+    keys_b: npt.NDArray[np.uint64],
+    ids_b: npt.NDArray[np.int64],
+    na: int,
+    nb: int,
+    *,
+    max_bucket: int = DEFAULT_MAX_BUCKET,
+) -> npt.NDArray[np.int64]:
+    """:func:`cross_candidate_pairs` from band keys already computed (:func:`band_keys`, row k of
+    ``keys_a`` is document ``ids_a[k]`` of A, ids ascending and below ``na``; the same for B): the
+    pairs are of those ids. Banded one band at a time, so beside the keys it holds one band's
+    column of both sides (no copy of the key matrices, no re-hashing)."""
+    if max_bucket < 2:
+        raise ValueError(f"max_bucket must be >= 2, got {max_bucket}")
+    bands = keys_a.shape[1] if keys_a.ndim == 2 else 0
+    if keys_b.ndim != 2 or keys_b.shape[1] != bands:
+        raise ValueError(f"band key widths differ: {keys_a.shape} and {keys_b.shape}")
+    ids = np.concatenate([np.asarray(ids_a, dtype=np.int64), na + np.asarray(ids_b, dtype=np.int64)])
     width = max(nb, 1)
     codes: list[npt.NDArray[np.int64]] = []
     for band in range(bands):
-        codes.extend(cross_band_pair_codes(keys[:, band], ids, na, width, max_bucket))
+        codes.extend(cross_band_pair_codes(np.concatenate([keys_a[:, band], keys_b[:, band]]), ids, na, width,
+                                           max_bucket))
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     return _decode(np.unique(np.concatenate(codes)), width)

@@ -59,7 +59,7 @@ def field_label(ds: Dataset, i: int, f: int, columns: tuple[str, ...]) -> str:
 
 
 #: rows scanned together
-SCAN_BLOCK = 32_768
+SCAN_BLOCK = 8192
 
 
 def _fields_exist(scan: PrivacyScan, ctx: Context, split: str | None) -> bool:
