@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: rows whose signatures are computed together (>= minhash.PARALLEL_MIN_ROWS, so both cores work)
 MINHASH_CHUNK = 16384
 #: candidate pairs verified together (their rows' texts and shingle hashes held at once)
-VERIFY_BLOCK = 16384
+VERIFY_BLOCK = 4096
 
 
 class MinHashBands(NamedTuple):
@@ -185,6 +185,7 @@ def _verify(ctx: Context, split: str, field: str, pairs: np.ndarray, threshold: 
     """Exact Jaccard check of candidate pairs (rows of ``split``, or of ``split`` x ``other``): the
     pairs kept, sorted, and their similarity. Pairs of identical normalised text are 1.0 unread."""
     from ftlint.features.lsh import verify
+    from ftlint.memory import release_free_memory
 
     b_split = other or split
     same = (ctx.artifact(field_hashes, split, field)[pairs[:, 0]]
@@ -205,6 +206,7 @@ def _verify(ctx: Context, split: str, field: str, pairs: np.ndarray, threshold: 
         del ta, tb, kept
     all_pairs = np.concatenate(kept_pairs).reshape(-1, 2)
     sims = np.concatenate(kept_sims)
+    release_free_memory()  # the blocks' texts and shingles: rules that follow start from what is in use
     order = np.lexsort((all_pairs[:, 1], all_pairs[:, 0]))
     return all_pairs[order], sims[order]
 

@@ -105,13 +105,16 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
                     texts.append(ds.rejected[i] or "")
                     owner.append((i, -1))
             _collect(out, scan_texts(texts), owner)
-        texts, owner = [], []
         for j, col in enumerate(columns):
-            for i, v in enumerate(ds.extras[col]):
-                if isinstance(v, str) and v:
-                    texts.append(f"{col}: {v}")  # the column name is the context ("order_id: 4539...")
-                    owner.append((i, -2 - j))
-        _collect(out, scan_texts(texts), owner)
+            values = ds.extras[col]
+            for lo in range(0, len(values), SCAN_BLOCK):  # in blocks too: a column of 1M strings is not held twice
+                texts, owner = [], []
+                for i in range(lo, min(len(values), lo + SCAN_BLOCK)):
+                    v = values[i]
+                    if isinstance(v, str) and v:
+                        texts.append(f"{col}: {v}")  # the column name is the context ("order_id: 4539...")
+                        owner.append((i, -2 - j))
+                _collect(out, scan_texts(texts), owner)
         return out
 
     return ctx.stored("privacy_scan", split, {"version": 1}, compute, _SCAN_SCHEMA)
