@@ -81,7 +81,7 @@ class BandKeys:
     def _write(self, band: int, start: int, column: np.ndarray) -> None:
         if self._file is not None:
             try:  # unbuffered: what a write returned from is in the file
-                view = memoryview(column).cast("B")
+                view = column.view(np.uint8).data
                 self._file.seek((band * self.n + start) * 8)
                 while view:
                     view = view[self._file.write(view):]
@@ -100,7 +100,7 @@ class BandKeys:
 
     def _read(self, band: int) -> np.ndarray:
         out = np.empty(self.n, dtype=np.uint64)
-        view = memoryview(out).cast("B")
+        view = out.view(np.uint8).data
         self._file.seek(band * self.n * 8)
         while view:
             got = self._file.readinto(view)
