@@ -3,7 +3,8 @@
 
 - **driver**: the benchmark's window index (``features.contamination.contamination_index``: every
   distinct window hash with the benchmark text it first comes from) is built once, as without an
-  engine, and a bitmap of its hashes (2 MiB) is made to prefilter the training windows.
+  engine, and a bitmap of its hashes (16 bits per indexed window, at most 2 MiB; it travels with each
+  map task) is made to prefilter the training windows.
 - **map** (one task per part of the training split, :mod:`ftlint.backend.partition`): read the part
   with ftlint's reader, take each row's contamination text (``rows.contamination_text``), canonical
   with punctuation as whitespace, and its window hashes (``ngrams.window_hashes``, the kernel of
@@ -33,9 +34,8 @@ from ftlint.backend.partition import Part, plan_parts, read_part
 
 #: the rule whose artifact this stage computes
 CONTAMINATION_RULE = "FT204"
-#: bits of the prefilter bitmap sent to the map (2**24 bits: 2 MiB)
+#: the most bits of the prefilter bitmap sent to the map (2**24 bits: 2 MiB)
 FILTER_BITS = 24
-_MASK = np.uint64((1 << FILTER_BITS) - 1)
 
 
 class ContamPart(NamedTuple):
@@ -54,15 +54,16 @@ class IndexChunk(NamedTuple):
 
 
 def prefilter(hashes: np.ndarray) -> np.ndarray:
-    """A bitmap (packed, uint8) of the low :data:`FILTER_BITS` bits of ``hashes``: never a false
-    negative, so the join after it is the exact one."""
-    bits = np.zeros(1 << FILTER_BITS, dtype=bool)
-    bits[(hashes & _MASK).astype(np.int64)] = True
+    """A bitmap (packed, uint8) of the low bits of ``hashes`` (about 16 bits per hash, 2**16 to
+    2**:data:`FILTER_BITS`): never a false negative, so the join after it is the exact one."""
+    width = min(FILTER_BITS, max(16, (16 * max(1, hashes.size) - 1).bit_length()))
+    bits = np.zeros(1 << width, dtype=bool)
+    bits[(hashes & np.uint64((1 << width) - 1)).astype(np.int64)] = True
     return np.packbits(bits)
 
 
 def _passes(packed: np.ndarray, values: np.ndarray) -> np.ndarray:
-    low = (values & _MASK).astype(np.int64)
+    low = (values & np.uint64(packed.size * 8 - 1)).astype(np.int64)
     return ((packed[low >> 3] >> (7 - (low & 7)).astype(np.uint8)) & 1).astype(bool)
 
 
