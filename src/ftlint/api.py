@@ -410,6 +410,7 @@ def _run_engine(ctx: Context, rules: list[Any], settings: Settings, echo: Callab
     """Compute the duplicate and leakage artifacts on the engine of ``settings.engine`` (its cluster is
     closed before the other rules run on the driver)."""
     from ftlint.backend import EngineOptions, open_backend
+    from ftlint.backend.contamination import distribute_contamination
     from ftlint.backend.dedup import distribute
 
     eng = settings.engine
@@ -418,6 +419,7 @@ def _run_engine(ctx: Context, rules: list[Any], settings: Settings, echo: Callab
     backend = open_backend(EngineOptions(eng.name or "local", eng.workers, eng.scheduler, eng.partition_size), say)
     try:
         distribute(ctx, rules, backend, eng.partition_size, say)
+        distribute_contamination(ctx, rules, backend, eng.partition_size, say)
     finally:
         backend.close()
     ctx.timings[f"engine {backend.name}"] = time.perf_counter() - t0

@@ -10,8 +10,9 @@ same in every backend, so an engine changes the cost of a check, never its findi
 - ``dask`` (:mod:`ftlint.backend.daskbackend`): ``dask.distributed`` futures on a LocalCluster ftlint
   starts, or on an existing cluster (``--scheduler tcp://host:8786``); ``pip install 'ftlint[dask]'``.
 
-What runs distributed is the duplicate and leakage stage (:mod:`ftlint.backend.dedup`); the other
-rules run on the driver over the loaded data.
+What runs distributed is the duplicate and leakage stage (:mod:`ftlint.backend.dedup`) and benchmark
+contamination (:mod:`ftlint.backend.contamination`); the other rules run on the driver over the
+loaded data.
 """
 
 from __future__ import annotations
