@@ -350,7 +350,7 @@ class SplitLeakage(Rule):
                          "threshold": self.options.threshold},
                 remedies=[
                     DropRows(row_refs(rows, ctx), "drop leaked", "rows shared between train and a held-out split, "
-                             "removed from the held-out split (FT203)", ("leaked-from", "validation")),
+                             "removed from the held-out split (FT203)", ("leaked-from", "validation"), default=True),
                     DropRows(tuple(RowRef(r.extra["matches"]["path"], r.extra["matches"]["index"],
                                           r.extra["matches"]["split"]) for r in rows),
                              "drop leaked", "rows shared between train and a held-out split, removed from the split "

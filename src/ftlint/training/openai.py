@@ -254,5 +254,7 @@ class OpenAIAdapter(FrameworkAdapter):
 
     def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
                          ) -> tuple[list[ConfigEdit], list[str]]:
+        if not request.evaluate:
+            return [], []
         return [], ["openai configs cannot be patched for evaluation and early stopping by ftlint fix: upload the "
                     "repaired files and pass the validation file's id as `validation_file`"]

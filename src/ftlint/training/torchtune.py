@@ -485,5 +485,7 @@ class TorchtuneAdapter(FrameworkAdapter):
 
     def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
                          ) -> tuple[list[ConfigEdit], list[str]]:
+        if not request.evaluate:
+            return [], []
         return [], ["torchtune configs cannot be patched for evaluation and early stopping by ftlint fix: torchtune "
                     "has no early stopping; add `dataset_val` and `run_val_every_n_steps` by hand"]
