@@ -66,12 +66,15 @@ class Row:
 class RowAt:
     """A row a rule points at: its ``split`` and ``position`` in that split's Dataset, the text its
     snippet shows (None: the whole example) and the rule's per-row ``extra``. The engine turns it
-    into a :class:`Row` (path, record index, line, snippet, fingerprint)."""
+    into a :class:`Row` (path, record index, line, snippet, fingerprint). ``malformed``: the
+    record could not be read, so it is no row of the Dataset: ``position`` indexes the split's
+    ``Dataset.malformed`` (FT001), and the snippet is the record's raw text."""
 
     split: str
     position: int
     text: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    malformed: bool = False
 
 
 @dataclass(frozen=True)

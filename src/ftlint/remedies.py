@@ -133,7 +133,10 @@ def row_refs(rows: Sequence[Any], ctx: Any = None) -> tuple[RowRef, ...]:
     Context ``ctx``)."""
     out = []
     for r in rows:
-        if hasattr(r, "position"):
+        if getattr(r, "malformed", False):  # a record that could not be read: Dataset.malformed[position]
+            m = ctx.dataset(r.split).malformed[r.position]
+            out.append(RowRef(ctx.dataset(r.split).files[m.file_id].path, int(m.index), r.split))
+        elif hasattr(r, "position"):
             ds = ctx.dataset(r.split)
             out.append(RowRef(ds.path(r.position), int(ds.index[r.position]), r.split))
         else:
