@@ -83,6 +83,14 @@ class Affected:
     fraction: float
 
 
+class Unit(enum.Enum):
+    """How a finding's metric is shown to people (the HTML report's chips): a plain number, or a
+    share of 1 shown as a percentage."""
+
+    NUMBER = "number"
+    SHARE = "share"
+
+
 @dataclass
 class Finding:
     code: str
@@ -104,6 +112,9 @@ class Finding:
     refs: list[RowAt] = field(default_factory=list)
     #: the location is the first row's (set when the rule gave row references and no location)
     at_first_row: bool = False
+    #: how each metric is shown (metric key -> Unit; a metric not listed is a number): the rule's
+    #: ``metric_units`` (not in JSON output)
+    units: dict[str, Unit] = field(default_factory=dict)
 
     def sort_key(self) -> tuple[int, float, str, str, int]:
         """Ranking: severity, then affected fraction, then code (then location, for stability)."""
@@ -140,4 +151,4 @@ class InputInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RowAt", "RuleOutcome", "Severity"]
+__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RowAt", "RuleOutcome", "Severity", "Unit"]
