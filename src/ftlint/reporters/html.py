@@ -188,7 +188,7 @@ def _docs(rule: type[Rule] | None) -> list[tuple[str, str]]:
     return [(t, sections[t]) for t in keep if sections.get(t)]
 
 
-def _finding_view(f: Finding, i: int, report: Report, options: RenderOptions, rules: dict[str, type],
+def _finding_view(f: Finding, i: int, report: Report, options: RenderOptions, rules: dict[str, type[Rule]],
                   taken: set[str]) -> FindingView:
     anchor = f"finding-{i + 1}"
     path, line = location_of(f, report)
