@@ -251,6 +251,8 @@ class FrameworkAdapter:
     #: the kind of run log its runs leave, as ``ftlint.runs`` reads it (``Run.framework``): the HF
     #: Trainer's ``trainer_state.json`` is ``hf`` whether HF, TRL or Axolotl wrote it ("": its own name)
     run_log: ClassVar[str] = ""
+    #: what to do instead where ``ftlint fix`` cannot patch the config for evaluation and early stopping
+    unpatchable_because: str = "see `ftlint rule FT104` and `ftlint rule FT601`"
     #: checkpoints are kept per epoch (torchtune's ``epoch_N``, an OpenAI job's last epochs), not at
     #: the steps a save interval picks
     checkpoints_per_epoch: bool = False
@@ -479,7 +481,7 @@ class FrameworkAdapter:
         if not request.evaluate:
             return [], []
         return [], [f"{self.name} configs cannot be patched for evaluation and early stopping by ftlint fix: "
-                    "see `ftlint rule FT104` and `ftlint rule FT601`"]
+                    f"{self.unpatchable_because}"]
 
     def patch_config(self, plan: TrainingPlan, edits: list[ConfigEdit]) -> tuple[str, list[str]]:
         """The config's text with ``edits`` applied (YAML keeps its comments; JSON is re-dumped),
