@@ -19,7 +19,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
 from ftlint.grammar import plural
-from ftlint.model import Finding, RowAt, Severity
+from ftlint.model import Finding, RowAt, Severity, Unit
 from ftlint.rule import Rule
 
 
@@ -124,6 +124,7 @@ class _PrivacyRule(Rule):
     """Shared body of FT701 and FT702 (not registered)."""
 
     abstract = True
+    metric_units = {"fraction": Unit.SHARE, "error_fraction": Unit.SHARE}
     family = ""
     #: what the message says the rows contain
     what = ""
