@@ -61,6 +61,20 @@ class Row:
     snippet: str
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def detail(self) -> str | None:
+        """What a person reads beside the row's snippet, from the per-row extras every rule uses
+        for it: ``duplicate_of`` (``{path, line, index}``: "copy of PATH:LINE"), else ``reason``,
+        ``problems`` or ``empty`` (a string or a list of them); None when the row has none."""
+        e = self.extra if isinstance(self.extra, dict) else {}
+        d = e.get("duplicate_of")
+        if isinstance(d, dict):
+            return f"copy of {d.get('path')}:{d.get('line') or '#' + str(d.get('index'))}"
+        for key in ("reason", "problems", "empty"):
+            if key in e:
+                v = e[key]
+                return "; ".join(map(str, v)) if isinstance(v, list) else str(v)
+        return None
+
 
 @dataclass
 class RowAt:

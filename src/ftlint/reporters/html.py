@@ -138,15 +138,11 @@ def _is_number(v: Any) -> TypeGuard[int | float]:
 
 
 def _detail(r: Row) -> str:
+    named = r.detail()
+    if named is not None:
+        return named
     e = r.extra if isinstance(r.extra, dict) else {}
-    if isinstance(e.get("duplicate_of"), dict):
-        d = e["duplicate_of"]
-        return f"copy of {d.get('path')}:{d.get('line') or '#' + str(d.get('index'))}"
-    for key in ("reason", "problems", "empty"):
-        if key in e:
-            v = e[key]
-            return "; ".join(map(str, v)) if isinstance(v, list) else str(v)
-    parts = []
+    parts = []  # no named detail: the row's first scalar extras, as they are
     for k, v in e.items():
         if isinstance(v, (str, int, float, bool)):
             parts.append(f"{k.replace('_', ' ')}: {num(v) if _is_number(v) else v}")
