@@ -10,13 +10,14 @@ same in every backend, so an engine changes the cost of a check, never its findi
 - ``dask`` (:mod:`ftlint.backend.daskbackend`): ``dask.distributed`` futures on a LocalCluster ftlint
   starts, or on an existing cluster (``--scheduler tcp://host:8786``); ``pip install 'ftlint[dask]'``.
 
-What runs on the engine is the per-row work: one map over the parts of every split computes the row
-hashes (every finding's fingerprint), the per-row artifacts of the selected rules
-(:mod:`ftlint.backend.rowmap`: FT009-FT011's scans, FT503/FT504's term counts, FT701/FT702's scan)
-and FT201-FT203's MinHash, whose band keys are then grouped through the shuffle
-(:mod:`ftlint.backend.dedup`). The rules then run on the driver over the loaded data and find those
-artifacts computed. A check of ``AUTO_ROWS`` rows or more runs on ``local`` unless told otherwise
-(``--engine none``).
+What runs on the engine is the per-row work: a first map over the parts of every split computes the
+row hashes (every finding's fingerprint) and FT201-FT203's MinHash, whose band keys are then grouped
+through the shuffle (:mod:`ftlint.backend.dedup`), and FT204's window hashes
+(:mod:`ftlint.backend.contamination`); a second map computes the per-row artifacts of the selected
+rules (:mod:`ftlint.backend.rowmap`: FT005/FT007/FT008/FT009-FT011's scans, FT503/FT504's term
+counts, FT701/FT702's scan) while the driver runs the rules that do not read them. The rules run on
+the driver over the loaded data and find those artifacts computed. A check of ``AUTO_ROWS`` rows or
+more runs on ``local`` unless told otherwise (``--engine none``).
 """
 
 from __future__ import annotations
