@@ -22,10 +22,10 @@ more runs on ``local`` unless told otherwise (``--engine none``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from ftlint.backend.base import (
+    AUTO_ROWS,
     ENGINES,
     Backend,
     EngineError,
@@ -35,23 +35,9 @@ from ftlint.backend.base import (
     ReduceFn,
     bucket_of,
     concat_bucket,
+    default_workers,
     split_buckets,
 )
-
-#: rows (all splits together) from which a check runs on the ``local`` engine by default: below, the
-#: whole check takes a few seconds and forking workers that re-read their parts of the files costs a
-#: visible share of it; above, the per-row rules (FT009-FT011, FT503, FT701/FT702, the hashes and
-#: MinHash of FT201-FT203), most of a check's time, run on every core (``--engine none``: in-process)
-AUTO_ROWS = 50_000
-
-
-def default_workers() -> int:
-    """The cores this process may run on (its CPU affinity where the platform says)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
 
 __all__ = ["AUTO_ROWS", "ENGINES", "Backend", "EngineError", "EngineOptions", "Handle", "KeyFn", "ReduceFn",
            "bucket_of", "concat_bucket", "default_workers", "open_backend", "split_buckets"]
