@@ -1,10 +1,12 @@
 """Time and peak memory of each default rule, beside ``--select FT001`` on the same rows.
 
 Usage: ``python benchmarks/bench_rules.py [--rows 100000 1000000] [--rules FT402 FT403 ...]
-[--workdir DIR]``
+[--kind chat|classification] [--workdir DIR] [--json FILE]``
 
 For each size in ``--rows``, ``gen_data.py`` writes (once, seed 0, not timed) ``train.jsonl``
-with that many chat rows and ``validation.jsonl`` with a tenth as many. Then for each rule
+with that many chat rows and ``validation.jsonl`` with a tenth as many (``--kind
+classification``: text + label + gender rows instead, and every command gets ``--sensitive
+gender``, so the label and fairness rules run). Then for each rule
 (default: every rule that is on by default, from ``ftlint rules``) it runs, each in a fresh
 process::
 
@@ -33,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +58,13 @@ def default_rules() -> list[tuple[str, bool]]:
             if not r.code.startswith("FT9")]
 
 
-def data(workdir: Path, rows: int) -> Path:
-    from gen_data import generate
+def data(workdir: Path, rows: int, kind: str = "chat") -> Path:
+    from gen_data import generate, generate_classification
 
-    d = workdir / f"rows{rows}"
+    d = workdir / (f"rows{rows}" if kind == "chat" else f"{kind}{rows}")
     if not (d / "ground_truth.json").exists():
         t = time.perf_counter()
-        generate(rows, d, 0, max(1, rows // 10))
+        (generate if kind == "chat" else generate_classification)(rows, d, 0, max(1, rows // 10))
         print(f"# generated {rows:,} + {max(1, rows // 10):,} rows in {time.perf_counter() - t:.0f} s "
               "(not timed)", flush=True)
     if not (d / "reference.jsonl").exists():
@@ -69,7 +72,7 @@ def data(workdir: Path, rows: int) -> Path:
     return d
 
 
-def measure(d: Path, code: str, reference: bool) -> dict[str, Any]:
+def measure(d: Path, code: str, reference: bool, extra: Sequence[str] = ()) -> dict[str, Any]:
     """One fresh ``ftlint check`` process: wall seconds, peak RSS (MiB) and the rule's outcome."""
     report = d / f"report_{code}{'_ref' if reference else ''}.json"
     cmd = [sys.executable, "-m", "ftlint", "check", str(d / "train.jsonl"), "--validation",
@@ -77,6 +80,7 @@ def measure(d: Path, code: str, reference: bool) -> dict[str, Any]:
            "--output-format", "json", "-o", str(report)]
     if reference:
         cmd += ["--reference", str(d / "reference.jsonl")]
+    cmd += list(extra)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p))
     load = os.getloadavg()[0]
     t = time.perf_counter()
@@ -101,7 +105,12 @@ def main() -> None:
     ap.add_argument("--rules", nargs="*", help="rule codes (default: every default rule)")
     ap.add_argument("--baseline", default="FT001", help="the rule every other is compared with")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/ftlint_bench_rules"))
+    ap.add_argument("--kind", choices=("chat", "classification"), default="chat",
+                    help="chat records, or text + label + gender rows (run with --sensitive gender) for the "
+                         "label and fairness rules")
+    ap.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
     args = ap.parse_args()
+    extra = ["--sensitive", "gender"] if args.kind == "classification" else []
     rules = default_rules()
     needs_ref = dict(rules)
     codes = [c.upper() for c in args.rules] if args.rules else [c for c, _ in rules if c != args.baseline]
@@ -111,23 +120,27 @@ def main() -> None:
               f"{'time x':>7} {'mem x':>6} {'load':>5}")
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for n in args.rows:
-        d = data(args.workdir, n)
+        d = data(args.workdir, n, args.kind)
         base: dict[bool, dict[str, Any]] = {}
         print(f"\n{header}", flush=True)
         for code in codes:
             ref = needs_ref.get(code, False)
             if ref not in base:
-                base[ref] = measure(d, args.baseline, ref)
+                base[ref] = measure(d, args.baseline, ref, extra)
                 b = base[ref]
                 print(f"{args.baseline:<6} {n:>10,} {b['outcome']:<8} {b['seconds']:>8.1f} {b['peak_mib']:>7.0f} "
                       f"{'':>8} {'':>9} {'':>7} {'':>6} {b['load']:>5.2f}{'  (with --reference)' if ref else ''}",
                       flush=True)
-            r = measure(d, code, ref)
+            r = measure(d, code, ref, extra)
             b = base[ref]
             results[(code, n)] = {**r, "base": b}
             print(f"{code:<6} {n:>10,} {r['outcome']:<8} {r['seconds']:>8.1f} {r['peak_mib']:>7.0f} "
                   f"{b['seconds']:>8.1f} {b['peak_mib']:>9.0f} {r['seconds'] / b['seconds']:>7.2f} "
                   f"{r['peak_mib'] / b['peak_mib']:>6.2f} {r['load']:>5.2f}", flush=True)
+            if args.json:
+                args.json.write_text(json.dumps(
+                    [{"rule": c, "rows": m, "kind": args.kind, **v} for (c, m), v in results.items()], indent=1),
+                    encoding="utf-8")
     if len(args.rows) > 1:
         lo, hi = min(args.rows), max(args.rows)
         print(f"\ngrowth from {lo:,} to {hi:,} rows ({hi / lo:.0f}x the rows; linear = {hi / lo:.0f}x):")

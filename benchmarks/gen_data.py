@@ -14,7 +14,13 @@ Writes, under ``--out``:
   ~5% exact copies of train rows (half case/whitespace variants) and ~5% near copies;
 - ``ground_truth.json``: every planted pair as 0-based row indices, ``[source, copy, kind]``.
 
-Usage: ``python benchmarks/gen_data.py --rows 100000 --out DIR [--seed 0] [--validation-rows N] [--stream]``
+With ``--kind classification``: ``{"text", "label", "gender"}`` rows instead (see
+:func:`generate_classification`), for the label (FT006, FT102, FT103, FT3xx) and fairness (FT5xx,
+with ``--sensitive gender``) rules. They are always streamed (only a ring of recent rows is held),
+so ``--stream`` makes no difference to them: the same seed gives the same files either way.
+
+Usage: ``python benchmarks/gen_data.py --rows 100000 --out DIR [--seed 0] [--validation-rows N] [--stream]
+[--kind chat|classification]``
 
 ``--stream`` (:func:`generate_stream`) writes rows as they are made, holding only a uniform
 reservoir of 20,000 earlier rows to copy from (planted copies spread over the whole file, as after a
@@ -29,6 +35,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -326,6 +333,96 @@ def generate_stream(
     return truth
 
 
+# -- labelled classification rows (label and fairness rules) ----------------------------------------
+
+CLASSES = ("billing", "shipping", "returns", "account", "technical", "product", "complaint", "praise")
+#: class shares (imbalanced, every class well above the label rules' minimums)
+CLASS_SHARE = (0.30, 0.20, 0.15, 0.11, 0.09, 0.07, 0.05, 0.03)
+GROUPS = ("female", "male", "nonbinary")
+GROUP_SHARE = (0.48, 0.48, 0.04)
+PRONOUNS = ("he", "she", "him", "her", "his", "hers", "they", "them")
+
+
+def generate_classification(rows: int, out: Path, seed: int = 0, validation_rows: int = 0,
+                            vocab_size: int = 50_000) -> dict[str, object]:
+    """``{"text", "label", "gender"}`` rows streamed to ``train.jsonl`` (and ``validation.jsonl``).
+
+    Texts of 20-120 Zipf words in which a quarter of the words come from the row's class's 60 topic
+    words (so a classifier learns the labels), 2% pronouns; 8 imbalanced classes (30% down to 3%),
+    one in 50 labels spelled "Billing"-style (FT006), a sensitive ``gender`` column (48/48/4%)
+    whose label rates differ a little by group. Planted in train: 2% exact copies of a recent row
+    (a fifth of them with another label: FT301), 3% near copies (a tenth relabelled: FT304) and
+    3% of labels flipped at random (FT302). Only a ring of recent rows is held, so memory does not
+    grow with ``rows``."""
+    gen = Generator(seed, vocab_size)
+    rng = gen.rng
+    topics = [rng.integers(300, 8000, 60) for _ in CLASSES]
+    cls_cdf = np.cumsum(CLASS_SHARE)
+    grp_cdf = np.cumsum(GROUP_SHARE)
+    pron = np.array(PRONOUNS, dtype=object)
+    ring: list[tuple[str, int, int]] = []  # (text, class, group) of recent rows
+    counts = {"exact": 0, "exact_conflict": 0, "near": 0, "near_conflict": 0, "flipped": 0}
+
+    def fresh() -> tuple[str, int, int]:
+        g = int(np.searchsorted(grp_cdf, rng.random(), side="right").clip(max=len(GROUPS) - 1))
+        u = rng.random()
+        if g == 0:  # label rates differ by group (FT502)
+            u = u ** 1.15
+        c = int(np.searchsorted(cls_cdf, u, side="right").clip(max=len(CLASSES) - 1))
+        n = int(rng.integers(20, 121))
+        ids = gen._words(n)
+        topical = rng.random(n) < 0.25
+        ids[topical] = topics[c][rng.integers(60, size=int(topical.sum()))]
+        ids_t, seps = gen._sentences(ids, 0.0)
+        text = gen.render_turn((ids_t, seps))
+        words = text.split(" ")
+        for k in np.flatnonzero(rng.random(len(words)) < 0.02).tolist():
+            words[k] = str(pron[int(rng.integers(len(pron)))])
+        return " ".join(words), c, g
+
+    def row(split_rows: int, f: Any, plant: bool) -> None:
+        for _ in range(split_rows):
+            u = rng.random()
+            if plant and ring and u < 0.02:
+                text, c, g = ring[int(rng.integers(len(ring)))]
+                if rng.random() < 0.2:
+                    c = (c + 1 + int(rng.integers(len(CLASSES) - 1))) % len(CLASSES)
+                    counts["exact_conflict"] += 1
+                counts["exact"] += 1
+            elif plant and ring and u < 0.05:
+                text, c, g = ring[int(rng.integers(len(ring)))]
+                words = text.split(" ")
+                for _e in range(max(1, len(words) // 50)):
+                    words[int(rng.integers(len(words)))] = str(gen.vocab[int(gen._words(1)[0])])
+                text = " ".join(words)
+                if rng.random() < 0.1:
+                    c = (c + 1 + int(rng.integers(len(CLASSES) - 1))) % len(CLASSES)
+                    counts["near_conflict"] += 1
+                counts["near"] += 1
+            else:
+                text, c, g = fresh()
+                if len(ring) < 2000:
+                    ring.append((text, c, g))
+                else:
+                    ring[int(rng.integers(2000))] = (text, c, g)
+                if plant and rng.random() < 0.03:
+                    c = (c + 1 + int(rng.integers(len(CLASSES) - 1))) % len(CLASSES)
+                    counts["flipped"] += 1
+            label = CLASSES[c].capitalize() if rng.random() < 0.02 else CLASSES[c]
+            f.write(json.dumps({"text": text, "label": label, "gender": GROUPS[g]}, ensure_ascii=False) + "\n")
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "train.jsonl").open("w", encoding="utf-8") as f:
+        row(rows, f, True)
+    if validation_rows:
+        with (out / "validation.jsonl").open("w", encoding="utf-8") as f:
+            row(validation_rows, f, False)
+    truth: dict[str, object] = {"seed": seed, "kind": "classification", "train_rows": rows,
+                                "validation_rows": validation_rows, "planted": counts}
+    (out / "ground_truth.json").write_text(json.dumps(truth) + "\n", encoding="utf-8")
+    return truth
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, required=True, help="train rows to write")
@@ -334,9 +431,18 @@ def main() -> None:
     ap.add_argument("--validation-rows", type=int, default=0, help="also write validation.jsonl with leakage")
     ap.add_argument("--vocab", type=int, default=50_000, help="pseudo-word vocabulary size")
     ap.add_argument("--stream", action="store_true", help="write rows as they are made (flat memory; for 10M rows)")
+    ap.add_argument("--kind", choices=("chat", "classification"), default="chat",
+                    help="chat records (default) or text + label + gender rows (label and fairness rules; "
+                         "always streamed)")
     args = ap.parse_args()
     t = time.perf_counter()
-    truth = (generate_stream if args.stream else generate)(args.rows, args.out, args.seed, args.validation_rows, args.vocab)
+    if args.kind == "classification":
+        info = generate_classification(args.rows, args.out, args.seed, args.validation_rows, args.vocab)
+        print(f"wrote {args.rows} classification rows ({info['planted']}) to {args.out} in "
+              f"{time.perf_counter() - t:.1f} s")
+        return
+    truth = (generate_stream if args.stream else generate)(args.rows, args.out, args.seed, args.validation_rows,
+                                                           args.vocab)
     pairs = truth["train_pairs"]
     assert isinstance(pairs, list)
     print(

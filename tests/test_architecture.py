@@ -168,3 +168,17 @@ def test_model_names_come_from_the_model(tmp_path: Path) -> None:
         "Row from ftlint.findings", "Severity from ftlint.rule"]
     tests = Path(__file__).resolve().parent
     assert model_names_from_old_homes(SRC / "ftlint") + model_names_from_old_homes(tests) == []
+
+
+def test_rules_and_features_build_no_rows() -> None:
+    """Rules yield row references (RowAt); only the engine builds output Rows and fingerprints them,
+    so no module of rules/ or features/ (the built-in rules and what they compute) imports Row or
+    row_fingerprint."""
+    found = []
+    for folder in ("rules", "features"):
+        for path in sorted((SRC / "ftlint" / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ftlint"):
+                    found += [f"{path.name}:{node.lineno}: {a.name}" for a in node.names
+                              if a.name in ("Row", "row_fingerprint")]
+    assert found == []

@@ -131,6 +131,130 @@ def test_engines_give_the_in_process_report_on_corpus_files(corpus_dir: Path, cl
         assert _report(train, val, partition=16384, engine="dask", scheduler=cluster.scheduler_address) == base, train
 
 
+# -- Parquet by row group, and FT204 on the engine -------------------------------------------------------
+
+_PASSAGES = ("the committee approved the annual budget after a long debate about rural schools and new roads",
+             "photosynthesis converts light energy into chemical energy stored in glucose molecules inside plant cells")
+
+
+@pytest.fixture(scope="module")
+def same_rows(planted: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The planted training rows (with their copies and near-copies) as JSONL and as Parquet in row
+    groups of 40 rows, one with a null turn (FT002) in a middle part, two carrying benchmark passages;
+    a benchmark file holding those passages (re-cased and re-punctuated, one twice)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    train, _ = planted
+    rows = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines() if line.startswith('{"')]
+    rows[130]["messages"][1]["content"] = None
+    rows[250]["messages"][2]["content"] += " " + _PASSAGES[0] + ". " + _PASSAGES[1]
+    rows[401]["messages"][1]["content"] = _PASSAGES[1].upper() + " " + rows[401]["messages"][1]["content"]
+    d = tmp_path_factory.mktemp("formats")
+    (d / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(rows), d / "rows.parquet", row_group_size=40)
+    bench = [{"question": "Summarise: " + _PASSAGES[0].title() + "!", "answer": "a"},
+             {"question": "Explain, briefly: " + _PASSAGES[1].replace(" ", ", ", 3), "answer": "b"},
+             {"question": "Again: " + _PASSAGES[0] + ".", "answer": "c"}]
+    (d / "bench.jsonl").write_text("".join(json.dumps(r) + "\n" for r in bench), encoding="utf-8")
+    return {"jsonl": d / "rows.jsonl", "parquet": d / "rows.parquet", "bench": d / "bench.jsonl"}
+
+
+def _by_code(report: dict[str, Any]) -> dict[str, list[int]]:
+    return {f["code"]: sorted(r["index"] for r in f.get("rows", [])) for f in report["findings"]}
+
+
+def test_parquet_row_groups_and_jsonl_give_one_report_in_every_engine(same_rows: dict[str, Path],
+                                                                      planted: tuple[Path, Path], cluster: Any) -> None:
+    import pyarrow.parquet as pq
+
+    _, val = planted
+    groups = pq.ParquetFile(same_rows["parquet"]).num_row_groups
+    assert groups >= 15
+    kw: dict[str, Any] = {"contamination": [same_rows["bench"]]}
+    seen: dict[str, dict[str, list[int]]] = {}
+    for fmt in ("jsonl", "parquet"):
+        f = same_rows[fmt]
+        base = _report([f], [val], **kw)
+        seen[fmt] = _by_code(base)
+        if fmt == "jsonl":
+            continue  # JSONL through the engines: the planted-data test (and the FT204 test below)
+        said: list[str] = []
+        assert _report([f], [val], engine="local", workers=2, engine_echo=said.append, **kw) == base
+        assert _report([f], [val], engine="dask", scheduler=cluster.scheduler_address, **kw) == base
+        # a part per row group (16 KiB parts, ~28 KB groups); FT204's matches came from the engine
+        (n,) = [int(m.split("map of ")[1].split()[0]) for m in said if m.startswith("engine: FT204 map of")]
+        assert n == groups, said
+        # small row groups merged into fewer parts
+        said.clear()
+        assert _report([f], [val], partition=100_000, engine="local", engine_echo=said.append, **kw) == base
+        (n,) = [int(m.split("map of ")[1].split()[0]) for m in said if m.startswith("engine: FT204 map of")]
+        assert 1 < n < groups, said
+    # the same rows in either format: the same findings on the same row indexes
+    assert seen["jsonl"] == seen["parquet"]
+    assert seen["parquet"]["FT204"] == [250, 401]
+    assert 130 in seen["parquet"]["FT002"]
+    assert {"FT201", "FT202", "FT203"} <= set(seen["parquet"])
+
+
+def _matches(found: list[Any]) -> list[tuple[int, list[int], int]]:
+    return [(m.position, m.hashes.tolist(), m.source) for m in found]
+
+
+def test_ft204_matches_on_the_engine_are_the_in_process_ones(same_rows: dict[str, Path], cluster: Any) -> None:
+    from ftlint.api import run
+    from ftlint.backend.contamination import engine_matches
+    from ftlint.features.contamination import contamination_matches
+
+    backends = [open_backend(EngineOptions("local", 2)),
+                open_backend(EngineOptions("dask", scheduler=cluster.scheduler_address))]
+    try:
+        for fmt in ("jsonl", "parquet"):
+            s = Settings(root=same_rows[fmt].parent)
+            _, ctx = run([same_rows[fmt]], contamination=[same_rows["bench"]], settings=s, select=["FT204"],
+                         no_cache=True, plugins=False, charts=False)
+            want = _matches(ctx.artifact(contamination_matches, "train", 13))
+            assert [(w[0], len(w[1])) for w in want] == [(250, 6), (401, 2)], want
+            for backend in backends:
+                got = engine_matches(ctx, backend, "train", 13, 8192, lambda s: None)
+                assert got is not None and _matches(got) == want, (fmt, backend.name)
+    finally:
+        for backend in backends:
+            backend.close()
+
+
+def test_parts_keep_row_identity_and_lines_around_a_malformed_record(planted: tuple[Path, Path],
+                                                                     same_rows: dict[str, Path]) -> None:
+    """The parts of a file, read on their own, give the loaded rows: indexes, lines and texts (JSONL by
+    byte range, a malformed line inside a middle part; Parquet by row group)."""
+    from ftlint.api import run
+    from ftlint.backend.partition import plan_parts, read_part
+
+    train, _ = planted
+    at = train.read_text(encoding="utf-8").split("\n").index("{broken json") + 1  # its 1-based line
+    for f, size in ((train, 700), (same_rows["parquet"], 1)):
+        report, ctx = run([f], settings=Settings(root=f.parent), select=["FT001"], no_cache=True, plugins=False,
+                          charts=False)
+        ds = ctx.dataset("train")
+        parts = plan_parts(ds, {}, size)
+        assert parts is not None and len(parts) > 10
+        pieces = [read_part(p) for p in parts]
+        index = np.concatenate([p.index for p in pieces])
+        lines = np.concatenate([p.line for p in pieces])
+        assert np.array_equal(index, ds.index) and np.array_equal(lines, ds.line)
+        assert [p.full_text(i) for p in pieces for i in range(len(p))] == [ds.full_text(i) for i in range(len(ds))]
+        if f == train:
+            ft001 = [r["line"] for x in json.loads(report.to_json())["findings"] if x["code"] == "FT001"
+                     for r in x["rows"]]
+            assert at in ft001
+            holder = [p for p in parts if p.line <= at][-1]
+            assert holder.index > 0 and holder.start > 0  # a middle part: its numbers are prefix sums
+            k = int(np.searchsorted(lines, at))
+            assert lines[k - 1] == at - 1 and lines[k] == at + 1 and index[k] == index[k - 1] + 2
+        else:
+            assert [p.index for p in parts] == [40 * g for g in range(len(parts))]
+
+
 def _records(value: Any, arg: Any) -> tuple[np.ndarray, np.ndarray]:
     keys = np.asarray(value, dtype=np.uint64) % np.uint64(5)
     return keys, np.stack([np.asarray(value, dtype=np.int64), np.full(len(value), arg, dtype=np.int64)], axis=1)

@@ -117,6 +117,32 @@ def test_jsonl_partitions_number_records_as_one_read_does(tmp_path: Path, size: 
     assert sum(part.records for part in parts) == len(whole)
 
 
+@pytest.mark.parametrize("size", [1, 2_000, 1 << 30])
+def test_parquet_partitions_are_row_groups_numbered_as_one_read(tmp_path: Path, size: int) -> None:
+    p = tmp_path / "train.parquet"
+    pq.write_table(pa.Table.from_pylist([{"prompt": f"q{i}", "completion": "a" * (i % 50)} for i in range(500)]),
+                   p, row_group_size=37)
+    source = FileSource(p, p.name)
+    whole = list(PARQUET.iter_records(source))
+    parts = PARQUET.partitions(source, size)
+    groups = pq.ParquetFile(p).num_row_groups
+    assert parts[0].start == 0 and parts[-1].end == groups
+    assert all(a.end == b.start for a, b in itertools.pairwise(parts))
+    if size == 1:
+        assert len(parts) == groups
+    elif size == 2_000:
+        assert 1 < len(parts) < groups  # small row groups merged
+    else:
+        assert len(parts) == 1
+    pieced = [r for part in parts for r in PARQUET.iter_records(source, start=part.start, end=part.end,
+                                                                index=part.index, line=part.line)]
+    assert [r[:5] for r in pieced] == [r[:5] for r in whole]
+    assert [part.index for part in parts] == list(itertools.accumulate([0, *(q.records for q in parts)]))[:-1]
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"prompt": pa.array([], pa.string())}), empty)
+    assert sum(q.records for q in PARQUET.partitions(FileSource(empty, "empty.parquet"), size)) == 0
+
+
 def test_formats_by_name() -> None:
     assert format_of("TRAIN.JSONL") == (JSONL, None)
     assert format_of("a.ndjson") == (JSONL, None)

@@ -328,6 +328,29 @@ def test_the_html_reporter_plots_typed_specs_only() -> None:
                     call.func.id == "_scalar_metrics", f"{name}:{node.lineno} reads metrics for something else"
 
 
+def test_a_metric_is_a_percentage_when_its_rule_says_it_is_a_share() -> None:
+    """The chips show each metric in the unit its rule declares (Rule.metric_units -> Finding.units),
+    whatever its name: a share as a percentage, anything else as a number."""
+    from ftlint.model import Unit
+
+    shares = _finding("FX101", "plugin-rule", Severity.WARNING, {"ratio": 0.25, "fraction": 0.5, "rows": 3})
+    shares.units = {"ratio": Unit.SHARE}
+    _raw, page = render_html(Report(findings=[shares], outcomes=[], inputs=[]))
+    assert "ratio: 25.0%" in page.text and "fraction: 0.5" in page.text and "rows: 3" in page.text
+    # a built-in rule's declared shares reach its findings
+    from ftlint.rules.duplicates import ExactDuplicates
+
+    finding = ExactDuplicates().finding("m", "f", metrics={"duplicate_fraction": 0.1})
+    assert finding.units == {"duplicate_fraction": Unit.SHARE}
+
+
+def test_html_names_no_metric_key() -> None:
+    """html.py picks a metric's unit from the finding's typed units, not from the metric's name."""
+    text = (ROOT / "src" / "ftlint" / "reporters" / "html.py").read_text(encoding="utf-8")
+    assert not re.search(r"[\"'][a-z_]*(fraction|share)[a-z_]*[\"']", text)
+    assert ".startswith(\"FT\")" not in text
+
+
 # -- one builder per chart kind --------------------------------------------------------------------------
 
 def _svgs(raw: str) -> list[ET.Element]:

@@ -431,14 +431,15 @@ def _engine_name(settings: Settings, datasets: dict[str, Dataset]) -> str | None
 @contextlib.contextmanager
 def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None,
             echo: Callable[[str], None] | None) -> Iterator[tuple[set[str], Callable[[], None] | None]]:
-    """Run the engine ``name`` (None: none) for the rules run inside: its first map (row hashes,
-    FT201-FT203's MinHash and shuffle) before; its second (the per-row artifacts of
+    """Run the engine ``name`` (None: none) for the rules run inside: its first maps (FT204's window
+    hashes; row hashes, FT201-FT203's MinHash and shuffle) before; its second (the per-row artifacts of
     ``backend.rowmap``) while the rules that do not read them run; yields the codes of the rules
     that do and the call that installs what they read. The engine is closed on the way out."""
     if not name:
         yield set(), None
         return
     from ftlint.backend import EngineOptions, open_backend
+    from ftlint.backend.contamination import distribute_contamination
     from ftlint.backend.dedup import distribute
 
     eng = settings.engine
@@ -446,6 +447,7 @@ def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None
     say = echo or (lambda s: None)
     backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, eng.partition_size), say)
     try:
+        distribute_contamination(ctx, rules, backend, eng.partition_size, say)
         rowmap = distribute(ctx, rules, backend, eng.partition_size, say)
         ctx.timings[f"engine {backend.name}"] = time.perf_counter() - t0
         if rowmap is None:

@@ -346,7 +346,7 @@ def fix_cmd(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[P
 
     settings = load_settings(settings_path, discover=not isolated)
     options = FixOptions(output_dir=output_dir, seed=seed, validation_fraction=validation_fraction,
-                         leaked_from=leaked_from, carve=not no_split, weights=not no_weights,
+                         choices={"leaked-from": leaked_from}, carve=not no_split, weights=not no_weights,
                          weight_column=weight_column, patch_config=not no_config)
     report, ctx = lint_for_fix(list(paths), validation=list(validation), test=list(test),
                                contamination=list(contamination), config=config,

@@ -10,11 +10,22 @@ from ftlint.rule import Rule
 SECTION_ORDER = ("What it does", "Why it matters", "Example", "How to fix")
 
 
-def _doc_cases(rule: type[Rule]) -> list[Any]:
-    from ftlint.testing import cases_dir, load_cases
+def case_file(rule: type[Rule]) -> Path | None:
+    """The rule's YAML case file: ``cases/<CODE>.yml`` beside its module (the built-in rules' are in
+    ``ftlint/rules/cases``; a plugin pack's beside its own module), None when it has none."""
+    import sys
 
-    path = cases_dir() / f"{rule.code}.yml"
-    if not path.is_file():
+    module = sys.modules.get(rule.__module__)
+    where = getattr(module, "__file__", None)
+    path = Path(where).parent / "cases" / f"{rule.code}.yml" if where else None
+    return path if path is not None and path.is_file() else None
+
+
+def _doc_cases(rule: type[Rule]) -> list[Any]:
+    from ftlint.testing import load_cases
+
+    path = case_file(rule)
+    if path is None:
         return []
     return [c for c in load_cases(path) if c.doc]
 

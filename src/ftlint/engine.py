@@ -62,9 +62,15 @@ def _relpath(path: str | None, root: Path) -> str | None:
 def build_row(ctx: Context, code: str, ref: RowAt) -> Row:
     """The output Row of a rule's row reference: its file, record index and line, a snippet of
     the text the rule points at (the whole example by default) and its fingerprint (the rule's
-    code, the file's project-relative path and the hash of the row's normalised text)."""
+    code, the file's project-relative path and the hash of the row's normalised text; for a
+    malformed record, of its raw text)."""
     ds = ctx.dataset(ref.split)
     i = ref.position
+    if ref.malformed:
+        m = ds.malformed[i]
+        return Row(path=ds.files[m.file_id].path, split=ref.split, index=m.index, line=m.line,
+                   fingerprint=row_fingerprint(code, ctx.relpath(ds, m.file_id), m.snippet), snippet=m.snippet,
+                   extra=ref.extra or {})
     fid = int(ds.file_id[i])
     content = ctx.artifact(text_hashes, ref.split)[i]
     return Row(

@@ -28,9 +28,9 @@ from ftlint.errors import UsageError
 from ftlint.findings import Report
 from ftlint.outputs import Protected, guard_output
 from ftlint.paths import relative_posix
-from ftlint.remedies import DropRows, Remedies, Reweight
+from ftlint.remedies import DropRows, EditConfig, Remedies, Reweight
 from ftlint.settings import Settings
-from ftlint.training.adapter import EvaluationEditRequest
+from ftlint.training.adapter import EvaluationEditRequest, evaluation_interval
 from ftlint.training.adapters import adapter_for
 from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import DatasetRef, TrainingPlan
@@ -43,17 +43,14 @@ class FixOptions:
     output_dir: Path = Path(DEFAULT_OUTPUT_DIR)
     seed: int = 0
     validation_fraction: float = 0.1
-    #: where leaked rows (FT203) are removed: "validation" (the held-out side) or "train"
-    leaked_from: str = "validation"
+    #: the alternative picked for each choice the remedies offer (``DropRows.choice``: name -> value, as
+    #: ``ftlint fix --<name> <value>`` gives it); a choice not picked takes the remedies' default
+    choices: dict[str, str] = field(default_factory=dict)
     carve: bool = True
     weights: bool = True
     weight_column: str = "sample_weight"
     patch_config: bool = True
     early_stopping_patience: int = 3
-
-    def choices(self) -> dict[str, str]:
-        """The alternatives picked among remedies that offer several (``DropRows.choice``)."""
-        return {"leaked-from": self.leaked_from}
 
 
 @dataclass
@@ -127,8 +124,9 @@ def _files(ctx: Context) -> dict[str, SourceFile]:
 
 def _chosen(remedies: Remedies, options: FixOptions) -> list[DropRows]:
     """The drops that apply: those without a choice, and the alternative the user picked for each
-    choice (``--leaked-from``); a pick that no remedy offers is a usage error."""
-    picked = options.choices()
+    choice (``FixOptions.choices``, else the alternative marked ``default``); a pick that no remedy
+    offers is a usage error."""
+    picked = options.choices
     offered: dict[str, list[str]] = {}
     for _, r in remedies.drops:
         if r.choice is not None:
@@ -138,7 +136,8 @@ def _chosen(remedies: Remedies, options: FixOptions) -> list[DropRows]:
     for name, values in offered.items():
         if name in picked and picked[name] not in values:
             raise UsageError(f"--{name} {picked[name]!r}: expected {' or '.join(repr(v) for v in values)}")
-    return [r for _, r in remedies.drops if r.choice is None or picked.get(r.choice[0]) == r.choice[1]]
+    return [r for _, r in remedies.drops
+            if r.choice is None or picked.get(r.choice[0]) == r.choice[1] or (r.choice[0] not in picked and r.default)]
 
 
 def apply_drops(remedies: Remedies, ctx: Context, repairs: Repairs, options: FixOptions) -> None:
@@ -347,56 +346,35 @@ def _guard_outputs(outputs: list[Path], protected: Protected) -> None:
 
 def _rel(path: Path) -> str:
     """How the patched config names an output file: relative to the working directory, where the
-    trainer is started (Axolotl and HF resolve relative data paths there)."""
+    trainer is started (the frameworks resolve relative data paths there)."""
     rel = relative_posix(path, Path.cwd())
     return rel if rel is not None else path.resolve().as_posix()
 
 
-def _steps(n_train: int, plan: TrainingPlan) -> int:
-    """Evaluation interval: about four evaluations per epoch."""
-    eff = plan.batch.effective.value or plan.batch.per_device.value or 8
-    per_epoch = max(1, math.ceil(n_train / max(1, int(eff))))
-    return max(1, per_epoch // 4)
-
-
-def config_edits(plan: TrainingPlan, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
-                 options: FixOptions) -> tuple[list[ConfigEdit], list[str]]:
-    """The key edits that make the run evaluate on held-out data and stop early, in the
-    framework's own keys (its adapter's :meth:`~ftlint.training.adapter.FrameworkAdapter.evaluation_edits`),
-    plus notes for what a config cannot express. ``outputs`` maps a split to ``(input abspath, output
-    path)`` pairs."""
-    # only what the config itself says: a framework default (HF save_steps 500) is no interval the user chose
-    steps = plan.validation.eval_steps.value if plan.validation.eval_steps.from_config else None
-    save = plan.early_stopping.save_steps.value if plan.early_stopping.save_steps.from_config else None
-    if steps and steps >= 1:
-        eval_steps = int(steps)
-    elif save and save >= 1:
-        eval_steps = int(save)  # keep the config's checkpoint interval: evaluate at each save
-    else:
-        eval_steps = _steps(n_train, plan)
+def config_edits(plan: TrainingPlan, settings: list[EditConfig], outputs: dict[str, list[tuple[str, Path]]],
+                 n_train: int, options: FixOptions) -> tuple[list[ConfigEdit], list[str]]:
+    """The key edits the findings' :class:`~ftlint.remedies.EditConfig` remedies (``settings``) ask for,
+    and those that point the config at the repaired copies, in the framework's own keys (its
+    adapter's :meth:`~ftlint.training.adapter.FrameworkAdapter.config_edits`), plus notes for what a
+    config cannot express. ``outputs`` maps a split to ``(input abspath, output path)`` pairs."""
+    eval_steps, save_ok = evaluation_interval(plan, n_train)
 
     def repaired(ref: DatasetRef, split: str) -> str | None:
         out = dict(outputs.get(split, [])).get(str(Path(ref.path).resolve())) if ref.path is not None else None
         return _rel(out) if out is not None else None
 
     request = EvaluationEditRequest(
-        eval_steps=eval_steps, save_ok=bool(save and save >= 1 and int(save) % eval_steps == 0),
-        patience=options.early_stopping_patience,
+        eval_steps=eval_steps, save_ok=save_ok, patience=options.early_stopping_patience,
         validation_files=tuple(_rel(out) for _, out in outputs.get("validation", [])),
         repaired=repaired, rewrote_train=bool(outputs.get("train")))
-    edits, notes = adapter_for(plan).evaluation_edits(plan, request)
-    # a key set twice (eval_steps already there, say): the last edit wins
-    uniq: dict[str, ConfigEdit] = {}
-    for e in edits:
-        uniq[e.key] = e
-    return list(uniq.values()), notes
+    return adapter_for(plan).config_edits(plan, settings, request)
 
 
-def patch_training_config(plan: TrainingPlan, outputs: dict[str, list[tuple[str, Path]]], n_train: int,
-                          options: FixOptions, out_path: Path) -> ConfigPatch | None:
+def patch_training_config(plan: TrainingPlan, settings: list[EditConfig], outputs: dict[str, list[tuple[str, Path]]],
+                          n_train: int, options: FixOptions, out_path: Path) -> ConfigPatch | None:
     """A patched copy of the training config (its adapter patches the file: YAML keeps its
     comments; JSON is re-dumped)."""
-    edits, notes = config_edits(plan, outputs, n_train, options)
+    edits, notes = config_edits(plan, settings, outputs, n_train, options)
     src = Path(plan.path)
     if not edits:
         return ConfigPatch(src, out_path, src.read_text(encoding="utf-8-sig"), [], notes) if notes else None
@@ -451,10 +429,13 @@ def fix(report: Report, ctx: Context, options: FixOptions) -> FixResult:
         apply_carves(remedies, ctx, repairs, options)
     if options.weights:
         apply_weights(remedies, ctx, repairs)
-    return write_outputs(report, ctx, repairs, options)
+    return write_outputs(report, ctx, repairs, options, remedies.config)
 
 
-def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOptions) -> FixResult:
+def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOptions,
+                  settings: list[EditConfig] | None = None) -> FixResult:
+    """Stream every input file into its repaired copy (and the carved split's file), then patch the
+    training config with ``settings`` (the findings' EditConfig remedies; default: the report's)."""
     out_dir = options.output_dir
     plan = ctx.plan
 
@@ -487,10 +468,11 @@ def write_outputs(report: Report, ctx: Context, repairs: Repairs, options: FixOp
         after[w.split] += w.rows_out
     patch = None
     if config_out is not None and plan is not None:
-        # the config settings the findings ask for (EditConfig remedies: evaluation, early stopping) and
-        # the repaired copies in place of the inputs, in the framework's keys: the patcher's
-        n_train = after.get("train", 0)
-        patch = patch_training_config(plan, outputs, n_train, options, config_out)
+        # the config settings the findings ask for (EditConfig remedies) and the repaired copies in place
+        # of the inputs, in the framework's keys: the adapter's
+        if settings is None:
+            settings = Remedies.of(report.findings).config
+        patch = patch_training_config(plan, settings, outputs, after.get("train", 0), options, config_out)
         if patch is not None and patch.changes:
             config_out.parent.mkdir(parents=True, exist_ok=True)
             config_out.write_text(patch.text, encoding="utf-8")

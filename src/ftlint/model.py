@@ -61,23 +61,48 @@ class Row:
     snippet: str
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def detail(self) -> str | None:
+        """What a person reads beside the row's snippet, from the per-row extras every rule uses
+        for it: ``duplicate_of`` (``{path, line, index}``: "copy of PATH:LINE"), else ``reason``,
+        ``problems`` or ``empty`` (a string or a list of them); None when the row has none."""
+        e = self.extra if isinstance(self.extra, dict) else {}
+        d = e.get("duplicate_of")
+        if isinstance(d, dict):
+            return f"copy of {d.get('path')}:{d.get('line') or '#' + str(d.get('index'))}"
+        for key in ("reason", "problems", "empty"):
+            if key in e:
+                v = e[key]
+                return "; ".join(map(str, v)) if isinstance(v, list) else str(v)
+        return None
+
 
 @dataclass
 class RowAt:
     """A row a rule points at: its ``split`` and ``position`` in that split's Dataset, the text its
     snippet shows (None: the whole example) and the rule's per-row ``extra``. The engine turns it
-    into a :class:`Row` (path, record index, line, snippet, fingerprint)."""
+    into a :class:`Row` (path, record index, line, snippet, fingerprint). ``malformed``: the
+    record could not be read, so it is no row of the Dataset: ``position`` indexes the split's
+    ``Dataset.malformed`` (FT001), and the snippet is the record's raw text."""
 
     split: str
     position: int
     text: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    malformed: bool = False
 
 
 @dataclass(frozen=True)
 class Affected:
     count: int
     fraction: float
+
+
+class Unit(enum.Enum):
+    """How a finding's metric is shown to people (the HTML report's chips): a plain number, or a
+    share of 1 shown as a percentage."""
+
+    NUMBER = "number"
+    SHARE = "share"
 
 
 @dataclass
@@ -101,6 +126,9 @@ class Finding:
     refs: list[RowAt] = field(default_factory=list)
     #: the location is the first row's (set when the rule gave row references and no location)
     at_first_row: bool = False
+    #: how each metric is shown (metric key -> Unit; a metric not listed is a number): the rule's
+    #: ``metric_units`` (not in JSON output)
+    units: dict[str, Unit] = field(default_factory=dict)
 
     def sort_key(self) -> tuple[int, float, str, str, int]:
         """Ranking: severity, then affected fraction, then code (then location, for stability)."""
@@ -137,4 +165,4 @@ class InputInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RowAt", "RuleOutcome", "Severity"]
+__all__ = ["Affected", "Finding", "InputInfo", "Location", "Row", "RowAt", "RuleOutcome", "Severity", "Unit"]

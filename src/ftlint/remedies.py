@@ -42,12 +42,14 @@ class DropRows(Remedy):
     ``repair`` and ``detail`` are what ``ftlint fix`` lists (remedies with the same ``repair`` are
     counted together, a row once). ``choice`` ``(name, value)`` marks one of several alternatives
     the user picks between with ``ftlint fix --<name> <value>`` (FT203: drop the held-out copy, or
-    the training row it copies); a remedy without one always applies."""
+    the training row it copies), ``default`` the alternative that applies when the user picks none;
+    a remedy without a choice always applies."""
 
     rows: tuple[RowRef, ...]
     repair: str
     detail: str
     choice: tuple[str, str] | None = None
+    default: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,9 +91,10 @@ class CarveSplit(Remedy):
 @dataclass(frozen=True)
 class EditConfig(Remedy):
     """Set a setting of the training config: ``key`` is the training plan's field (``validation.enabled``,
-    ``early_stopping.requested``), ``value`` what it must become, ``reason`` why. The framework's
-    own keys and the edit of its file are the config patcher's (``fix.patch_training_config``,
-    per framework)."""
+    ``early_stopping.requested``; ``training.adapter.CONFIG_SETTINGS`` lists those a config can be
+    patched for), ``value`` what it must become, ``reason`` why. The framework's own keys and the
+    edit of its file are its adapter's (``FrameworkAdapter.config_edits`` and ``patch_config``);
+    ``fix`` only hands them over."""
 
     key: str
     value: Any
@@ -130,7 +133,10 @@ def row_refs(rows: Sequence[Any], ctx: Any = None) -> tuple[RowRef, ...]:
     Context ``ctx``)."""
     out = []
     for r in rows:
-        if hasattr(r, "position"):
+        if getattr(r, "malformed", False):  # a record that could not be read: Dataset.malformed[position]
+            m = ctx.dataset(r.split).malformed[r.position]
+            out.append(RowRef(ctx.dataset(r.split).files[m.file_id].path, int(m.index), r.split))
+        elif hasattr(r, "position"):
             ds = ctx.dataset(r.split)
             out.append(RowRef(ds.path(r.position), int(ds.index[r.position]), r.split))
         else:

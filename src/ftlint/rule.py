@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ftlint.model import Affected, Finding, Location, Row, RowAt, RuleOutcome, Severity
+from ftlint.model import Affected, Finding, Location, Row, RowAt, RuleOutcome, Severity, Unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from ftlint.chartspec import ChartSpec
@@ -102,6 +102,9 @@ class Rule:
     remedies: ClassVar[tuple[type, ...]] = ()
     #: ``ftlint fix`` repairs this rule's findings: derived from :attr:`remedies`, never set by hand
     fixable: ClassVar[bool] = False
+    #: the unit of each metric of this rule's findings that is not a plain number (metric key -> Unit:
+    #: ``Unit.SHARE``, a share of 1, is shown as a percentage)
+    metric_units: ClassVar[Mapping[str, Unit]] = {}
     #: one line per option, explaining it (option name -> help)
     option_help: ClassVar[dict[str, str]] = {}
     #: which option, if any, escalates the severity one level (documented in the rule's docs)
@@ -207,6 +210,7 @@ class Rule:
             split=split,
             charts=charts or [],
             remedies=list(remedies or ()),
+            units=dict(self.metric_units),
         )
 
     def _escalation_reason(self) -> str:

@@ -11,6 +11,7 @@ from ftlint.features.lsh import (
     candidate_pairs,
     clusters,
     cross_candidate_pairs,
+    cross_candidate_pairs_from_keys,
     detection_probability,
     estimate,
     lsh_params,
@@ -163,6 +164,27 @@ def test_cross_degenerate_bucket_is_star_linked() -> None:
     expected = {(0, j) for j in range(30)} | {(i, 0) for i in range(200)}
     assert got == expected
     assert cross_candidate_pairs(signatures(a[:3]), signatures(b[:2])).shape == (6, 2)
+
+
+def test_cross_candidates_from_kept_keys_match_the_signature_path(
+        planted: tuple[list[str], list[tuple[int, int]]]) -> None:
+    # The context bands the band keys it keeps (rows without shingles left out, ids in the split's
+    # numbering), one band at a time: the same pairs as banding the signatures of those rows.
+    texts, _ = planted
+    a = texts[:400] + [""] * 3 + ["shared boilerplate text used by all rows"] * 40
+    b = [""] + texts[400:] + ["shared boilerplate text used by all rows"] * 20
+    sa, sb = signatures(a), signatures(b)
+    ia = np.flatnonzero(~(sa == np.uint32(0xFFFFFFFF)).all(axis=1))
+    ib = np.flatnonzero(~(sb == np.uint32(0xFFFFFFFF)).all(axis=1))
+    assert ia.size < len(a) and ib.size < len(b)
+    via_sigs = cross_candidate_pairs(sa[ia], sb[ib], max_bucket=16)
+    expected = np.stack([ia[via_sigs[:, 0]], ib[via_sigs[:, 1]]], axis=1)
+    got = cross_candidate_pairs_from_keys(band_keys(sa)[ia], ia, band_keys(sb)[ib], ib, len(a), len(b),
+                                          max_bucket=16)
+    assert got.shape[0] > 0
+    np.testing.assert_array_equal(got, expected)
+    assert cross_candidate_pairs_from_keys(band_keys(sa)[:0], ia[:0], band_keys(sb), np.arange(len(b)),
+                                           len(a), len(b)).shape == (0, 2)
 
 
 def test_clusters_deterministic() -> None:

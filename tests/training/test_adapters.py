@@ -206,7 +206,9 @@ def test_evaluation_edits_and_patch_keep_comments(tmp_path: Path) -> None:
                     "evals_per_epoch: 4\n", encoding="utf-8")
     plan = load_training_config(path)
     adapter = adapter_for(plan)
-    edits, notes = adapter.evaluation_edits(plan, EvaluationEditRequest(eval_steps=10, save_ok=False, patience=2))
+    asked = frozenset({"validation.enabled", "early_stopping.requested"})
+    edits, notes = adapter.evaluation_edits(plan, EvaluationEditRequest(eval_steps=10, save_ok=False, patience=2,
+                                                                        settings=asked))
     assert [(e.key, e.value, e.remove) for e in edits] == [
         ("val_set_size", 0.05, False), ("evals_per_epoch", None, True), ("eval_steps", 10, False),
         ("save_steps", 10, False), ("early_stopping_patience", 2, False)]
@@ -216,7 +218,7 @@ def test_evaluation_edits_and_patch_keep_comments(tmp_path: Path) -> None:
     assert "# evals_per_epoch: 4  # ftlint fix: removed" in text and "\nearly_stopping_patience: 2\n" in text
     # a config that cannot be patched says so instead
     edits, notes = adapter_for("torchtune", "recipe").evaluation_edits(
-        plan, EvaluationEditRequest(eval_steps=10, save_ok=False, patience=2))
+        plan, EvaluationEditRequest(eval_steps=10, save_ok=False, patience=2, settings=asked))
     assert edits == [] and "run_val_every_n_steps" in notes[0]
     assert ConfigEdit("eval_steps", 10, "why").describe() == "`eval_steps: 10` (why)"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -12,6 +13,19 @@ import numpy as np
 from ftlint.errors import FtlintError
 
 ENGINES = ("local", "dask")
+#: rows (all splits together) from which a check runs on the ``local`` engine by default: below, the
+#: whole check takes a few seconds and forking workers that re-read their parts of the files costs a
+#: visible share of it; above, the per-row rules (FT005-FT011, FT503, FT701/FT702, the hashes and
+#: MinHash of FT201-FT203), most of a check's time, run on every core (``--engine none``: in-process)
+AUTO_ROWS = 50_000
+
+
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity where the platform says)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class EngineError(FtlintError):

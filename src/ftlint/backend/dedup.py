@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import xxhash
 
-from ftlint.backend import rowmap
+import ftlint.backend.rowmap as rowmap
 from ftlint.backend.base import Backend
 from ftlint.backend.partition import Part, plan_parts, read_part
 from ftlint.backend.rowmap import Job

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ftlint.backend.base import KeyFn, ReduceFn, concat_bucket, split_buckets
+from ftlint.backend.base import KeyFn, ReduceFn, concat_bucket, default_workers, split_buckets
 
 
 def _pool_context() -> Any:
@@ -62,8 +62,6 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        from ftlint.backend import default_workers
-
         self.workers = max(1, workers or default_workers())
         self._values: list[Any] = []
         self._pools: list[_Pending] = []

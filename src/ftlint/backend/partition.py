@@ -1,11 +1,13 @@
 """Partitioned reading: the parts of a split's files that the engine's map reads on its workers.
 
 JSONL is cut into newline-aligned byte ranges (``JsonlFormat.partitions``: per-part record and line
-counts, prefix sums give each part's first record index and line); JSON, CSV, Parquet and compressed
-files are one part each. A part is read with ftlint's own reader and the record format the driver
-detected, so its rows are exactly the driver's rows of that range: the same (path, index) identity,
-the same line numbers, malformed records left out as the driver leaves them (they are FT001
-findings of the driver's load).
+counts, prefix sums give each part's first record index and line); Parquet into its row groups, small
+ones merged (``ParquetFormat.partitions``: per-part row counts, prefix sums give each part's first
+index); JSON arrays, CSV/TSV (a quoted field may span lines), Arrow and compressed files are one part
+each. The driver detected each file's record format once; it travels in the part to the workers,
+which read the part with ftlint's own reader and that format, so a part's rows are exactly the
+driver's rows of that range: the same (path, index) identity, the same line numbers, malformed
+records left out as the driver leaves them (they are FT001 findings of the driver's load).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Part:
     shown: str
     format: str  # the record format the driver detected (``data.schema`` name)
     mapping: tuple[tuple[str, str], ...]
+    #: the range of a splittable file (bytes of JSONL, row groups of Parquet); ``end`` None: whole file
     start: int = 0
     end: int | None = None
     index: int = 0
@@ -36,7 +39,7 @@ def plan_parts(ds: Dataset, mapping: dict[str, str], size: int) -> list[Part] | 
     """The parts of a split's files in row order; None when a file cannot be re-read as the driver
     read it (not a plain file on disk, or a file of no known record format): that split is computed
     in-process."""
-    from ftlint.data.formats import JsonlFormat, source_for
+    from ftlint.data.formats import source_for
     from ftlint.data.schema import FORMATS_BY_NAME
 
     parts: list[Part] = []
@@ -47,10 +50,11 @@ def plan_parts(ds: Dataset, mapping: dict[str, str], size: int) -> list[Part] | 
             return None
         try:
             fmt, source = source_for(path, f.path)
+            cut = fmt.partitions(source, size) if fmt.splittable and source.seekable else []  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - not a file ftlint's readers split: computed in-process
             return None
-        if isinstance(fmt, JsonlFormat) and source.seekable:
-            for p in fmt.partitions(source, size):
+        if cut:
+            for p in cut:
                 parts.append(Part(ds.split, fid, f.abspath, f.path, f.format, items, p.start, p.end, p.index, p.line))
         else:
             parts.append(Part(ds.split, fid, f.abspath, f.path, f.format, items))

@@ -18,7 +18,10 @@ The pieces:
 - Line-based formats can be read in byte ranges: :meth:`JsonlFormat.partitions` cuts an uncompressed
   JSONL file at line starts and counts each part's records and lines, so that a part's first index
   and line are prefix sums and ``iter_records(source, start=..., end=..., index=..., line=...)``
-  numbers its records exactly as a read of the whole file does.
+  numbers its records exactly as a read of the whole file does. A Parquet file is read by row group
+  the same way (:meth:`ParquetFormat.partitions`: ``start``/``end`` are row-group numbers, small
+  row groups merged into one part). JSON arrays and CSV/TSV are read whole (a quoted CSV field may
+  hold newlines, so a byte range is not known to start a record).
 
 A record that cannot be read is a ``Record`` with ``error`` set (FT001), never an exception; a file
 that cannot be read at all raises :class:`~ftlint.errors.InputError`. A compressed file that ends
@@ -498,7 +501,8 @@ class FileFormat:
     suffixes: tuple[str, ...] = ()
     #: whether the format can be read through a decompressing stream (Parquet cannot: it seeks)
     compressible: bool = True
-    #: whether :meth:`iter_records` takes byte ranges (``start``/``end``)
+    #: whether :meth:`iter_records` takes ranges (``start``/``end``: byte offsets for JSONL, row
+    #: groups for Parquet) and the format has a ``partitions(source, size)`` that cuts them
     splittable: bool = False
 
     def sniff(self, head: bytes) -> str | None:
@@ -513,7 +517,8 @@ class FileFormat:
     def iter_records(self, source: Source, *, start: int = 0, end: int | None = None, index: int = 0,
                      line: int = 1, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
         """The records of ``source``, numbered from ``index`` and ``line``; ``start``/``end`` (byte
-        offsets at line starts) read one part of a :attr:`splittable` format."""
+        offsets at line starts; row groups of a Parquet file) read one part of a :attr:`splittable`
+        format."""
         raise NotImplementedError
 
     def writer(self, path: Path, like: Source, add_columns: Sequence[str] = ()) -> RecordWriter:
@@ -688,8 +693,9 @@ class JsonlFormat(FileFormat):
 
 
 class Partition(NamedTuple):
-    """A byte range of a line-based file: ``[start, end)``, its record and line counts, and the index
-    and line of its first record (the sums of the parts before it)."""
+    """A part of a :attr:`~FileFormat.splittable` file: ``[start, end)`` (bytes of a line-based file,
+    row groups of a Parquet file), its record and line counts, and the index and line of its first
+    record (the sums of the parts before it)."""
 
     start: int
     end: int
@@ -894,8 +900,9 @@ class _Columnar(FileFormat):
     #: integer class-label columns are read as their names (``datasets`` ``ClassLabel`` metadata)
     class_labels = False
 
-    def _batches(self, source: Source) -> tuple[Any, Iterator[Any]]:
-        """(schema, record batches) of ``source``."""
+    def _batches(self, source: Source, start: int = 0, end: int | None = None) -> tuple[Any, Iterator[Any]]:
+        """(schema, record batches) of ``source`` (of its row groups ``[start, end)`` where the
+        format has them)."""
         raise NotImplementedError
 
     def _labels(self, schema: Any) -> dict[str, list[str]]:
@@ -919,9 +926,9 @@ class _Columnar(FileFormat):
         import pyarrow as pa
 
         shown = source.shown
-        schema, batches = self._batches(source)
+        schema, batches = self._batches(source, start, end)
         labels = self._labels(schema) if self.class_labels else {}
-        done = 0
+        done = index  # rows before this one in the file (a part starts at its first row's index)
         while True:
             try:  # a corrupt page, a bad string: the file cannot be read past it (the gate must not pass)
                 batch = next(batches, None)
@@ -1002,18 +1009,53 @@ class ParquetFormat(_Columnar):
     suffixes = (".parquet",)
     what = "Parquet"
 
+    splittable = True
+
     def sniff(self, head: bytes) -> str | None:
         return None if head[:4] == b"PAR1" else "not a Parquet file (no PAR1 magic bytes)"
 
-    def _batches(self, source: Source) -> tuple[Any, Iterator[Any]]:
+    def _file(self, source: Source) -> Any:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
-            pf = pq.ParquetFile(source.path if isinstance(source, FileSource) else source.open_raw())
+            return pq.ParquetFile(source.path if isinstance(source, FileSource) else source.open_raw())
         except (pa.ArrowException, OSError, ValueError) as e:
             raise InputError(f"cannot read Parquet file: {_one_line(e)}", source.shown) from None
-        return pf.schema_arrow, pf.iter_batches(batch_size=8192)
+
+    def _batches(self, source: Source, start: int = 0, end: int | None = None) -> tuple[Any, Iterator[Any]]:
+        pf = self._file(source)
+        if start == 0 and end is None:
+            return pf.schema_arrow, pf.iter_batches(batch_size=8192)
+        groups = range(start, pf.num_row_groups if end is None else min(end, pf.num_row_groups))
+        return pf.schema_arrow, pf.iter_batches(batch_size=8192, row_groups=list(groups))
+
+    def partitions(self, source: Source, size: int) -> list[Partition]:
+        """The file's row groups as parts of about ``size`` bytes (uncompressed; small row groups
+        merged, a large one alone), from the footer only: ``start``/``end`` are row-group numbers,
+        ``records`` the part's rows and ``index`` the rows before it (prefix sums), so reading every
+        part with ``iter_records(source, start=p.start, end=p.end, index=p.index)`` gives exactly the
+        records of one read of the whole file. Rows have no lines (``lines`` 0, ``line`` 1)."""
+        import pyarrow as pa
+
+        pf = self._file(source)
+        try:
+            meta = pf.metadata
+            groups = [(meta.row_group(g).num_rows, meta.row_group(g).total_byte_size)
+                      for g in range(meta.num_row_groups)]
+        except (pa.ArrowException, OSError, ValueError) as e:
+            raise InputError(f"cannot read Parquet file: {_one_line(e)}", source.shown) from None
+        size = max(1, int(size))
+        parts: list[Partition] = []
+        index = first = rows = nbytes = 0
+        for g, (n, b) in enumerate(groups):
+            rows += n
+            nbytes += b
+            if nbytes >= size or g == len(groups) - 1:
+                parts.append(Partition(first, g + 1, rows, 0, index, 1))
+                index += rows
+                first, rows, nbytes = g + 1, 0, 0
+        return parts
 
     def _write(self, path: Path, table: Any) -> None:
         import pyarrow.parquet as pq
@@ -1036,7 +1078,7 @@ class ArrowFormat(_Columnar):
             return None
         return "not an Arrow IPC file (no Arrow stream or file header)"
 
-    def _batches(self, source: Source) -> tuple[Any, Iterator[Any]]:
+    def _batches(self, source: Source, start: int = 0, end: int | None = None) -> tuple[Any, Iterator[Any]]:
         import pyarrow as pa
 
         try:

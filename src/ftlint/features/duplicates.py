@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -25,7 +26,130 @@ if TYPE_CHECKING:
     from ftlint.context import Context
 
 #: rows whose signatures are computed together (>= minhash.PARALLEL_MIN_ROWS, so both cores work)
-MINHASH_CHUNK = 65536
+MINHASH_CHUNK = 16384
+#: candidate pairs verified together (their rows' texts and shingle hashes held at once)
+VERIFY_BLOCK = 4096
+#: band keys of at least this many bytes (65,536 rows at 16 bands) are kept in a temporary file
+SPILL_BYTES = 8 * 1024 * 1024
+
+
+class BandKeys:
+    """A split's LSH band keys (one uint64 per row and band), band-major: band ``b`` of every row is
+    one contiguous column, and the LSH bands one column at a time (``lsh.candidate_pairs_from_keys``).
+
+    From :data:`SPILL_BYTES` on (16 bands x 8 B = 128 B a row: 122 MiB at 1M rows) the keys live in
+    an anonymous temporary file (``tempfile.TemporaryFile`` in ``dir``, where the loader spills
+    texts, else the system's temporary folder: unlinked at once, gone when closed or when the
+    process dies) and a column is read when asked for, so the process holds one band's column (8 B
+    a row) instead of all of them; the pages the system caches for the file are reclaimable. Smaller
+    ones stay in memory, and so do the keys when no temporary file can be created or written (no
+    room). Either way the keys read are the keys written."""
+
+    def __init__(self, n: int, bands: int, dir: str | None = None) -> None:
+        self.n, self.bands = n, bands
+        self._file: Any = None
+        self._mem: np.ndarray | None = None
+        if n * bands * 8 >= SPILL_BYTES:
+            for where in dict.fromkeys((dir, None)):
+                try:
+                    # kept open for the keys' life: closed by close(), or when collected
+                    self._file = tempfile.TemporaryFile(prefix="ftlint-bands-", dir=where, buffering=0)  # noqa: SIM115
+                    self._file.truncate(n * bands * 8)  # zeros, as np.zeros
+                    break
+                except OSError:
+                    self._close_file()
+        if self._file is None:
+            self._mem = np.zeros((bands, n), dtype=np.uint64)
+
+    @property
+    def spilled(self) -> bool:
+        return self._file is not None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def write_rows(self, start: int, keys: np.ndarray) -> None:
+        """Rows ``start .. start + len(keys)`` (``keys``: (m, bands))."""
+        keys = np.asarray(keys, dtype=np.uint64).reshape(-1, self.bands)
+        for b in range(self.bands):
+            self._write(b, start, np.ascontiguousarray(keys[:, b]))
+
+    def write_band(self, band: int, column: np.ndarray) -> None:
+        """Band ``band`` of every row."""
+        self._write(band, 0, np.ascontiguousarray(column, dtype=np.uint64))
+
+    def _write(self, band: int, start: int, column: np.ndarray) -> None:
+        if self._file is not None:
+            try:  # unbuffered: what a write returned from is in the file
+                view = column.view(np.uint8).data
+                self._file.seek((band * self.n + start) * 8)
+                while view:
+                    view = view[self._file.write(view):]
+                return
+            except OSError:  # no room left: the keys written so far move to memory, the rest follow
+                self._to_memory()
+        assert self._mem is not None
+        self._mem[band, start:start + column.size] = column
+
+    def _to_memory(self) -> None:
+        mem = np.zeros((self.bands, self.n), dtype=np.uint64)
+        for b in range(self.bands):
+            mem[b] = self._read(b)
+        self._close_file()
+        self._mem = mem
+
+    def _read(self, band: int) -> np.ndarray:
+        out = np.empty(self.n, dtype=np.uint64)
+        view = out.view(np.uint8).data
+        self._file.seek(band * self.n * 8)
+        while view:
+            got = self._file.readinto(view)
+            if not got:
+                raise OSError(f"band keys: a temporary file ended {len(view)} bytes early")
+            view = view[got:]
+        return out
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass  # an unlinked temporary file: nothing to keep
+            self._file = None
+
+    def band(self, band: int) -> np.ndarray:
+        """Band ``band`` of every row: (n,) uint64 (a fresh array when spilled, else a view)."""
+        if self._mem is not None:
+            return self._mem[band]
+        return self._read(band)
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The keys of rows ``ids`` as a (len(ids), bands) matrix."""
+        out = np.empty((len(ids), self.bands), dtype=np.uint64)
+        for b in range(self.bands):
+            out[:, b] = self.band(b)[ids]
+        return out
+
+    def columns(self, ids: np.ndarray | None = None) -> _Columns:
+        """The band columns of rows ``ids`` (all rows: None), each read when asked for."""
+        return _Columns(self, ids)
+
+    def close(self) -> None:
+        self._close_file()
+
+
+class _Columns(Sequence[np.ndarray]):
+    def __init__(self, keys: BandKeys, ids: np.ndarray | None) -> None:
+        self._keys, self._ids = keys, ids
+
+    def __len__(self) -> int:
+        return self._keys.bands
+
+    def __getitem__(self, band: Any) -> Any:
+        if not isinstance(band, int | np.integer) or not 0 <= band < self._keys.bands:
+            raise IndexError(band)
+        col = self._keys.band(int(band))
+        return col if self._ids is None else col[self._ids]
 
 
 class MinHashBands(NamedTuple):
@@ -34,10 +158,10 @@ class MinHashBands(NamedTuple):
     The 128-value signatures are computed in chunks and hashed at once to one 64-bit key per
     (row, band), so a row keeps 8 bytes per band (128 B at 16 bands) instead of a 512-byte
     signature: candidates are verified with the exact Jaccard similarity of the texts, so the
-    signature's own estimate is never needed.
+    signature's own estimate is never needed. Large splits keep the keys on disk (:class:`BandKeys`).
     """
 
-    keys: np.ndarray  # (n, bands) uint64
+    keys: BandKeys  # n rows x bands, band-major
     empty: np.ndarray  # (n,) bool: rows without shingles (never candidates)
     num_perm: int
     ngram: int
@@ -77,6 +201,12 @@ class _Lookup(Sequence[str]):
         return self._texts[int(i)]
 
 
+def _spill_dir(ctx: Context) -> str | None:
+    """Where the loader spills a large split's texts (next to the cache), if that folder exists."""
+    root = ctx.cache.root if ctx.cache.enabled else None
+    return str(root) if root is not None and root.is_dir() else None
+
+
 def _workers() -> int:
     """Processes for MinHash: 2 where they pay; 1 once a threads-heavy library is loaded (it forks)."""
     if any(m in sys.modules for m in ("torch", "tensorflow", "jax")):
@@ -90,12 +220,14 @@ def minhash_bands(ctx: Context, split: str, num_perm: int = 128, ngram: int = 5,
     band keys (:class:`MinHashBands`): word ``ngram``-gram shingles (character ``char_ngram``-grams
     for texts of fewer words), datasketch-compatible signatures (``features.minhash``, seed 1),
     ``bands`` x ``rows``. Computed once per split and field, shared by FT202 and FT203 (FT304 on
-    inputs), in chunks of 65,536 rows over 2 processes; the same pass computes the row hashes of
-    the field when nothing asked for them yet (one normalisation pass, not two). With the cache
-    on, the band keys of the split's rows are also persisted per row (keyed by the row's text
-    hash), so a re-run after an edit (pre-commit) hashes only the rows it has not seen."""
+    inputs), in chunks of 16,384 rows over 2 processes (the freed heap handed back after each); the
+    same pass computes the row hashes of the field when nothing asked for them yet (one
+    normalisation pass, not two). With the cache on, the band keys of the split's rows are also
+    persisted per row (keyed by the row's text hash), so a re-run after an edit (pre-commit)
+    hashes only the rows it has not seen."""
     from ftlint.features.lsh import band_keys
     from ftlint.features.minhash import EMPTY_HASH, signatures
+    from ftlint.memory import release_free_memory
 
     ds = ctx.dataset(split)
     params = {"num_perm": num_perm, "ngram": ngram, "char_ngram": char_ngram, "field": field,
@@ -110,26 +242,37 @@ def minhash_bands(ctx: Context, split: str, num_perm: int = 128, ngram: int = 5,
         ikey = cache_key("minhash_rows", 1, split, sorted(params.items()))
         schema = cache_schemas.minhash_rows(bands)
         old = ctx.cache.get(ikey, schema, "minhash_rows")
-        keys = np.zeros((n, bands), dtype=np.uint64)
+        keys = BandKeys(n, bands, _spill_dir(ctx))
         empty = np.zeros(n, dtype=bool)
         known = np.zeros(n, dtype=bool)
+        pos = np.zeros(n, dtype=np.int64)
         if old is not MISS and len(old[0]):
             oh, ok, oe = old
             pos = np.minimum(np.searchsorted(oh, hashes), len(oh) - 1)
             known = oh[pos] == hashes
-            keys[known], empty[known] = ok[pos[known]], oe[pos[known]]
+            empty[known] = oe[pos[known]]
         missing = np.flatnonzero(~known)
-        if missing.size:
-            part = fresh(missing.tolist())
-            keys[missing], empty[missing] = part.keys, part.empty
-        if missing.size or old is MISS:
+        part = fresh(missing.tolist()) if missing.size else None
+        if part is not None:
+            empty[missing] = part.empty
+        for b in range(bands):  # one band column at a time: the rows seen before, then the new ones
+            col = np.zeros(n, dtype=np.uint64)
+            if known.any():
+                col[known] = ok[pos[known], b]
+            if part is not None:
+                col[missing] = part.keys.band(b)
+            keys.write_band(b, col)
+        if part is not None:
+            part.keys.close()
+        del old, part
+        if missing.size or not known.any():
             uh, first = np.unique(hashes, return_index=True)
-            ctx.cache.put(ikey, (uh, keys[first], empty[first]), schema, "minhash_rows")
+            ctx.cache.put(ikey, (uh, keys.rows(first), empty[first]), schema, "minhash_rows")
         return MinHashBands(keys, empty, num_perm, ngram, char_ngram, bands, rows)
 
     def fresh(subset: list[int] | None = None) -> MinHashBands:
         n = len(ds) if subset is None else len(subset)
-        keys = np.zeros((n, bands), dtype=np.uint64)
+        keys = BandKeys(n, bands, _spill_dir(ctx))
         empty = np.zeros(n, dtype=bool)
         hashes = (None if subset is not None or ctx.has_artifact(field_hashes, split, field)
                   else np.empty(n, dtype=np.uint64))
@@ -144,9 +287,11 @@ def minhash_bands(ctx: Context, split: str, num_perm: int = 128, ngram: int = 5,
             if chunk:
                 sigs = signatures(chunk, num_perm, ngram, char_ngram=char_ngram, workers=workers)
                 stop = start + len(chunk)
-                keys[start:stop] = band_keys(sigs, bands, rows)
+                keys.write_rows(start, band_keys(sigs, bands, rows))
                 empty[start:stop] = np.all(sigs == np.uint32(EMPTY_HASH), axis=1)
                 start, chunk = stop, []
+                del sigs
+                release_free_memory()
 
         for lo, texts in normalized_batches(ctx, split, field, rows=subset):
             if hashes is not None:
@@ -179,26 +324,30 @@ def _verify(ctx: Context, split: str, field: str, pairs: np.ndarray, threshold: 
     """Exact Jaccard check of candidate pairs (rows of ``split``, or of ``split`` x ``other``): the
     pairs kept, sorted, and their similarity. Pairs of identical normalised text are 1.0 unread."""
     from ftlint.features.lsh import verify
+    from ftlint.memory import release_free_memory
 
     b_split = other or split
     same = (ctx.artifact(field_hashes, split, field)[pairs[:, 0]]
             == ctx.artifact(field_hashes, b_split, field)[pairs[:, 1]])
     rest = pairs[~same]
-    if other is None:
-        ta = tb = _texts_of_rows(ctx, split, field, rest)
-    else:
-        ta, tb = _texts_of_rows(ctx, split, field, rest[:, 0]), _texts_of_rows(ctx, b_split, field, rest[:, 1])
-    kept = verify(rest, ta, threshold, texts_b=None if other is None else tb, ngram=ngram, char_ngram=char_ngram)
-    all_pairs = np.concatenate([pairs[same], kept.pairs]).reshape(-1, 2)
-    sims = np.concatenate([np.ones(int(same.sum())), kept.similarity])
+    kept_pairs, kept_sims = [pairs[same].reshape(-1, 2)], [np.ones(int(same.sum()))]
+    # a block of pairs at a time: only its rows' texts and shingles are held, whatever the candidates
+    for lo in range(0, len(rest), VERIFY_BLOCK):
+        part = rest[lo:lo + VERIFY_BLOCK]
+        if other is None:
+            ta = tb = _texts_of_rows(ctx, split, field, part)
+        else:
+            ta, tb = _texts_of_rows(ctx, split, field, part[:, 0]), _texts_of_rows(ctx, b_split, field, part[:, 1])
+        kept = verify(part, ta, threshold, texts_b=None if other is None else tb, ngram=ngram,
+                      char_ngram=char_ngram)
+        kept_pairs.append(kept.pairs.reshape(-1, 2))
+        kept_sims.append(kept.similarity)
+        del ta, tb, kept
+    all_pairs = np.concatenate(kept_pairs).reshape(-1, 2)
+    sims = np.concatenate(kept_sims)
+    release_free_memory()  # the blocks' texts and shingles: rules that follow start from what is in use
     order = np.lexsort((all_pairs[:, 1], all_pairs[:, 0]))
     return all_pairs[order], sims[order]
-
-
-def _band_view(mb: MinHashBands, ids: np.ndarray) -> np.ndarray:
-    """The band keys of rows ``ids`` as a uint32 array ``lsh`` bands with 2 columns per band
-    (its band key of two halves of a 64-bit key is equal exactly when the keys are)."""
-    return np.ascontiguousarray(mb.keys[ids]).view(np.uint32)
 
 
 def near_duplicates(ctx: Context, split: str, threshold: float = 0.8, field: str = "full", ngram: int = 5,
@@ -214,8 +363,8 @@ def near_duplicates(ctx: Context, split: str, threshold: float = 0.8, field: str
         mb = ctx.artifact(minhash_bands, split, num_perm, ngram, char_ngram, field, bands, rows)
         ids = np.flatnonzero(~mb.empty)
         cand = np.zeros((0, 2), dtype=np.int64)
-        if ids.size > 1:  # the kept band keys as they are (a copy only without the empty rows)
-            keys = mb.keys if ids.size == len(mb.keys) else mb.keys[ids]
+        if ids.size > 1:  # the kept band keys, one band column at a time
+            keys = mb.keys.columns(None if ids.size == len(mb.keys) else ids)
             cand = candidate_pairs_from_keys(keys, ids, len(mb.keys)).reshape(-1, 2)
         return _verify(ctx, split, field, cand, threshold, ngram, char_ngram)
 
@@ -260,8 +409,8 @@ def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: s
     """Rows of split ``b`` that exactly (the same normalised text) or nearly (Jaccard >=
     ``threshold``) duplicate a row of split ``a``, each with its best match in ``a``: an exact
     copy (the first), else the most similar row (then the lowest). Near matches come from banding
-    ``a`` and ``b`` together (``lsh.cross_candidate_pairs``) and exact verification. Cached on disk."""
-    from ftlint.features.lsh import cross_candidate_pairs, lsh_params
+    ``a`` and ``b`` together (``lsh.cross_candidate_pairs_from_keys``) and exact verification. Cached on disk."""
+    from ftlint.features.lsh import cross_candidate_pairs_from_keys, lsh_params
 
     def compute() -> CrossMatches:
         exact, ex_a, ex_b = exact_matches(ctx.artifact(field_hashes, a, field), ctx.artifact(field_hashes, b, field))
@@ -270,9 +419,10 @@ def cross_matches(ctx: Context, a: str, b: str, threshold: float = 0.8, field: s
         mb = ctx.artifact(minhash_bands, b, num_perm, ngram, char_ngram, field, bands, rows)
         ia, ib = np.flatnonzero(~ma.empty), np.flatnonzero(~mb.empty & ~exact)
         cand = np.zeros((0, 2), dtype=np.int64)
-        if ia.size and ib.size:
-            c = cross_candidate_pairs(_band_view(ma, ia), _band_view(mb, ib), bands, 2, skip_empty=False)
-            cand = np.stack([ia[c[:, 0]], ib[c[:, 1]]], axis=1).reshape(-1, 2)
+        if ia.size and ib.size:  # the kept band keys, one band at a time (no copy of them)
+            cand = cross_candidate_pairs_from_keys(ma.keys.columns(None if ia.size == len(ma.keys) else ia), ia,
+                                                   mb.keys.columns(None if ib.size == len(mb.keys) else ib), ib,
+                                                   len(ma.keys), len(mb.keys)).reshape(-1, 2)
         pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, char_ngram, other=b)
         return best_matches(ex_a, ex_b, pairs, sims)
 

@@ -30,7 +30,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -167,35 +166,30 @@ def _mask_names(text: str, pattern: re.Pattern[str]) -> str:
 def count_terms(texts: Sequence[str], lexicon: Lexicon) -> dict[str, np.ndarray]:
     """Occurrences of each group's terms in each text: ``{group: int32 array of len(texts)}``. A
     capitalised term inside a proper name (``Burger King``, ``Isle of Man``) is not counted."""
-    import pyarrow as pa
     import pyarrow.compute as pc
+
+    from ftlint.features.text import arrow_ints, arrow_strings
 
     n = len(texts)
     out = {g: np.zeros(n, dtype=np.int32) for g in lexicon.groups}
     patterns = {g: group_pattern(terms) for g, terms in lexicon.groups.items() if terms}
     names = _name_pattern(lexicon)
-    def arrow(part: Sequence[str]) -> Any:
-        try:
-            return pa.array(part, pa.large_string())
-        except (pa.ArrowException, UnicodeEncodeError, TypeError):
-            return pa.array([t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in part],
-                            pa.large_string())
-
     batch = 65_536
     for lo in range(0, n, batch):
         part = texts[lo:lo + batch]
-        arr = arrow(part)
+        arr = arrow_strings(part)
         for g, pat in patterns.items():
-            out[g][lo:lo + len(part)] = pc.count_substring_regex(arr, pat).to_numpy(zero_copy_only=False)
+            out[g][lo:lo + len(part)] = arrow_ints(pc.count_substring_regex(arr, pat))
         if names is None:
             continue
         # only the rows with a term are read again with proper names masked (the rest count 0 either way)
         hit = (np.flatnonzero(np.any([out[g][lo:lo + len(part)] for g in patterns], axis=0)) if patterns
                else np.empty(0, dtype=np.intp))
         if len(hit):
-            masked = arrow([_mask_names(part[k], names) if isinstance(part[k], str) else part[k] for k in hit.tolist()])
+            masked = arrow_strings([_mask_names(part[k], names) if isinstance(part[k], str) else part[k]
+                                    for k in hit.tolist()])
             for g, pat in patterns.items():
-                out[g][lo + hit] = pc.count_substring_regex(masked, pat).to_numpy(zero_copy_only=False)
+                out[g][lo + hit] = arrow_ints(pc.count_substring_regex(masked, pat))
     return out
 
 

@@ -24,7 +24,7 @@ Rows without shingles (empty texts, signature all ``2**32 - 1``) are skipped by 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,7 @@ __all__ = [
     "candidate_pairs_from_keys",
     "clusters",
     "cross_candidate_pairs",
+    "cross_candidate_pairs_from_keys",
     "detection_probability",
     "estimate",
     "lsh_params",
@@ -295,22 +296,37 @@ def candidate_pairs(
     return candidate_pairs_from_keys(keys[ids], ids, n, max_bucket=max_bucket)
 
 
+#: band keys as a ``(k, bands)`` matrix, or as a sequence of ``bands`` columns of ``k`` keys each
+#: (read one at a time: a sequence may load each column only when asked for it)
+BandColumns: TypeAlias = npt.NDArray[np.uint64] | Sequence[npt.NDArray[np.uint64]]
+
+
+def _band_count(keys: BandColumns) -> int:
+    if isinstance(keys, np.ndarray):
+        return int(keys.shape[1]) if keys.ndim == 2 else 0
+    return len(keys)
+
+
+def _band_column(keys: BandColumns, band: int) -> npt.NDArray[np.uint64]:
+    return keys[:, band] if isinstance(keys, np.ndarray) else np.asarray(keys[band])
+
+
 def candidate_pairs_from_keys(
-    keys: npt.NDArray[np.uint64],
+    keys: BandColumns,
     ids: npt.NDArray[np.int64],
     n: int,
     *,
     max_bucket: int = DEFAULT_MAX_BUCKET,
 ) -> npt.NDArray[np.int64]:
     """:func:`candidate_pairs` from band keys already computed (:func:`band_keys`, one row per
-    document ``ids[k]``, ids ascending and below ``n``): the pairs are of those ids. Used on the
-    Context's kept band keys as they are (no copy, no re-hashing: 16 x 8 B per row less at peak)."""
+    document ``ids[k]``, ids ascending and below ``n``; a matrix or a sequence of band columns):
+    the pairs are of those ids. Banded one band at a time, so a sequence that reads its columns
+    from disk (``features.duplicates.BandKeys``) holds one column in memory, no copy of the rest."""
     if max_bucket < 2:
         raise ValueError(f"max_bucket must be >= 2, got {max_bucket}")
-    bands = keys.shape[1]
     codes: list[npt.NDArray[np.int64]] = []
-    for band in range(bands):
-        codes.extend(band_pair_codes(keys[:, band], ids, n, max_bucket))
+    for band in range(_band_count(keys)):
+        codes.extend(band_pair_codes(_band_column(keys, band), ids, n, max_bucket))
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     return _decode(np.unique(np.concatenate(codes)), n)
@@ -338,18 +354,40 @@ def cross_candidate_pairs(
     if sigs_a.shape[1] != sigs_b.shape[1]:
         raise ValueError(f"signature widths differ: {sigs_a.shape[1]} and {sigs_b.shape[1]}")
     na, nb = sigs_a.shape[0], sigs_b.shape[0]
-    keys = np.concatenate([band_keys(sigs_a, bands, rows), band_keys(sigs_b, bands, rows)])
-    if skip_empty:
-        ids = np.concatenate(
-            [np.flatnonzero(~_empty_rows(sigs_a)), na + np.flatnonzero(~_empty_rows(sigs_b))]
-        )
-    else:
-        ids = np.arange(na + nb)
-    keys = keys[ids]
+    ids_a = np.flatnonzero(~_empty_rows(sigs_a)) if skip_empty else np.arange(na)
+    ids_b = np.flatnonzero(~_empty_rows(sigs_b)) if skip_empty else np.arange(nb)
+    return cross_candidate_pairs_from_keys(band_keys(sigs_a, bands, rows)[ids_a], ids_a,
+                                           band_keys(sigs_b, bands, rows)[ids_b], ids_b, na, nb,
+                                           max_bucket=max_bucket)
+
+
+def cross_candidate_pairs_from_keys(
+    keys_a: BandColumns,
+    ids_a: npt.NDArray[np.int64],
+    keys_b: BandColumns,
+    ids_b: npt.NDArray[np.int64],
+    na: int,
+    nb: int,
+    *,
+    max_bucket: int = DEFAULT_MAX_BUCKET,
+) -> npt.NDArray[np.int64]:
+    """:func:`cross_candidate_pairs` from band keys already computed (:func:`band_keys`, row k of
+    ``keys_a`` is document ``ids_a[k]`` of A, ids ascending and below ``na``; the same for B): the
+    pairs are of those ids. Banded one band at a time, so beside the keys it holds one band's
+    column of both sides (no copy of the key matrices, no re-hashing); either side may be a
+    sequence of band columns as in :func:`candidate_pairs_from_keys`."""
+    if max_bucket < 2:
+        raise ValueError(f"max_bucket must be >= 2, got {max_bucket}")
+    bands = _band_count(keys_a)
+    if _band_count(keys_b) != bands:
+        raise ValueError(f"band key widths differ: {bands} and {_band_count(keys_b)}")
+    ids = np.concatenate([np.asarray(ids_a, dtype=np.int64), na + np.asarray(ids_b, dtype=np.int64)])
     width = max(nb, 1)
     codes: list[npt.NDArray[np.int64]] = []
     for band in range(bands):
-        codes.extend(cross_band_pair_codes(keys[:, band], ids, na, width, max_bucket))
+        both = np.concatenate([_band_column(keys_a, band), _band_column(keys_b, band)])
+        codes.extend(cross_band_pair_codes(both, ids, na, width, max_bucket))
+        del both
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     return _decode(np.unique(np.concatenate(codes)), width)

@@ -90,7 +90,7 @@ _BATCH_MAX_DOCS: Final[int] = 8192
 #: smaller blocks, which pay more per-call overhead.
 _BLOCK_ELEMENTS: Final[int] = 128 * 3072
 #: Inputs smaller than this are never split over worker processes.
-PARALLEL_MIN_ROWS: Final[int] = 50_000
+PARALLEL_MIN_ROWS: Final[int] = 16_384
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from ftlint.features.minhash import shingle_hashes
 from ftlint.features.text import normalize
 
-__all__ = ["DEFAULT_NGRAM", "NgramIndex", "NgramMatch", "canonical_batch", "token_count"]
+__all__ = ["DEFAULT_NGRAM", "NgramIndex", "NgramMatch", "canonical_batch", "token_count", "window_hashes"]
 
 #: Window length of the contamination check (GPT-3's and most decontamination reports' 13-gram).
 DEFAULT_NGRAM: Final[int] = 13
@@ -91,6 +91,13 @@ def token_count(canonical: bytes) -> int:
     return canonical.count(b" ") + 1 if canonical else 0
 
 
+def window_hashes(texts: Sequence[bytes], n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The ``n``-word window hashes of canonical texts, CSR-style like ``shingle_hashes`` (sorted,
+    distinct per text); texts with fewer than ``n`` tokens have none."""
+    decoded = [t.decode("utf-8", "surrogatepass") if token_count(t) >= n else "" for t in texts]
+    return shingle_hashes(decoded, n)
+
+
 @dataclass(frozen=True)
 class NgramMatch:
     """A queried text that shares at least one window with the index."""
@@ -124,8 +131,7 @@ class NgramIndex:
 
     def _window_hashes(self, texts: Sequence[bytes]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
         """``shingle_hashes`` of texts with at least ``n`` tokens (shorter ones: no windows)."""
-        decoded = [t.decode("utf-8", "surrogatepass") if token_count(t) >= self.n else "" for t in texts]
-        return shingle_hashes(decoded, self.n)
+        return window_hashes(texts, self.n)
 
     def build(self, texts: Iterable[Sequence[bytes]]) -> NgramIndex:
         """Index the windows of canonical texts, given as batches; returns ``self``."""

@@ -598,21 +598,19 @@ def _prefilter(texts: Sequence[str], detectors: Sequence[Detector]) -> list[int]
         import pyarrow.compute as pc
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
+    from ftlint.features.text import arrow_ints, arrow_strings
+
     sources = list(dict.fromkeys(d.trigger.pattern for d in detectors))
     combined = "|".join(f"(?:{src})" for src in sources)
     out: list[int] = []
     for lo in range(0, len(texts), PREFILTER_BATCH):
         batch = texts[lo:lo + PREFILTER_BATCH]
-        try:
-            arr = pa.array(batch, pa.large_string())
-        except (pa.ArrowException, UnicodeEncodeError, TypeError):
-            arr = pa.array([t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in batch],
-                           pa.large_string())
+        arr = arrow_strings(batch)
         try:
             hit = pc.match_substring_regex(arr, combined)
         except pa.ArrowException:  # pragma: no cover - a trigger RE2 cannot compile
             return None
-        out.extend(int(k) + lo for k in pc.indices_nonzero(hit).to_numpy())
+        out.extend(int(k) + lo for k in arrow_ints(pc.indices_nonzero(hit)))
     return out
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ftlint._version import __version__
 from ftlint.chartspec import Bars, ChartSpec
-from ftlint.model import Finding, Row
+from ftlint.model import Finding, Row, Unit
 from ftlint.printable import printable_report
 from ftlint.reporters._common import RenderOptions, location_of
 from ftlint.reporters.plots import Chart, build, slug
@@ -138,15 +138,11 @@ def _is_number(v: Any) -> TypeGuard[int | float]:
 
 
 def _detail(r: Row) -> str:
+    named = r.detail()
+    if named is not None:
+        return named
     e = r.extra if isinstance(r.extra, dict) else {}
-    if isinstance(e.get("duplicate_of"), dict):
-        d = e["duplicate_of"]
-        return f"copy of {d.get('path')}:{d.get('line') or '#' + str(d.get('index'))}"
-    for key in ("reason", "problems", "empty"):
-        if key in e:
-            v = e[key]
-            return "; ".join(map(str, v)) if isinstance(v, list) else str(v)
-    parts = []
+    parts = []  # no named detail: the row's first scalar extras, as they are
     for k, v in e.items():
         if isinstance(v, (str, int, float, bool)):
             parts.append(f"{k.replace('_', ' ')}: {num(v) if _is_number(v) else v}")
@@ -160,13 +156,15 @@ def _row_view(r: Row) -> RowView:
     return RowView(where, r.split, _detail(r), r.snippet)
 
 
-def _scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+def _scalar_metrics(metrics: dict[str, Any], units: dict[str, Unit]) -> list[tuple[str, str]]:
+    """The finding's scalar metrics as chips, each in the unit its rule declares (a share as a
+    percentage)."""
     out = []
     for k, v in metrics.items():
         if v is None or isinstance(v, (dict, list)):
             continue
-        if isinstance(v, float):
-            shown = f"{v:.1%}" if "fraction" in k or "share" in k else num(v)
+        if _is_number(v) and units.get(k) is Unit.SHARE:
+            shown = f"{v:.1%}"
         elif _is_number(v):
             shown = num(v)
         else:
@@ -186,7 +184,7 @@ def _docs(rule: type[Rule] | None) -> list[tuple[str, str]]:
     return [(t, sections[t]) for t in keep if sections.get(t)]
 
 
-def _finding_view(f: Finding, i: int, report: Report, options: RenderOptions, rules: dict[str, type],
+def _finding_view(f: Finding, i: int, report: Report, options: RenderOptions, rules: dict[str, type[Rule]],
                   taken: set[str]) -> FindingView:
     anchor = f"finding-{i + 1}"
     path, line = location_of(f, report)
@@ -201,10 +199,10 @@ def _finding_view(f: Finding, i: int, report: Report, options: RenderOptions, ru
         examples=[_row_view(r) for r in f.rows[: max(options.max_rows, 0)]],
         all_rows=[_row_view(r) for r in f.rows[:MAX_ALL_ROWS]] if len(f.rows) > options.max_rows else [],
         rows_total=len(f.rows),
-        metrics=_scalar_metrics(f.metrics),
+        metrics=_scalar_metrics(f.metrics, f.units),
         charts=finding_card_charts(f, anchor, taken),
         docs=_docs(rule),
-        doc_url=DOCS_URL.format(code=f.code) if f.code.startswith("FT") and rule is not None else "",
+        doc_url=DOCS_URL.format(code=f.code) if rule is not None and rule.source == "builtin" else "",
     )
 
 

@@ -37,15 +37,7 @@ def _finding(f: Finding, options: RenderOptions) -> list[str]:
     out = [head, f"  {f.message}"]
     for r in f.rows[: options.max_rows]:
         where = f"{r.path}:{r.line}" if r.line else f"{r.path}#{r.index}"
-        detail = ""
-        for key in ("reason", "problems", "empty"):
-            if key in r.extra:
-                v = r.extra[key]
-                detail = "; ".join(v) if isinstance(v, list) else str(v)
-                break
-        if "duplicate_of" in r.extra:
-            d = r.extra["duplicate_of"]
-            detail = f"copy of {d['path']}:{d['line'] or '#' + str(d['index'])}"
+        detail = r.detail() or ""
         line = f"    {_style(where, options, fg='cyan')}  "
         line += (f"{detail}  " if detail else "") + _style(r.snippet[:100], options, dim=True)
         out.append(line)

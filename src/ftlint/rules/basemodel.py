@@ -19,7 +19,7 @@ from ftlint.features.basemodel import base_model, split_chars_per_token
 from ftlint.features.labels import label_info
 from ftlint.features.task import training_task
 from ftlint.features.tokens import plan_tokenizer
-from ftlint.model import Finding, Location, Severity
+from ftlint.model import Finding, Location, Severity, Unit
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.config_common import (
     LORA_METHODS,
@@ -391,6 +391,7 @@ class BaseModelTaskMismatch(Rule):
     """
 
     code = "FT615"
+    metric_units = {"code_share": Unit.SHARE}
     name = "base-model-task-mismatch"
     summary = "A base model that does not fit the task"
     severity = Severity.WARNING
@@ -578,6 +579,7 @@ class TokenizerLanguageFit(Rule):
     """
 
     code = "FT617"
+    metric_units = {"unknown_share": Unit.SHARE}
     name = "tokenizer-language-fit"
     summary = "The tokenizer needs far more tokens per character than usual on this data"
     severity = Severity.WARNING

@@ -157,6 +157,10 @@ class _RunRule(Rule):
     abstract = True
     requires = frozenset({Need.RUN})
     skip_fix: str = ""
+    #: a run with fewer evaluations than the rule's ``min_evaluations`` option is not judged
+    needs_evaluations: bool = False
+    #: the rule judges how the model fits, which a diverged run (FT804) says nothing about
+    judges_fit: bool = False
 
     def judge(self, run: Run, ctx: Context) -> list[Finding] | str:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -165,7 +169,7 @@ class _RunRule(Rule):
         reasons: list[str] = []
         produced = False
         for run in ctx.runs:
-            out = self.judge(run, ctx)
+            out = self._unjudgeable(run) or self.judge(run, ctx)
             if isinstance(out, str):  # why this run cannot be judged
                 reasons.append(out)
                 continue
@@ -175,6 +179,11 @@ class _RunRule(Rule):
         if not produced and reasons and len(reasons) == len(ctx.runs):
             more = f" (and {len(reasons) - 1} other run{'s' if len(reasons) > 2 else ''})" if len(reasons) > 1 else ""
             raise Skip(reasons[0] + more, getattr(reasons[0], "fix", "") or self.skip_fix)
+
+    def _unjudgeable(self, run: Run) -> str | None:
+        """Why ``run`` cannot be judged before the rule looks at it (None: it can)."""
+        few = _few_evals(run, self.options.min_evaluations) if self.needs_evaluations else None
+        return few or (_diverged(run) if self.judges_fit else None)
 
     def run_finding(self, run: Run, message: str, fix: str, *, point: Point | None = None, key: str = EVAL_LOSS,
                     metrics: dict[str, Any] | None = None, escalate: bool = False, chart: Curve | None = None,
@@ -244,6 +253,7 @@ class Overfitting(_RunRule):
     """
 
     code = "FT801"
+    needs_evaluations = judges_fit = True
     name = "overfitting"
     summary = "The validation loss rose from its minimum and stayed up while the training loss kept falling"
     severity = Severity.WARNING
@@ -265,9 +275,6 @@ class Overfitting(_RunRule):
 
     def judge(self, run: Run, ctx: Context) -> list[Finding] | str:
         o = self.options
-        reason = _few_evals(run, o.min_evaluations) or _diverged(run)
-        if reason:
-            return reason
         of = an.overfitting(run, o.min_rise, o.min_held, o.min_evaluations)
         if of is None:
             return []
@@ -331,6 +338,7 @@ class StoppedWhileImproving(_RunRule):
     """
 
     code = "FT802"
+    needs_evaluations = judges_fit = True
     name = "stopped-while-improving"
     summary = "Both losses were still falling when the run ended (undertrained or cut short)"
     severity = Severity.WARNING
@@ -349,9 +357,6 @@ class StoppedWhileImproving(_RunRule):
 
     def judge(self, run: Run, ctx: Context) -> list[Finding] | str:
         o = self.options
-        reason = _few_evals(run, o.min_evaluations) or _diverged(run)
-        if reason:
-            return reason
         imp = an.still_improving(run, o.min_gain, o.tail, o.min_evaluations)
         if imp is None:
             return []
@@ -416,6 +421,7 @@ class Underfitting(_RunRule):
     """
 
     code = "FT803"
+    judges_fit = True
     name = "underfitting"
     summary = "The loss stayed high and flat, level with validation, or at a trivial baseline"
     severity = Severity.WARNING
@@ -435,9 +441,6 @@ class Underfitting(_RunRule):
 
     def judge(self, run: Run, ctx: Context) -> list[Finding] | str:
         o = self.options
-        reason = _diverged(run)
-        if reason:
-            return reason
         if len(finite(run.train_loss)) < 3 and not an.evals(run):
             return f"{run.shown} has no loss curve to judge"
         uf = an.underfitting(run, o.min_drop, o.train_eval_gap, o.baseline_margin)
@@ -789,6 +792,7 @@ class MetricAndLossDisagree(_RunRule):
     """
 
     code = "FT807"
+    needs_evaluations = True
     name = "metric-and-loss-disagree"
     summary = "The task metric picks a different best step than the eval loss"
     severity = Severity.WARNING
@@ -803,9 +807,6 @@ class MetricAndLossDisagree(_RunRule):
 
     def judge(self, run: Run, ctx: Context) -> list[Finding] | str:
         o = self.options
-        reason = _few_evals(run, o.min_evaluations)
-        if reason:
-            return reason
         if not run.eval_metrics():
             return f"{run.shown} logs no task metric besides the loss"
         d = an.disagreement(run, o.min_gap, o.min_evaluations)

@@ -19,7 +19,7 @@ from ftlint.features.lsh import clusters
 from ftlint.features.rows import duplicate_field, duplicate_text, text_hashes
 from ftlint.features.text import normalize
 from ftlint.grammar import plural, with_article
-from ftlint.model import Finding, RowAt, Severity
+from ftlint.model import Finding, RowAt, Severity, Unit
 from ftlint.remedies import DropRows, RowRef, row_refs
 from ftlint.rule import Need, Rule
 
@@ -59,6 +59,7 @@ class ExactDuplicates(Rule):
     """
 
     code = "FT201"
+    metric_units = {"duplicate_fraction": Unit.SHARE}
     name = "exact-duplicates"
     summary = "Exact duplicate examples (after normalisation)"
     severity = Severity.WARNING
@@ -171,6 +172,7 @@ class NearDuplicates(Rule):
     """
 
     code = "FT202"
+    metric_units = {"duplicate_fraction": Unit.SHARE}
     name = "near-duplicates"
     summary = "Examples that are near-copies of each other (MinHash, Jaccard >= 0.8)"
     severity = Severity.WARNING
@@ -350,7 +352,7 @@ class SplitLeakage(Rule):
                          "threshold": self.options.threshold},
                 remedies=[
                     DropRows(row_refs(rows, ctx), "drop leaked", "rows shared between train and a held-out split, "
-                             "removed from the held-out split (FT203)", ("leaked-from", "validation")),
+                             "removed from the held-out split (FT203)", ("leaked-from", "validation"), default=True),
                     DropRows(tuple(RowRef(r.extra["matches"]["path"], r.extra["matches"]["index"],
                                           r.extra["matches"]["split"]) for r in rows),
                              "drop leaked", "rows shared between train and a held-out split, removed from the split "

@@ -469,7 +469,7 @@ def _lexicons(ctx: Context) -> list[Any]:
 
 
 #: rows whose term counts are computed together
-TERM_BLOCK = 65_536
+TERM_BLOCK = 16_384
 
 
 @dataclass(frozen=True)

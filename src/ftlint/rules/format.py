@@ -19,9 +19,8 @@ from ftlint.data.schema import (
     UNKNOWN,
     USER,
 )
-from ftlint.findings import row_fingerprint
 from ftlint.grammar import plural, with_article
-from ftlint.model import Finding, Location, Row, RowAt, Severity
+from ftlint.model import Finding, Location, RowAt, Severity
 from ftlint.remedies import DropRows, row_refs
 from ftlint.rule import Need, Rule
 
@@ -75,20 +74,15 @@ class UnreadableRecord(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for split in ctx.splits:
             ds = ctx.dataset(split)
-            by_file: dict[int, list[Row]] = defaultdict(list)
-            for m in ds.malformed:
-                rel = ctx.relpath(ds, m.file_id)
-                by_file[m.file_id].append(Row(
-                    path=ds.files[m.file_id].path, split=split, index=m.index, line=m.line,
-                    fingerprint=row_fingerprint(self.code, rel, m.snippet), snippet=m.snippet,
-                    extra={"reason": m.reason},
-                ))
+            by_file: dict[int, list[RowAt]] = defaultdict(list)
+            for k, m in enumerate(ds.malformed):
+                by_file[m.file_id].append(RowAt(split, k, extra={"reason": m.reason}, malformed=True))
             for fid, rows in by_file.items():
                 f = ds.files[fid]
-                first = rows[0]
+                first = ds.malformed[rows[0].position]
                 at = f"line {first.line}" if first.line else f"record {first.index + 1}"
                 message = (f"{plural(len(rows), 'record')} of {f.path} cannot be read"
-                           f" (first at {at}: {first.extra['reason']})")
+                           f" (first at {at}: {first.reason})")
                 fix = "Repair or remove the reported records; each row below says what is wrong with it."
                 undecodable, encoding = encoding_of(r.extra["reason"] for r in rows)
                 if undecodable:

@@ -200,7 +200,6 @@ class ConflictingLabels(Rule):
     name = "conflicting-labels"
     summary = "The same normalised input with different labels"
     severity = Severity.ERROR
-    fixable = False
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         applicable = False
@@ -324,7 +323,6 @@ class LikelyMislabeled(Rule):
     summary = "Rows whose label a cross-validated classifier confidently disagrees with"
     severity = Severity.WARNING
     requires = frozenset({Need.DATASET, Need.LABELS})
-    fixable = False
     option_help = {
         "min_rows": "fewest labelled rows (in classes large enough) to fit the model",
         "min_per_class": "rows a class needs to be modelled (smaller classes are left out)",
@@ -464,7 +462,6 @@ class PreferencePairProblems(Rule):
     name = "preference-pair-problems"
     summary = "Preference pairs with identical sides or different prompts"
     severity = Severity.ERROR
-    fixable = False
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         applicable = False

@@ -19,7 +19,7 @@ from ftlint.context import Context
 from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ROLE_NAMES
 from ftlint.grammar import plural
-from ftlint.model import Finding, RowAt, Severity
+from ftlint.model import Finding, RowAt, Severity, Unit
 from ftlint.rule import Rule
 
 
@@ -59,7 +59,7 @@ def field_label(ds: Dataset, i: int, f: int, columns: tuple[str, ...]) -> str:
 
 
 #: rows scanned together
-SCAN_BLOCK = 32_768
+SCAN_BLOCK = 8192
 
 
 def _fields_exist(scan: PrivacyScan, ctx: Context, split: str | None) -> bool:
@@ -105,13 +105,16 @@ def privacy_scan(ctx: Context, split: str) -> PrivacyScan:
                     texts.append(ds.rejected[i] or "")
                     owner.append((i, -1))
             _collect(out, scan_texts(texts), owner)
-        texts, owner = [], []
         for j, col in enumerate(columns):
-            for i, v in enumerate(ds.extras[col]):
-                if isinstance(v, str) and v:
-                    texts.append(f"{col}: {v}")  # the column name is the context ("order_id: 4539...")
-                    owner.append((i, -2 - j))
-        _collect(out, scan_texts(texts), owner)
+            values = ds.extras[col]
+            for lo in range(0, len(values), SCAN_BLOCK):  # in blocks too: a column of 1M strings is not held twice
+                texts, owner = [], []
+                for i in range(lo, min(len(values), lo + SCAN_BLOCK)):
+                    v = values[i]
+                    if isinstance(v, str) and v:
+                        texts.append(f"{col}: {v}")  # the column name is the context ("order_id: 4539...")
+                        owner.append((i, -2 - j))
+                _collect(out, scan_texts(texts), owner)
         return out
 
     return ctx.stored("privacy_scan", split, {"version": 1}, compute, _SCAN_SCHEMA)
@@ -121,6 +124,7 @@ class _PrivacyRule(Rule):
     """Shared body of FT701 and FT702 (not registered)."""
 
     abstract = True
+    metric_units = {"fraction": Unit.SHARE, "error_fraction": Unit.SHARE}
     family = ""
     #: what the message says the rows contain
     what = ""

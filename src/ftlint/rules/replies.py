@@ -17,7 +17,7 @@ from ftlint.data.dataset import Dataset
 from ftlint.data.schema import ASSISTANT, TOOLS_DIGEST, USER
 from ftlint.features import replies
 from ftlint.grammar import plural
-from ftlint.model import Finding, RowAt, Severity
+from ftlint.model import Finding, RowAt, Severity, Unit
 from ftlint.rule import Rule, Skip
 
 #: characters of each side that the quick same-language check reads
@@ -224,6 +224,7 @@ class TruncatedReply(Rule):
     """  # noqa: E501 - the example is a record, one line as in the file
 
     code = "FT009"
+    metric_units = {"clean_end_share": Unit.SHARE, "clean_start_share": Unit.SHARE}
     name = "truncated-reply"
     summary = "Replies cut off mid-word, mid-sentence or inside a code block, or that start mid-sentence"
     severity = Severity.WARNING
@@ -347,6 +348,7 @@ class RefusalBoilerplate(Rule):
     """  # noqa: E501 - the example is a record, one line as in the file
 
     code = "FT010"
+    metric_units = {"share": Unit.SHARE}
     name = "refusal-boilerplate"
     summary = "Refusals and AI disclaimers in replies (“As an AI language model, I cannot…”)"
     severity = Severity.WARNING

@@ -8,7 +8,7 @@ from typing import Any
 
 from ftlint.chartspec import bars
 from ftlint.context import Context
-from ftlint.features.labels import label_info
+from ftlint.features.labels import LabelInfo, label_info
 from ftlint.model import Finding, Location, RowAt, Severity
 from ftlint.rule import Need, Rule
 
@@ -102,6 +102,11 @@ def _not_examples(ds: Any) -> int:
     return len(bad)
 
 
+def _train_labels(ctx: Context) -> LabelInfo | None:
+    """The training split's labels (None: no training split, or no labels)."""
+    return ctx.artifact(label_info, "train") if "train" in ctx.splits else None
+
+
 class TooFewPerClass(Rule):
     """Classes with too few examples to learn.
 
@@ -133,9 +138,7 @@ class TooFewPerClass(Rule):
         min_per_class: int = 20
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        if "train" not in ctx.splits:
-            return
-        info = ctx.artifact(label_info, "train")
+        info = _train_labels(ctx)
         if info is None:
             return
         counts = info.counts()
@@ -189,9 +192,7 @@ class ClassImbalance(Rule):
         max_ratio: float = 10.0
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        if "train" not in ctx.splits:
-            return
-        info = ctx.artifact(label_info, "train")
+        info = _train_labels(ctx)
         if info is None:
             return
         counts = info.counts()

@@ -13,7 +13,7 @@ from typing import Any
 
 from ftlint.context import Context
 from ftlint.features.labels import label_info
-from ftlint.model import Finding, Location, Severity
+from ftlint.model import Finding, Location, Severity, Unit
 from ftlint.remedies import CarveSplit, EditConfig
 from ftlint.rule import Need, Rule, Skip
 from ftlint.rules.config_common import (
@@ -157,6 +157,7 @@ class ValidationTooSmall(Rule):
     """
 
     code = "FT105"
+    metric_units = {"fraction": Unit.SHARE, "min_fraction": Unit.SHARE}
     name = "validation-too-small"
     summary = "Too few validation examples for a stable validation loss"
     severity = Severity.WARNING

@@ -26,6 +26,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -346,27 +347,37 @@ def _check_bad(shown: str, good: int, bad: list[BadLine]) -> None:
                           "is this a training log?", shown, bad[0].line)
 
 
-def read_llamafactory_log(path: Path, shown: str | None = None) -> Run:
-    shown = shown or _shown(path)
-    good, bad = _jsonl(path, shown)
+def _series_of(good: list[tuple[int, dict[str, Any]]], bad: list[BadLine], step_of: Callable[[dict[str, Any]], Any],
+               missing: str, name_of: Callable[[str], str]) -> dict[str, list[Point]]:
+    """The numeric values of JSONL log records, by series (``name_of(key)``), at each record's step
+    (``step_of(record)``); a record without a step is a bad line (``missing``), bookkeeping keys
+    and values that are not numbers are passed over."""
     series: dict[str, list[Point]] = {}
-    total = None
     for n, obj in good:
-        step = _int(obj.get("current_steps"))
+        step = _int(step_of(obj))
         if step is None:
-            bad.append(BadLine(n, "no current_steps"))
+            bad.append(BadLine(n, missing))
             continue
-        total = _int(obj.get("total_steps")) or total
         epoch = _number(obj.get("epoch"))
         for k, v in obj.items():
             if k in _BOOKKEEPING:
                 continue
             value = _number(v)
-            if value is None:
-                continue
-            name = _KEYS.get(k) or {"accuracy": "train_rewards/accuracies", "reward": "train_reward"}.get(k) \
-                or (k if k.startswith("eval_") else f"train_{k}")
-            _add(series, name, step, value, epoch, n)
+            if value is not None:
+                _add(series, name_of(k), step, value, epoch, n)
+    return series
+
+
+def read_llamafactory_log(path: Path, shown: str | None = None) -> Run:
+    shown = shown or _shown(path)
+    good, bad = _jsonl(path, shown)
+    series = _series_of(good, bad, lambda obj: obj.get("current_steps"), "no current_steps", lambda k: (
+        _KEYS.get(k) or {"accuracy": "train_rewards/accuracies", "reward": "train_reward"}.get(k)
+        or (k if k.startswith("eval_") else f"train_{k}")))
+    total = None
+    for _, obj in good:
+        if _int(obj.get("current_steps")) is not None:
+            total = _int(obj.get("total_steps")) or total
     _check_bad(shown, len(good) - sum(1 for b in bad if b.reason == "no current_steps"), bad)
     root = _root_of(path)
     run = Run(path=path, shown=shown, root=root, framework="llamafactory", source="LLaMA-Factory trainer_log.jsonl",
@@ -410,22 +421,8 @@ def _best_from_checkpoints(run: Run) -> None:
 def read_metrics_jsonl(path: Path, shown: str | None = None, framework: str = "torchtune") -> Run:
     shown = shown or _shown(path)
     good, bad = _jsonl(path, shown)
-    series: dict[str, list[Point]] = {}
-    for n, obj in good:
-        step = _int(obj.get("step", obj.get("global_step")))
-        if step is None:
-            bad.append(BadLine(n, "no step"))
-            continue
-        epoch = _number(obj.get("epoch"))
-        for k, v in obj.items():
-            if k in _BOOKKEEPING:
-                continue
-            value = _number(v)
-            if value is None:
-                continue
-            name = _KEYS.get(k) or (k if k.startswith("eval_") else
-                                    "eval_" + k[4:] if k.startswith("val_") else f"train_{k}")
-            _add(series, name, step, value, epoch, n)
+    series = _series_of(good, bad, lambda obj: obj.get("step", obj.get("global_step")), "no step", lambda k: (
+        _KEYS.get(k) or (k if k.startswith("eval_") else "eval_" + k[4:] if k.startswith("val_") else f"train_{k}")))
     _check_bad(shown, len(good), bad)
     if TRAIN_LOSS not in series and EVAL_LOSS not in series:
         raise RunLogError("no loss in the log (expected loss / val_loss per step)", shown)

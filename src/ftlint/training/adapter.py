@@ -34,7 +34,8 @@ Rules and ``ftlint fix`` ask the plan and its adapter; none of them branches on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -94,15 +95,25 @@ class ReportedMetric:
     kind: str | None = None
 
 
+#: The training-plan settings an :class:`~ftlint.remedies.EditConfig` remedy may ask ``ftlint fix`` to
+#: set, and what each one means for the config: held-out evaluation during training
+#: (``validation.enabled``), early stopping on the best checkpoint (``early_stopping.requested``), and a
+#: working early-stopping set-up in place of a broken one (``early_stopping.problems`` set to ``[]``).
+CONFIG_SETTINGS: tuple[str, ...] = ("validation.enabled", "early_stopping.requested", "early_stopping.problems")
+
+
 @dataclass(frozen=True)
 class EvaluationEditRequest:
-    """What ``ftlint fix`` hands the adapter to make the run evaluate and stop early.
+    """What ``ftlint fix`` hands the adapter to patch the config.
 
-    ``eval_steps``: the evaluation interval to write; ``save_ok``: the config's own ``save_steps``
-    already is a multiple of it; ``validation_files``: the held-out files ``fix`` wrote, as the
-    config should name them; ``repaired(ref, split)``: how the config should name the repaired copy
-    of one of its datasets (None when none was written); ``rewrote_train``: training files were
-    rewritten (a config naming its data by id must be pointed at them by hand)."""
+    ``settings``: the plan settings the findings' EditConfig remedies ask for (of
+    :data:`CONFIG_SETTINGS`): they decide which edits the adapter makes beyond pointing the config
+    at the repaired files; ``eval_steps``: the evaluation interval to write; ``save_ok``: the
+    config's own ``save_steps`` already is a multiple of it; ``validation_files``: the held-out
+    files ``fix`` wrote, as the config should name them; ``repaired(ref, split)``: how the config
+    should name the repaired copy of one of its datasets (None when none was written);
+    ``rewrote_train``: training files were rewritten (a config naming its data by id must be
+    pointed at them by hand)."""
 
     eval_steps: int
     save_ok: bool
@@ -110,6 +121,40 @@ class EvaluationEditRequest:
     validation_files: tuple[str, ...] = ()
     repaired: Callable[[DatasetRef, str], str | None] = lambda ref, split: None
     rewrote_train: bool = False
+    settings: frozenset[str] = frozenset()
+
+    @property
+    def holdout(self) -> bool:
+        """Held-out evaluation data is asked for (``validation.enabled``)."""
+        return "validation.enabled" in self.settings
+
+    @property
+    def stop_early(self) -> bool:
+        """A working early-stopping set-up is asked for (any ``early_stopping.*`` setting)."""
+        return any(s.startswith("early_stopping.") for s in self.settings)
+
+    @property
+    def evaluate(self) -> bool:
+        """The run must evaluate at an interval (both of the above need it)."""
+        return self.holdout or self.stop_early
+
+
+def evaluation_interval(plan: TrainingPlan, n_train: int) -> tuple[int, bool]:
+    """The evaluation interval ``fix`` writes, and whether the config's own ``save_steps`` is a
+    multiple of it: the config's ``eval_steps``, else its ``save_steps`` (evaluate at each save),
+    else about four evaluations per epoch of ``n_train`` rows. Only what the config itself says
+    counts: a framework default (HF ``save_steps`` 500) is no interval the user chose."""
+    steps = plan.validation.eval_steps.value if plan.validation.eval_steps.from_config else None
+    save = plan.early_stopping.save_steps.value if plan.early_stopping.save_steps.from_config else None
+    if steps and steps >= 1:
+        eval_steps = int(steps)
+    elif save and save >= 1:
+        eval_steps = int(save)
+    else:
+        eff = plan.batch.effective.value or plan.batch.per_device.value or 8
+        per_epoch = max(1, math.ceil(n_train / max(1, int(eff))))
+        eval_steps = max(1, per_epoch // 4)
+    return eval_steps, bool(save and save >= 1 and int(save) % eval_steps == 0)
 
 
 @dataclass(frozen=True)
@@ -206,6 +251,8 @@ class FrameworkAdapter:
     #: the kind of run log its runs leave, as ``ftlint.runs`` reads it (``Run.framework``): the HF
     #: Trainer's ``trainer_state.json`` is ``hf`` whether HF, TRL or Axolotl wrote it ("": its own name)
     run_log: ClassVar[str] = ""
+    #: what to do instead where ``ftlint fix`` cannot patch the config for evaluation and early stopping
+    unpatchable_because: str = "see `ftlint rule FT104` and `ftlint rule FT601`"
     #: checkpoints are kept per epoch (torchtune's ``epoch_N``, an OpenAI job's last epochs), not at
     #: the steps a save interval picks
     checkpoints_per_epoch: bool = False
@@ -411,12 +458,30 @@ class FrameworkAdapter:
         return f"a held-out evaluation set, evaluated every {every or 'N'} steps"
 
     # -- patching the config ------------------------------------------------------------------------
+    def config_edits(self, plan: TrainingPlan, settings: Sequence[Any], request: EvaluationEditRequest
+                     ) -> tuple[list[ConfigEdit], list[str]]:
+        """The edits ``ftlint fix`` makes to this config: those :meth:`evaluation_edits` makes for the
+        plan settings the findings' EditConfig remedies (``settings``: anything with ``key`` and
+        ``reason``) ask for, a key set twice written once (the last edit wins), and a note for each
+        setting no adapter knows how to write."""
+        asked = frozenset(s.key for s in settings)
+        edits, notes = self.evaluation_edits(plan, replace(request, settings=asked & frozenset(CONFIG_SETTINGS)))
+        notes += [f"ftlint fix cannot set `{s.key}` in a config: {s.reason}"
+                  for s in settings if s.key not in CONFIG_SETTINGS]
+        uniq: dict[str, ConfigEdit] = {}
+        for e in edits:
+            uniq[e.key] = e
+        return list(uniq.values()), notes
+
     def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
                          ) -> tuple[list[ConfigEdit], list[str]]:
-        """The key edits that make the run evaluate on held-out data and stop early, in the
-        framework's own keys, plus notes for what the config cannot express."""
+        """The key edits that point the config at the repaired files and, as ``request.settings``
+        ask, make the run evaluate on held-out data and stop early, in the framework's own keys,
+        plus notes for what the config cannot express."""
+        if not request.evaluate:
+            return [], []
         return [], [f"{self.name} configs cannot be patched for evaluation and early stopping by ftlint fix: "
-                    "see `ftlint rule FT104` and `ftlint rule FT601`"]
+                    f"{self.unpatchable_because}"]
 
     def patch_config(self, plan: TrainingPlan, edits: list[ConfigEdit]) -> tuple[str, list[str]]:
         """The config's text with ``edits`` applied (YAML keeps its comments; JSON is re-dumped),
@@ -446,5 +511,6 @@ def stamp_keys(plan: TrainingPlan, adapter: FrameworkAdapter) -> TrainingPlan:
     return replace(plan, **top)
 
 
-__all__ = ["CANONICAL_FIELDS", "EVAL_KEYS", "EVAL_WHY", "EvaluationEditRequest", "FrameworkAdapter", "HubFields",
-           "ReportedMetric", "anchor", "best_model_settings", "point_at_repaired", "ranges", "stamp_keys"]
+__all__ = ["CANONICAL_FIELDS", "CONFIG_SETTINGS", "EVAL_KEYS", "EVAL_WHY", "EvaluationEditRequest", "FrameworkAdapter",
+           "HubFields", "ReportedMetric", "anchor", "best_model_settings", "evaluation_interval", "point_at_repaired",
+           "ranges", "stamp_keys"]

@@ -632,15 +632,20 @@ class AxolotlAdapter(FrameworkAdapter):
                          if k not in ("path", "data_files", "split", "shards")}
                 tests = [{"path": p, **entry, "split": "train"} for p in request.validation_files]
                 edits.append(ConfigEdit("test_datasets", tests, "held-out data: the validation file ftlint fix wrote"))
-            else:
+            elif request.holdout:
                 edits.append(ConfigEdit("val_set_size", 0.05, "hold out 5% of the training data for evaluation"))
-        for key in ("evals_per_epoch", "saves_per_epoch"):
-            if key in plan.raw:
+        if not request.evaluate:
+            return edits, []
+        # eval_steps/save_steps replace the per-epoch counts (Axolotl refuses both; early stopping needs steps)
+        for key, needed in (("evals_per_epoch", True), ("saves_per_epoch", request.stop_early)):
+            if needed and key in plan.raw:
                 edits.append(ConfigEdit(key, None, "Axolotl early stopping needs eval_steps/save_steps instead",
                                         remove=True))
         if "eval_strategy" in plan.raw and str(plan.raw.get("eval_strategy")).lower() == "no":
             edits.append(ConfigEdit("eval_strategy", "steps", "evaluate during training"))
         edits.append(ConfigEdit("eval_steps", request.eval_steps, EVAL_WHY))
+        if not request.stop_early:
+            return edits, []
         if not request.save_ok:
             edits.append(ConfigEdit("save_steps", request.eval_steps,
                                     "save at each evaluation (a multiple of eval_steps)"))

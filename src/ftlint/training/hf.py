@@ -802,7 +802,7 @@ class TrainerArgumentsAdapter(FrameworkAdapter):
             if request.validation_files and "validation_file" not in raw:
                 edits.append(ConfigEdit("validation_file", request.validation_files[0],
                                         "held-out data: the validation file ftlint fix wrote"))
-        elif not plan.validation.configured:
+        elif request.holdout and not plan.validation.configured:
             carve = self._holdout_edit(plan)
             if isinstance(carve, ConfigEdit):
                 edits.append(carve)
@@ -811,14 +811,19 @@ class TrainerArgumentsAdapter(FrameworkAdapter):
         if request.rewrote_train and "train_file" not in raw:
             notes.append(f"the {self.name} config names its data through {self._data_through}: point it at the "
                          "repaired files yourself")
+        if not request.evaluate:
+            return edits, notes
         strategy = "eval_strategy" if "evaluation_strategy" not in raw else "evaluation_strategy"
         edits.append(ConfigEdit(strategy, "steps", "evaluate during training"))
         edits.append(ConfigEdit("eval_steps", request.eval_steps, EVAL_WHY))
-        edits.append(ConfigEdit("save_strategy", "steps", "must match the evaluation strategy"))
-        if not request.save_ok:
-            edits.append(ConfigEdit("save_steps", request.eval_steps, "a multiple of eval_steps"))
+        if request.stop_early:  # keeping the best checkpoint needs a save at each evaluation
+            edits.append(ConfigEdit("save_strategy", "steps", "must match the evaluation strategy"))
+            if not request.save_ok:
+                edits.append(ConfigEdit("save_steps", request.eval_steps, "a multiple of eval_steps"))
         if self._needs_do_eval:
             edits.append(ConfigEdit("do_eval", True, "run the evaluation"))
+        if not request.stop_early:
+            return edits, notes
         edits.append(ConfigEdit("load_best_model_at_end", True, "keep the best checkpoint, not the last"))
         edits.append(ConfigEdit("metric_for_best_model", "eval_loss", "what 'best' means"))
         edits.append(ConfigEdit("greater_is_better", False, "a lower eval loss is better"))

@@ -35,7 +35,7 @@ from ftlint.training.adapter import (
     best_model_settings,
     ranges,
 )
-from ftlint.training.hf import HF_DEPRECATED, TrainerArgumentsAdapter
+from ftlint.training.hf import HF_DEPRECATED, HFAdapter, TrainerArgumentsAdapter
 from ftlint.training.known_keys import (
     LLAMAFACTORY_KEYS,
     LLAMAFACTORY_V1_KEYS,
@@ -706,20 +706,10 @@ class LlamaFactoryAdapter(TrainerArgumentsAdapter):
 
     name = "llamafactory"
     TRAINER_NAME = "LLaMA-Factory"
-    KEYS = MappingProxyType({
-        "base_model": "model_name_or_path", "method": "finetuning_type", "epochs": "num_train_epochs",
-        "max_steps": "max_steps", "learning_rate": "learning_rate", "learning_rate_multiplier": None,
-        "lr_scheduler": "lr_scheduler_type", "warmup_ratio": "warmup_ratio", "warmup_steps": "warmup_steps",
-        "weight_decay": "weight_decay", "batch.per_device": "per_device_train_batch_size",
-        "batch.gradient_accumulation": "gradient_accumulation_steps", "sequence.max_length": "cutoff_len",
-        "lora.r": "lora_rank", "lora.alpha": "lora_alpha", "lora.dropout": "lora_dropout",
+    KEYS = MappingProxyType({  # TrainingArguments' keys (as the HF Trainer's), and LLaMA-Factory's own
+        **HFAdapter.KEYS, "method": "finetuning_type", "sequence.max_length": "cutoff_len", "lora.r": "lora_rank",
         "lora.target_modules": "lora_target", "validation.holdout": "val_size",
-        "validation.eval_strategy": "eval_strategy", "validation.eval_steps": "eval_steps",
-        "early_stopping.patience": "early_stopping_steps",
-        "early_stopping.load_best_model_at_end": "load_best_model_at_end",
-        "early_stopping.metric_for_best_model": "metric_for_best_model",
-        "early_stopping.save_strategy": "save_strategy", "early_stopping.save_steps": "save_steps",
-        "chat_template": "template", "packing": "packing",
+        "early_stopping.patience": "early_stopping_steps", "chat_template": "template",
     })
     V1_KEYS = MappingProxyType({
         **dict.fromkeys(KEYS),

@@ -11,9 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 from ftlint.training._common import dataset_ref
-from ftlint.training.adapter import CANONICAL_FIELDS, EvaluationEditRequest, FrameworkAdapter
+from ftlint.training.adapter import CANONICAL_FIELDS, FrameworkAdapter
 from ftlint.training.known_keys import OPENAI_HYPERPARAMETER_KEYS, OPENAI_KEYS
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     BatchPlan,
     ConfigValue,
@@ -252,7 +251,4 @@ class OpenAIAdapter(FrameworkAdapter):
     def lora_recipe(self) -> str:
         return "a smaller model, or more data (OpenAI chooses the method itself)"
 
-    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
-                         ) -> tuple[list[ConfigEdit], list[str]]:
-        return [], ["openai configs cannot be patched for evaluation and early stopping by ftlint fix: upload the "
-                    "repaired files and pass the validation file's id as `validation_file`"]
+    unpatchable_because = "upload the repaired files and pass the validation file's id as `validation_file`"

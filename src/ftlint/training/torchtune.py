@@ -18,9 +18,8 @@ from ftlint.training._common import (
     stage_from_path,
     str_or_none,
 )
-from ftlint.training.adapter import EvaluationEditRequest, FrameworkAdapter, anchor
+from ftlint.training.adapter import FrameworkAdapter, anchor
 from ftlint.training.known_keys import TORCHTUNE_KEYS
-from ftlint.training.patch import ConfigEdit
 from ftlint.training.plan import (
     ConfigValue,
     DatasetKind,
@@ -483,7 +482,4 @@ class TorchtuneAdapter(FrameworkAdapter):
     def lora_recipe(self) -> str:
         return "a LoRA recipe (`lora_finetune_single_device`) with a `lora_*` model builder"
 
-    def evaluation_edits(self, plan: TrainingPlan, request: EvaluationEditRequest
-                         ) -> tuple[list[ConfigEdit], list[str]]:
-        return [], ["torchtune configs cannot be patched for evaluation and early stopping by ftlint fix: torchtune "
-                    "has no early stopping; add `dataset_val` and `run_val_every_n_steps` by hand"]
+    unpatchable_because = "torchtune has no early stopping; add `dataset_val` and `run_val_every_n_steps` by hand"
