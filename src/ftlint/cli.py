@@ -191,7 +191,7 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
     """
     from ftlint.api import check as run_check
     from ftlint.printable import printable
-    from ftlint.reporters import RenderOptions, get_renderer
+    from ftlint.reporters import RenderOptions, get_chunks
     from ftlint.settings import load_settings, parse_fail_on
 
     settings = load_settings(settings_path, discover=not isolated) if not (isolated and not settings_path) \
@@ -255,25 +255,28 @@ def check(paths: tuple[Path, ...], validation: tuple[Path, ...], test: tuple[Pat
         use_color = color == "always"
     fail_label = settings.fail_on.label if settings.fail_on else "never"
     options = RenderOptions(color=use_color, fail_on=fail_label, verbose=verbose, statistics=statistics)
-    text = get_renderer(fmt)(report, options)
     code = report.exit_code(settings.fail_on)
+    # each report written as it is made, a piece at a time (the JSON of a finding that lists tens
+    # of thousands of rows is never held whole)
     if output_file is not None:
         try:
             output_file.parent.mkdir(parents=True, exist_ok=True)
-            output_file.write_text(text, encoding="utf-8")
+            with output_file.open("w", encoding="utf-8") as out:
+                out.writelines(get_chunks(fmt)(report, options))
         except OSError as e:
             raise UsageError(f"cannot write the report: {e.strerror or e}") from None
     for rfmt, rpath in extra_reports:
-        rtext = get_renderer(rfmt)(report, RenderOptions(color=False, fail_on=fail_label))
         try:
             rpath.parent.mkdir(parents=True, exist_ok=True)
-            rpath.write_text(rtext, encoding="utf-8")
+            with rpath.open("w", encoding="utf-8") as out:
+                out.writelines(get_chunks(rfmt)(report, RenderOptions(color=False, fail_on=fail_label)))
         except OSError as e:
             raise UsageError(f"cannot write the {rfmt} report to {rpath}: {e.strerror or e}") from None
     if output_file is None and not (quiet and not report.findings and code == 0):
         # color=: click.echo strips ANSI codes when stdout is not a TTY, which would make
         # --color always a no-op in CI logs and pipes
-        click.echo(text, nl=False, color=use_color)
+        for piece in get_chunks(fmt)(report, options):
+            click.echo(piece, nl=False, color=use_color)
     for note in report.notes:
         click.echo(f"ftlint: error: {printable(note)}", err=True)
     sys.exit(code)

@@ -49,7 +49,7 @@ class Location:
     key: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One affected row, identified by ``(path, index)``."""
 
@@ -76,7 +76,7 @@ class Row:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowAt:
     """A row a rule points at: its ``split`` and ``position`` in that split's Dataset, the text its
     snippet shows (None: the whole example) and the rule's per-row ``extra``. The engine turns it

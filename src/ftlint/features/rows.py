@@ -18,6 +18,7 @@ import xxhash
 from ftlint import cache_schemas
 from ftlint.data.dataset import Dataset, _full_text
 from ftlint.features.text import normalize
+from ftlint.findings import snippet
 
 if TYPE_CHECKING:
     from ftlint.context import Context
@@ -107,10 +108,12 @@ def duplicate_field(ctx: Context) -> str:
 
 
 def duplicate_text(ctx: Context, split: str, i: int) -> str | None:
-    """The text of row ``i`` as FT202/FT203 compared it, for its snippet (None: the whole example)."""
+    """The text of row ``i`` as FT202/FT203 compared it, for its snippet (None: the whole example):
+    already cut to the snippet (which the engine's ``snippet`` leaves as it is), so that a rule
+    listing tens of thousands of rows does not hold their whole texts until its rows are built."""
     if ctx.artifact(duplicate_field) == "full":
         return None
-    return varying_text(ctx.dataset(split), i, ctx.artifact(common_segments))
+    return snippet(varying_text(ctx.dataset(split), i, ctx.artifact(common_segments)))
 
 
 def _text_getter(ctx: Context, ds: Dataset, field: str) -> Callable[[int], str]:

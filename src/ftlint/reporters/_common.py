@@ -7,7 +7,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from ftlint.findings import Report
     from ftlint.rule import Rule
 
-__all__ = ["RenderOptions", "dumps_json", "fallback_path", "location_of", "printable", "printable_report", "repo_path",
-           "rule_help"]
+__all__ = ["JsonList", "JsonObject", "RenderOptions", "dumps_json", "fallback_path", "iter_json", "location_of",
+           "plain_json", "printable", "printable_report", "repo_path", "rule_help"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,3 +125,83 @@ def _dumps_with_surrogates(obj: Any, default: Callable[[Any], Any] | None, optio
     text = orjson.dumps(swap(obj), default=default, option=option).decode()
     return re.sub(f"\"\\\\u0000{nonce}:(\\d+)\\\\u0000\"",
                   lambda m: json.dumps(originals[int(m.group(1))]), text)
+
+
+# -- JSON output in pieces ------------------------------------------------------------------------
+
+class JsonObject(dict[str, Any]):
+    """A JSON object that :func:`iter_json` writes key by key (its values may hold :class:`JsonList`)."""
+
+
+class JsonList:
+    """A JSON array that :func:`iter_json` writes a few items at a time: its ``items`` are made
+    (a generator: one at a time) only as they are written, so a finding's tens of thousands of
+    rows are never all held as dicts, nor as one text."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def plain_json(value: Any) -> Any:
+    """``value`` with every :class:`JsonObject` and :class:`JsonList` in it made a dict and a list."""
+    if isinstance(value, JsonObject):
+        return {k: plain_json(v) for k, v in value.items()}
+    if isinstance(value, JsonList):
+        return [plain_json(v) for v in value.items]
+    return value
+
+
+def iter_json(value: Any, *, default: Callable[[Any], Any] | None = None, option: int = 0,
+              batch: int = 512) -> Iterator[str]:
+    """The text of ``dumps_json(plain_json(value), default=default, option=option |
+    OPT_INDENT_2)``, exactly, in pieces: the :class:`JsonObject` and :class:`JsonList` in
+    ``value`` are written by hand as orjson indents them, everything else by orjson (up to
+    ``batch`` consecutive plain items of a list in one call). A raw newline occurs in orjson's
+    indented text only between values (strings escape theirs), so a piece is moved to its depth
+    by indenting after each newline."""
+    option |= orjson.OPT_INDENT_2
+
+    def dumps(v: Any, level: int) -> str:
+        text = dumps_json(v, default=default, option=option)
+        return text.replace("\n", "\n" + "  " * level) if level and "\n" in text else text
+
+    def walk(v: Any, level: int) -> Iterator[str]:
+        if isinstance(v, JsonObject):
+            if not v:
+                yield "{}"
+                return
+            pad = "\n" + "  " * (level + 1)
+            sep = "{"
+            for k, x in v.items():
+                yield f"{sep}{pad}{dumps(k, 0)}: "
+                yield from walk(x, level + 1)
+                sep = ","
+            yield "\n" + "  " * level + "}"
+        elif isinstance(v, JsonList):
+            pad = "\n" + "  " * (level + 1)
+            sep = "["
+            plain: list[Any] = []
+            for x in v.items:
+                if isinstance(x, (JsonObject, JsonList)):
+                    if plain:
+                        yield sep + dumps(plain, level)[1:-(2 + 2 * level)]
+                        plain, sep = [], ","
+                    yield sep + pad
+                    yield from walk(x, level + 1)
+                    sep = ","
+                else:
+                    plain.append(x)
+                    if len(plain) >= batch:
+                        # "[" + pad + items + "\n" + indent + "]": the items, with their pad
+                        yield sep + dumps(plain, level)[1:-(2 + 2 * level)]
+                        plain, sep = [], ","
+            if plain:
+                yield sep + dumps(plain, level)[1:-(2 + 2 * level)]
+                sep = ","
+            yield "[]" if sep == "[" else "\n" + "  " * level + "]"
+        else:
+            yield dumps(v, level)
+
+    return walk(value, 0)

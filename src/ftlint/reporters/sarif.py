@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,15 @@ import orjson
 
 from ftlint._version import __version__
 from ftlint.model import Severity
-from ftlint.reporters._common import RenderOptions, dumps_json, location_of, rule_help
+from ftlint.reporters._common import (
+    JsonList,
+    JsonObject,
+    RenderOptions,
+    iter_json,
+    location_of,
+    plain_json,
+    rule_help,
+)
 
 if TYPE_CHECKING:
     from ftlint.findings import Report
@@ -48,10 +57,7 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     }
 
 
-def sarif_dict(report: Report) -> dict[str, Any]:
-    rules = sorted({r.code: r for r in report.rules}.values(), key=lambda r: r.code)
-    index = {r.code: i for i, r in enumerate(rules)}
-    results = []
+def _results(report: Report, index: dict[str, int]) -> Iterator[dict[str, Any]]:
     for f in report.findings[:MAX_RESULTS]:
         path, line = location_of(f, report)
         result: dict[str, Any] = {
@@ -71,7 +77,13 @@ def sarif_dict(report: Report) -> dict[str, Any]:
             result["ruleIndex"] = index[f.code]
         if f.location.key:
             result["locations"][0]["logicalLocations"] = [{"name": f.location.key, "kind": "member"}]
-        results.append(result)
+        yield result
+
+
+def _sarif_tree(report: Report) -> JsonObject:
+    """The SARIF log, its results made only as :func:`~ftlint.reporters._common.iter_json` writes them."""
+    rules = sorted({r.code: r for r in report.rules}.values(), key=lambda r: r.code)
+    index = {r.code: i for i, r in enumerate(rules)}
     notifications = []
     for o in report.outcomes:
         if o.outcome == "ran":
@@ -90,17 +102,27 @@ def sarif_dict(report: Report) -> dict[str, Any]:
         "toolExecutionNotifications": [n for n in notifications if n["level"] == "error"],
         "toolConfigurationNotifications": [n for n in notifications if n["level"] != "error"],
     }
-    run: dict[str, Any] = {
+    run = JsonObject({
         "tool": {"driver": {"name": "ftlint", "semanticVersion": __version__, "version": __version__,
                             "informationUri": INFORMATION_URI, "rules": [_descriptor(r) for r in rules]}},
         "automationDetails": {"id": "ftlint/"},
         "invocations": [invocation],
-        "results": results,
+        "results": JsonList(_results(report, index)),
         "properties": {"summary": report.summary,
                        "truncated": max(0, len(report.findings) - MAX_RESULTS)},
-    }
-    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    })
+    return JsonObject({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": JsonList([run])})
+
+
+def sarif_dict(report: Report) -> dict[str, Any]:
+    return plain_json(_sarif_tree(report))  # type: ignore[no-any-return]
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The text of :func:`render` in pieces, to write as they come."""
+    yield from iter_json(_sarif_tree(report), option=orjson.OPT_INDENT_2)  # exact text, escaped
+    yield "\n"
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return dumps_json(sarif_dict(report), option=orjson.OPT_INDENT_2) + "\n"  # exact text, escaped
+    return "".join(chunks(report, options))

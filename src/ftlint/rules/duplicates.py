@@ -191,12 +191,17 @@ class NearDuplicates(Rule):
         ngram: int = 5
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        field = ctx.artifact(duplicate_field) if any(len(ctx.dataset(s)) >= 2 for s in ctx.splits) else "full"
+        # every split's pairs first: the rows of one split's finding (tens of thousands at 1M rows)
+        # are not held while the next split is hashed, which is when the memory peaks
+        for split in ctx.splits:
+            if len(ctx.dataset(split)) >= 2:
+                ctx.artifact(near_duplicates, split, self.options.threshold, field=field, ngram=self.options.ngram)
         for split in ctx.splits:
             ds = ctx.dataset(split)
             n = len(ds)
             if n < 2:
                 continue
-            field = ctx.artifact(duplicate_field)
             pairs, sims = ctx.artifact(near_duplicates, split, self.options.threshold, field=field,
                                        ngram=self.options.ngram)
             if len(pairs) and ds.rejected is not None and len(ds.rejected):
