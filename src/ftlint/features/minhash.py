@@ -505,7 +505,10 @@ def _signatures_forked(
         result = out.copy()
         del out
     finally:
-        shared.close()
+        try:
+            shared.close()
+        except BufferError:  # a view is still referenced (a traceback's frame, a profiler): freed with it
+            pass
     return result
 
 
