@@ -412,11 +412,14 @@ def label_noise(ctx: Context, split: str, min_per_class: int = 10, max_rows: int
         if len(classes) < 2:
             return None
         index = {c: k for k, c in enumerate(classes)}
-        rows = np.array([i for i, v in enumerate(info.values) if v in index], dtype=np.int64)
-        given = np.array([index[info.values[i]] for i in rows.tolist()], dtype=np.int64)
+        codes = np.fromiter((index.get(v, -1) for v in info.values), dtype=np.int64,  # type: ignore[arg-type]
+                            count=len(info.values))
+        rows = np.flatnonzero(codes >= 0).astype(np.int64)
+        given = codes[rows]
+        del codes
 
         def read(positions: npt.NDArray[np.int64]) -> Iterator[str]:  # positions into `rows`, ascending
-            for _, batch in normalized_batches(ctx, split, "input", rows=rows[positions].tolist()):
+            for _, batch in normalized_batches(ctx, split, "input", rows=rows[positions]):  # type: ignore[arg-type]
                 for t in batch:
                     yield t.decode("utf-8", "surrogatepass")
 
