@@ -302,7 +302,7 @@ def out_of_sample_probabilities(
         sample = np.arange(n, dtype=np.int64)
     emb = _embedder(seed)
     with single_threaded_blas():
-        emb.fit(_Texts(read, sample))
+        emb.fit(_Texts(read, sample))  # type: ignore[arg-type]  # the fit only takes len() and iterates
         if not len(emb._vocab):
             raise NoWords("the texts have no words to model (all empty, punctuation or symbols)")
         release_free_memory()  # the fit's working arrays, before the sample's projections take their place
@@ -324,9 +324,9 @@ def out_of_sample_probabilities(
             del x
             others = np.setdiff1d(np.arange(n), sample)
             weights = comps_t @ beta[:-1]  # sketch x classes: a text's scores straight from its sketch
-            for at, z in _project(emb, _Texts(read, others), len(others), weights, beta[-1]):
-                part = others[at:at + len(z)]
-                pred.put(part, _softmax(z), labels[part])
+            for at, scores in _project(emb, _Texts(read, others), len(others), weights, beta[-1]):
+                chunk = others[at:at + len(scores)]
+                pred.put(chunk, _softmax(scores), labels[chunk])
     return pred, int(sample.size)
 
 
