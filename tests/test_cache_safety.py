@@ -433,7 +433,7 @@ def test_every_artifact_of_the_context_round_trips(tmp_path: Path, write_jsonl: 
     second = context()
     b = compute(second)
     assert second.cache.misses == 0 and second.cache.rejected == []
-    assert np.array_equal(a[0].probs, b[0].probs) and a[0].classes == b[0].classes
+    assert np.array_equal(a[0].self_confidence, b[0].self_confidence) and a[0].classes == b[0].classes
     assert all(np.array_equal(x, y) for x, y in zip(a[1], b[1]))
     assert all(np.array_equal(x, y) for x, y in zip(a[2], b[2])) and len(a[2][0]) == len(labels)
     assert np.array_equal(a[3].coverage_a, b[3].coverage_a) and a[3].classifier.auc == b[3].classifier.auc

@@ -387,6 +387,9 @@ class TfidfSvdEmbedder:
     svd_iter: int = 3
     oversample: int = 10
     seed: int = 0
+    #: no count sketch: each kept feature is its own dimension (``sketch`` becomes the vocabulary's
+    #: size, at most 65,536), so no two n-grams share one; for a small ``max_vocab``
+    exact: bool = False
     #: bytes of text hashed at once (the n-gram counts of a batch take ~100 bytes per byte of text), and
     #: at most ``batch_rows`` texts (whose dense sketches take ``sketch`` x 8 bytes each)
     batch_bytes: int = 1 << 16
@@ -408,7 +411,7 @@ class TfidfSvdEmbedder:
         return (f"tfidf-svd v3 dims={self.dims} char={self.char_ngrams} word={self.word_ngrams} "
                 f"nf={self.n_features} max_bytes={self.max_bytes} min_df={self.min_df} "
                 f"vocab={self.max_vocab} sketch={self.sketch} svd_nnz={self.svd_nnz} iter={self.svd_iter} "
-                f"seed={self.seed}")
+                f"seed={self.seed}" + (" exact" if self.exact else ""))
 
     def describe(self) -> str:
         return (f"TF-IDF of word 1-{self.word_ngrams}-grams and byte "
@@ -461,6 +464,12 @@ class TfidfSvdEmbedder:
         h = fmix64(vocab.astype(np.uint64) ^ np.uint64((self.seed * _GOLDEN + 0x5EED) & _MASK64))
         self._bucket = (h % np.uint64(self.sketch)).astype(np.int64)
         self._sign = np.where((h >> np.uint64(63)) == 1, -1.0, 1.0)
+        if self.exact:
+            if len(vocab) > 1 << 16:
+                raise ValueError("exact needs a vocabulary of at most 65536 features")
+            self.sketch = max(2, len(vocab))
+            self._bucket = np.arange(len(vocab), dtype=np.int64)
+            self._sign = np.ones(len(vocab))
         self.fitted_rows = n
         # the rows the SVD keeps: all, or a seeded sample (in order) whose n-grams fit svd_nnz
         order = np.random.default_rng(self.seed).permutation(n)
@@ -490,11 +499,13 @@ class TfidfSvdEmbedder:
                                                            seed=self.seed)
         return self
 
-    def _sketch(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Sublinear TF-IDF on the kept features, each half (words, bytes) L2-normalised, hashed
-        into ``sketch`` dimensions with a random sign per feature: ``(len(texts), sketch)``."""
-        n = len(texts)
+    def entries(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                                     npt.NDArray[np.float64]]:
+        """The sketch of each text as sparse entries ``(text, sketch dimension, value)`` (sorted by
+        text; a dimension may repeat within a text: the entries add up): what :meth:`_sketch`
+        scatters into a dense block, for callers that multiply sketches by a matrix sparsely."""
         c = self._counts(texts)
+        n = c.n
         pos = np.minimum(np.searchsorted(self._vocab, c.features), max(len(self._vocab) - 1, 0))
         ok = self._vocab[pos] == c.features if len(self._vocab) else np.zeros(c.nnz, dtype=bool)
         r, p = c.rows[ok], pos[ok]
@@ -504,7 +515,14 @@ class TfidfSvdEmbedder:
         norm = np.sqrt(np.bincount(slot, weights=v * v, minlength=2 * n))[slot]
         v /= np.where(norm > 0, norm, 1.0)
         v *= self._sign[p]
-        out = np.bincount(r * self.sketch + self._bucket[p], weights=v, minlength=n * self.sketch)
+        return r, self._bucket[p], v
+
+    def _sketch(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Sublinear TF-IDF on the kept features, each half (words, bytes) L2-normalised, hashed
+        into ``sketch`` dimensions with a random sign per feature: ``(len(texts), sketch)``."""
+        n = len(texts)
+        r, bucket, v = self.entries(texts)
+        out = np.bincount(r * self.sketch + bucket, weights=v, minlength=n * self.sketch)
         return out.reshape(n, self.sketch).astype(np.float64, copy=False)
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> npt.NDArray[np.float32]:

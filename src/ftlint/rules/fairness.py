@@ -287,41 +287,41 @@ class GroupUnderrepresented(Rule):
 # -- FT502 --------------------------------------------------------------------------------------------
 
 def label_parity(labels: Sequence[str], groups: Sequence[str], label: str) -> dict[str, Any]:
-    """One-vs-rest demographic parity of ``label`` across ``groups``, computed with fairlearn:
-    ``MetricFrame`` with ``selection_rate`` and ``count`` per group, and
-    ``demographic_parity_difference`` / ``demographic_parity_ratio`` (labels passed as y_pred)."""
-    from fairlearn.metrics import (
-        MetricFrame,
-        count,
-        demographic_parity_difference,
-        demographic_parity_ratio,
-        selection_rate,
-    )
-
-    y = np.fromiter((1 if v == label else 0 for v in labels), dtype=np.int64, count=len(labels))
+    """One-vs-rest demographic parity of ``label`` across ``groups``, with numpy group counts, as
+    fairlearn defines it (labels passed as ``y_pred``): per group (sorted), ``selection_rate`` =
+    rows with the label / rows of the group and ``count`` = rows of the group (``MetricFrame``);
+    ``demographic_parity_difference`` = largest rate - smallest, ``demographic_parity_ratio`` =
+    smallest / largest (NaN when every rate is 0, as pandas divides). The numbers are identical to
+    fairlearn's, checked in the test suite; fairlearn itself (with pandas and scikit-learn) is not
+    imported."""
     g = np.asarray(groups, dtype=object)
-    mf = MetricFrame(metrics={"selection_rate": selection_rate, "count": count}, y_true=y, y_pred=y,
-                     sensitive_features=g)
-    rates = {str(k): float(v) for k, v in mf.by_group["selection_rate"].items()}
-    counts = {str(k): int(v) for k, v in mf.by_group["count"].items()}
+    names, inverse = np.unique(g, return_inverse=True)
+    selected = np.fromiter((v == label for v in labels), dtype=bool, count=len(labels))
+    counts = np.bincount(inverse, minlength=len(names))
+    hits = np.bincount(inverse, weights=selected.astype(np.float64), minlength=len(names))
+    rates = hits / counts.astype(np.float64)
+    lo, hi = float(rates.min()), float(rates.max())
     return {
-        "rates": rates,
-        "counts": counts,
-        "difference": float(demographic_parity_difference(y, y, sensitive_features=g)),
-        "ratio": float(demographic_parity_ratio(y, y, sensitive_features=g)),
+        "rates": {str(k): float(r) for k, r in zip(names.tolist(), rates.tolist(), strict=True)},
+        "counts": {str(k): int(c) for k, c in zip(names.tolist(), counts.tolist(), strict=True)},
+        "difference": hi - lo,
+        "ratio": lo / hi if hi > 0 else math.nan,
     }
 
 
 class LabelDisparity(Rule):
-    """The rate of a label differs by group (demographic parity), computed with fairlearn.
+    """The rate of a label differs by group (demographic parity), as fairlearn computes it.
 
     ## What it does
     For labelled training data (a label column, or generative classification) and each sensitive
-    attribute, computes with fairlearn the selection rate of every label in every group
-    (`MetricFrame` with `selection_rate`; one-vs-rest for more than two labels, so each label is
-    one "selected" outcome), and `demographic_parity_difference` and `demographic_parity_ratio`
-    (smallest rate over largest). Reports a warning when the worst ratio is under `warn-below`
-    (0.8, the "four-fifths rule"), an error under `error-below` (0.6). Groups with fewer than
+    attribute, computes the selection rate of every label in every group (rows of the group with
+    the label / rows of the group, fairlearn's `MetricFrame` with `selection_rate`; one-vs-rest for
+    more than two labels, so each label is one "selected" outcome), and fairlearn's
+    `demographic_parity_difference` (largest rate - smallest) and `demographic_parity_ratio`
+    (smallest rate over largest), from numpy group counts: the numbers are identical to
+    fairlearn's, checked in the test suite, without importing fairlearn, pandas or scikit-learn.
+    Reports a warning when the worst ratio is under `warn-below` (0.8, the "four-fifths rule"),
+    an error under `error-below` (0.6). Groups with fewer than
     `min-group-rows` rows are left out of the comparison (their rates are noise) and listed in
     `metrics.excluded_groups`; `labels` restricts the labels compared (e.g. the favourable one).
 
