@@ -294,16 +294,34 @@ def label_parity(labels: Sequence[str], groups: Sequence[str], label: str) -> di
     smallest / largest (NaN when every rate is 0, as pandas divides). The numbers are identical to
     fairlearn's, checked in the test suite; fairlearn itself (with pandas and scikit-learn) is not
     imported."""
-    g = np.asarray(groups, dtype=object)
-    names, inverse = np.unique(g, return_inverse=True)
+    names, gcode = _codes(groups)
     selected = np.fromiter((v == label for v in labels), dtype=bool, count=len(labels))
-    counts = np.bincount(inverse, minlength=len(names))
-    hits = np.bincount(inverse, weights=selected.astype(np.float64), minlength=len(names))
-    rates = hits / counts.astype(np.float64)
+    counts = np.bincount(gcode, minlength=len(names))
+    hits = np.bincount(gcode, weights=selected.astype(np.float64), minlength=len(names))
+    return _parity(names, counts, hits)
+
+
+def _codes(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """(the distinct values sorted, each value's position in them; -1 for None), without a Python
+    object per row beyond the values themselves."""
+    index: dict[Any, int] = {}
+    codes = np.fromiter((-1 if v is None else index.setdefault(v, len(index)) for v in values),
+                        dtype=np.int64, count=len(values))
+    names = list(index)
+    order = sorted(range(len(names)), key=names.__getitem__)
+    remap = np.empty(len(names) + 1, dtype=np.int64)
+    remap[np.asarray(order, dtype=np.int64)] = np.arange(len(names), dtype=np.int64)
+    remap[-1] = -1  # None stays -1
+    return [names[i] for i in order], remap[codes]
+
+
+def _parity(names: Sequence[Any], counts: np.ndarray, hits: np.ndarray) -> dict[str, Any]:
+    """:func:`label_parity`'s numbers from each group's rows and rows with the label."""
+    rates = np.asarray(hits, dtype=np.float64) / np.asarray(counts, dtype=np.float64)
     lo, hi = float(rates.min()), float(rates.max())
     return {
-        "rates": {str(k): float(r) for k, r in zip(names.tolist(), rates.tolist(), strict=True)},
-        "counts": {str(k): int(c) for k, c in zip(names.tolist(), counts.tolist(), strict=True)},
+        "rates": {str(k): float(r) for k, r in zip(names, rates.tolist(), strict=True)},
+        "counts": {str(k): int(c) for k, c in zip(names, np.asarray(counts).tolist(), strict=True)},
         "difference": hi - lo,
         "ratio": lo / hi if hi > 0 else math.nan,
     }
@@ -390,27 +408,38 @@ class LabelDisparity(Rule):
         o = self.options
         for column in sensitive_columns(ctx, SPLIT, self.code):
             gc = group_column(ctx, SPLIT, column, o.bins, o.max_categories, o.bin_edges)
-            pairs = [(g, y) for g, y in zip(gc.values, info.values) if g is not None and y is not None]
-            group_sizes = Counter(g for g, _ in pairs)
-            kept = {g for g, c in group_sizes.items() if c >= o.min_group_rows}
-            excluded = sorted(set(group_sizes) - kept)
-            pairs = [(g, y) for g, y in pairs if g in kept]
-            if len(kept) < 2 or not pairs:
+            # rows with a group and a label, as integer codes (no Python object per row at 1M rows)
+            gnames, gcode = _codes(gc.values)
+            lnames, lcode = _codes(info.values)
+            valid = (gcode >= 0) & (lcode >= 0)
+            sizes = np.bincount(gcode[valid], minlength=len(gnames))
+            kept_g = np.flatnonzero(sizes >= max(1, o.min_group_rows))
+            kept = [gnames[i] for i in kept_g.tolist()]
+            excluded = [gnames[i] for i in range(len(gnames)) if 0 < sizes[i] < o.min_group_rows]
+            keep = valid.copy()
+            keep[valid] = sizes[gcode[valid]] >= max(1, o.min_group_rows)
+            if len(kept) < 2 or not keep.any():
                 continue
-            groups = [g for g, _ in pairs]
-            labels = [y for _, y in pairs]
-            label_counts = Counter(labels)
+            width = len(lnames)
+            by_pair = np.bincount(gcode[keep] * width + lcode[keep], minlength=len(gnames) * width)
+            table_gl = by_pair.reshape(len(gnames), width)[kept_g]  # kept groups x labels, both sorted
+            label_totals = table_gl.sum(axis=0)
+            label_counts = {lnames[j]: int(label_totals[j]) for j in range(width) if label_totals[j]}
+            column_of = {lnames[j]: j for j in range(width)}
+            kept_rows = table_gl.sum(axis=1)
+            group_sizes = {g: int(kept_rows[i]) for i, g in enumerate(kept)}
+            joint = {(g, lb): int(table_gl[i, column_of[lb]]) for i, g in enumerate(kept) for lb in label_counts}
+            del gcode, lcode, valid, keep
             compared = [lb for lb in sorted(label_counts, key=lambda v: (-label_counts[v], v))
                         if not o.labels or lb in o.labels]
             if len(label_counts) < 2 or not compared:
                 continue
-            per_label = {lb: label_parity(labels, groups, lb) for lb in compared}
+            per_label = {lb: _parity(kept, kept_rows, table_gl[:, column_of[lb]]) for lb in compared}
             worst = min(compared, key=lambda lb: (per_label[lb]["ratio"], lb))
             wr = per_label[worst]["ratio"]
             if not wr < o.warn_below:
                 continue
-            n = len(pairs)
-            joint = Counter(pairs)
+            n = sum(group_sizes.values())
             weights = {g: {lb: round(group_sizes[g] * label_counts[lb] / (n * joint[(g, lb)]), 4)
                            for lb in sorted(label_counts) if joint[(g, lb)]}
                        for g in sorted(kept)}
