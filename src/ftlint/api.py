@@ -444,7 +444,9 @@ def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None
 
     eng = settings.engine
     t0 = time.perf_counter()
-    say = echo or (lambda s: None)
+    # progress lines only for an engine the user named; the default local pool works silently (its
+    # time is in the verbose timings)
+    say = echo if (echo is not None and (eng.name or eng.scheduler)) else (lambda s: None)
     backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, eng.partition_size), say)
     try:
         distribute_contamination(ctx, rules, backend, eng.partition_size, say)
