@@ -349,7 +349,12 @@ class ReplyLanguageMismatch(Rule):
         min_letters: int = 20
         min_confidence: float = 0.9
 
-    def _mismatch(self, detector: Callable[[], Any], prompt: str, user: str, reply: str) -> dict[str, object] | None:
+    #: rows screened, then sent to the language model together (bounds the texts held at once)
+    BLOCK_ROWS = 4096
+
+    def _screen(self, user: str, reply: str) -> tuple[str, str, bool] | None:
+        """The cheap tests first, on one row: ``(user's prose, reply's prose, in other scripts)``
+        when the row needs the model, else None (a mismatch is ruled out)."""
         o = self.options
         reply, user = reply[:MAX_CHARS], user[:MAX_CHARS]
         rp, up = replies.prose(reply), replies.prose(user)
@@ -365,52 +370,79 @@ class ReplyLanguageMismatch(Rule):
         cross = replies.script_of(up) != replies.script_of(rp)
         if replies.letters(up) < (o.min_letters / 2 if cross else o.min_letters):
             return None
-        det = detector()
-        if not cross and replies.group(det.classify(up[:QUICK_CHARS])[0]) == \
-                replies.group(det.classify(rp[:QUICK_CHARS])[0]):
-            return None
-        lp, cp = replies.identify(up, det)
-        lr, cr = replies.identify(rp, det)
-        if lp == lr or cp < o.min_confidence or cr < o.min_confidence:
-            return None
+        return up, rp, cross
+
+    def _mismatches(self, det: Any, rows: list[tuple[str, str, bool]]) -> list[tuple[str, float, str, float] | None]:
+        """For each screened row, ``(prompt's language, confidence, reply's, confidence)`` when both
+        sides are identified confidently in different languages, else None: the model runs on
+        all the rows' texts at once (``features.language``: the same results as one at a time)."""
+        o = self.options
+        found: list[tuple[str, float, str, float] | None] = [None] * len(rows)
+        # the same language group on the first characters of both sides (rows in one script)
+        same = [k for k, (_up, _rp, cross) in enumerate(rows) if not cross]
+        codes, _ = det.classify_many([rows[k][j][:QUICK_CHARS] for k in same for j in (0, 1)])
+        settled = {k for n, k in enumerate(same) if replies.group(codes[2 * n]) == replies.group(codes[2 * n + 1])}
+        left = [k for k in range(len(rows)) if k not in settled]
+        prompts = replies.identify_many([rows[k][0] for k in left], det)
+        sure = [(k, lp) for k, lp in zip(left, prompts, strict=True) if lp[1] >= o.min_confidence]
+        answers = replies.identify_many([rows[k][1] for k, _ in sure], det)  # only where the prompt's is sure
+        for (k, (lp, cp)), (lr, cr) in zip(sure, answers, strict=True):
+            if lp != lr and cr >= o.min_confidence:
+                found[k] = (lp, cp, lr, cr)
+        return found
+
+    def _explained(self, det: Any, prompt: str, rp: str, lp: str, lr: str) -> bool:
+        """Whether the prompt explains a reply in another language (a translation, a language
+        named or taught, text of the reply's language in the prompt), or the reply also answers
+        in the prompt's language."""
+        o = self.options
         if replies.asks_translation(prompt) or replies.names_language(prompt, lr):
-            return None
+            return True
         if replies.language_exercise(prompt, replies.script_of(rp)):
-            return None
+            return True
         # the prompt holds text in the reply's language, or the reply also answers in the prompt's
         # (quotations in the reply are the prompt's material, not the reply's language)
         for text, other in ((replies.prose(prompt), lr), (replies.unquoted(rp), lp)):
             for piece in replies.segments(text):
                 if replies.letters(piece) >= o.min_letters / 2 and replies.identify(piece, det)[0] == other:
-                    return None
-        return {"prompt_language": lp, "reply_language": lr, "prompt_confidence": round(cp, 3),
-                "reply_confidence": round(cr, 3)}
+                    return True
+        return False
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         from ftlint.features.relevance import language_detector
-
-        def detector() -> Any:
-            return ctx.artifact(language_detector)
 
         for split in ctx.splits:
             ds = ctx.dataset(split)
             rows: list[RowAt] = []
             pairs: Counter[str] = Counter()
-            for i in range(len(ds)):
-                k = ds.last_assistant(i)
-                if k < 0 or _undesirable(ds, i):
+            for lo in range(0, len(ds), self.BLOCK_ROWS):
+                screened: list[tuple[int, str, str, tuple[str, str, bool]]] = []
+                for i in range(lo, min(len(ds), lo + self.BLOCK_ROWS)):
+                    k = ds.last_assistant(i)
+                    if k < 0 or _undesirable(ds, i):
+                        continue
+                    reply = ds.texts[i][k]
+                    user = _last_user_turn(ds, i, k)
+                    if not reply.strip() or not user.strip():
+                        continue
+                    sides = self._screen(user, reply)
+                    if sides is not None:
+                        screened.append((i, user, reply, sides))
+                if not screened:
                     continue
-                reply = ds.texts[i][k]
-                user = _last_user_turn(ds, i, k)
-                if not reply.strip() or not user.strip():
-                    continue
-                found = self._mismatch(detector, ds.prompt(i), user, reply)
-                if found is None:
-                    continue
-                pair = f"{found['prompt_language']} → {found['reply_language']}"
-                pairs[pair] += 1
-                shown = f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"
-                rows.append(RowAt(split, i, text=shown, extra=found))
+                det = ctx.artifact(language_detector)
+                for (i, user, reply, sides), pair in zip(
+                        screened, self._mismatches(det, [s[3] for s in screened]), strict=True):
+                    if pair is None:
+                        continue
+                    lp, cp, lr, cr = pair
+                    if self._explained(det, ds.prompt(i), sides[1], lp, lr):
+                        continue
+                    found = {"prompt_language": lp, "reply_language": lr, "prompt_confidence": round(cp, 3),
+                             "reply_confidence": round(cr, 3)}
+                    pairs[f"{lp} → {lr}"] += 1
+                    shown = f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"
+                    rows.append(RowAt(split, i, text=shown, extra=found))
             if not rows:
                 continue
             top = ", ".join(f"{p} ({n:,})" for p, n in pairs.most_common(5))
