@@ -155,7 +155,7 @@ def prose(text: str) -> str:
 
 
 #: a sentence: up to terminal punctuation followed by a space (not the point of 3.5 or e.g.), or a line
-_SENTENCE_RE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?![.!?]*(?:\s|$)))*(?:[.!?]+(?=\s|$)|[。！？]+|\n|$)")
+_SENTENCE_RE = re.compile(r"(?:[^\n.!?。！？]+|[.!?](?![.!?]*(?:\s|$)))*(?:[.!?]+(?=\s|$)|[。！？]+|\n|$)")
 
 
 def sentences(text: str, limit: int = 0) -> list[str]:
@@ -228,8 +228,18 @@ def _head(text: str, n: int = 60) -> str:
     return s + ("…" if len(t) > n else "")
 
 
+# ASCII text: letters to "a", apostrophes kept, anything else to a space
+_ASCII_WORD_MAP = bytes(
+    ord("a") if chr(b).isalpha() else b if chr(b) == "'" else ord(" ") for b in range(256))
+
+
 def word_count(text: str) -> int:
     """Words, a CJK character counting as half a word."""
+    if text.isascii():  # _WORD_RE's words are runs of letters joined by single apostrophes
+        t = text.encode("ascii").translate(_ASCII_WORD_MAP)
+        t = t.replace(b"a'a", b"aaa").replace(b"a'a", b"aaa")  # two passes: "a'a'a" overlaps once
+        t = t.replace(b"'", b" ")
+        return t.count(b" a") + t.startswith(b"a")
     return len(_WORD_RE.findall(_CJK_RE.sub(" ", text))) + len(_CJK_RE.findall(text)) // 2
 
 
@@ -516,7 +526,6 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
     t = text.strip()
     if not t:
         return None
-    writing = bool(prompt) and bool(_WRITE_FOR_RE.search(prompt))
     opening = sentences(t, limit=3)
     for k, s in enumerate(opening[:2]):
         if k and _SPEAKER_LINE_RE.match(s):
@@ -529,12 +538,13 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
             nxt = opening[k + 1] if k + 1 < len(opening) else ""
             if nxt and (_ZH_REFUSE_RE if zh else _EN_REFUSE_RE).search(nxt) and (zh or _BUT_RE.match(nxt)):
                 return Refusal("ai-disclaimer", lang, f"{s} {nxt}")
-        if writing or k:
+        if k:
             continue
         apology = _ZH_APOLOGY_RE.match(s) if zh else _EN_APOLOGY_RE.match(s)
-        refuses = (_ZH_REFUSE_RE if zh else _EN_REFUSE_RE).search(s)
         bare = (_ZH_BARE_REFUSAL_RE if zh else _EN_BARE_REFUSAL_RE).match(s)
-        if (apology and refuses) or bare:
+        if not (apology or bare) or (prompt and _WRITE_FOR_RE.search(prompt)):
+            continue  # nothing declined, or the prompt asked for a text written for someone
+        if bare or (_ZH_REFUSE_RE if zh else _EN_REFUSE_RE).search(s):
             partial = not apology and _BUT_RE.search(s[bare.end():] if bare else s)
             rest = t[t.find(s) + len(s):].strip() if s in t else ""
             if (partial or zh) and len(rest) >= (ANSWER_AFTER_CHARS_ZH if zh else ANSWER_AFTER_CHARS):

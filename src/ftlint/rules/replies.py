@@ -137,8 +137,10 @@ class TruncatedReply(Rule):
                 clean += replies.ends_cleanly(text)
                 starts += replies.starts_cleanly(text)
                 cut = replies.truncation(text)
-                if cut is None and o.check_starts and not _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
+                if cut is None and o.check_starts:
                     cut = replies.starts_mid_sentence(text)
+                    if cut is not None and _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
+                        cut = None
                 if cut is not None:
                     found.append((i, words, cut))
             n = len(lengths)
