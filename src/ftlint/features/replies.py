@@ -136,7 +136,7 @@ def looks_like_code(line: str) -> bool:
     if "\n" in line:  # not one line: ``$`` may match before a final newline
         return bool(_CODE_LINE_RE.search(line))
     end = line.rstrip()
-    return bool(end) and end[-1] in ";{}" or bool(_CODE_LINE_START_RE.match(line))
+    return (bool(end) and end[-1] in ";{}") or bool(_CODE_LINE_START_RE.match(line))
 
 
 _INLINE_CODE_RE = re.compile(r"`[^`\n]*`")
@@ -761,12 +761,13 @@ def segments(text: str) -> list[str]:
 
 
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
-_LOWER_WORD_RE = re.compile(r"[a-z]+")
+_ASCII_LOWER_LETTERS = bytes(ord(chr(b).lower()) if chr(b).isalpha() and b < 128 else ord(" ") for b in range(256))
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
 _EN_STOP = frozenset(
     "the a an and or of to in on for with is are was were be it this that you your i we they he she not "
     "can will do does have has by as at from but if so what which how".split()
 )
+_EN_STOP_BYTES = frozenset(w.encode("ascii") for w in _EN_STOP)
 
 
 def quick_language(text: str) -> str | None:
@@ -780,8 +781,8 @@ def quick_language(text: str) -> str | None:
         if len(_HANGUL_RE.findall(head)) >= 0.3 * cjk:
             return "ko"
         return "ja" if len(_KANA_RE.findall(head)) >= 0.1 * cjk else "zh"
-    if alpha and ascii_:
-        words = _LOWER_WORD_RE.findall(head.lower())[:80]
-        if len(words) >= 5 and sum(map(_EN_STOP.__contains__, words)) >= 0.2 * len(words):
+    if alpha and ascii_:  # the first 80 runs of [a-z] in the lowered head (letters kept, the rest a space)
+        words = head.encode("ascii").translate(_ASCII_LOWER_LETTERS).split()[:80]
+        if len(words) >= 5 and sum(map(_EN_STOP_BYTES.__contains__, words)) >= 0.2 * len(words):
             return "en"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -382,7 +382,7 @@ class ReplyLanguageMismatch(Rule):
         found: list[tuple[str, float, str, float] | None] = [None] * len(rows)
         # the same language group on the first characters of both sides (rows in one script)
         same = [k for k, (_up, _rp, cross) in enumerate(rows) if not cross]
-        codes, _ = det.classify_many([rows[k][j][:QUICK_CHARS] for k in same for j in (0, 1)])
+        codes, _ = det.classify_many([side[:QUICK_CHARS] for k in same for side in rows[k][:2]])
         settled = {k for n, k in enumerate(same) if replies.group(codes[2 * n]) == replies.group(codes[2 * n + 1])}
         left = [k for k in range(len(rows)) if k not in settled]
         prompts = replies.identify_many([rows[k][0] for k in left], det)
