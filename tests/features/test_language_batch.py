@@ -116,6 +116,7 @@ def test_small_blocks_and_ties(det: L.LanguageDetector, monkeypatch: pytest.Monk
     """Blocks of a few texts (a text longer than a block's budget is a block of its own), and
     texts whose probabilities tie (no feature: every class equal)."""
     monkeypatch.setattr(L, "BATCH_CELLS", 300)
+    monkeypatch.setattr(L, "FEATURE_CELLS", 100)
     texts = MULTILINGUAL + ["", "   ", "!!!"] * 3
     assert np.array_equal(_batched(det, texts), _one_at_a_time(det, texts))
     assert R.identify_many(texts, det) == [R.identify(t, det) for t in texts]

@@ -144,9 +144,14 @@ def _identifier() -> Any:
     return ident
 
 
-#: cells (texts x bytes of the longest) of the automaton walked at once by the batch path: bounds
-#: its memory (about 30 bytes a cell at the peak) whatever the number of texts
+#: cells (texts x bytes of the longest) of the automaton walked at once by the batch path (5 bytes
+#: each), and of the features then summed at once (about 40 bytes each at the peak): they bound
+#: its memory whatever the number of texts; the walk costs a few numpy calls per byte of the
+#: longest text of a block, so its blocks are larger
 BATCH_CELLS = 1 << 20
+FEATURE_CELLS = 1 << 17
+#: classes of the model's table converted to float64 at once (each column is summed on its own)
+TABLE_COLUMNS = 36
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,7 @@ def _first_visits(feats: npt.NDArray[np.int32], nf: int) -> tuple[
     position; marked in the text-major grid, the first positions come out in the walk's order."""
     m, width = feats.shape
     pb, fb = _bits(width), _bits(nf)
-    if _bits(m) + fb + pb > 63:  # pragma: no cover - a block is never this large (BATCH_CELLS)
+    if _bits(m) + fb + pb > 63:  # pragma: no cover - a block is never this large (FEATURE_CELLS)
         raise ValueError("block too large to pack")
     emits = feats >= 0
     key = feats.astype(np.int64)
@@ -208,6 +213,8 @@ def _first_visits(feats: npt.NDArray[np.int32], nf: int) -> tuple[
     key |= np.arange(width, dtype=np.int64)[None, :]
     key |= (np.arange(m, dtype=np.int64) << (fb + pb))[:, None]
     key = key[emits]
+    if not len(key):
+        return np.zeros(m, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
     key.sort()
     # runs of one (text, feature): their length is the count, their first key the first visit
     pair = key >> pb
@@ -226,39 +233,37 @@ def _first_visits(feats: npt.NDArray[np.int32], nf: int) -> tuple[
 def _score_block(enc: list[bytes], model: _BatchModel) -> npt.NDArray[np.float64]:
     """The scores of a block of encoded texts, longest first: py3langid's ``_decide`` of each,
     bit for bit. The automaton is walked for every text at once, one byte position at a time;
-    each text's distinct features are then summed in the order its walk first met them, with
-    the weight log1p(count) (scipy's CSR product adds row after row into zeros, as numpy's sum
-    over the first axis does in the one-text path), so that every rounding is the same."""
-    from scipy import sparse
-
+    then, a part of the block at a time (:data:`FEATURE_CELLS`), each text's distinct features
+    are summed in the order its walk first met them, with the weight log1p(count) (scipy's CSR
+    product adds row after row into zeros, as numpy's sum over the first axis does in the
+    one-text path), so that every rounding is the same."""
     m = len(enc)
     lens = np.fromiter(map(len, enc), dtype=np.int64, count=m)
     width = int(lens[0]) if m else 0
+    scores = np.empty((m, len(model.pc)), dtype=np.float64)
     if width == 0:
-        return np.tile(model.empty, (m, 1))
+        scores[:] = model.empty
+        return scores
     # bytes position-major (one position's bytes for all texts contiguous), zero-padded
     data = np.zeros((width, m), dtype=np.uint8)
     data.T[np.arange(width)[None, :] < lens[:, None]] = np.frombuffer(b"".join(enc), dtype=np.uint8)
-    active = m - np.searchsorted(lens[::-1], np.arange(width), side="right")  # texts longer than each position
+    active = (m - np.searchsorted(lens[::-1], np.arange(width), side="right")).tolist()  # texts longer than p
     nf = len(model.output) - 1
     states = np.full((width, m), nf, dtype=model.nextmove.dtype)  # past a text's end: a state emitting nothing
-    state = np.zeros(m, dtype=model.nextmove.dtype)
     nextmove, rowbase = model.nextmove, model.rowbase
-    for p, k in enumerate(active.tolist()):
-        s = nextmove[rowbase[state[:k]] + data[p, :k]]
-        state[:k] = s
-        states[p, :k] = s
+    states[0, :active[0]] = nextmove[rowbase[0] + data[0, :active[0]]]
+    for p in range(1, width):
+        k = active[p]
+        states[p, :k] = nextmove[rowbase[states[p - 1, :k]] + data[p, :k]]
     del data
-    distinct, feat, counts = _first_visits(np.ascontiguousarray(model.output[states].T), nf)
+    empty = np.zeros(m, dtype=bool)
+    step = max(1, FEATURE_CELLS // width)
+    for a in range(0, m, step):
+        b = min(m, a + step)
+        top = int(lens[a])
+        feats = np.ascontiguousarray(model.output[states[:top, a:b]].T)
+        empty[a:b] = _sum_features(feats, nf, model, scores[a:b])
     del states
-    used = np.zeros(nf, dtype=bool)
-    used[feat] = True
-    cols = (np.cumsum(used, dtype=np.int32) - 1)[feat]
-    table = model.ptc[np.flatnonzero(used)].astype(np.float64)
-    indptr = np.zeros(m + 1, dtype=np.int32)
-    np.cumsum(distinct, out=indptr[1:])
-    weights = np.log1p(counts.astype(np.float64))
-    scores = sparse.csr_matrix((weights, cols, indptr), shape=(m, len(table))) @ table
     scores += model.pc
     # py3langid's norm_probs: T = sqrt(bytes), a softmax, then aliased columns folded
     scores *= (1.0 / np.sqrt(np.maximum(lens, 1).astype(np.float64)))[:, None]
@@ -268,8 +273,29 @@ def _score_block(enc: list[bytes], model: _BatchModel) -> npt.NDArray[np.float64
     for i, j in model.alias_pairs:
         scores[:, i] += scores[:, j]
         scores[:, j] = 0.0
-    scores[indptr[1:] == indptr[:-1]] = model.empty  # no feature: py3langid scores in float32
+    scores[empty] = model.empty  # no feature: py3langid scores in float32
     return scores
+
+
+def _sum_features(feats: npt.NDArray[np.int32], nf: int, model: _BatchModel,
+                  out: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """``out[t]`` = the sum, in first-visit order, of log1p(count) times each distinct feature's
+    row of the model (float64) for each text ``t`` (rows of ``feats``); returns which texts have
+    no feature."""
+    from scipy import sparse
+
+    distinct, feat, counts = _first_visits(feats, nf)
+    used = np.zeros(nf, dtype=bool)
+    used[feat] = True
+    cols = (np.cumsum(used, dtype=np.int32) - 1)[feat]
+    rows = np.flatnonzero(used)
+    indptr = np.zeros(len(feats) + 1, dtype=np.int32)
+    np.cumsum(distinct, out=indptr[1:])
+    weights = np.log1p(counts.astype(np.float64))
+    visits = sparse.csr_matrix((weights, cols, indptr), shape=(len(feats), len(rows)))
+    for c in range(0, out.shape[1], TABLE_COLUMNS):  # the model's rows as float64, a few classes at a time
+        out[:, c:c + TABLE_COLUMNS] = visits @ model.ptc[rows, c:c + TABLE_COLUMNS].astype(np.float64)
+    return distinct == 0
 
 
 class LanguageDetector:
