@@ -10,10 +10,15 @@ quotation's attribution) is left alone.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from ftlint.features.text import CJK_CHARS
 
@@ -41,9 +46,38 @@ def _is_symbol(ch: str) -> bool:
     return cat in ("So", "Sk", "Mn", "Cf") or 0x1F000 <= ord(ch) <= 0x1FAFF
 
 
+_ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+
+
+@functools.cache
+def _non_letters_re() -> re.Pattern[str]:
+    """Runs of characters that are not letters by ``str.isalpha``: the class is built from
+    ``str.isalpha`` itself over every code point (once per process, about 0.05 s)."""
+    ranges: list[str] = []
+    start = prev = -2
+    for cp in range(sys.maxunicode + 2):
+        if cp <= sys.maxunicode and chr(cp).isalpha():
+            if cp != prev + 1:
+                start = cp
+            prev = cp
+        elif prev == cp - 1 and start >= 0:
+            ranges.append(f"\\U{start:08x}-\\U{prev:08x}")
+            start = -2
+    return re.compile(f"[^{''.join(ranges)}]+")
+
+
+def alpha_count(text: str) -> int:
+    """``sum(map(str.isalpha, text))``, without a Python step per character."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
+    return len(_non_letters_re().sub("", text))
+
+
 def letters(text: str) -> int:
     """Letters in ``text``, a CJK character counting as two (it carries about a word's worth)."""
-    return sum(map(str.isalpha, text)) + len(_CJK_RE.findall(text))
+    if text.isascii():
+        return alpha_count(text)
+    return alpha_count(text) + len(_CJK_RE.findall(text))
 
 
 def fence_open_at_end(text: str) -> int | None:
@@ -91,21 +125,37 @@ _CODE_LINE_RE = re.compile(
 )
 
 
+# the same test in two parts, for speed: every alternative but one is anchored at the start (a
+# match, not a search at every position), and that one, ``[;{}]\s*$``, is the last non-space
+# character (``\s`` is ``str.isspace``)
+_CODE_LINE_START_RE = re.compile(_CODE_LINE_RE.pattern.replace(r"[;{}]\s*$|", ""), re.X)
+assert _CODE_LINE_START_RE.pattern != _CODE_LINE_RE.pattern
+
+
 def looks_like_code(line: str) -> bool:
-    return bool(_CODE_LINE_RE.search(line))
+    if "\n" in line:  # not one line: ``$`` may match before a final newline
+        return bool(_CODE_LINE_RE.search(line))
+    end = line.rstrip()
+    return (bool(end) and end[-1] in ";{}") or bool(_CODE_LINE_START_RE.match(line))
+
+
+_INLINE_CODE_RE = re.compile(r"`[^`\n]*`")
 
 
 def prose(text: str) -> str:
     """The prose of ``text``: without fenced code, inline code, URLs and lines that read as code
     (what language identification should look at)."""
-    text = _strip_fenced(text)
-    text = re.sub(r"`[^`\n]*`", " ", text)
-    text = _URL_RE.sub(" ", text)
+    if "```" in text or "~~~" in text:  # else no line opens a fence
+        text = _strip_fenced(text)
+    if "`" in text:
+        text = _INLINE_CODE_RE.sub(" ", text)
+    if "://" in text or "www." in text.lower():  # else no URL (only ASCII letters fold to w)
+        text = _URL_RE.sub(" ", text)
     return "\n".join(line for line in text.split("\n") if not looks_like_code(line))
 
 
 #: a sentence: up to terminal punctuation followed by a space (not the point of 3.5 or e.g.), or a line
-_SENTENCE_RE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?![.!?]*(?:\s|$)))*(?:[.!?]+(?=\s|$)|[。！？]+|\n|$)")
+_SENTENCE_RE = re.compile(r"(?:[^\n.!?。！？]+|[.!?](?![.!?]*(?:\s|$)))*(?:[.!?]+(?=\s|$)|[。！？]+|\n|$)")
 
 
 def sentences(text: str, limit: int = 0) -> list[str]:
@@ -178,8 +228,18 @@ def _head(text: str, n: int = 60) -> str:
     return s + ("…" if len(t) > n else "")
 
 
+# ASCII text: letters to "a", apostrophes kept, anything else to a space
+_ASCII_WORD_MAP = bytes(
+    ord("a") if chr(b).isalpha() else b if chr(b) == "'" else ord(" ") for b in range(256))
+
+
 def word_count(text: str) -> int:
     """Words, a CJK character counting as half a word."""
+    if text.isascii():  # _WORD_RE's words are runs of letters joined by single apostrophes
+        t = text.encode("ascii").translate(_ASCII_WORD_MAP)
+        t = t.replace(b"a'a", b"aaa").replace(b"a'a", b"aaa")  # two passes: "a'a'a" overlaps once
+        t = t.replace(b"'", b" ")
+        return t.count(b" a") + t.startswith(b"a")
     return len(_WORD_RE.findall(_CJK_RE.sub(" ", text))) + len(_CJK_RE.findall(text)) // 2
 
 
@@ -466,7 +526,6 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
     t = text.strip()
     if not t:
         return None
-    writing = bool(prompt) and bool(_WRITE_FOR_RE.search(prompt))
     opening = sentences(t, limit=3)
     for k, s in enumerate(opening[:2]):
         if k and _SPEAKER_LINE_RE.match(s):
@@ -479,12 +538,13 @@ def refusal(text: str, prompt: str = "") -> Refusal | None:
             nxt = opening[k + 1] if k + 1 < len(opening) else ""
             if nxt and (_ZH_REFUSE_RE if zh else _EN_REFUSE_RE).search(nxt) and (zh or _BUT_RE.match(nxt)):
                 return Refusal("ai-disclaimer", lang, f"{s} {nxt}")
-        if writing or k:
+        if k:
             continue
         apology = _ZH_APOLOGY_RE.match(s) if zh else _EN_APOLOGY_RE.match(s)
-        refuses = (_ZH_REFUSE_RE if zh else _EN_REFUSE_RE).search(s)
         bare = (_ZH_BARE_REFUSAL_RE if zh else _EN_BARE_REFUSAL_RE).match(s)
-        if (apology and refuses) or bare:
+        if not (apology or bare) or (prompt and _WRITE_FOR_RE.search(prompt)):
+            continue  # nothing declined, or the prompt asked for a text written for someone
+        if bare or (_ZH_REFUSE_RE if zh else _EN_REFUSE_RE).search(s):
             partial = not apology and _BUT_RE.search(s[bare.end():] if bare else s)
             rest = t[t.find(s) + len(s):].strip() if s in t else ""
             if (partial or zh) and len(rest) >= (ANSWER_AFTER_CHARS_ZH if zh else ANSWER_AFTER_CHARS):
@@ -603,9 +663,11 @@ def script_of(text: str) -> str:
     """The dominant script of ``text``'s letters: "cjk", "latin", "cyrillic", "greek", "arabic",
     "hebrew", "devanagari" or "other"."""
     text = text[:800]
+    if text.isascii():  # letters are Latin or none: the general case below gives the same
+        return "latin" if alpha_count(text) else "other"
     counts = {name: len(rx.findall(text)) for name, rx in _SCRIPT_RES}
     best = max(counts, key=lambda k: counts[k])
-    if counts[best] == 0 or counts[best] * 2 < sum(map(str.isalpha, text)) - sum(counts.values()):
+    if counts[best] == 0 or counts[best] * 2 < alpha_count(text) - sum(counts.values()):
         return "other"
     return best
 
@@ -636,6 +698,43 @@ def identify(text: str, detector: Any) -> tuple[str, float]:
     return best, total[best]
 
 
+def identify_many(texts: Sequence[str], detector: Any) -> list[tuple[str, float]]:
+    """:func:`identify` of each text, all at once (``LanguageDetector.score_blocks``): the same
+    languages and probabilities, bit for bit. The ranking's order, the sums of a group's
+    variants in that order and the first group of the largest sum (ties: the one ranked first)
+    are reproduced on arrays."""
+    out: list[tuple[str, float]] = [("", 0.0)] * len(texts)
+    if not texts:
+        return out
+    classes = detector.classes
+    labels = list(dict.fromkeys(classes))  # rank's entries: a label's first column
+    columns = [classes.index(label) for label in labels]
+    groups = list(dict.fromkeys(group(label) for label in labels))
+    members = [[d for d, label in enumerate(labels) if group(label) == g] for g in groups]
+    for idx, scores in detector.score_blocks(texts):
+        p = scores[:, columns]
+        n, d = p.shape
+        ranked = np.argsort(-p, axis=1, kind="stable")  # sorted(..., reverse=True) keeps ties in order
+        place = np.empty_like(ranked)
+        place[np.arange(n)[:, None], ranked] = np.arange(d)
+        total = np.empty((n, len(groups)))
+        first = np.empty((n, len(groups)), dtype=np.int64)
+        for g, cols in enumerate(members):
+            at = place[:, cols]
+            order = np.argsort(at, axis=1)
+            values = np.take_along_axis(p[:, cols], order, axis=1)
+            acc = np.zeros(n)
+            for j in range(len(cols)):  # added in the ranking's order, from 0.0
+                acc = acc + values[:, j]
+            total[:, g] = acc
+            first[:, g] = at.min(axis=1)
+        top = total.max(axis=1)
+        best = np.where(total == top[:, None], first, d).argmin(axis=1)
+        for i, b, t in zip(idx.tolist(), best.tolist(), top.tolist(), strict=True):
+            out[i] = (groups[b], t)
+    return out
+
+
 def _char_script(ch: str) -> str | None:
     if not ch.isalpha():
         return None
@@ -662,25 +761,28 @@ def segments(text: str) -> list[str]:
 
 
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_ASCII_LOWER_LETTERS = bytes(ord(chr(b).lower()) if chr(b).isalpha() and b < 128 else ord(" ") for b in range(256))
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
 _EN_STOP = frozenset(
     "the a an and or of to in on for with is are was were be it this that you your i we they he she not "
     "can will do does have has by as at from but if so what which how".split()
 )
+_EN_STOP_BYTES = frozenset(w.encode("ascii") for w in _EN_STOP)
 
 
 def quick_language(text: str) -> str | None:
     """A cheap guess at ``text``'s language where the script or the common words settle it
     (Chinese, Japanese, Korean, English), else None: most rows of a dataset need no model."""
     head = text[:600]
-    cjk = len(_CJK_RE.findall(head))
-    alpha = sum(map(str.isalpha, head))
+    ascii_ = head.isascii()
+    cjk = 0 if ascii_ else len(_CJK_RE.findall(head))
+    alpha = alpha_count(head)
     if cjk and cjk >= 0.6 * alpha:
         if len(_HANGUL_RE.findall(head)) >= 0.3 * cjk:
             return "ko"
         return "ja" if len(_KANA_RE.findall(head)) >= 0.1 * cjk else "zh"
-    if alpha and head.isascii():
-        words = re.findall(r"[a-z]+", head.lower())[:80]
-        if len(words) >= 5 and sum(w in _EN_STOP for w in words) >= 0.2 * len(words):
+    if alpha and ascii_:  # the first 80 runs of [a-z] in the lowered head (letters kept, the rest a space)
+        words = head.encode("ascii").translate(_ASCII_LOWER_LETTERS).split()[:80]
+        if len(words) >= 5 and sum(map(_EN_STOP_BYTES.__contains__, words)) >= 0.2 * len(words):
             return "en"
     return None

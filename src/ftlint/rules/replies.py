@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,10 @@ def truncation_scan(ctx: Context, split: str, min_words: int = 8, check_starts: 
         clean += replies.ends_cleanly(text)
         starts += replies.starts_cleanly(text)
         cut = replies.truncation(text)
-        if cut is None and check_starts and not _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
+        if cut is None and check_starts:
             cut = replies.starts_mid_sentence(text)
+            if cut is not None and _continues(_last_user_turn(ds, i, ds.last_assistant(i))):
+                cut = None
         if cut is not None:
             found.append((i, words, cut))
     return TruncationScan(lengths, clean, starts, found)
@@ -113,8 +115,13 @@ def refusal_scan(ctx: Context, split: str) -> list[tuple[int, int, replies.Refus
     return out
 
 
-def _mismatch(detector: Callable[[], Any], prompt: str, user: str, reply: str, min_letters: int,
-              min_confidence: float) -> dict[str, object] | None:
+#: FT011: rows screened, then sent to the language model together (bounds the texts held at once)
+MISMATCH_BLOCK_ROWS = 4096
+
+
+def _screen(user: str, reply: str, min_letters: int) -> tuple[str, str, bool] | None:
+    """FT011's cheap tests first, on one row: ``(user's prose, reply's prose, in other scripts)``
+    when the row needs the model, else None (a mismatch is ruled out)."""
     reply, user = reply[:MAX_CHARS], user[:MAX_CHARS]
     rp, up = replies.prose(reply), replies.prose(user)
     if len(rp.strip()) < 0.3 * len(reply.strip()):
@@ -129,51 +136,81 @@ def _mismatch(detector: Callable[[], Any], prompt: str, user: str, reply: str, m
     cross = replies.script_of(up) != replies.script_of(rp)
     if replies.letters(up) < (min_letters / 2 if cross else min_letters):
         return None
-    det = detector()
-    if not cross and replies.group(det.classify(up[:QUICK_CHARS])[0]) == \
-            replies.group(det.classify(rp[:QUICK_CHARS])[0]):
-        return None
-    lp, cp = replies.identify(up, det)
-    lr, cr = replies.identify(rp, det)
-    if lp == lr or cp < min_confidence or cr < min_confidence:
-        return None
+    return up, rp, cross
+
+
+def _mismatches(det: Any, rows: list[tuple[str, str, bool]], min_confidence: float
+                ) -> list[tuple[str, float, str, float] | None]:
+    """For each screened row, ``(prompt's language, confidence, reply's, confidence)`` when both
+    sides are identified confidently in different languages, else None: the model runs on all the
+    rows' texts at once (``features.language``: the same results as one at a time)."""
+    found: list[tuple[str, float, str, float] | None] = [None] * len(rows)
+    # the same language group on the first characters of both sides (rows in one script)
+    same = [k for k, (_up, _rp, cross) in enumerate(rows) if not cross]
+    codes, _ = det.classify_many([side[:QUICK_CHARS] for k in same for side in rows[k][:2]])
+    settled = {k for n, k in enumerate(same) if replies.group(codes[2 * n]) == replies.group(codes[2 * n + 1])}
+    left = [k for k in range(len(rows)) if k not in settled]
+    prompts = replies.identify_many([rows[k][0] for k in left], det)
+    sure = [(k, lp) for k, lp in zip(left, prompts, strict=True) if lp[1] >= min_confidence]
+    answers = replies.identify_many([rows[k][1] for k, _ in sure], det)  # only where the prompt's is sure
+    for (k, (lp, cp)), (lr, cr) in zip(sure, answers, strict=True):
+        if lp != lr and cr >= min_confidence:
+            found[k] = (lp, cp, lr, cr)
+    return found
+
+
+def _explained(det: Any, prompt: str, rp: str, lp: str, lr: str, min_letters: int) -> bool:
+    """Whether the prompt explains a reply in another language (a translation, a language named or
+    taught, text of the reply's language in the prompt), or the reply also answers in the
+    prompt's language."""
     if replies.asks_translation(prompt) or replies.names_language(prompt, lr):
-        return None
+        return True
     if replies.language_exercise(prompt, replies.script_of(rp)):
-        return None
+        return True
     # the prompt holds text in the reply's language, or the reply also answers in the prompt's
     # (quotations in the reply are the prompt's material, not the reply's language)
     for text, other in ((replies.prose(prompt), lr), (replies.unquoted(rp), lp)):
         for piece in replies.segments(text):
             if replies.letters(piece) >= min_letters / 2 and replies.identify(piece, det)[0] == other:
-                return None
-    return {"prompt_language": lp, "reply_language": lr, "prompt_confidence": round(cp, 3),
-            "reply_confidence": round(cr, 3)}
+                return True
+    return False
 
 
 def language_mismatch_scan(ctx: Context, split: str, min_letters: int = 20, min_confidence: float = 0.9
                            ) -> list[tuple[int, dict[str, object], str]]:
     """FT011's per-row work: (row, languages and confidences, what is shown) of each row whose reply
-    is in another language than its prompt."""
+    is in another language than its prompt. Rows are screened by the cheap tests, then the
+    language model runs on a block of rows' texts at once."""
     from ftlint.features.relevance import language_detector
-
-    def detector() -> Any:
-        return ctx.artifact(language_detector)
 
     ds = ctx.dataset(split)
     out: list[tuple[int, dict[str, object], str]] = []
-    for i in range(len(ds)):
-        k = ds.last_assistant(i)
-        if k < 0 or _undesirable(ds, i):
+    for lo in range(0, len(ds), MISMATCH_BLOCK_ROWS):
+        screened: list[tuple[int, str, str, tuple[str, str, bool]]] = []
+        for i in range(lo, min(len(ds), lo + MISMATCH_BLOCK_ROWS)):
+            k = ds.last_assistant(i)
+            if k < 0 or _undesirable(ds, i):
+                continue
+            reply = ds.texts[i][k]
+            user = _last_user_turn(ds, i, k)
+            if not reply.strip() or not user.strip():
+                continue
+            sides = _screen(user, reply, min_letters)
+            if sides is not None:
+                screened.append((i, user, reply, sides))
+        if not screened:
             continue
-        reply = ds.texts[i][k]
-        user = _last_user_turn(ds, i, k)
-        if not reply.strip() or not user.strip():
-            continue
-        found = _mismatch(detector, ds.prompt(i), user, reply, min_letters, min_confidence)
-        if found is None:
-            continue
-        out.append((i, found, f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"))
+        det = ctx.artifact(language_detector)
+        for (i, user, reply, sides), pair in zip(
+                screened, _mismatches(det, [s[3] for s in screened], min_confidence), strict=True):
+            if pair is None:
+                continue
+            lp, cp, lr, cr = pair
+            if _explained(det, ds.prompt(i), sides[1], lp, lr, min_letters):
+                continue
+            found: dict[str, object] = {"prompt_language": lp, "reply_language": lr,
+                                        "prompt_confidence": round(cp, 3), "reply_confidence": round(cr, 3)}
+            out.append((i, found, f"user: {replies._head(user, 60)} → assistant: {replies._head(reply, 80)}"))
     return out
 
 
