@@ -261,7 +261,18 @@ def _records(value: Any, arg: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _reduce(keys: np.ndarray, payload: np.ndarray, _arg: Any) -> list[tuple[int, list[int]]]:
-    return sorted((int(k), sorted(payload[keys == k, 0].tolist())) for k in np.unique(keys))
+    # members in the order the bucket holds them: the protocol promises partition order
+    return sorted((int(k), payload[keys == k, 0].tolist()) for k in np.unique(keys))
+
+
+def _records_u64(value: Any, arg: Any) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.full(len(value), 7, dtype=np.uint64)
+    return keys, (np.asarray(value, dtype=np.uint64) + np.uint64(1 << 63)).reshape(-1, 1)
+
+
+def _dtypes(keys: np.ndarray, payload: np.ndarray, _arg: Any) -> tuple[str, int, list[int]]:
+    values = payload[:, 0].tolist() if len(keys) else []
+    return str(payload.dtype), len(keys), [int(v) - (1 << 63) for v in values]
 
 
 def _square(x: int) -> list[int]:
@@ -284,6 +295,14 @@ def test_the_protocol_on_both_backends(name: str, cluster: Any) -> None:
         # every key whole in one bucket: the five residues, each with all its members
         assert [k for k, _ in groups] == [0, 1, 2, 3, 4]
         assert sorted(x for _, m in groups for x in m) == sorted(x for i in range(3) for x in _square(i))
+        # within a key, records arrive in partition order (then their order in the partition)
+        for k, members in groups:
+            assert members == [x for i in range(3) for x in _square(i) if x % 5 == k]
+        # a uint64 payload keeps its type and its high bit; one key lands in one bucket
+        res = [r for r in backend.group(hs, _records_u64, _dtypes, 3) if r[1]]
+        assert res == [("uint64", 21, [x for i in range(3) for x in _square(i)])]
+        # no partitions: every bucket reduced empty
+        assert [r[1] for r in backend.group([], _records_u64, _dtypes, 2)] == [0, 0]
     finally:
         backend.close()
 
