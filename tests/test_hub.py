@@ -545,3 +545,33 @@ def test_a_torchtune_builder_reads_its_hub_dataset_from_the_cache(hub: Path, cor
     [d] = datasets(rep)
     assert d["path"] == "hf://datasets/yahma/alpaca-cleaned/alpaca_data_cleaned.json" and d["records"] == len(rows)
     assert outcome(rep, "FT201") == "ran"
+
+
+def test_an_hf_url_in_the_settings_dataset_lists_reads_from_the_cache(hub: Path, repos: dict[str, Repo]) -> None:
+    put_in_cache(hub, repos["stanfordnlp/imdb"])
+    Path("ftlint.toml").write_text('[dataset]\ntrain = ["hf://datasets/stanfordnlp/imdb/plain_text/'
+                                   'train-00000-of-00001.parquet"]\n')
+    res = cli("check", "--no-cache", "--output-format", "json", "--select", "FT101")
+    assert res.exit_code in (0, 1), res.output
+    [d] = datasets(json.loads(res.stdout))
+    assert d["path"] == "hf://datasets/stanfordnlp/imdb/plain_text/train-00000-of-00001.parquet"
+    assert d["records"] == 200 and d["split"] == "train"
+    # not in the cache: a located one-line error, exit 2, never a silent pass
+    Path("ftlint.toml").write_text('[dataset]\ntrain = ["hf://datasets/org/absent/train.jsonl"]\n')
+    res = cli("check", "--no-cache")
+    assert res.exit_code == 2 and "hf://datasets/org/absent/train.jsonl" in res.output, res.output
+
+
+def test_a_whole_hub_dataset_in_the_settings_gives_each_split_its_own_files(hub: Path, repos: dict[str, Repo]) -> None:
+    put_in_cache(hub, repos["stanfordnlp/imdb"])
+    Path("ftlint.toml").write_text('[dataset]\ntrain = ["hf://datasets/stanfordnlp/imdb"]\n'
+                                   'test = ["hf://datasets/stanfordnlp/imdb"]\n')
+    res = cli("check", "--no-cache", "--output-format", "json", "--select", "FT101")
+    assert res.exit_code in (0, 1), res.output
+    loaded = {d["split"]: d["records"] for d in datasets(json.loads(res.stdout))}
+    assert loaded == {"train": 200, "test": 60}
+    # `ftlint sample` reads the settings' hub files the same way
+    res = cli("sample", "--n", "4", "-o", "review")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in Path("review/sample.jsonl").read_text().splitlines()]
+    assert rows and all(r["path"].startswith("hf://datasets/stanfordnlp/imdb/") for r in rows)

@@ -241,8 +241,10 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
     def path_list(key: str, v: Any) -> list[Path]:
         from ftlint.urls import is_remote
 
-        # a URL (s3://, https://, ...: ftlint.remote) stays as written; a path is relative to the settings file
-        return [p if is_remote(p) else (root / p) for p in str_list(key, v)]  # type: ignore[misc]
+        # a URL (s3://, https://, ...: ftlint.remote; hf://datasets/...: the Hugging Face cache) stays as
+        # written; a path is relative to the settings file
+        return [p if is_remote(p) or p.startswith("hf://") else (root / p)  # type: ignore[misc]
+                for p in str_list(key, v)]
 
     def one_str(key: str, v: Any) -> str:
         if not isinstance(v, str):

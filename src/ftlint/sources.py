@@ -238,22 +238,43 @@ def _settings_where(settings: Settings, split: str) -> tuple[str, str | None, in
     return f"{where} [dataset] {split}", file, line
 
 
-def settings_files(settings: Settings, split: str, remote: dict[Path, Any] | None = None) -> list[tuple[Path, str]]:
+def _settings_hub_files(settings: Settings, split: str, url: str, label: str,
+                        hub: dict[Path, Any] | None) -> list[tuple[Path, str]]:
+    """The cached files of an ``hf://`` path under ``[dataset] split``: all of them, or, when the
+    path names a whole dataset with several splits, those of this split."""
+    from ftlint.hub import expand_url, file_split
+
+    files = expand_url(url, hub_download(settings)).files
+    splits = {(file_split(h) or (None, ""))[0] for h in files}
+    if len(splits) > 1 and split in splits:
+        files = [h for h in files if (file_split(h) or (None, ""))[0] == split]
+    if hub is not None:
+        hub.update({h.local: h for h in files})
+    return [(h.local, f"{label}; {h.label()}") for h in files]
+
+
+def settings_files(settings: Settings, split: str, remote: dict[Path, Any] | None = None,
+                   hub: dict[Path, Any] | None = None) -> list[tuple[Path, str]]:
     """The settings' files for ``split``; a path that cannot be used is an error located at the
-    settings line that names it. The remote files among them go into ``remote`` (by their key)."""
+    settings line that names it. The remote files among them go into ``remote`` (by their key), the
+    Hugging Face cache files (``hf://``) into ``hub``."""
+    from ftlint.hub import is_url
     from ftlint.remote import is_remote, shown_path
 
     label, file, line = _settings_where(settings, split)
     out: list[tuple[Path, str]] = []
     for raw in getattr(settings.dataset, split):
         try:
+            if isinstance(raw, str) and is_url(raw):
+                out += _settings_hub_files(settings, split, raw, label, hub)
+                continue
             found, rem = expand_inputs([raw])
             out += [(p, label) for p in found]
             if remote is not None:
                 remote.update(rem)
         except InputError as e:
-            if is_remote(raw):
-                shown = shown_path(raw)
+            if is_remote(raw) or (isinstance(raw, str) and is_url(raw)):
+                shown = shown_path(raw) if is_remote(raw) else raw
             else:
                 shown = display_path(Path(e.path)) if e.path else display_path(Path(raw))
             message = f"[dataset] {split}: {shown}: {e.message}"
@@ -285,8 +306,9 @@ def gather_splits(paths: Sequence[str | Path], validation: Sequence[str | Path],
     cli = command_line_splits(paths, validation, test)
     expand_urls(cli, settings)
     remote = dict(cli.remote)
-    out = CommandLine({s: cli[s] or settings_files(settings, s, remote) for s in SPLITS})
-    out.hub = cli.hub  # the cached hub files (``hf://`` paths), read with :func:`load_file`
+    hub = dict(cli.hub)
+    out = CommandLine({s: cli[s] or settings_files(settings, s, remote, hub) for s in SPLITS})
+    out.hub = hub  # the cached hub files (``hf://`` paths), read with :func:`load_file`
     out.remote = remote  # the remote files (s3://, https://, ...), read with :func:`load_file`
     _check_one_split_per_file(out)
     return out
@@ -504,10 +526,14 @@ def resolve(cli: dict[str, list[tuple[Path, str]]], settings: Settings, plan: Tr
                     out.extras[split][p.resolve()] = {"remote": rf.extra()}
         elif winner[split] == "settings":
             remote: dict[Path, Any] = {}
-            out.assignment[split] = settings_files(settings, split, remote)
+            hub: dict[Path, Any] = {}
+            out.assignment[split] = settings_files(settings, split, remote, hub)
             _, file, line = _settings_where(settings, split)
             for p, _ in out.assignment[split]:
                 out.named_by[p.resolve()] = (f"[dataset] {split}", file, line)
+                if p in hub:
+                    out.hub[p] = hub[p]
+                    out.extras[split][p.resolve()] = {"hub": hub[p].extra()}
                 if p in remote:
                     out.remote[p] = remote[p]
                     out.extras[split][p.resolve()] = {"remote": remote[p].extra()}
