@@ -24,11 +24,10 @@ class _DataPath(click.ParamType):
     name = "path"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from ftlint.hub import is_url
-        from ftlint.urls import is_remote
+        from ftlint.urls import is_hf_url, is_remote
 
         text = os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
-        return text if is_remote(text) or is_url(text) else Path(text)
+        return text if is_remote(text) or is_hf_url(text) else Path(text)
 
 
 DATA_PATH = _DataPath()

@@ -38,6 +38,7 @@ import numpy as np
 
 from ftlint.errors import InputError
 from ftlint.training.plan import HF_HUB
+from ftlint.urls import is_hf_url as is_url
 
 #: the URL scheme of a hub dataset on the command line: ``hf://datasets/ORG/NAME[@REVISION][/PATH]``
 URL_PREFIX = "hf://datasets/"
@@ -158,12 +159,6 @@ def request_for(ref: Any, fields: Any) -> Request | None:
         sampling=getattr(ref, "sampling", None) if weight is not None else None,
         seed=int(getattr(ref, "seed", None) or 0),
     )
-
-
-def is_url(text: str | Path) -> bool:
-    """``hf://datasets/...`` (a ``pathlib.Path`` made of it reads ``hf:/datasets/...``)."""
-    s = str(text)
-    return s.startswith(("hf://", "hf:/")) and not os.path.exists(s)
 
 
 def parse_url(text: str | Path) -> Request:

@@ -239,11 +239,11 @@ def settings_from_dict(data: dict[str, Any], root: Path, shown: str = "settings"
         raise err(f"'{key}' must be a string or a list of strings", key)
 
     def path_list(key: str, v: Any) -> list[Path]:
-        from ftlint.urls import is_remote
+        from ftlint.urls import is_hf_url, is_remote
 
         # a URL (s3://, https://, ...: ftlint.remote; hf://datasets/...: the Hugging Face cache) stays as
         # written; a path is relative to the settings file
-        return [p if is_remote(p) or p.startswith("hf://") else (root / p)  # type: ignore[misc]
+        return [p if is_remote(p) or is_hf_url(p) else (root / p)  # type: ignore[misc]
                 for p in str_list(key, v)]
 
     def one_str(key: str, v: Any) -> str:

@@ -245,9 +245,10 @@ def _settings_hub_files(settings: Settings, split: str, url: str, label: str,
     from ftlint.hub import expand_url, file_split
 
     files = expand_url(url, hub_download(settings)).files
-    splits = {(file_split(h) or (None, ""))[0] for h in files}
+    split_of_file = [(h, (file_split(h) or (None, ""))[0]) for h in files]
+    splits = {s for _, s in split_of_file}
     if len(splits) > 1 and split in splits:
-        files = [h for h in files if (file_split(h) or (None, ""))[0] == split]
+        files = [h for h, s in split_of_file if s == split]
     if hub is not None:
         hub.update({h.local: h for h in files})
     return [(h.local, f"{label}; {h.label()}") for h in files]

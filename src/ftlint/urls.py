@@ -46,6 +46,13 @@ def parse(text: str | os.PathLike[str]) -> str | None:
     return f"{m.group('scheme').lower()}:/{rest}"
 
 
+def is_hf_url(text: Any) -> bool:
+    """``hf://datasets/...``, read from the Hugging Face cache (``ftlint.hub``); a ``pathlib.Path``
+    made of it reads ``hf:/datasets/...``."""
+    s = str(text)
+    return isinstance(text, (str, os.PathLike)) and s.startswith(("hf://", "hf:/")) and not os.path.exists(s)
+
+
 def is_remote(text: Any) -> bool:
     """Whether ``text`` (a str or a path) is a URL ftlint reads through fsspec."""
     return isinstance(text, (str, os.PathLike)) and parse(text) is not None
