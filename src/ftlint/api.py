@@ -416,16 +416,21 @@ def _engine_name(settings: Settings, datasets: dict[str, Dataset]) -> str | None
 
     if not datasets:
         return None
-    name = settings.engine.name
-    if name == "none":
-        return None
-    if name:
-        return name
-    if settings.engine.scheduler:  # a cluster to join: dask
-        return "dask"
+    named = _named_engine(settings)
+    if named is not None:
+        return named or None
     if (settings.engine.workers or default_workers()) < 2:
         return None
     return "local" if sum(len(ds) for ds in datasets.values()) >= AUTO_ROWS else None
+
+
+def _named_engine(settings: Settings) -> str | None:
+    """The engine the user named (``--engine``, ``[engine] name``, a ``scheduler`` to join: dask;
+    "" for "none"), or None when ftlint picks."""
+    name = settings.engine.name
+    if name:
+        return "" if name == "none" else name
+    return "dask" if settings.engine.scheduler else None
 
 
 @contextlib.contextmanager
@@ -446,7 +451,7 @@ def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None
     t0 = time.perf_counter()
     # progress lines only for an engine the user named; the default local pool works silently (its
     # time is in the verbose timings)
-    say = echo if (echo is not None and (eng.name or eng.scheduler)) else (lambda s: None)
+    say = echo if (echo is not None and _named_engine(settings)) else (lambda s: None)
     backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, eng.partition_size), say)
     try:
         distribute_contamination(ctx, rules, backend, eng.partition_size, say)
