@@ -59,12 +59,15 @@ def default_rules() -> list[tuple[str, bool]]:
 
 
 def data(workdir: Path, rows: int, kind: str = "chat") -> Path:
-    from gen_data import generate, generate_classification
-
     d = workdir / (f"rows{rows}" if kind == "chat" else f"{kind}{rows}")
     if not (d / "ground_truth.json").exists():
         t = time.perf_counter()
-        (generate if kind == "chat" else generate_classification)(rows, d, 0, max(1, rows // 10))
+        # in a child process: a check started after this process had held the generated rows
+        # would report this process's peak as its own (Linux keeps the larger of the two
+        # ru_maxrss across fork + exec), so every rule would show the generator's memory
+        subprocess.run([sys.executable, str(HERE / "gen_data.py"), "--rows", str(rows), "--out", str(d),
+                        "--seed", "0", "--validation-rows", str(max(1, rows // 10)), "--kind", kind],
+                       check=True, stdout=subprocess.DEVNULL)
         print(f"# generated {rows:,} + {max(1, rows // 10):,} rows in {time.perf_counter() - t:.0f} s "
               "(not timed)", flush=True)
     if not (d / "reference.jsonl").exists():

@@ -581,8 +581,15 @@ class _SketchRows:
 
     def tdot(self, q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         out = np.zeros((self.width, q.shape[1]))
+        step = 1024  # the wide side a slice at a time: one small product buffer, not a V x k one per block
+        part = np.empty((step, q.shape[1]))
         for lo, dense in self._blocks():
-            out += dense.T @ q[lo:lo + len(dense)]
+            qb = q[lo:lo + len(dense)]
+            for c in range(0, self.width, step):
+                d = dense[:, c:c + step]
+                buf = part[:d.shape[1]]
+                np.matmul(d.T, qb, out=buf)
+                out[c:c + step] += buf
         return out
 
 
@@ -604,10 +611,18 @@ def _top_right_singular_vectors(x: Any, k: int, *, n_iter: int = 3, oversample: 
     n, v = x.shape
     width = min(k + oversample, n, v)
     rng = np.random.default_rng(seed)
-    q = _orthonormal(x.dot(rng.standard_normal((v, width))))
+    # each V x width or n x width matrix is dropped as soon as the next is made (their peak, not
+    # their sum, is what the fit costs)
+    omega = rng.standard_normal((v, width))
+    q = _orthonormal(x.dot(omega))
+    del omega
     for _ in range(n_iter):
-        q = _orthonormal(x.dot(x.tdot(q)))
+        t = x.tdot(q)
+        del q
+        q = _orthonormal(x.dot(t))
+        del t
     bt = x.tdot(q)  # (q.T @ x).T: V x width
+    del q
     # the SVD of the short, wide b = bt.T through its small Gram matrix: b b^T = U S^2 U^T, Vt = S^-1 U^T b
     evals, evecs = np.linalg.eigh(bt.T @ bt)
     top = np.argsort(evals, kind="stable")[::-1][:k]

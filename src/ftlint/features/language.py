@@ -282,8 +282,6 @@ def _sum_features(feats: npt.NDArray[np.int32], nf: int, model: _BatchModel,
     """``out[t]`` = the sum, in first-visit order, of log1p(count) times each distinct feature's
     row of the model (float64) for each text ``t`` (rows of ``feats``); returns which texts have
     no feature."""
-    from scipy import sparse
-
     distinct, feat, counts = _first_visits(feats, nf)
     used = np.zeros(nf, dtype=bool)
     used[feat] = True
@@ -292,10 +290,52 @@ def _sum_features(feats: npt.NDArray[np.int32], nf: int, model: _BatchModel,
     indptr = np.zeros(len(feats) + 1, dtype=np.int32)
     np.cumsum(distinct, out=indptr[1:])
     weights = np.log1p(counts.astype(np.float64))
-    visits = sparse.csr_matrix((weights, cols, indptr), shape=(len(feats), len(rows)))
+    matvecs = _csr_matvecs()
+    visits = None
+    if matvecs is None:  # pragma: no cover - another scipy layout: through scipy.sparse
+        from scipy import sparse
+
+        visits = sparse.csr_matrix((weights, cols, indptr), shape=(len(feats), len(rows)))
     for c in range(0, out.shape[1], TABLE_COLUMNS):  # the model's rows as float64, a few classes at a time
-        out[:, c:c + TABLE_COLUMNS] = visits @ model.ptc[rows, c:c + TABLE_COLUMNS].astype(np.float64)
+        table = model.ptc[rows, c:c + TABLE_COLUMNS].astype(np.float64)
+        if visits is not None:  # pragma: no cover
+            out[:, c:c + TABLE_COLUMNS] = visits @ table
+            continue
+        part = np.zeros((len(feats), table.shape[1]))  # what scipy's CSR product starts from
+        matvecs(len(feats), len(rows), table.shape[1], indptr, cols, weights, table.ravel(), part.ravel())
+        out[:, c:c + TABLE_COLUMNS] = part
     return distinct == 0
+
+
+@functools.cache
+def _csr_matvecs() -> Any:
+    """scipy's CSR x dense kernel (``scipy.sparse._sparsetools.csr_matvecs``: each row's entries
+    added in order into zeros), the one ``csr_matrix @ ndarray`` runs, loaded on its own:
+    importing ``scipy.sparse`` for it costs about 23 MiB of resident memory (the whole package and
+    what it imports), the extension alone about 2 MiB, in every check that detects a language. The
+    package itself is not imported (``find_spec`` only locates it). None when the extension is not
+    where this scipy layout keeps it, or does not load: :func:`_sum_features` then goes through
+    ``scipy.sparse``, with the same result."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("scipy")
+        for loc in (spec.submodule_search_locations or []) if spec is not None else []:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = Path(loc) / "sparse" / f"_sparsetools{suffix}"
+                if not path.is_file():
+                    continue
+                ext = importlib.util.spec_from_file_location("scipy.sparse._sparsetools", path)
+                if ext is None or ext.loader is None:
+                    return None
+                module = importlib.util.module_from_spec(ext)
+                ext.loader.exec_module(module)
+                fn = getattr(module, "csr_matvecs", None)
+                return fn if callable(fn) else None
+    except (ImportError, OSError, ValueError):  # pragma: no cover - another layout
+        return None
+    return None  # pragma: no cover
 
 
 class LanguageDetector:
