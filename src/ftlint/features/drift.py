@@ -324,6 +324,53 @@ def _sq_dist_blocks(z: FloatArray, rows: int) -> Iterator[tuple[int, FloatArray]
         yield lo, d
 
 
+def _pair_distances(z: FloatArray, rows: int) -> Iterator[FloatArray]:
+    """The squared distances of the pairs i < j of the rows of ``z``, row after row (views)."""
+    for lo, d in _sq_dist_blocks(z, rows):
+        for r in range(len(d)):
+            yield d[r, lo + r + 1:]
+
+
+#: pair distances sampled to bracket their median (:func:`_median_pair_distance`)
+MEDIAN_SAMPLE = 1 << 16
+
+
+def _median_pair_distance(z: FloatArray, rows: int) -> float:
+    """``np.median`` of the squared distances of the pairs i < j of the rows of ``z``, the same
+    float, without holding the n(n-1)/2 of them (16 MiB for 2,000 rows). A first pass keeps every
+    k-th distance (about :data:`MEDIAN_SAMPLE`), whose order statistics bracket the median; a
+    second counts the distances below the bracket and keeps those inside it (a few percent), and
+    the middle one or two are read off them. If the bracket missed (it cannot on ordinary data:
+    it spans 8 standard errors of the sample's quantile), the distances are held and
+    ``np.median`` is taken of them, as before."""
+    total = len(z)
+    m = total * (total - 1) // 2
+    k1, k2 = (m - 1) // 2, m // 2  # the middle ranks (equal when m is odd)
+    stride = max(1, m // MEDIAN_SAMPLE)
+    picks, at = [], 0
+    for v in _pair_distances(z, rows):
+        picks.append(v[(-at) % stride::stride].copy())
+        at += len(v)
+    sample = np.sort(np.concatenate(picks))
+    del picks
+    centre = int(k1 * len(sample) // m)
+    margin = int(4 * np.sqrt(len(sample))) + 8
+    lo = sample[centre - margin] if centre - margin >= 0 else -np.inf
+    hi = sample[centre + margin] if centre + margin < len(sample) else np.inf
+    below, inside = 0, []
+    for v in _pair_distances(z, rows):
+        below += int(np.count_nonzero(v < lo))
+        inside.append(v[(v >= lo) & (v <= hi)])
+    kept = np.sort(np.concatenate(inside))
+    del inside
+    if below <= k1 and k2 < below + len(kept):
+        middle = kept[k1 - below:k2 - below + 1]
+    else:  # pragma: no cover - the bracket missed: hold them all
+        middle = np.partition(np.concatenate(list(_pair_distances(z, rows))), [k1, k2])[k1:k2 + 1]
+        middle = middle[:1] if k1 == k2 else middle
+    return float(np.mean(middle))  # np.median's last step: the mean of the middle one or two
+
+
 def mmd_test(a: FloatArray, b: FloatArray, *, permutations: int = 200, seed: int = 0,
              max_rows: int | None = 1000, gamma: float | None = None) -> MMDTest:
     """Unbiased MMD² between ``a`` and ``b`` (Gaussian kernel) and its permutation p-value.
@@ -343,15 +390,7 @@ def mmd_test(a: FloatArray, b: FloatArray, *, permutations: int = 200, seed: int
     total_rows = n + m
     rows = max(1, min(total_rows, BLOCK_ELEMENTS // total_rows))
     if gamma is None:
-        upper = np.empty(total_rows * (total_rows - 1) // 2, dtype=np.float64)  # pairs i < j
-        at = 0
-        for lo, d in _sq_dist_blocks(z, rows):
-            for r in range(len(d)):
-                i = lo + r
-                upper[at:at + total_rows - i - 1] = d[r, i + 1:]
-                at += total_rows - i - 1
-        med = float(np.median(upper, overwrite_input=True))
-        del upper
+        med = _median_pair_distance(z, rows)
         gamma = 1.0 / med if med > 0 else 1.0
     # every labelling at once: column 0 the observed one (1 for the rows of the first sample), then
     # the random relabellings (the same draws, in the same order, as one at a time)
@@ -409,8 +448,10 @@ def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, sam
     query row (-1 when it is not in the base). Similarities are computed in float64 and rounded
     to :data:`SCORE_DECIMALS` decimals; of equally similar base rows the first is the nearest.
     Computed in blocks of ``chunk`` queries (default: as many as keep a block within
-    :data:`BLOCK_ELEMENTS`), so memory stays at ``chunk x len(base)`` floats, whatever the
-    number of queries.
+    :data:`BLOCK_ELEMENTS`) against :data:`BASE_COLUMNS` base rows at a time (each slice's
+    float64 copy made once), so memory stays at ``chunk x BASE_COLUMNS`` floats plus ``k`` per
+    query, whatever the sizes of the two sets. With ``k > 1`` the ``k`` best similarities are
+    averaged in ascending order.
     """
     q = np.asarray(queries)
     base = np.asarray(base)
@@ -421,35 +462,54 @@ def nearest_similarity(queries: FloatArray, base: FloatArray, *, k: int = 1, sam
     kk = min(k, nb - (1 if excluding else 0))
     if kk < 1:
         raise ValueError("the base set is too small for a nearest-neighbour search")
+    width = BASE_COLUMNS
     if chunk is None:
-        chunk = max(1, min(4096, BLOCK_ELEMENTS // max(nb, 1)))
-    sims = np.zeros(nq, dtype=np.float64)
+        chunk = max(1, min(4096, BLOCK_ELEMENTS // max(min(nb, width), 1)))
+    sims = np.full(nq, -np.inf)
     nearest = np.zeros(nq, dtype=np.int64)
-    xt = np.empty((base.shape[1] if base.ndim == 2 else 0, nb), dtype=np.float64)
-    xt[...] = base.T  # one float64 copy of the base, transposed
+    top = np.full((nq, kk), -np.inf) if kk > 1 else None
     with single_threaded_blas():
-        _nearest_blocks(q, xt, sims, nearest, self_index if excluding else None, kk, chunk)
+        for c0 in range(0, nb, width):  # the base a slice of rows at a time: one float64 copy of a slice
+            c1 = min(nb, c0 + width)
+            xt = np.empty((base.shape[1] if base.ndim == 2 else 0, c1 - c0), dtype=np.float64)
+            xt[...] = base[c0:c1].T
+            _nearest_blocks(q, xt, c0, sims, nearest, top, self_index if excluding else None, chunk)
+            del xt
+    if top is not None:
+        top.sort(axis=1)  # the k best in one order, so their mean does not depend on how they were found
+        sims = top.mean(axis=1)
     return rounded(sims), nearest
 
 
-def _nearest_blocks(q: FloatArray, xt: FloatArray, sims: FloatArray, nearest: npt.NDArray[np.int64],
-                    self_index: npt.NDArray[np.int64] | None, kk: int, chunk: int) -> None:
+#: base rows (``nearest_similarity``) multiplied at once: their float64 copy takes 2 MiB at 128
+#: dimensions, and the BLAS packs no more than that, however large the base
+BASE_COLUMNS = 2048
+
+
+def _nearest_blocks(q: FloatArray, xt: FloatArray, c0: int, sims: FloatArray, nearest: npt.NDArray[np.int64],
+                    top: FloatArray | None, self_index: npt.NDArray[np.int64] | None, chunk: int) -> None:
+    """Fold the base rows ``c0`` to ``c0 + xt.shape[1]`` (columns of ``xt``) into each query's
+    best similarity and its position (``sims``, ``nearest``: a later slice replaces them only
+    when strictly better, so of equal maxima the lowest position stays) and, for k > 1, its k
+    best similarities (``top``)."""
     nq, nb = len(q), xt.shape[1]
     for s in range(0, nq, chunk):
         e = min(s + chunk, nq)
         block = np.asarray(q[s:e], dtype=np.float64) @ xt
         np.round(block, SCORE_DECIMALS, out=block)
         if self_index is not None:
-            own = self_index[s:e]
-            hit = np.flatnonzero(own >= 0)
+            own = self_index[s:e] - c0
+            hit = np.flatnonzero((own >= 0) & (own < nb))
             block[hit, own[hit]] = -np.inf
         best = np.argmax(block, axis=1)  # the first of equal maxima: the lowest base position
-        if kk == 1:
-            sims[s:e] = block[np.arange(e - s), best]
-        else:
-            part = np.partition(block, nb - kk, axis=1)[:, nb - kk:]
-            sims[s:e] = part.mean(axis=1)
-        nearest[s:e] = best
+        value = block[np.arange(e - s), best]
+        better = value > sims[s:e]
+        sims[s:e] = np.where(better, value, sims[s:e])
+        nearest[s:e] = np.where(better, best + c0, nearest[s:e])
+        if top is not None:
+            kk = top.shape[1]
+            both = np.concatenate([top[s:e], block], axis=1)
+            top[s:e] = np.partition(both, both.shape[1] - kk, axis=1)[:, both.shape[1] - kk:]
 
 
 def low_outliers(scores: FloatArray, normal: FloatArray, *, z: float = 4.0,

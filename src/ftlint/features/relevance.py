@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xxhash
 
+from ftlint.memory import release_free_memory
+
 from ftlint import cache_schemas
 
 if TYPE_CHECKING:
@@ -94,7 +96,9 @@ def tfidf_embedder(ctx: Context, text: str, seed: int) -> TfidfSvdEmbedder:
     _, picks = ctx.artifact(tfidf_plan, text, seed)
     texts = RowTexts([(ctx.dataset(s), rows) for s, rows in picks], text)  # read when hashed
     with progress(ctx, "fitting TF-IDF + SVD", 2 * len(texts)) as p:
-        return TfidfSvdEmbedder(seed=seed).fit(texts, p)
+        embedder = TfidfSvdEmbedder(seed=seed).fit(texts, p)
+    release_free_memory()  # the fit's n-gram counts and SVD blocks: what follows starts from what is in use
+    return embedder
 
 
 def _embedder(ctx: Context, model: str | None, text: str, seed: int
@@ -134,6 +138,7 @@ def embeddings(ctx: Context, split: str, model: str | None = None, *, text: str 
         embedder = get()
         with progress(ctx, f"embedding {split} ({embedder.backend})", len(texts)) as p:
             vectors = embedder.embed(texts, p)
+        release_free_memory()  # the sketches of each batch
         return Embeddings(vectors, rows, len(ds), embedder.backend, embedder.describe(), text)
 
     params = {"model": identity, "text": text, "texts": text_hash, "rows": len(rows), "seed": seed}
