@@ -120,6 +120,46 @@ def test_engines_give_the_in_process_report_on_planted_data(planted: tuple[Path,
     assert _report([train], [val], partition=700, engine="local") == base
 
 
+def test_local_spilling_gives_the_same_report(planted: tuple[Path, Path], monkeypatch: Any) -> None:
+    """What the local engine keeps on disk at scale (every map result's arrays, the shuffle's
+    buckets in many files, one reduced at a time), forced here on small data: the same report."""
+    from ftlint.backend import local
+
+    train, val = planted
+    base = _report([train], [val])
+    monkeypatch.setattr(local, "SPILL_ARRAY_BYTES", 1)
+    monkeypatch.setattr(local, "SPILL_BYTES", 0)
+    monkeypatch.setattr(local, "BUCKET_BYTES", 256)
+    seen: list[int] = []
+    real = local._Spill.__init__
+
+    def spy(self: Any, *a: Any) -> None:
+        real(self, *a)
+        seen.append(self.n)
+
+    monkeypatch.setattr(local._Spill, "__init__", spy)
+    assert _report([train], [val], engine="local", workers=2) == base
+    assert seen and min(seen) > 4, seen  # the shuffles were spilled, into more buckets than 2 x workers
+    assert _report([train], [val], partition=700, engine="local") == base
+
+
+def test_local_spilled_values_read_back_whole(monkeypatch: Any) -> None:
+    from ftlint.backend import local
+
+    monkeypatch.setattr(local, "SPILL_ARRAY_BYTES", 8)
+    b = local.LocalBackend(1)
+    try:
+        v = (np.arange(10, dtype=np.uint64).reshape(5, 2), np.zeros(0, dtype=bool), "name", np.array([1 << 63], dtype=np.uint64))
+        h = b._put(v)
+        assert isinstance(b._values[h][0], local._OnDisk) and isinstance(b._values[h][1], np.ndarray)
+        got = b.gather([h])[0]
+        assert [type(x) for x in got] == [type(x) for x in v] and got[2] == "name"
+        for x, y in ((got[0], v[0]), (got[3], v[3])):
+            assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y)
+    finally:
+        b.close()
+
+
 def test_engines_give_the_in_process_report_on_corpus_files(corpus_dir: Path, cluster: Any) -> None:
     lf = corpus_dir / "hiyouga__LLaMA-Factory"
     cases = [([lf / "data__v1_sft_demo.jsonl", lf / "data__reason_tool_use_demo_50.jsonl"], []),
@@ -283,8 +323,14 @@ def _total(value: list[int], plus: int) -> int:
     return sum(value) + plus
 
 
-@pytest.mark.parametrize("name", ["local", "dask"])
-def test_the_protocol_on_both_backends(name: str, cluster: Any) -> None:
+@pytest.mark.parametrize("name", ["local", "local-spilled", "dask"])
+def test_the_protocol_on_both_backends(name: str, cluster: Any, monkeypatch: Any) -> None:
+    if name == "local-spilled":  # the shuffle's buckets in temporary files, many of them
+        from ftlint.backend import local
+
+        monkeypatch.setattr(local, "SPILL_BYTES", 0)
+        monkeypatch.setattr(local, "BUCKET_BYTES", 16)
+        name = "local"
     backend = open_backend(EngineOptions(name, 2, cluster.scheduler_address if name == "dask" else None))
     try:
         hs = backend.map(_square, [0, 1, 2])

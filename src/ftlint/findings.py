@@ -157,20 +157,24 @@ class Redaction:
         self.patterns.append((pattern, replacement))
 
     def __call__(self, text: str) -> str:
+        out = text
         for pat, repl in self.patterns:
-            text = pat.sub(repl, text)
-        return text
+            out = pat.sub(repl, out)
+        return text if out == text else out  # the same object when nothing was masked
 
     def deep(self, value: Any) -> Any:
         """``value`` with every string in it masked, dict keys included (chart specs: the HTML
         report's labels and group names are data). Two keys that mask to the same text stay
-        apart (``[EMAIL]``, ``[EMAIL] #2``), so no count is lost to a collision."""
+        apart (``[EMAIL]``, ``[EMAIL] #2``), so no count is lost to a collision. A dict, list,
+        plain tuple or dataclass in which nothing was masked is returned as it is, not copied (a
+        finding's metrics can list every row of 40,000)."""
         if not self.patterns:
             return value
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
             out: dict[Any, Any] = {}
+            same = True
             for k, v in value.items():
                 key = self(k) if isinstance(k, str) else k
                 if key in out:
@@ -178,15 +182,23 @@ class Redaction:
                     while f"{key} #{n}" in out or f"{key} #{n}" in value:
                         n += 1
                     key = f"{key} #{n}"
-                out[key] = self.deep(v)
-            return out
-        if isinstance(value, tuple) and not hasattr(value, "_fields"):
-            return tuple(self.deep(v) for v in value)
+                new = self.deep(v)
+                same = same and key is k and new is v
+                out[key] = new
+            return value if same else out
+        if type(value) is list or type(value) is tuple:
+            items = [self.deep(v) for v in value]
+            if all(a is b for a, b in zip(items, value)):
+                return value
+            return items if type(value) is list else tuple(items)
         if isinstance(value, (list, tuple, set, frozenset)):
             return [self.deep(v) for v in value]
         if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a chart spec
-            return dataclasses.replace(value, **{f.name: self.deep(getattr(value, f.name))
-                                                 for f in dataclasses.fields(value) if f.init})
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+            masked = {k: self.deep(v) for k, v in fields.items()}
+            if all(masked[k] is v for k, v in fields.items()):
+                return value
+            return dataclasses.replace(value, **masked)
         return value
 
     def apply(self, finding: Finding) -> Finding:
@@ -194,14 +206,20 @@ class Redaction:
             if isinstance(value, str):
                 return self(value)
             if isinstance(value, dict):
-                return {k: red_value(v) for k, v in value.items()}
+                out = {k: red_value(v) for k, v in value.items()}
+                return value if all(out[k] is v for k, v in value.items()) else out
             if isinstance(value, list):
-                return [red_value(v) for v in value]
+                items = [red_value(v) for v in value]
+                return value if all(a is b for a, b in zip(items, value)) else items
             return value
 
         if not self.patterns:
             return finding
-        rows = [dataclasses.replace(r, snippet=self(r.snippet), extra=red_value(r.extra)) for r in finding.rows]
+        rows = []
+        for r in finding.rows:  # a row nothing was masked in is kept, not copied
+            text, extra = self(r.snippet), red_value(r.extra)
+            rows.append(r if text is r.snippet and extra is r.extra else
+                        dataclasses.replace(r, snippet=text, extra=extra))
         location = finding.location
         if location.key:
             location = dataclasses.replace(location, key=self(location.key))

@@ -767,7 +767,10 @@ class PrivacyRedaction(Redaction):
         if not self.patterns:
             return f
         deep = self.deep
-        rows = [dataclasses.replace(r, extra=deep(r.extra)) if r.extra else r for r in f.rows]
+        rows = []
+        for r in f.rows:
+            extra = deep(r.extra) if r.extra else r.extra
+            rows.append(r if extra is r.extra else dataclasses.replace(r, extra=extra))
         return dataclasses.replace(f, metrics=deep(f.metrics), rows=rows)
 
 
