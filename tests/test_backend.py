@@ -143,6 +143,22 @@ def test_local_spilling_gives_the_same_report(planted: tuple[Path, Path], monkey
     assert _report([train], [val], partition=700, engine="local") == base
 
 
+def test_bands_shuffled_in_rounds_give_the_same_report(planted: tuple[Path, Path], cluster: Any,
+                                                      monkeypatch: Any) -> None:
+    """At scale the 16 bands are shuffled a few at a time (``dedup.SHUFFLE_BYTES``); forced here to
+    one band per round, on both engines: the same report."""
+    from ftlint.backend import dedup
+
+    train, val = planted
+    base = _report([train], [val])
+    monkeypatch.setattr(dedup, "SHUFFLE_BYTES", 1)
+    assert dedup.band_rounds(1000, 16) == [(b, b + 1) for b in range(16)]
+    assert _report([train], [val], engine="local", workers=2) == base
+    assert _report([train], [val], engine="dask", scheduler=cluster.scheduler_address) == base
+    monkeypatch.setattr(dedup, "SHUFFLE_BYTES", 32 * 1000 * 5)
+    assert dedup.band_rounds(1000, 16) == [(0, 5), (5, 10), (10, 15), (15, 16)]
+
+
 def test_local_spilled_values_read_back_whole(monkeypatch: Any) -> None:
     from ftlint.backend import local
 

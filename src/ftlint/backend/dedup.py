@@ -134,11 +134,13 @@ def row_part(part: Part, settings: Any, jobs: dict[str, list[Job]]) -> tuple[int
 
 # -- the shuffles -------------------------------------------------------------------------------------
 
-def _band_records(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(route key, [band, band key, row id]) records of rows ``ids`` with band keys ``keys`` (m, bands)."""
-    m, bands = keys.shape
-    band = np.tile(np.arange(bands, dtype=np.int64), m)
-    flat = keys.reshape(-1)
+def _band_records(keys: np.ndarray, ids: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(route key, [band, band key, row id]) records of bands ``lo`` to ``hi`` of rows ``ids`` with
+    band keys ``keys`` (m, bands)."""
+    m = keys.shape[0]
+    bands = hi - lo
+    band = np.tile(np.arange(lo, hi, dtype=np.int64), m)
+    flat = keys[:, lo:hi].reshape(-1)
     route = flat ^ ((band.astype(np.uint64) + np.uint64(1)) * _SALT)
     payload = np.empty((m * bands, 3), dtype=np.int64)
     payload[:, 0] = band
@@ -147,20 +149,34 @@ def _band_records(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.nda
     return route, payload
 
 
-def near_records(value: PartValue, offset: int) -> tuple[np.ndarray, np.ndarray]:
+def near_records(value: PartValue, arg: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Band records of bands ``lo`` to ``hi`` of a part whose first row is ``offset``."""
     assert value.keys is not None and value.empty is not None
+    offset, lo, hi = arg
     local = np.flatnonzero(~value.empty)
-    return _band_records(value.keys[local], local + offset)
+    return _band_records(value.keys[local], local + offset, lo, hi)
 
 
-def cross_records(value: PartValue, arg: tuple[int, np.ndarray | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Band records of a part of split A (``skip`` None, ids from 0) or of split B (rows in ``skip`` --
-    exact copies -- left out; ids shifted past A's)."""
+def cross_records(value: PartValue, arg: tuple[int, np.ndarray | None, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Band records (bands ``lo`` to ``hi``) of a part of split A (``skip`` None, ids from 0) or of
+    split B (rows in ``skip`` -- exact copies -- left out; ids shifted past A's)."""
     assert value.keys is not None and value.empty is not None
-    offset, skip = arg
+    offset, skip, lo, hi = arg
     keep = ~value.empty if skip is None else ~value.empty & ~skip
     local = np.flatnonzero(keep)
-    return _band_records(value.keys[local], local + offset)
+    return _band_records(value.keys[local], local + offset, lo, hi)
+
+
+#: band records (32 bytes each, summed over the parts) one shuffle moves at most: the bands are
+#: shuffled in rounds of as many bands as fit (16 bands of 10M rows are 160M records, 5 GiB at once);
+#: every band's pairs are found within its round, so the rounds change the cost, never the pairs
+SHUFFLE_BYTES = 256 << 20
+
+
+def band_rounds(rows: int, bands: int) -> list[tuple[int, int]]:
+    """The ``(first band, past the last)`` of each round of the band shuffle of ``rows`` rows."""
+    per_round = max(1, min(bands, SHUFFLE_BYTES // max(1, rows * 32)))
+    return [(lo, min(bands, lo + per_round)) for lo in range(0, bands, per_round)]
 
 
 def _per_band(payload: np.ndarray, bands: int, emit: Callable[[np.ndarray, np.ndarray], list[np.ndarray]]
@@ -356,9 +372,11 @@ def distribute(ctx: Any, rules: list[Any], backend: Backend, partition_size: int
                 continue
 
             def compute(s: str = split, n: int = n) -> tuple[np.ndarray, np.ndarray]:
-                res = backend.group(stage.handles[s], near_records, near_reduce, _nparts(backend),
-                                    stage.offsets[s], (n, bands))
-                cand = _decode(list(res), n)
+                res: list[np.ndarray] = []
+                for lo, hi in band_rounds(n, bands):
+                    res += backend.group(stage.handles[s], near_records, near_reduce, _nparts(backend),
+                                         [(o, lo, hi) for o in stage.offsets[s]], (n, bands))
+                cand = _decode(res, n)
                 return _verify(ctx, s, field, cand, near.threshold, ngram, 5)
 
             p = {"threshold": near.threshold, "field": field, "ngram": ngram, "char_ngram": 5, "num_perm": 128}
@@ -395,11 +413,14 @@ def _cross_matches(ctx: Any, backend: Backend, stage: Stage, a: str, b: str, thr
     exact, ex_a, ex_b = exact_matches(ha, hb)
     na, nb = len(ctx.dataset(a)), len(ctx.dataset(b))
     handles = [*stage.handles[a], *stage.handles[b]]
-    args: list[Any] = [(o, None) for o in stage.offsets[a]]
     offs_b = stage.offsets[b]
     ends_b = [*offs_b[1:], nb]
-    args += [(na + o, exact[o:e]) for o, e in zip(offs_b, ends_b)]
-    res = backend.group(handles, cross_records, cross_reduce, _nparts(backend), args, (na, max(nb, 1), bands))
-    cand = _decode(list(res), max(nb, 1))
+    res: list[np.ndarray] = []
+    for lo, hi in band_rounds(na + nb, bands):
+        args: list[Any] = [(o, None, lo, hi) for o in stage.offsets[a]]
+        args += [(na + o, exact[o:e], lo, hi) for o, e in zip(offs_b, ends_b)]
+        res += backend.group(handles, cross_records, cross_reduce, _nparts(backend), args,
+                             (na, max(nb, 1), bands))
+    cand = _decode(res, max(nb, 1))
     pairs, sims = _verify(ctx, a, field, cand, threshold, ngram, 5, other=b)
     return best_matches(ex_a, ex_b, pairs, sims)
