@@ -322,7 +322,10 @@ def out_of_sample_probabilities(
         if sample.size < n:
             beta = multinomial_logistic_regression(x, y, n_classes, C=C)
             del x
-            others = np.setdiff1d(np.arange(n), sample)
+            rest = np.ones(n, dtype=bool)
+            rest[sample] = False
+            others = np.flatnonzero(rest)  # np.setdiff1d(np.arange(n), sample), without its n-sized sorts
+            del rest
             weights = comps_t @ beta[:-1]  # sketch x classes: a text's scores straight from its sketch
             for at, scores in _project(emb, _Texts(read, others), len(others), weights, beta[-1]):
                 chunk = others[at:at + len(scores)]

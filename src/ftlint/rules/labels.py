@@ -19,6 +19,7 @@ from ftlint.features.duplicates import near_duplicates
 from ftlint.features.labelnoise import label_noise
 from ftlint.features.labels import LabelInfo, label_info
 from ftlint.features.rows import input_hashes, input_text, preference_hashes
+from ftlint.findings import snippet
 from ftlint.grammar import plural
 from ftlint.model import Finding, RowAt, Severity
 from ftlint.rule import Need, Rule, Skip
@@ -229,7 +230,7 @@ class ConflictingLabels(Rule):
             labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
             groups.append({"rows": [[ds.path(int(i)), int(ds.index[i])] for i in g], "labels": labels})
             for i in g.tolist():
-                rows.append(RowAt(split, i, text=input_text(ds, i), extra={
+                rows.append(RowAt(split, i, text=snippet(input_text(ds, i)), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}))
         first = groups[0]
         example = " / ".join(f"{v!r} x{c}" for v, c in first["labels"].items())
@@ -384,7 +385,7 @@ class LikelyMislabeled(Rule):
                 i = int(noise.rows[k])
                 given, sugg = noise.classes[int(noise.given[k])], noise.classes[int(suggested[k])]
                 conf = float(noise.self_confidence[k])
-                rows.append(RowAt(split, i, text=input_text(ds, i), extra={
+                rows.append(RowAt(split, i, text=snippet(input_text(ds, i)), extra={
                     "given_label": given, "suggested_label": sugg, "self_confidence": round(conf, 4),
                     "suggested_confidence": round(float(noise.suggested_confidence[k]), 4)}))
             modelled = int(noise.rows.size)
@@ -476,7 +477,7 @@ class PreferencePairProblems(Rule):
             chosen, rejected = ctx.artifact(preference_hashes, split)
             same = [i for i in pref if chosen[i] and chosen[i] == rejected[i]]
             if same:
-                rows = [RowAt(split, i, text=ds.response(i), extra={"problem": "identical sides"})
+                rows = [RowAt(split, i, text=snippet(ds.response(i)), extra={"problem": "identical sides"})
                         for i in same]
                 yield self.finding(
                     f"{plural(len(rows), split + ' preference pair')} {'has' if len(rows) == 1 else 'have'} "
@@ -578,7 +579,7 @@ class NearDuplicateConflicts(Rule):
                 counts = Counter(names[int(ids[i])] for i in g)
                 labels = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
                 groups.append({"rows": [[ds.path(i), int(ds.index[i])] for i in g], "labels": labels})
-                rows.extend(RowAt(split, i, text=input_text(ds, i), extra={
+                rows.extend(RowAt(split, i, text=snippet(input_text(ds, i)), extra={
                     "label": names[int(ids[i])], "group": k, "labels": labels}) for i in g)
             yield self.finding(
                 f"{plural(len(rows), split + ' row')} in {plural(len(found), 'group')} of near-identical inputs "
