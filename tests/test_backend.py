@@ -165,7 +165,8 @@ def test_local_spilled_values_read_back_whole(monkeypatch: Any) -> None:
     monkeypatch.setattr(local, "SPILL_ARRAY_BYTES", 8)
     b = local.LocalBackend(1)
     try:
-        v = (np.arange(10, dtype=np.uint64).reshape(5, 2), np.zeros(0, dtype=bool), "name", np.array([1 << 63], dtype=np.uint64))
+        v = (np.arange(10, dtype=np.uint64).reshape(5, 2), np.zeros(0, dtype=bool), "name",
+             np.array([1 << 63], dtype=np.uint64))
         h = b._put(v)
         assert isinstance(b._values[h][0], local._OnDisk) and isinstance(b._values[h][1], np.ndarray)
         got = b.gather([h])[0]

@@ -136,17 +136,19 @@ def row_part(part: Part, settings: Any, jobs: dict[str, list[Job]]) -> tuple[int
 
 def _band_records(keys: np.ndarray, ids: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     """(route key, [band, band key, row id]) records of bands ``lo`` to ``hi`` of rows ``ids`` with
-    band keys ``keys`` (m, bands)."""
+    band keys ``keys`` (m, bands), row after row (each row's bands in order). Written straight into
+    the two outputs (broadcast, no per-record temporaries)."""
     m = keys.shape[0]
     bands = hi - lo
-    band = np.tile(np.arange(lo, hi, dtype=np.int64), m)
-    flat = keys[:, lo:hi].reshape(-1)
-    route = flat ^ ((band.astype(np.uint64) + np.uint64(1)) * _SALT)
-    payload = np.empty((m * bands, 3), dtype=np.int64)
-    payload[:, 0] = band
-    payload[:, 1] = flat.view(np.int64)
-    payload[:, 2] = np.repeat(ids, bands)
-    return route, payload
+    part = keys[:, lo:hi]
+    salts = (np.arange(lo, hi, dtype=np.uint64) + np.uint64(1)) * _SALT
+    route = np.empty((m, bands), dtype=np.uint64)
+    np.bitwise_xor(part, salts[None, :], out=route)
+    payload = np.empty((m, bands, 3), dtype=np.int64)
+    payload[:, :, 0] = np.arange(lo, hi, dtype=np.int64)[None, :]
+    payload[:, :, 1] = part.view(np.int64)
+    payload[:, :, 2] = np.asarray(ids, dtype=np.int64)[:, None]
+    return route.reshape(-1), payload.reshape(m * bands, 3)
 
 
 def near_records(value: PartValue, arg: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:

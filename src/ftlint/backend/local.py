@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ftlint.backend.base import KeyFn, ReduceFn, bucket_of, concat_bucket, default_workers, split_buckets
+from ftlint.memory import release_free_memory
 
 
 def _pool_context() -> Any:
@@ -74,10 +75,10 @@ class _Pending:
 
 #: the shuffle's records (all partitions) above which :meth:`LocalBackend.group` spills its buckets
 #: to temporary files, and the size it aims at for each bucket then
-SPILL_BYTES = 64 << 20
-BUCKET_BYTES = 16 << 20
+SPILL_BYTES = 8 << 20
+BUCKET_BYTES = 4 << 20
 #: records cut into buckets at once when spilling
-SPILL_SLICE = 1 << 18
+SPILL_SLICE = 1 << 16
 
 
 class _Spill:
@@ -203,6 +204,8 @@ class LocalBackend:
                     spill = _Spill((keys.nbytes + payload.nbytes) * len(handles), nparts, payload)
                 if spill is not None:
                     spill.add(keys, payload)
+                    del keys, payload
+                    release_free_memory()  # this part's records, before the next part's are made
                     continue
                 for p, part in enumerate(split_buckets(keys, payload, nparts)):
                     buckets[p].append(part)

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xxhash
 
-from ftlint.memory import release_free_memory
-
 from ftlint import cache_schemas
+from ftlint.memory import release_free_memory
 
 if TYPE_CHECKING:
     from ftlint.context import Context
