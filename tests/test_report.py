@@ -360,6 +360,26 @@ def test_redaction_masks_extra_and_fix() -> None:
     assert f.message == "call 555-1234"                              # the original is untouched
 
 
+def test_redaction_shares_what_it_did_not_change() -> None:
+    """A finding can list 40,000 rows: what holds no match is returned as it is, not copied; what
+    does is a new object, and the original stays untouched."""
+    r = Redaction()
+    r.add(re.compile(r"\d{3}-\d{4}"), lambda m: "#" * len(m.group()))
+    clean_extra = {"near_duplicate_of": {"path": "a.jsonl", "line": 3}, "similarity": 0.9}
+    groups = [["a.jsonl", 1], ["a.jsonl", 2]]
+    rows = [Row("a.jsonl", "train", 0, 1, "fp", "plain text", clean_extra),
+            Row("a.jsonl", "train", 1, 2, "fp", "tel 555-1234", {"n": 1})]
+    f = Finding("FT202", "near-duplicates", Severity.WARNING, "m", "x", Location("a.jsonl", 1), rows=rows,
+                metrics={"groups": groups, "phone": "555-1234"})
+    g = r.apply(f)
+    assert g.rows[0] is rows[0] and g.rows[1] is not rows[1] and g.rows[1].snippet == "tel ########"
+    assert g.metrics["groups"] is groups and g.metrics["phone"] == "########"
+    assert rows[1].snippet == "tel 555-1234" and f.metrics["phone"] == "555-1234"
+    assert r.deep(groups) is groups and r.deep(clean_extra) is clean_extra
+    assert r.deep({"555-1234": 1, "555-9999": 2}) == {"########": 1, "######## #2": 2}  # keys kept apart
+    assert r.deep(("a", "555-1234")) == ("a", "########") and r.deep({"a", "b"}) in (["a", "b"], ["b", "a"])
+
+
 def test_the_engine_passes_every_finding_through_redaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pipeline's own Redaction step: patterns plugged into it reach every reporter."""
 

@@ -123,6 +123,30 @@ def test_small_blocks_and_ties(det: L.LanguageDetector, monkeypatch: pytest.Monk
     assert det.classify_many([]) == ([], []) and R.identify_many([], det) == []
 
 
+def test_the_csr_kernel_alone_equals_scipy_sparse(det: L.LanguageDetector, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FT011 loads scipy's CSR x dense kernel on its own (importing ``scipy.sparse`` for it cost ~23
+    MiB of resident memory in every check that detects a language); through ``scipy.sparse`` (the
+    fallback when the kernel is not where this scipy keeps it) the scores are the same, bit for bit."""
+    assert callable(L._csr_matvecs())
+    texts = MULTILINGUAL + _generated(60, seed=3)
+    alone = _batched(det, texts)
+    monkeypatch.setattr(L, "_csr_matvecs", lambda: None)
+    assert np.array_equal(_batched(det, texts), alone)
+
+
+def test_detecting_languages_does_not_import_scipy_sparse(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from ftlint.features import language as L; "
+            "L.shared_detector().classify_many(['the farmer watches the lazy dog', 'der Bauer sieht zu']); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('scipy'))))")
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         env={**__import__("os").environ, "PYTHONPATH": src})
+    assert json.loads(out.stdout) == ["scipy.sparse._sparsetools"]  # the kernel's extension, not the packages
+
+
 # -- the screening helpers: the same counts without a Python step per character ------------------------------
 
 _OLD_CODE_LINE = R._CODE_LINE_RE
