@@ -159,6 +159,36 @@ def test_bands_shuffled_in_rounds_give_the_same_report(planted: tuple[Path, Path
     assert dedup.band_rounds(1000, 16) == [(0, 5), (5, 10), (10, 15), (15, 16)]
 
 
+def _sized(n: int) -> list[int]:
+    return list(range(1000 * n, 1000 * n + [1, 50, 50][n]))
+
+
+def test_local_shuffle_spills_when_a_later_part_is_large(monkeypatch: Any) -> None:
+    """A small first part is held; when a later part makes the shuffle large, the held parts go to
+    the spill first, so every key's records still arrive in partition order."""
+    from ftlint.backend import local
+
+    def run() -> list[Any]:
+        b = local.LocalBackend(1)
+        try:
+            hs = b.map(_sized, [0, 1, 2])
+            return sorted(g for r in b.group(hs, _records, _reduce, 2, key_args=[0, 1, 2]) for g in r)
+        finally:
+            b.close()
+
+    in_memory = run()
+    assert [x for _, m in in_memory for x in m if x < 1000] == [0]
+    monkeypatch.setattr(local, "SPILL_BYTES", 1000)  # the first part (24 bytes) is held, the second spills
+    monkeypatch.setattr(local, "BUCKET_BYTES", 64)
+    made: list[int] = []
+    real = local._Spill.add
+    monkeypatch.setattr(local._Spill, "add", lambda self, k, p: (made.append(len(k)), real(self, k, p))[1])
+    assert run() == in_memory
+    assert made == [1, 50, 50]  # the held first part, then the two that made it large
+    for _, members in in_memory:
+        assert members == sorted(members)  # partition order (each part's values are ascending)
+
+
 def test_local_spilled_values_read_back_whole(monkeypatch: Any) -> None:
     from ftlint.backend import local
 

@@ -1,7 +1,9 @@
 """The ``local`` backend: the driver process, plus a process pool sized to the cores for the map.
 
-Results come back to the driver and stay there (a handle is a slot of a list): on one machine the
-driver's memory is where the partitions' small results live anyway. The shuffle is in-process.
+Results come back to the driver and stay there (a handle is a slot of a list), their large arrays
+in a temporary file, read back when a result is used (:meth:`LocalBackend._put`): the driver
+holds one partition's arrays at a time, not the band keys of every row. The shuffle runs in the
+driver, spilling its buckets to temporary files when it is large (:meth:`LocalBackend.group`).
 """
 
 from __future__ import annotations
@@ -185,33 +187,40 @@ class LocalBackend:
     def group(self, handles: Sequence[int], key_fn: KeyFn, reduce_fn: ReduceFn, nparts: int,
               key_args: Sequence[Any] | None = None, reduce_arg: Any = None) -> list[Any]:
         """The shuffle, in the driver. Small: every partition's records cut into ``nparts``
-        buckets in memory. Large (the first partition's records times the partitions over
-        :data:`SPILL_BYTES`: FT202 makes 16 band records of 32 bytes per row, 512 MiB at 1M rows):
-        into as many buckets as keep each near :data:`BUCKET_BYTES`, each appended to a temporary
-        file as the partitions are cut and reduced one at a time, so the driver holds one
-        partition's records and one bucket. A key's records meet in one bucket, in partition
+        buckets in memory. Large (a partition's records times the partitions, or the records held
+        so far, over :data:`SPILL_BYTES`; FT202 makes 16 band records of 32 bytes per row, 512 MiB
+        at 1M rows): into as many buckets as keep each near :data:`BUCKET_BYTES`, each appended to
+        a temporary file as the partitions are cut and reduced one at a time, so the driver holds
+        one partition's records and one bucket. A key's records meet in one bucket, in partition
         order, whatever the number of buckets; the results are the reduces of the buckets."""
         args = list(key_args) if key_args is not None else [None] * len(handles)
-        buckets: list[list[Any]] = [[] for _ in range(nparts)]
-        width = 0
+        held: list[tuple[np.ndarray, np.ndarray]] = []  # parts' records while the shuffle is small
+        held_bytes = width = 0
         spill: _Spill | None = None
         try:
             for h, a in zip(handles, args):
                 keys, payload = key_fn(self._get(h), a)
                 width = payload.shape[1]
-                if spill is None and not any(buckets) and \
-                        (keys.nbytes + payload.nbytes) * len(handles) > SPILL_BYTES:
-                    spill = _Spill((keys.nbytes + payload.nbytes) * len(handles), nparts, payload)
+                size = keys.nbytes + payload.nbytes
+                estimate = max(size * len(handles), held_bytes + size)
+                if spill is None and estimate > SPILL_BYTES:
+                    spill = _Spill(estimate, nparts, payload)
+                    for k, p in held:  # the parts before this one, in their order
+                        spill.add(k, p)
+                    held = []
                 if spill is not None:
                     spill.add(keys, payload)
                     del keys, payload
                     release_free_memory()  # this part's records, before the next part's are made
                     continue
-                for p, part in enumerate(split_buckets(keys, payload, nparts)):
-                    buckets[p].append(part)
-                del keys, payload
+                held.append((keys, payload))
+                held_bytes += size
             if spill is not None:
                 return [reduce_fn(*b, reduce_arg) for b in spill.buckets()]
+            buckets: list[list[Any]] = [[] for _ in range(nparts)]
+            for k, p in held:
+                for b, part in enumerate(split_buckets(k, p, nparts)):
+                    buckets[b].append(part)
             return [reduce_fn(*concat_bucket(b, width), reduce_arg) for b in buckets]
         finally:
             if spill is not None:
