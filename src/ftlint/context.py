@@ -100,6 +100,7 @@ class Context:
         self.timings: dict[str, float] = {}
         self._memo: dict[tuple[Hashable, ...], Any] = {}
         self._hashes: dict[str, str] = {}
+        self._relpaths: dict[tuple[str, str], str] = {}
 
     # -- inputs ---------------------------------------------------------------------------------
     @property
@@ -127,12 +128,18 @@ class Context:
         return self._hashes[split]
 
     def relpath(self, ds: Dataset, file_id: int) -> str:
-        """The project-relative path used in fingerprints."""
+        """The project-relative path used in fingerprints (worked out once per file: a finding can
+        list tens of thousands of rows)."""
         f = ds.files[file_id]
-        try:
-            return Path(os.path.relpath(f.abspath, self.settings.root)).as_posix()
-        except ValueError:
-            return f.path
+        key = (f.abspath, str(self.settings.root))
+        done = self._relpaths.get(key)
+        if done is None:
+            try:
+                done = Path(os.path.relpath(f.abspath, self.settings.root)).as_posix()
+            except ValueError:
+                done = f.path
+            self._relpaths[key] = done
+        return done
 
     # -- the memo -------------------------------------------------------------------------------
     def _key(self, fn: Callable[..., Any], key: tuple[Any, ...], options: dict[str, Any]) -> tuple[Hashable, ...]:
