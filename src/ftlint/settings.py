@@ -72,7 +72,7 @@ class EngineSettings:
     name: str | None = None
     workers: int | None = None
     scheduler: str | None = None
-    partition_size: int = 64 << 20
+    partition_size: int = 16 << 20
 
 
 def parse_size(value: Any) -> int | None:
