@@ -447,6 +447,15 @@ def test_an_unreachable_scheduler_exits_2_with_the_reason(planted: tuple[Path, P
     assert "cannot start or reach" in r.output and "Traceback" not in r.output
 
 
+def test_part_size_defaults_per_engine() -> None:
+    from ftlint.backend.base import partition_size
+    from ftlint.settings import EngineSettings
+
+    assert EngineSettings().partition_size is None  # not set: the engine's own default
+    assert partition_size("local", None) == 16 << 20 and partition_size("dask", None) == 64 << 20
+    assert partition_size("dask", 2 << 20) == partition_size("local", 2 << 20) == 2 << 20  # the setting wins
+
+
 def test_engine_settings(tmp_path: Path) -> None:
     f = tmp_path / "ftlint.toml"
     f.write_text('[engine]\nname = "dask"\nworkers = 3\nscheduler = "tcp://h:8786"\npartition-size = "2MB"\n')

@@ -444,6 +444,7 @@ def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None
         yield set(), None
         return
     from ftlint.backend import EngineOptions, open_backend
+    from ftlint.backend.base import partition_size
     from ftlint.backend.contamination import distribute_contamination
     from ftlint.backend.dedup import distribute
 
@@ -452,10 +453,11 @@ def _engine(ctx: Context, rules: list[Any], settings: Settings, name: str | None
     # progress lines only for an engine the user named; the default local pool works silently (its
     # time is in the verbose timings)
     say = echo if (echo is not None and _named_engine(settings)) else (lambda s: None)
-    backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, eng.partition_size), say)
+    size = partition_size(name, eng.partition_size)
+    backend = open_backend(EngineOptions(name, eng.workers, eng.scheduler, size), say)
     try:
-        distribute_contamination(ctx, rules, backend, eng.partition_size, say)
-        rowmap = distribute(ctx, rules, backend, eng.partition_size, say)
+        distribute_contamination(ctx, rules, backend, size, say)
+        rowmap = distribute(ctx, rules, backend, size, say)
         ctx.timings[f"engine {backend.name}"] = time.perf_counter() - t0
         if rowmap is None:
             yield set(), None

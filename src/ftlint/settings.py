@@ -72,7 +72,8 @@ class EngineSettings:
     name: str | None = None
     workers: int | None = None
     scheduler: str | None = None
-    partition_size: int = 16 << 20
+    #: bytes, or None: the engine's default (``backend.PARTITION_SIZE``)
+    partition_size: int | None = None
 
 
 def parse_size(value: Any) -> int | None:
