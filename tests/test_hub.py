@@ -547,13 +547,18 @@ def test_a_torchtune_builder_reads_its_hub_dataset_from_the_cache(hub: Path, cor
     assert outcome(rep, "FT201") == "ran"
 
 
-def test_an_hf_url_in_the_settings_dataset_lists_reads_from_the_cache(hub: Path, repos: dict[str, Repo]) -> None:
-    put_in_cache(hub, repos["stanfordnlp/imdb"])
-    Path("ftlint.toml").write_text('[dataset]\ntrain = ["hf://datasets/stanfordnlp/imdb/plain_text/'
-                                   'train-00000-of-00001.parquet"]\n')
+def _loaded_with_settings(settings: str) -> list[dict[str, Any]]:
+    """The datasets ``ftlint check`` (FT101 only) reports with ``settings`` as its ftlint.toml."""
+    Path("ftlint.toml").write_text(settings)
     res = cli("check", "--no-cache", "--output-format", "json", "--select", "FT101")
     assert res.exit_code in (0, 1), res.output
-    [d] = datasets(json.loads(res.stdout))
+    return datasets(json.loads(res.stdout))
+
+
+def test_an_hf_url_in_the_settings_dataset_lists_reads_from_the_cache(hub: Path, repos: dict[str, Repo]) -> None:
+    put_in_cache(hub, repos["stanfordnlp/imdb"])
+    [d] = _loaded_with_settings('[dataset]\ntrain = ["hf://datasets/stanfordnlp/imdb/plain_text/'
+                                'train-00000-of-00001.parquet"]\n')
     assert d["path"] == "hf://datasets/stanfordnlp/imdb/plain_text/train-00000-of-00001.parquet"
     assert d["records"] == 200 and d["split"] == "train"
     # not in the cache: a located one-line error, exit 2, never a silent pass
@@ -564,11 +569,8 @@ def test_an_hf_url_in_the_settings_dataset_lists_reads_from_the_cache(hub: Path,
 
 def test_a_whole_hub_dataset_in_the_settings_gives_each_split_its_own_files(hub: Path, repos: dict[str, Repo]) -> None:
     put_in_cache(hub, repos["stanfordnlp/imdb"])
-    Path("ftlint.toml").write_text('[dataset]\ntrain = ["hf://datasets/stanfordnlp/imdb"]\n'
-                                   'test = ["hf://datasets/stanfordnlp/imdb"]\n')
-    res = cli("check", "--no-cache", "--output-format", "json", "--select", "FT101")
-    assert res.exit_code in (0, 1), res.output
-    loaded = {d["split"]: d["records"] for d in datasets(json.loads(res.stdout))}
+    loaded = {d["split"]: d["records"] for d in _loaded_with_settings(
+        '[dataset]\ntrain = ["hf://datasets/stanfordnlp/imdb"]\ntest = ["hf://datasets/stanfordnlp/imdb"]\n')}
     assert loaded == {"train": 200, "test": 60}
     # `ftlint sample` reads the settings' hub files the same way
     res = cli("sample", "--n", "4", "-o", "review")

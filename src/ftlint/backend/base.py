@@ -86,17 +86,6 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class EngineOptions:
-    """``--engine``/``--workers``/``--scheduler``/``[engine]``: which backend, how big."""
-
-    name: str = "local"
-    workers: int | None = None
-    scheduler: str | None = None
-    #: bytes per partition of a line-based file (default: :data:`PARTITION_SIZE` of the engine)
-    partition_size: int = 16 << 20
-
-
 #: the largest part of a line-based file, per engine, unless ``[engine] partition-size`` says. A
 #: ``local`` worker holds one part's rows as it maps it: with 64 MiB parts the second map's workers
 #: took ~150 MiB of their own at 1M chat rows, with 16 MiB ~60 MiB less, in the same time. On
@@ -105,9 +94,20 @@ class EngineOptions:
 PARTITION_SIZE = {"local": 16 << 20, "dask": 64 << 20}
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """``--engine``/``--workers``/``--scheduler``/``[engine]``: which backend, how big."""
+
+    name: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+    #: bytes per partition of a line-based file (default: :data:`PARTITION_SIZE` of the engine)
+    partition_size: int = PARTITION_SIZE["local"]
+
+
 def partition_size(engine: str, configured: int | None) -> int:
     """The part size for ``engine``: the configured one, else the engine's default."""
-    return configured if configured else PARTITION_SIZE.get(engine, 16 << 20)
+    return configured if configured else PARTITION_SIZE.get(engine, PARTITION_SIZE["local"])
 
 
 def bucket_of(keys: np.ndarray, nparts: int) -> np.ndarray:
@@ -119,11 +119,17 @@ def bucket_of(keys: np.ndarray, nparts: int) -> np.ndarray:
     return (k % np.uint64(max(1, nparts))).astype(np.int64)
 
 
-def split_buckets(keys: np.ndarray, payload: np.ndarray, nparts: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """A partition's records cut into ``nparts`` buckets, record order kept within each."""
+def bucket_order(keys: np.ndarray, nparts: int) -> tuple[np.ndarray, list[int]]:
+    """The records' order by bucket (record order kept within each) and each bucket's bounds in it:
+    bucket ``b`` is ``order[bounds[b]:bounds[b + 1]]``."""
     b = bucket_of(keys, nparts)
     order = np.argsort(b, kind="stable")
-    bounds = np.searchsorted(b[order], np.arange(nparts + 1))
+    return order, np.searchsorted(b[order], np.arange(nparts + 1)).tolist()
+
+
+def split_buckets(keys: np.ndarray, payload: np.ndarray, nparts: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A partition's records cut into ``nparts`` buckets, record order kept within each."""
+    order, bounds = bucket_order(keys, nparts)
     return [(keys[order[lo:hi]], payload[order[lo:hi]]) for lo, hi in itertools.pairwise(bounds)]
 
 

@@ -134,13 +134,12 @@ def row_part(part: Part, settings: Any, jobs: dict[str, list[Job]]) -> tuple[int
 
 # -- the shuffles -------------------------------------------------------------------------------------
 
-def _band_records(keys: np.ndarray, ids: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """(route key, [band, band key, row id]) records of bands ``lo`` to ``hi`` of rows ``ids`` with
-    band keys ``keys`` (m, bands), row after row (each row's bands in order). Written straight into
-    the two outputs (broadcast, no per-record temporaries)."""
-    m = keys.shape[0]
+def _band_records(part: np.ndarray, ids: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(route key, [band, band key, row id]) records of rows ``ids`` whose keys of bands ``lo`` to
+    ``hi`` are ``part`` (m, hi - lo), row after row (each row's bands in order). Written straight
+    into the two outputs (broadcast, no per-record temporaries)."""
+    m = part.shape[0]
     bands = hi - lo
-    part = keys[:, lo:hi]
     salts = (np.arange(lo, hi, dtype=np.uint64) + np.uint64(1)) * _SALT
     route = np.empty((m, bands), dtype=np.uint64)
     np.bitwise_xor(part, salts[None, :], out=route)
@@ -156,7 +155,7 @@ def near_records(value: PartValue, arg: tuple[int, int, int]) -> tuple[np.ndarra
     assert value.keys is not None and value.empty is not None
     offset, lo, hi = arg
     local = np.flatnonzero(~value.empty)
-    return _band_records(value.keys[local], local + offset, lo, hi)
+    return _band_records(value.keys[local, lo:hi], local + offset, lo, hi)  # this round's bands only
 
 
 def cross_records(value: PartValue, arg: tuple[int, np.ndarray | None, int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +165,7 @@ def cross_records(value: PartValue, arg: tuple[int, np.ndarray | None, int, int]
     offset, skip, lo, hi = arg
     keep = ~value.empty if skip is None else ~value.empty & ~skip
     local = np.flatnonzero(keep)
-    return _band_records(value.keys[local], local + offset, lo, hi)
+    return _band_records(value.keys[local, lo:hi], local + offset, lo, hi)  # this round's bands only
 
 
 #: band records (32 bytes each, summed over the parts) one shuffle moves at most: the bands are

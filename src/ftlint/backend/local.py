@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ftlint.backend.base import KeyFn, ReduceFn, bucket_of, concat_bucket, default_workers, split_buckets
+from ftlint.backend.base import KeyFn, ReduceFn, bucket_order, concat_bucket, default_workers, split_buckets
 from ftlint.memory import release_free_memory
 
 
@@ -97,14 +97,12 @@ class _Spill:
             self._add(keys[s:s + SPILL_SLICE], payload[s:s + SPILL_SLICE])
 
     def _add(self, keys: np.ndarray, payload: np.ndarray) -> None:
-        b = bucket_of(keys, self.n)
-        order = np.argsort(b, kind="stable")
-        bounds = np.searchsorted(b[order], np.arange(self.n + 1))
+        order, bounds = bucket_order(keys, self.n)  # the cut of base.split_buckets, gathered once
         rec = np.empty(len(keys), dtype=self.layout)
         rec["k"] = keys[order]
         rec["p"] = payload[order]
-        del b, order
-        for p, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist())):
+        del order
+        for p, (lo, hi) in enumerate(itertools.pairwise(bounds)):
             if hi > lo:
                 self.files[p].write(rec[lo:hi].data)
 
